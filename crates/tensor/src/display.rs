@@ -1,0 +1,139 @@
+//! Printing (PyTorch style, summarized when large) and `approx` comparisons.
+
+use std::fmt;
+
+use crate::element::Float;
+use crate::tensor::Tensor;
+
+/// Tensors with more elements than this print only the first and last [`EDGE_ITEMS`]
+/// entries along each axis, as NumPy and PyTorch do.
+pub const SUMMARY_THRESHOLD: usize = 1000;
+/// Entries shown at each end of an axis in a summarized print.
+pub const EDGE_ITEMS: usize = 3;
+
+impl<T: Float> fmt::Display for Tensor<T> {
+    /// Prints like PyTorch, one row per line, 4 decimals unless a precision is given.
+    ///
+    /// ```
+    /// let t = tensor::Tensor::from([[1.0f32, 2.0], [3.0, 4.0]]);
+    /// assert_eq!(format!("{t:.1}"), "tensor([[1.0, 2.0],\n        [3.0, 4.0]])");
+    /// assert_eq!(format!("{}", tensor::Tensor::scalar(0.5f64)), "tensor(0.5000)");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let printer = Printer {
+            data: self.to_vec(),
+            shape: self.shape(),
+            precision: f.precision().unwrap_or(4),
+            summarize: self.numel() > SUMMARY_THRESHOLD,
+        };
+        let mut out = String::from("tensor(");
+        printer.write(&mut out, 0, 0);
+        out.push(')');
+        f.write_str(&out)
+    }
+}
+
+impl<T: Float> fmt::Debug for Tensor<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Tensor<{}> shape={:?} strides={:?} offset={} {}",
+            T::NAME,
+            self.shape(),
+            self.strides(),
+            self.layout.offset(),
+            self
+        )
+    }
+}
+
+struct Printer<'a, T> {
+    data: Vec<T>,
+    shape: &'a [usize],
+    precision: usize,
+    summarize: bool,
+}
+
+impl<T: Float> Printer<'_, T> {
+    /// Writes the sub-array at `axis` whose first element is `data[start]`.
+    fn write(&self, out: &mut String, axis: usize, start: usize) {
+        if axis == self.shape.len() {
+            out.push_str(&format!("{:.*}", self.precision, self.data[start]));
+            return;
+        }
+        let len = self.shape[axis];
+        let block: usize = self.shape[axis + 1..].iter().product();
+        let last_axis = axis + 1 == self.shape.len();
+        let separator = if last_axis {
+            ", ".to_string()
+        } else {
+            format!(",\n{}", " ".repeat("tensor([".len() + axis))
+        };
+        out.push('[');
+        for i in 0..len {
+            if self.summarize && len > 2 * EDGE_ITEMS && i == EDGE_ITEMS {
+                out.push_str("...");
+                out.push_str(&separator);
+            }
+            if self.summarize && len > 2 * EDGE_ITEMS && (EDGE_ITEMS..len - EDGE_ITEMS).contains(&i) {
+                continue;
+            }
+            self.write(out, axis + 1, start + i * block);
+            if i + 1 < len {
+                out.push_str(&separator);
+            }
+        }
+        out.push(']');
+    }
+}
+
+impl<T: Float> approx::AbsDiffEq for Tensor<T> {
+    type Epsilon = T;
+
+    fn default_epsilon() -> T {
+        T::default_epsilon()
+    }
+
+    /// Equal shapes and every pair of elements within `epsilon`.
+    fn abs_diff_eq(&self, other: &Self, epsilon: T) -> bool {
+        self.shape() == other.shape()
+            && self.to_vec().iter().zip(other.to_vec()).all(|(a, b)| a.abs_diff_eq(&b, epsilon))
+    }
+}
+
+impl<T: Float> approx::RelativeEq for Tensor<T> {
+    fn default_max_relative() -> T {
+        T::default_max_relative()
+    }
+
+    /// Equal shapes and every pair of elements relatively equal.
+    ///
+    /// ```
+    /// use tensor::Tensor;
+    /// let a = Tensor::from([1.0f64, 2.0]);
+    /// approx::assert_relative_eq!(a.clone() * 3.0, Tensor::from([3.0, 6.0]), max_relative = 1e-12);
+    /// ```
+    fn relative_eq(&self, other: &Self, epsilon: T, max_relative: T) -> bool {
+        self.shape() == other.shape()
+            && self.to_vec().iter().zip(other.to_vec()).all(|(a, b)| a.relative_eq(&b, epsilon, max_relative))
+    }
+}
+
+impl<T: Float> approx::UlpsEq for Tensor<T> {
+    fn default_max_ulps() -> u32 {
+        T::default_max_ulps()
+    }
+
+    /// Equal shapes and every pair of elements within `max_ulps` units in the last place.
+    fn ulps_eq(&self, other: &Self, epsilon: T, max_ulps: u32) -> bool {
+        self.shape() == other.shape()
+            && self.to_vec().iter().zip(other.to_vec()).all(|(a, b)| a.ulps_eq(&b, epsilon, max_ulps))
+    }
+}
+
+impl<T: Float> PartialEq for Tensor<T> {
+    /// Equal shapes and equal elements (NaN is never equal, as for floats).
+    fn eq(&self, other: &Self) -> bool {
+        self.shape() == other.shape() && self.to_vec() == other.to_vec()
+    }
+}

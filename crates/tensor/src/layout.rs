@@ -1,0 +1,236 @@
+//! `Layout`: how a tensor's logical indices map onto its storage.
+//!
+//! Element `[i0, i1, …]` lives at `offset + Σ ik·strides[k]` (strides in elements).
+//! Every view (transpose, permute, narrow, broadcast, unsqueeze, squeeze, reshape when
+//! possible) is a new `Layout` over the same storage. Broadcasting uses stride 0, so
+//! several indices read the same element: such a layout is never written through.
+
+use smallvec::SmallVec;
+
+use crate::error::TensorError;
+use crate::shape::{numel, Dims};
+
+/// Strides in elements, one per axis.
+pub type Strides = SmallVec<[usize; 4]>;
+
+/// Shape, strides and offset of a view.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    shape: Dims,
+    strides: Strides,
+    offset: usize,
+}
+
+/// Row-major ("C order") strides for `shape`.
+pub fn contiguous_strides(shape: &[usize]) -> Strides {
+    let mut strides: Strides = SmallVec::from_elem(0, shape.len());
+    let mut acc = 1;
+    for (s, &d) in strides.iter_mut().zip(shape).rev() {
+        *s = acc;
+        acc *= d.max(1);
+    }
+    strides
+}
+
+impl Layout {
+    /// A row-major layout of `shape` starting at offset 0.
+    pub fn contiguous(shape: &[usize]) -> Self {
+        Layout {
+            shape: shape.into(),
+            strides: contiguous_strides(shape),
+            offset: 0,
+        }
+    }
+
+    /// A layout from its parts (no validation: the caller guarantees that every index
+    /// stays inside the storage).
+    pub fn from_parts(shape: Dims, strides: Strides, offset: usize) -> Self {
+        debug_assert_eq!(shape.len(), strides.len());
+        Layout {
+            shape,
+            strides,
+            offset,
+        }
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// The strides, in elements.
+    pub fn strides(&self) -> &[usize] {
+        &self.strides
+    }
+
+    /// Index of the first element in the storage.
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// Number of elements.
+    pub fn numel(&self) -> usize {
+        numel(&self.shape)
+    }
+
+    /// True if the elements are packed in row-major order (axes of length 1 may have any
+    /// stride).
+    pub fn is_contiguous(&self) -> bool {
+        let mut expected = 1;
+        for (&d, &s) in self.shape.iter().zip(&self.strides).rev() {
+            if d != 1 && s != expected {
+                return false;
+            }
+            expected *= d;
+        }
+        true
+    }
+
+    /// Storage index of a logical multi-index (unchecked beyond debug assertions).
+    pub fn index_of(&self, index: &[usize]) -> usize {
+        debug_assert_eq!(index.len(), self.shape.len());
+        self.offset + index.iter().zip(&self.strides).map(|(i, s)| i * s).sum::<usize>()
+    }
+
+    /// Swaps two axes.
+    pub fn transpose(&self, a: usize, b: usize) -> Layout {
+        let mut out = self.clone();
+        out.shape.swap(a, b);
+        out.strides.swap(a, b);
+        out
+    }
+
+    /// Reorders axes: axis `k` of the result is axis `perm[k]` of `self`.
+    pub fn permute(&self, perm: &[usize]) -> Layout {
+        Layout {
+            shape: perm.iter().map(|&p| self.shape[p]).collect(),
+            strides: perm.iter().map(|&p| self.strides[p]).collect(),
+            offset: self.offset,
+        }
+    }
+
+    /// Keeps `len` entries of `axis` starting at `start`, taking every `step`-th.
+    pub fn narrow(&self, axis: usize, start: usize, len: usize, step: usize) -> Layout {
+        let mut out = self.clone();
+        if len > 0 {
+            out.offset += start * self.strides[axis];
+        }
+        out.shape[axis] = len;
+        out.strides[axis] *= step;
+        out
+    }
+
+    /// Inserts an axis of length 1 at `axis`.
+    pub fn unsqueeze(&self, axis: usize) -> Layout {
+        let mut out = self.clone();
+        let stride = if axis < self.shape.len() {
+            self.strides[axis] * self.shape[axis]
+        } else {
+            1
+        };
+        out.shape.insert(axis, 1);
+        out.strides.insert(axis, stride);
+        out
+    }
+
+    /// Removes an axis of length 1.
+    pub fn squeeze(&self, axis: usize) -> Layout {
+        debug_assert_eq!(self.shape[axis], 1);
+        let mut out = self.clone();
+        out.shape.remove(axis);
+        out.strides.remove(axis);
+        out
+    }
+
+    /// Broadcasts to `target` (NumPy rules, aligned at the right): new and repeated axes
+    /// get stride 0.
+    pub fn broadcast_to(&self, target: &[usize]) -> Result<Layout, TensorError> {
+        let fail = || TensorError::Broadcast {
+            op: "broadcast_to",
+            from: self.shape.to_vec(),
+            to: target.to_vec(),
+        };
+        if target.len() < self.shape.len() {
+            return Err(fail());
+        }
+        let lead = target.len() - self.shape.len();
+        let mut strides: Strides = SmallVec::from_elem(0, target.len());
+        for (k, &t) in target.iter().enumerate().skip(lead) {
+            let d = self.shape[k - lead];
+            strides[k] = if d == t {
+                self.strides[k - lead]
+            } else if d == 1 {
+                0
+            } else {
+                return Err(fail());
+            };
+        }
+        Ok(Layout {
+            shape: target.into(),
+            strides,
+            offset: self.offset,
+        })
+    }
+
+    /// A view with shape `target` over the same elements in row-major order, if the
+    /// strides allow one (no copy); `None` when a copy is needed.
+    ///
+    /// Works by grouping the old axes into runs that are contiguous with each other and
+    /// splitting or merging axes only inside a run (the rule NumPy and PyTorch use).
+    pub fn reshape_view(&self, target: &[usize]) -> Option<Layout> {
+        debug_assert_eq!(numel(target), self.numel());
+        if self.numel() == 0 || self.is_contiguous() {
+            let mut out = Layout::contiguous(target);
+            out.offset = self.offset;
+            return Some(out);
+        }
+        // Drop length-1 axes: they never constrain the layout.
+        let old: SmallVec<[(usize, usize); 4]> = self
+            .shape
+            .iter()
+            .zip(&self.strides)
+            .filter(|(&d, _)| d != 1)
+            .map(|(&d, &s)| (d, s))
+            .collect();
+        let mut strides: Strides = SmallVec::from_elem(0, target.len());
+        let (mut oi, mut ti) = (0, 0);
+        while ti < target.len() {
+            if target[ti] == 1 {
+                strides[ti] = 1;
+                ti += 1;
+                continue;
+            }
+            // Take old axes until their product covers the next group of target axes.
+            let mut old_prod = old.get(oi)?.0;
+            oi += 1;
+            let t_start = ti;
+            let mut t_prod = target[ti];
+            ti += 1;
+            while old_prod != t_prod {
+                if old_prod < t_prod {
+                    let (d, s) = *old.get(oi)?;
+                    // Merging axis oi-1 with oi requires stride[oi-1] == d * stride[oi].
+                    if old[oi - 1].1 != d * s {
+                        return None;
+                    }
+                    old_prod *= d;
+                    oi += 1;
+                } else {
+                    t_prod *= *target.get(ti)?;
+                    ti += 1;
+                }
+            }
+            // The old axes of this run are mutually contiguous; lay the target axes over them.
+            let mut stride = old[oi - 1].1;
+            for k in (t_start..ti).rev() {
+                strides[k] = stride;
+                stride *= target[k];
+            }
+        }
+        Some(Layout {
+            shape: target.into(),
+            strides,
+            offset: self.offset,
+        })
+    }
+}

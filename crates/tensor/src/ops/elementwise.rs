@@ -1,0 +1,324 @@
+//! Elementwise math: unary functions, broadcasting binary ops, scalar variants,
+//! comparisons to 0/1 masks, and `where_`.
+
+use crate::element::Float;
+use crate::error::{unwrap, Result, TensorError};
+use crate::shape::broadcast_shapes;
+use crate::strided;
+use crate::tensor::Tensor;
+
+impl<T: Float> Tensor<T> {
+    /// Combines two tensors elementwise with NumPy broadcasting; `op` names the operation
+    /// in the error.
+    ///
+    /// # Errors
+    /// [`TensorError::IncompatibleShapes`] naming `op` and both shapes.
+    pub fn try_zip_with(&self, other: &Self, op: &'static str, f: impl Fn(T, T) -> T + Sync) -> Result<Self> {
+        let shape = broadcast_shapes(self.shape(), other.shape()).map_err(|_| TensorError::IncompatibleShapes {
+            op,
+            lhs: self.shape().to_vec(),
+            rhs: other.shape().to_vec(),
+        })?;
+        let la = self.layout.broadcast_to(&shape)?;
+        let lb = other.layout.broadcast_to(&shape)?;
+        let data = strided::zip_map(&self.storage, &la, &other.storage, &lb, f);
+        Ok(Tensor::from_parts(data, &shape))
+    }
+
+    /// Combines two tensors elementwise with NumPy broadcasting.
+    ///
+    /// # Panics
+    /// If the shapes do not broadcast; the message names `op` and both shapes.
+    #[track_caller]
+    pub fn zip_with(&self, other: &Self, op: &'static str, f: impl Fn(T, T) -> T + Sync) -> Self {
+        unwrap(self.try_zip_with(other, op, f))
+    }
+
+    /// `self + other`, broadcasting.
+    ///
+    /// # Panics
+    /// If the shapes do not broadcast.
+    ///
+    /// ```
+    /// use tensor::Tensor;
+    /// let a = Tensor::from([[1.0f32], [2.0]]);
+    /// let b = Tensor::from([10.0f32, 20.0, 30.0]);
+    /// assert_eq!(a.add(&b).shape(), &[2, 3]);
+    /// ```
+    #[track_caller]
+    pub fn add(&self, other: &Self) -> Self {
+        self.zip_with(other, "add", |a, b| a + b)
+    }
+
+    /// `self - other`, broadcasting.
+    ///
+    /// # Panics
+    /// If the shapes do not broadcast.
+    #[track_caller]
+    pub fn sub(&self, other: &Self) -> Self {
+        self.zip_with(other, "sub", |a, b| a - b)
+    }
+
+    /// `self * other` elementwise, broadcasting.
+    ///
+    /// # Panics
+    /// If the shapes do not broadcast.
+    #[track_caller]
+    pub fn mul(&self, other: &Self) -> Self {
+        self.zip_with(other, "mul", |a, b| a * b)
+    }
+
+    /// `self / other` elementwise, broadcasting.
+    ///
+    /// # Panics
+    /// If the shapes do not broadcast.
+    #[track_caller]
+    pub fn div(&self, other: &Self) -> Self {
+        self.zip_with(other, "div", |a, b| a / b)
+    }
+
+    /// Elementwise maximum, broadcasting; NaN if either side is NaN.
+    ///
+    /// # Panics
+    /// If the shapes do not broadcast.
+    #[track_caller]
+    pub fn maximum(&self, other: &Self) -> Self {
+        self.zip_with(other, "maximum", |a, b| a.max(b))
+    }
+
+    /// Elementwise minimum, broadcasting; NaN if either side is NaN.
+    ///
+    /// # Panics
+    /// If the shapes do not broadcast.
+    #[track_caller]
+    pub fn minimum(&self, other: &Self) -> Self {
+        self.zip_with(other, "minimum", |a, b| a.min(b))
+    }
+
+    /// `self ^ other` elementwise (real exponents), broadcasting.
+    ///
+    /// # Panics
+    /// If the shapes do not broadcast.
+    #[track_caller]
+    pub fn pow(&self, other: &Self) -> Self {
+        self.zip_with(other, "pow", |a, b| a.powf(b))
+    }
+
+    /// `-self`.
+    pub fn neg(&self) -> Self {
+        self.map(|x| -x)
+    }
+
+    /// `e^x` elementwise (vectorized; see [`crate::fastmath`] for accuracy).
+    ///
+    /// ```
+    /// let y = tensor::Tensor::from([0.0f64, 1.0]).exp();
+    /// approx::assert_relative_eq!(y.to_vec()[1], std::f64::consts::E, max_relative = 1e-15);
+    /// ```
+    pub fn exp(&self) -> Self {
+        self.map(|x| x.fast_exp())
+    }
+
+    /// Natural logarithm elementwise.
+    pub fn ln(&self) -> Self {
+        self.map(|x| x.ln())
+    }
+
+    /// Square root elementwise.
+    pub fn sqrt(&self) -> Self {
+        self.map(|x| x.sqrt())
+    }
+
+    /// `x^p` elementwise for a real exponent.
+    pub fn powf(&self, p: T) -> Self {
+        self.map(|x| x.powf(p))
+    }
+
+    /// `x^n` elementwise for an integer exponent.
+    pub fn powi(&self, n: i32) -> Self {
+        match n {
+            1 => self.map(|x| x),
+            2 => self.map(|x| x * x),
+            _ => self.map(|x| x.powi(n)),
+        }
+    }
+
+    /// Absolute value elementwise.
+    pub fn abs(&self) -> Self {
+        self.map(|x| x.abs())
+    }
+
+    /// `max(x, 0)` elementwise (NaN stays NaN).
+    pub fn relu(&self) -> Self {
+        self.map(|x| if x.is_nan() || x > T::ZERO { x } else { T::ZERO })
+    }
+
+    /// The logistic sigmoid `1 / (1 + e^-x)` elementwise (vectorized).
+    pub fn sigmoid(&self) -> Self {
+        self.map(|x| x.fast_sigmoid())
+    }
+
+    /// Hyperbolic tangent elementwise (vectorized; see [`crate::fastmath`]).
+    pub fn tanh(&self) -> Self {
+        self.map(|x| x.fast_tanh())
+    }
+
+    /// Clamps every element into `[min, max]` (NaN stays NaN).
+    ///
+    /// # Panics
+    /// If `min > max`.
+    #[track_caller]
+    pub fn clamp(&self, min: T, max: T) -> Self {
+        assert!(min <= max, "clamp: min {min} is greater than max {max}");
+        self.map(|x| if x < min { min } else if x > max { max } else { x })
+    }
+
+    /// `x + s` for a scalar `s`.
+    pub fn add_scalar(&self, s: T) -> Self {
+        self.map(|x| x + s)
+    }
+
+    /// `x - s` for a scalar `s`.
+    pub fn sub_scalar(&self, s: T) -> Self {
+        self.map(|x| x - s)
+    }
+
+    /// `x * s` for a scalar `s`.
+    pub fn mul_scalar(&self, s: T) -> Self {
+        self.map(|x| x * s)
+    }
+
+    /// `x / s` for a scalar `s`.
+    pub fn div_scalar(&self, s: T) -> Self {
+        self.map(|x| x / s)
+    }
+
+    /// `s - x` for a scalar `s`.
+    pub fn rsub_scalar(&self, s: T) -> Self {
+        self.map(|x| s - x)
+    }
+
+    /// `s / x` for a scalar `s`.
+    pub fn rdiv_scalar(&self, s: T) -> Self {
+        self.map(|x| s / x)
+    }
+
+    /// `max(x, s)` for a scalar `s`.
+    pub fn maximum_scalar(&self, s: T) -> Self {
+        self.map(|x| x.max(s))
+    }
+
+    /// `min(x, s)` for a scalar `s`.
+    pub fn minimum_scalar(&self, s: T) -> Self {
+        self.map(|x| x.min(s))
+    }
+
+    /// 1 where `self > other`, else 0 (broadcasting).
+    ///
+    /// ```
+    /// let m = tensor::Tensor::from([1.0f32, 5.0]).gt(&tensor::Tensor::scalar(2.0));
+    /// assert_eq!(m.to_vec(), vec![0.0, 1.0]);
+    /// ```
+    #[track_caller]
+    pub fn gt(&self, other: &Self) -> Self {
+        self.zip_with(other, "gt", |a, b| mask(a > b))
+    }
+
+    /// 1 where `self >= other`, else 0 (broadcasting).
+    #[track_caller]
+    pub fn ge(&self, other: &Self) -> Self {
+        self.zip_with(other, "ge", |a, b| mask(a >= b))
+    }
+
+    /// 1 where `self < other`, else 0 (broadcasting).
+    #[track_caller]
+    pub fn lt(&self, other: &Self) -> Self {
+        self.zip_with(other, "lt", |a, b| mask(a < b))
+    }
+
+    /// 1 where `self <= other`, else 0 (broadcasting).
+    #[track_caller]
+    pub fn le(&self, other: &Self) -> Self {
+        self.zip_with(other, "le", |a, b| mask(a <= b))
+    }
+
+    /// 1 where `self == other`, else 0 (broadcasting).
+    #[track_caller]
+    pub fn eq_mask(&self, other: &Self) -> Self {
+        self.zip_with(other, "eq", |a, b| mask(a == b))
+    }
+
+    /// 1 where `self != other`, else 0 (broadcasting).
+    #[track_caller]
+    pub fn ne_mask(&self, other: &Self) -> Self {
+        self.zip_with(other, "ne", |a, b| mask(a != b))
+    }
+
+    /// 1 where `x > s`, else 0.
+    pub fn gt_scalar(&self, s: T) -> Self {
+        self.map(|x| mask(x > s))
+    }
+
+    /// 1 where `x >= s`, else 0.
+    pub fn ge_scalar(&self, s: T) -> Self {
+        self.map(|x| mask(x >= s))
+    }
+
+    /// 1 where `x < s`, else 0.
+    pub fn lt_scalar(&self, s: T) -> Self {
+        self.map(|x| mask(x < s))
+    }
+
+    /// 1 where `x <= s`, else 0.
+    pub fn le_scalar(&self, s: T) -> Self {
+        self.map(|x| mask(x <= s))
+    }
+
+    /// Picks `a` where `cond` is non-zero and `b` elsewhere, broadcasting all three, as
+    /// `torch.where(cond, a, b)`.
+    ///
+    /// # Panics
+    /// If the three shapes do not broadcast together.
+    ///
+    /// ```
+    /// use tensor::Tensor;
+    /// let cond = Tensor::from([1.0f32, 0.0, 1.0]);
+    /// let r = Tensor::where_(&cond, &Tensor::from([1.0, 2.0, 3.0]), &Tensor::scalar(0.0));
+    /// assert_eq!(r.to_vec(), vec![1.0, 0.0, 3.0]);
+    /// ```
+    #[track_caller]
+    pub fn where_(cond: &Self, a: &Self, b: &Self) -> Self {
+        let shape = unwrap(
+            broadcast_shapes(cond.shape(), a.shape())
+                .and_then(|s| broadcast_shapes(&s, b.shape()))
+                .map_err(|_| TensorError::Invalid {
+                    op: "where",
+                    reason: format!(
+                        "shapes {:?} (condition), {:?} and {:?} do not broadcast together",
+                        cond.shape(),
+                        a.shape(),
+                        b.shape()
+                    ),
+                }),
+        );
+        let c = cond.broadcast_to(&shape).to_vec();
+        let x = a.broadcast_to(&shape).to_vec();
+        let y = b.broadcast_to(&shape).to_vec();
+        let data = c
+            .into_iter()
+            .zip(x)
+            .zip(y)
+            .map(|((c, x), y)| if c != T::ZERO { x } else { y })
+            .collect();
+        Tensor::from_parts(data, &shape)
+    }
+}
+
+#[inline(always)]
+fn mask<T: Float>(b: bool) -> T {
+    if b {
+        T::ONE
+    } else {
+        T::ZERO
+    }
+}

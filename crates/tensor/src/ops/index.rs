@@ -1,0 +1,224 @@
+//! Joining and picking: `concat`, `stack`, `index_select`, `gather`, `one_hot`.
+//!
+//! Indices are passed as `&[usize]` (or read from a float tensor of whole numbers, as
+//! class labels usually are); every index is checked.
+
+use crate::element::Float;
+use crate::error::{unwrap, Result, TensorError};
+use crate::shape::{normalize_axis, Dims};
+use crate::tensor::Tensor;
+
+impl<T: Float> Tensor<T> {
+    /// Joins tensors along an existing axis; all other lengths must agree.
+    ///
+    /// # Panics
+    /// If the list is empty, ranks differ, or another axis differs in length.
+    ///
+    /// ```
+    /// use tensor::Tensor;
+    /// let a = Tensor::from([[1.0f32, 2.0]]);
+    /// let b = Tensor::from([[3.0f32, 4.0], [5.0, 6.0]]);
+    /// assert_eq!(Tensor::concat(&[&a, &b], 0).shape(), &[3, 2]);
+    /// ```
+    #[track_caller]
+    pub fn concat(tensors: &[&Self], axis: isize) -> Self {
+        unwrap(Self::try_concat(tensors, axis))
+    }
+
+    /// `concat`, or an error naming the first mismatching shape.
+    pub fn try_concat(tensors: &[&Self], axis: isize) -> Result<Self> {
+        let first = tensors.first().ok_or(TensorError::Invalid {
+            op: "concat",
+            reason: "needs at least one tensor".into(),
+        })?;
+        let ax = normalize_axis("concat", axis, first.ndim())?;
+        for t in tensors {
+            let same_rank = t.ndim() == first.ndim();
+            if !same_rank || (0..t.ndim()).any(|k| k != ax && t.shape()[k] != first.shape()[k]) {
+                return Err(TensorError::IncompatibleShapes {
+                    op: "concat",
+                    lhs: first.shape().to_vec(),
+                    rhs: t.shape().to_vec(),
+                });
+            }
+        }
+        let mut shape: Dims = first.shape().into();
+        shape[ax] = tensors.iter().map(|t| t.shape()[ax]).sum();
+        // Copy block by block: for each index of the leading axes, each input contributes
+        // one contiguous block of `len(axis) · inner` elements.
+        let outer: usize = shape[..ax].iter().product();
+        let parts: Vec<Vec<T>> = tensors.iter().map(|t| t.to_vec()).collect();
+        let blocks: Vec<usize> = tensors.iter().map(|t| t.shape()[ax..].iter().product()).collect();
+        let mut data = Vec::with_capacity(shape.iter().product());
+        for o in 0..outer {
+            for (part, &block) in parts.iter().zip(&blocks) {
+                data.extend_from_slice(&part[o * block..(o + 1) * block]);
+            }
+        }
+        Ok(Tensor::from_parts(data, &shape))
+    }
+
+    /// Joins tensors of equal shape along a new axis.
+    ///
+    /// # Panics
+    /// If the list is empty or the shapes differ.
+    ///
+    /// ```
+    /// use tensor::Tensor;
+    /// let a = Tensor::from([1.0f32, 2.0]);
+    /// assert_eq!(Tensor::stack(&[&a, &a, &a], 0).shape(), &[3, 2]);
+    /// ```
+    #[track_caller]
+    pub fn stack(tensors: &[&Self], axis: isize) -> Self {
+        let first = tensors.first().expect("stack: needs at least one tensor");
+        for t in tensors {
+            assert!(
+                t.shape() == first.shape(),
+                "stack: shapes {:?} and {:?} differ",
+                first.shape(),
+                t.shape()
+            );
+        }
+        let ax = unwrap(normalize_axis("stack", axis, first.ndim() + 1)) as isize;
+        let expanded: Vec<Tensor<T>> = tensors.iter().map(|t| t.unsqueeze(ax)).collect();
+        let refs: Vec<&Tensor<T>> = expanded.iter().collect();
+        Self::concat(&refs, ax)
+    }
+
+    /// Picks entries `indices` along `axis` (repeats allowed), as `torch.index_select`;
+    /// the axis gets length `indices.len()`. With axis 0 this selects rows (embedding
+    /// lookups, mini-batches).
+    ///
+    /// # Panics
+    /// If the axis or an index is out of range; see [`Tensor::try_index_select`].
+    ///
+    /// ```
+    /// let x = tensor::Tensor::from([[1.0f32, 2.0], [3.0, 4.0], [5.0, 6.0]]);
+    /// assert_eq!(x.index_select(0, &[2, 0]).to_vec(), vec![5.0, 6.0, 1.0, 2.0]);
+    /// ```
+    #[track_caller]
+    pub fn index_select(&self, axis: isize, indices: &[usize]) -> Self {
+        unwrap(self.try_index_select(axis, indices))
+    }
+
+    /// `index_select`, or an error naming the bad index.
+    pub fn try_index_select(&self, axis: isize, indices: &[usize]) -> Result<Self> {
+        let ax = normalize_axis("index_select", axis, self.ndim())?;
+        let len = self.shape()[ax];
+        if let Some(&bad) = indices.iter().find(|&&i| i >= len) {
+            return Err(TensorError::IndexOutOfRange {
+                op: "index_select",
+                index: bad,
+                len,
+            });
+        }
+        let mut shape: Dims = self.shape().into();
+        shape[ax] = indices.len();
+        if indices.is_empty() {
+            return Ok(Tensor::zeros(&shape));
+        }
+        // Fast path for the common case, rows of a contiguous tensor (mini-batches).
+        if let (0, Some(src)) = (ax, self.as_slice()) {
+            let row: usize = self.shape()[1..].iter().product();
+            let mut data = Vec::with_capacity(indices.len() * row);
+            for &i in indices {
+                data.extend_from_slice(&src[i * row..(i + 1) * row]);
+            }
+            return Ok(Tensor::from_parts(data, &shape));
+        }
+        let parts: Vec<Tensor<T>> = indices.iter().map(|&i| self.narrow(ax as isize, i, 1)).collect();
+        let refs: Vec<&Tensor<T>> = parts.iter().collect();
+        Self::try_concat(&refs, ax as isize)
+    }
+
+    /// Along `axis`, takes for every position the element whose index `index` holds
+    /// there, as `torch.gather`; `index` has the shape of the result and the same rank.
+    /// Picks each sample's value at its label: `logp.gather(1, labels[:, None])`.
+    ///
+    /// # Panics
+    /// If the ranks differ, the index is larger than `self` on another axis, or an index
+    /// value is out of range.
+    ///
+    /// ```
+    /// use tensor::Tensor;
+    /// let logp = Tensor::from([[0.1f32, 0.9], [0.7, 0.3]]);
+    /// let labels = Tensor::from([[1.0f32], [0.0]]);
+    /// assert_eq!(logp.gather(1, &labels).to_vec(), vec![0.9, 0.7]);
+    /// ```
+    #[track_caller]
+    pub fn gather(&self, axis: isize, index: &Tensor<T>) -> Self {
+        let ax = unwrap(normalize_axis("gather", axis, self.ndim()));
+        assert!(
+            index.ndim() == self.ndim()
+                && (0..self.ndim()).all(|k| k == ax || index.shape()[k] <= self.shape()[k]),
+            "gather: index of shape {:?} does not fit a tensor of shape {:?} along axis {axis}",
+            index.shape(),
+            self.shape()
+        );
+        let len = self.shape()[ax];
+        let idx = index.to_vec();
+        let mut pos = vec![0usize; self.ndim()];
+        let mut out = Vec::with_capacity(idx.len());
+        let strides = self.strides();
+        for &v in &idx {
+            let i = unwrap(class_index("gather", v, len));
+            let offset: usize = (0..pos.len()).map(|k| if k == ax { i } else { pos[k] } * strides[k]).sum();
+            out.push(self.storage[self.layout.offset() + offset]);
+            for k in (0..pos.len()).rev() {
+                pos[k] += 1;
+                if pos[k] < index.shape()[k] {
+                    break;
+                }
+                pos[k] = 0;
+            }
+        }
+        Tensor::from_parts(out, index.shape())
+    }
+
+    /// One-hot encodes class indices: a tensor of shape `[.., classes]` with a 1 at each
+    /// label.
+    ///
+    /// # Panics
+    /// If a label is not a whole number in `0..classes`; see [`Tensor::try_one_hot`].
+    ///
+    /// ```
+    /// let y = tensor::Tensor::from([2.0f32, 0.0]).one_hot(3);
+    /// assert_eq!(y.to_vec(), vec![0.0, 0.0, 1.0, 1.0, 0.0, 0.0]);
+    /// ```
+    #[track_caller]
+    pub fn one_hot(&self, classes: usize) -> Self {
+        unwrap(self.try_one_hot(classes))
+    }
+
+    /// `one_hot`, or an error naming the first invalid label.
+    pub fn try_one_hot(&self, classes: usize) -> Result<Self> {
+        let labels = self.to_vec();
+        let mut data = vec![T::ZERO; labels.len() * classes];
+        for (row, &v) in labels.iter().enumerate() {
+            data[row * classes + class_index("one_hot", v, classes)?] = T::ONE;
+        }
+        let mut shape: Dims = self.shape().into();
+        shape.push(classes);
+        Ok(Tensor::from_parts(data, &shape))
+    }
+
+    /// The elements as indices (whole, non-negative numbers below `len`).
+    ///
+    /// # Errors
+    /// [`TensorError::Invalid`] naming the first element that is not a valid index.
+    pub fn to_indices(&self, len: usize) -> Result<Vec<usize>> {
+        self.to_vec().into_iter().map(|v| class_index("to_indices", v, len)).collect()
+    }
+}
+
+/// A float label as an index in `0..len`, or an error naming it.
+fn class_index<T: Float>(op: &'static str, v: T, len: usize) -> Result<usize> {
+    let f = v.to_f64();
+    if f.fract() != 0.0 || f < 0.0 || f >= len as f64 {
+        return Err(TensorError::Invalid {
+            op,
+            reason: format!("label {v} is not a whole number in 0..{len}"),
+        });
+    }
+    Ok(f as usize)
+}

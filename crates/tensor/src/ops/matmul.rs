@@ -1,0 +1,181 @@
+//! Matrix multiplication through the `gemm` crate, with NumPy's `matmul` semantics:
+//! 1-D operands are promoted (and the added axis removed again), batch axes broadcast.
+//!
+//! Operand strides go straight to gemm, so a transposed or sliced view is never copied.
+//! A single large product lets gemm use threads; a batch of products is split over the
+//! batch instead (each product on one thread). Both only above the thresholds in
+//! [`crate::parallel`].
+
+use rayon::prelude::*;
+
+use crate::element::Float;
+use crate::error::{unwrap, Result, TensorError};
+use crate::parallel::split_matmul;
+use crate::shape::{broadcast_shapes, numel, Dims};
+use crate::tensor::Tensor;
+
+/// Where one operand matrix lives: offset of element `[0, 0]`, row stride, column stride.
+#[derive(Clone, Copy)]
+struct MatrixView {
+    offset: usize,
+    row_stride: isize,
+    col_stride: isize,
+}
+
+impl<T: Float> Tensor<T> {
+    /// Matrix product with NumPy/PyTorch `matmul` semantics.
+    ///
+    /// * 2-D × 2-D: `[m, k] · [k, n] → [m, n]`.
+    /// * 1-D operands: a vector on the left is a row `[1, k]`, on the right a column
+    ///   `[k, 1]`; the added axis is removed from the result.
+    /// * N-D: the last two axes are matrices, the leading axes are batch axes and
+    ///   broadcast (`[b, 1, m, k] · [h, k, n] → [b, h, m, n]`).
+    ///
+    /// # Panics
+    /// If an operand is 0-D, the inner lengths differ, or the batch axes do not broadcast;
+    /// see [`Tensor::try_matmul`].
+    ///
+    /// ```
+    /// use tensor::Tensor;
+    /// let a = Tensor::from([[1.0f32, 2.0], [3.0, 4.0]]);
+    /// let b = Tensor::from([[5.0f32, 6.0], [7.0, 8.0]]);
+    /// assert_eq!(a.matmul(&b).to_vec(), vec![19.0, 22.0, 43.0, 50.0]);
+    /// assert_eq!(a.matmul(&b.t()).to_vec(), vec![17.0, 23.0, 39.0, 53.0]); // no copy of b
+    /// ```
+    #[track_caller]
+    pub fn matmul(&self, other: &Self) -> Self {
+        unwrap(self.try_matmul(other))
+    }
+
+    /// Matrix product, or an error naming both shapes.
+    pub fn try_matmul(&self, other: &Self) -> Result<Self> {
+        let fail = |reason: &str| TensorError::Invalid {
+            op: "matmul",
+            reason: format!("shapes {:?} and {:?}: {reason}", self.shape(), other.shape()),
+        };
+        if self.ndim() == 0 || other.ndim() == 0 {
+            return Err(fail("both operands need at least one axis"));
+        }
+        let a = if self.ndim() == 1 { self.unsqueeze(0) } else { self.clone() };
+        let b = if other.ndim() == 1 { other.unsqueeze(-1) } else { other.clone() };
+        let (m, k) = (a.shape()[a.ndim() - 2], a.shape()[a.ndim() - 1]);
+        let (k2, n) = (b.shape()[b.ndim() - 2], b.shape()[b.ndim() - 1]);
+        if k != k2 {
+            return Err(fail(&format!("inner lengths differ ({k} vs {k2})")));
+        }
+        let batch = broadcast_shapes(&a.shape()[..a.ndim() - 2], &b.shape()[..b.ndim() - 2])
+            .map_err(|_| fail("batch axes do not broadcast"))?;
+        let mut out_shape: Dims = batch.clone();
+        out_shape.extend([m, n]);
+        let a = a.broadcast_to(&[&batch[..], &[m, k]].concat());
+        let b = b.broadcast_to(&[&batch[..], &[k, n]].concat());
+        let a = if a.strides()[a.ndim() - 2..].contains(&0) { a.contiguous() } else { a };
+        let b = if b.strides()[b.ndim() - 2..].contains(&0) { b.contiguous() } else { b };
+
+        let mut out = vec![T::ZERO; numel(&out_shape)];
+        if m > 0 && n > 0 && k > 0 {
+            let views_a = batch_views(&a, &batch);
+            let views_b = batch_views(&b, &batch);
+            let flops = 2 * m * n * k;
+            let count = views_a.len();
+            if count == 1 {
+                gemm_one(&mut out, m, n, k, &a.storage, views_a[0], &b.storage, views_b[0], split_matmul(flops));
+            } else if split_matmul(flops * count) {
+                out.par_chunks_mut(m * n).enumerate().for_each(|(i, dst)| {
+                    gemm_one(dst, m, n, k, &a.storage, views_a[i], &b.storage, views_b[i], false)
+                });
+            } else {
+                for (i, dst) in out.chunks_mut(m * n).enumerate() {
+                    gemm_one(dst, m, n, k, &a.storage, views_a[i], &b.storage, views_b[i], false);
+                }
+            }
+        }
+        let mut result = Tensor::from_parts(out, &out_shape);
+        if other.ndim() == 1 {
+            result = result.squeeze(-1);
+        }
+        if self.ndim() == 1 {
+            result = result.squeeze(if other.ndim() == 1 { -1 } else { -2 });
+        }
+        Ok(result)
+    }
+}
+
+/// The matrix view of every batch entry of `t` (shape `[batch.., rows, cols]`), in
+/// row-major batch order.
+fn batch_views<T: Float>(t: &Tensor<T>, batch: &[usize]) -> Vec<MatrixView> {
+    let nd = t.ndim();
+    let strides = t.strides();
+    let (row_stride, col_stride) = (strides[nd - 2] as isize, strides[nd - 1] as isize);
+    let mut views = Vec::with_capacity(numel(batch));
+    let mut index = vec![0usize; batch.len()];
+    for _ in 0..numel(batch) {
+        let offset = t.layout().offset() + index.iter().zip(strides).map(|(i, s)| i * s).sum::<usize>();
+        views.push(MatrixView {
+            offset,
+            row_stride,
+            col_stride,
+        });
+        for axis in (0..batch.len()).rev() {
+            index[axis] += 1;
+            if index[axis] < batch[axis] {
+                break;
+            }
+            index[axis] = 0;
+        }
+    }
+    views
+}
+
+/// `dst[m×n] = A·B` for one pair of matrix views, `dst` row-major.
+#[allow(clippy::too_many_arguments)]
+fn gemm_one<T: Float>(
+    dst: &mut [T],
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[T],
+    va: MatrixView,
+    b: &[T],
+    vb: MatrixView,
+    parallel: bool,
+) {
+    assert_eq!(dst.len(), m * n);
+    // Bounds of the last element each view touches, checked so the unsafe call below
+    // stays in the slices.
+    let last = |v: MatrixView, rows: usize, cols: usize| {
+        v.offset + (rows - 1) * v.row_stride as usize + (cols - 1) * v.col_stride as usize
+    };
+    assert!(last(va, m, k) < a.len() && last(vb, k, n) < b.len());
+    let parallelism = if parallel {
+        gemm::Parallelism::Rayon(0)
+    } else {
+        gemm::Parallelism::None
+    };
+    // SAFETY: every element addressed by (offset, strides, m, n, k) lies inside `a`, `b`
+    // and `dst` (checked above), `dst` does not alias the inputs (it is a fresh buffer),
+    // and `T` is f32 or f64, which gemm supports.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            n as isize,
+            false,
+            a.as_ptr().add(va.offset),
+            va.col_stride,
+            va.row_stride,
+            b.as_ptr().add(vb.offset),
+            vb.col_stride,
+            vb.row_stride,
+            T::ZERO,
+            T::ONE,
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
+}

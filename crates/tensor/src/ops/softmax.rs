@@ -1,0 +1,58 @@
+//! `softmax` and `log_softmax` along an axis, stable for any input range.
+//!
+//! Both subtract the row maximum first: `softmax(x) = e^(x−m) / Σ e^(x−m)` and
+//! `log_softmax(x) = x − m − ln Σ e^(x−m)` with `m = max x`, so no exponent exceeds 0
+//! and nothing overflows.
+
+use crate::element::Float;
+use crate::tensor::Tensor;
+
+impl<T: Float> Tensor<T> {
+    /// Softmax along `axis`: non-negative values that sum to 1 along that axis.
+    ///
+    /// # Panics
+    /// If the axis is out of range.
+    ///
+    /// ```
+    /// let p = tensor::Tensor::from([[1000.0f32, 1000.0]]).softmax(-1);
+    /// assert_eq!(p.to_vec(), vec![0.5, 0.5]); // no overflow
+    /// ```
+    #[track_caller]
+    pub fn softmax(&self, axis: isize) -> Self {
+        let shifted = self.sub(&self.max(axis, true));
+        let e = shifted.exp();
+        let s = e.sum(axis, true);
+        e.div(&s)
+    }
+
+    /// Log of the softmax along `axis`, computed without forming the softmax.
+    ///
+    /// # Panics
+    /// If the axis is out of range.
+    ///
+    /// ```
+    /// let l = tensor::Tensor::from([0.0f64, 0.0]).log_softmax(0);
+    /// approx::assert_relative_eq!(l.to_vec()[0], -(2.0f64.ln()));
+    /// ```
+    #[track_caller]
+    pub fn log_softmax(&self, axis: isize) -> Self {
+        let shifted = self.sub(&self.max(axis, true));
+        let lse = shifted.exp().sum(axis, true).ln();
+        shifted.sub(&lse)
+    }
+
+    /// `ln Σ e^x` along `axis`, stable (the maximum is factored out).
+    ///
+    /// # Panics
+    /// If the axis is out of range.
+    #[track_caller]
+    pub fn logsumexp(&self, axis: isize, keepdim: bool) -> Self {
+        let m = self.max(axis, true);
+        let lse = self.sub(&m).exp().sum(axis, true).ln().add(&m);
+        if keepdim {
+            lse
+        } else {
+            lse.squeeze(axis)
+        }
+    }
+}

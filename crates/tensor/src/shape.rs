@@ -1,0 +1,51 @@
+//! Shape helpers: element counts, NumPy broadcasting, and NumPy-style negative axes.
+
+use smallvec::SmallVec;
+
+use crate::error::TensorError;
+
+/// A shape: one length per axis. Ranks up to 4 never allocate.
+pub type Dims = SmallVec<[usize; 4]>;
+
+/// Number of elements of a shape (1 for a scalar's empty shape).
+pub fn numel(shape: &[usize]) -> usize {
+    shape.iter().product()
+}
+
+/// The shape two shapes broadcast to, by NumPy's rules: align at the right; each pair of
+/// lengths must be equal or one of them 1.
+///
+/// ```
+/// use tensor::broadcast_shapes;
+/// assert_eq!(broadcast_shapes(&[3, 1], &[4]).unwrap().as_slice(), &[3, 4]);
+/// assert!(broadcast_shapes(&[3], &[4]).is_err());
+/// ```
+pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Dims, TensorError> {
+    let n = a.len().max(b.len());
+    let mut out: Dims = SmallVec::from_elem(0, n);
+    for k in 0..n {
+        let da = if k + a.len() >= n { a[k + a.len() - n] } else { 1 };
+        let db = if k + b.len() >= n { b[k + b.len() - n] } else { 1 };
+        out[k] = if da == db || db == 1 {
+            da
+        } else if da == 1 {
+            db
+        } else {
+            return Err(TensorError::IncompatibleShapes {
+                op: "broadcast",
+                lhs: a.to_vec(),
+                rhs: b.to_vec(),
+            });
+        };
+    }
+    Ok(out)
+}
+
+/// Resolves a possibly negative axis (`-1` is the last) against `ndim` axes.
+pub fn normalize_axis(op: &'static str, axis: isize, ndim: usize) -> Result<usize, TensorError> {
+    let n = ndim as isize;
+    if axis >= n || axis < -n {
+        return Err(TensorError::AxisOutOfRange { op, axis, ndim });
+    }
+    Ok(if axis < 0 { (axis + n) as usize } else { axis as usize })
+}

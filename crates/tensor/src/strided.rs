@@ -1,0 +1,269 @@
+//! The one place that decides between the contiguous fast path and the strided path.
+//!
+//! Kernels hand a plain per-element closure to [`map`], [`zip_map`] or [`reduce_into`]; this
+//! file walks the operands' layouts and calls it. It first *coalesces* axes (merges
+//! neighbours that are contiguous with each other in every operand), so a contiguous
+//! tensor becomes one run and `x + bias` becomes one run per row. Each run is a plain
+//! slice loop, dispatched through [`crate::simd::dispatch`] so it vectorizes for the
+//! CPU at hand. Large contiguous maps are split across threads (see [`crate::parallel`]).
+
+use std::mem::MaybeUninit;
+
+use rayon::prelude::*;
+use smallvec::SmallVec;
+
+use crate::layout::Layout;
+use crate::parallel::{split_elementwise, PARALLEL_CHUNK};
+use crate::simd::dispatch;
+
+type Axes = SmallVec<[usize; 6]>;
+
+/// Shape and per-operand strides after merging axes that are contiguous in every operand
+/// and dropping axes of length 1.
+fn coalesce<const N: usize>(shape: &[usize], strides: [&[usize]; N]) -> (Axes, [Axes; N]) {
+    let mut out_shape = Axes::new();
+    let mut out_strides: [Axes; N] = std::array::from_fn(|_| Axes::new());
+    for k in 0..shape.len() {
+        let d = shape[k];
+        if d == 1 {
+            continue;
+        }
+        let mergeable = !out_shape.is_empty()
+            && (0..N).all(|i| *out_strides[i].last().unwrap() == strides[i][k] * d);
+        if mergeable {
+            *out_shape.last_mut().unwrap() *= d;
+            for i in 0..N {
+                *out_strides[i].last_mut().unwrap() = strides[i][k];
+            }
+        } else {
+            out_shape.push(d);
+            for i in 0..N {
+                out_strides[i].push(strides[i][k]);
+            }
+        }
+    }
+    (out_shape, out_strides)
+}
+
+/// Calls `f(starts, inner_strides, len)` once per run along the innermost axis, visiting
+/// the elements of `shape` in row-major order for `N` operands at once.
+pub fn for_each_run<const N: usize>(
+    shape: &[usize],
+    strides: [&[usize]; N],
+    offsets: [usize; N],
+    mut f: impl FnMut([usize; N], [usize; N], usize),
+) {
+    if shape.contains(&0) {
+        return;
+    }
+    let (shape, strides) = coalesce(shape, strides);
+    let Some((&len, outer)) = shape.split_last() else {
+        f(offsets, [1; N], 1);
+        return;
+    };
+    let inner: [usize; N] = std::array::from_fn(|i| strides[i][outer.len()]);
+    let mut index: Axes = SmallVec::from_elem(0, outer.len());
+    let mut starts = offsets;
+    loop {
+        f(starts, inner, len);
+        // Odometer increment over the outer axes, updating the run starts incrementally.
+        let mut k = outer.len();
+        loop {
+            if k == 0 {
+                return;
+            }
+            k -= 1;
+            index[k] += 1;
+            for i in 0..N {
+                starts[i] += strides[i][k];
+            }
+            if index[k] < outer[k] {
+                break;
+            }
+            for i in 0..N {
+                starts[i] -= strides[i][k] * outer[k];
+            }
+            index[k] = 0;
+        }
+    }
+}
+
+/// Applies `f` to every element of a view, returning a contiguous `Vec` in row-major
+/// order.
+pub fn map<T: Copy + Send + Sync, U: Copy + Send>(
+    data: &[T],
+    layout: &Layout,
+    f: impl Fn(T) -> U + Sync,
+) -> Vec<U> {
+    let n = layout.numel();
+    if layout.is_contiguous() {
+        let src = &data[layout.offset()..layout.offset() + n];
+        return map_contiguous(src, &f);
+    }
+    dispatch(|| {
+        let mut out = Vec::with_capacity(n);
+        for_each_run(
+            layout.shape(),
+            [layout.strides()],
+            [layout.offset()],
+            |[o], [s], len| match s {
+                1 => out.extend(data[o..o + len].iter().map(|&x| f(x))),
+                0 => out.extend(std::iter::repeat_n(f(data[o]), len)),
+                _ => out.extend((0..len).map(|i| f(data[o + i * s]))),
+            },
+        );
+        out
+    })
+}
+
+fn map_contiguous<T: Copy + Sync, U: Copy + Send>(src: &[T], f: &(impl Fn(T) -> U + Sync)) -> Vec<U> {
+    if !split_elementwise(src.len()) {
+        return dispatch(|| src.iter().map(|&x| f(x)).collect());
+    }
+    let mut out = Vec::with_capacity(src.len());
+    out.spare_capacity_mut()
+        .par_chunks_mut(PARALLEL_CHUNK)
+        .zip(src.par_chunks(PARALLEL_CHUNK))
+        .for_each(|(o, s)| dispatch(|| write_map(o, s, f)));
+    // SAFETY: the chunks above cover all `src.len()` slots and each was written.
+    unsafe { out.set_len(src.len()) };
+    out
+}
+
+#[inline(always)]
+fn write_map<T: Copy, U>(out: &mut [MaybeUninit<U>], src: &[T], f: &impl Fn(T) -> U) {
+    for (o, &x) in out.iter_mut().zip(src) {
+        o.write(f(x));
+    }
+}
+
+/// Applies `f` pairwise to two views of the same shape (already broadcast, so stride-0
+/// axes are fine), returning a contiguous `Vec` in row-major order.
+pub fn zip_map<T: Copy + Send + Sync>(
+    a: &[T],
+    la: &Layout,
+    b: &[T],
+    lb: &Layout,
+    f: impl Fn(T, T) -> T + Sync,
+) -> Vec<T> {
+    debug_assert_eq!(la.shape(), lb.shape());
+    let n = la.numel();
+    if la.is_contiguous() && lb.is_contiguous() {
+        let sa = &a[la.offset()..la.offset() + n];
+        let sb = &b[lb.offset()..lb.offset() + n];
+        if split_elementwise(n) {
+            let mut out = Vec::with_capacity(n);
+            out.spare_capacity_mut()
+                .par_chunks_mut(PARALLEL_CHUNK)
+                .zip(sa.par_chunks(PARALLEL_CHUNK).zip(sb.par_chunks(PARALLEL_CHUNK)))
+                .for_each(|(o, (x, y))| {
+                    dispatch(|| {
+                        for ((o, &x), &y) in o.iter_mut().zip(x).zip(y) {
+                            o.write(f(x, y));
+                        }
+                    })
+                });
+            // SAFETY: the chunks above cover all `n` slots and each was written.
+            unsafe { out.set_len(n) };
+            return out;
+        }
+        return dispatch(|| sa.iter().zip(sb).map(|(&x, &y)| f(x, y)).collect());
+    }
+    dispatch(|| {
+        let mut out = Vec::with_capacity(n);
+        for_each_run(
+            la.shape(),
+            [la.strides(), lb.strides()],
+            [la.offset(), lb.offset()],
+            |[oa, ob], [sa, sb], len| match (sa, sb) {
+                (1, 1) => out.extend(a[oa..oa + len].iter().zip(&b[ob..ob + len]).map(|(&x, &y)| f(x, y))),
+                (1, 0) => {
+                    let y = b[ob];
+                    out.extend(a[oa..oa + len].iter().map(|&x| f(x, y)))
+                }
+                (0, 1) => {
+                    let x = a[oa];
+                    out.extend(b[ob..ob + len].iter().map(|&y| f(x, y)))
+                }
+                _ => out.extend((0..len).map(|i| f(a[oa + i * sa], b[ob + i * sb]))),
+            },
+        );
+        out
+    })
+}
+
+/// Folds the elements of `src` into `dst` with `combine(acc, x)`, where `dst_layout` is the
+/// (contiguous, writable) output broadcast to the source's shape: stride 0 on the
+/// reduced axes. Each output element must be initialized with the fold's identity.
+///
+/// One walk in the source's memory order serves every axis choice: a run whose output
+/// stride is 0 folds into one accumulator (with 8 independent lanes, so it vectorizes),
+/// a run whose output stride is 1 folds elementwise into a row of outputs.
+pub fn reduce_into<T: Copy + Send + Sync>(
+    dst: &mut [T],
+    dst_layout: &Layout,
+    src: &[T],
+    src_layout: &Layout,
+    combine: impl Fn(T, T) -> T,
+) {
+    debug_assert_eq!(dst_layout.shape(), src_layout.shape());
+    dispatch(|| {
+        for_each_run(
+            src_layout.shape(),
+            [dst_layout.strides(), src_layout.strides()],
+            [dst_layout.offset(), src_layout.offset()],
+            |[od, os], [sd, ss], len| match (sd, ss) {
+                (0, 1) => dst[od] = fold_lanes(dst[od], &src[os..os + len], &combine),
+                (0, _) => {
+                    let mut acc = dst[od];
+                    for i in 0..len {
+                        acc = combine(acc, src[os + i * ss]);
+                    }
+                    dst[od] = acc;
+                }
+                (1, 1) => {
+                    for (d, &x) in dst[od..od + len].iter_mut().zip(&src[os..os + len]) {
+                        *d = combine(*d, x);
+                    }
+                }
+                _ => {
+                    for i in 0..len {
+                        let d = &mut dst[od + i * sd];
+                        *d = combine(*d, src[os + i * ss]);
+                    }
+                }
+            },
+        )
+    });
+}
+
+/// Folds a slice into `init` using 8 independent accumulators, combined at the end. The
+/// order of operations is fixed, so results do not depend on the SIMD level.
+#[inline(always)]
+fn fold_lanes<T: Copy>(init: T, xs: &[T], combine: &impl Fn(T, T) -> T) -> T {
+    const LANES: usize = 8;
+    let chunks = xs.chunks_exact(LANES);
+    let tail = chunks.remainder();
+    let mut acc = init;
+    if xs.len() >= 2 * LANES {
+        let mut lanes: [T; LANES] = xs[..LANES].try_into().unwrap();
+        for c in chunks.skip(1) {
+            for l in 0..LANES {
+                lanes[l] = combine(lanes[l], c[l]);
+            }
+        }
+        for &l in &lanes {
+            acc = combine(acc, l);
+        }
+    } else {
+        for c in chunks {
+            for &x in c {
+                acc = combine(acc, x);
+            }
+        }
+    }
+    for &x in tail {
+        acc = combine(acc, x);
+    }
+    acc
+}

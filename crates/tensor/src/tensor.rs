@@ -1,0 +1,319 @@
+//! The `Tensor` type: shared storage plus a layout, its constructors and accessors.
+
+use std::sync::Arc;
+
+use crate::element::Float;
+use crate::error::{unwrap, Result, TensorError};
+use crate::layout::Layout;
+use crate::shape::numel;
+use crate::strided;
+
+/// An n-dimensional array of `f32` (the default) or `f64`.
+///
+/// A tensor is a [`Layout`] (shape, strides, offset) over reference-counted storage.
+/// Cloning a tensor and taking views (`t`, `permute`, `narrow`, `broadcast_to`, …) never
+/// copies data. Operations return new tensors; the in-place updates (`add_assign`,
+/// `axpy`, `fill`, `map_inplace`) copy the storage first only if another tensor shares it.
+///
+/// ```
+/// use tensor::Tensor;
+/// let a = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]).unwrap();
+/// let b = a.t(); // a view: no copy
+/// assert_eq!(b.shape(), &[3, 2]);
+/// assert_eq!(b.to_vec(), vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+/// let c = &a + &Tensor::from([10.0, 20.0, 30.0]); // broadcasting
+/// assert_eq!(c.to_vec(), vec![11.0, 22.0, 33.0, 14.0, 25.0, 36.0]);
+/// ```
+#[derive(Clone)]
+pub struct Tensor<T: Float = f32> {
+    // Storage is an `Arc<Vec<T>>`: clones and views share it; `Arc::make_mut` gives
+    // copy-on-write for the in-place updates.
+    pub(crate) storage: Arc<Vec<T>>,
+    pub(crate) layout: Layout,
+}
+
+impl<T: Float> Tensor<T> {
+    /// A tensor from row-major data.
+    ///
+    /// # Errors
+    /// [`TensorError::LengthMismatch`] if `data.len()` differs from the shape's element
+    /// count.
+    ///
+    /// ```
+    /// use tensor::Tensor;
+    /// let t = Tensor::<f64>::from_vec(vec![1.0, 2.0], &[2, 1]).unwrap();
+    /// assert_eq!(t.shape(), &[2, 1]);
+    /// let err = Tensor::<f64>::from_vec(vec![1.0, 2.0, 3.0], &[2, 2]).unwrap_err();
+    /// assert_eq!(err.to_string(), "from_vec: data has 3 elements but shape [2, 2] needs 4");
+    /// ```
+    pub fn from_vec(data: Vec<T>, shape: &[usize]) -> Result<Self> {
+        let expected = numel(shape);
+        if data.len() != expected {
+            return Err(TensorError::LengthMismatch {
+                op: "from_vec",
+                len: data.len(),
+                shape: shape.to_vec(),
+                expected,
+            });
+        }
+        Ok(Self::from_parts(data, shape))
+    }
+
+    /// A contiguous tensor from data whose length is known to match.
+    pub(crate) fn from_parts(data: Vec<T>, shape: &[usize]) -> Self {
+        debug_assert_eq!(data.len(), numel(shape));
+        Tensor {
+            storage: Arc::new(data),
+            layout: Layout::contiguous(shape),
+        }
+    }
+
+    /// A view of the same storage with another layout.
+    pub(crate) fn with_layout(&self, layout: Layout) -> Self {
+        Tensor {
+            storage: Arc::clone(&self.storage),
+            layout,
+        }
+    }
+
+    /// A tensor of `shape` filled with `value`.
+    pub fn full(shape: &[usize], value: T) -> Self {
+        Self::from_parts(vec![value; numel(shape)], shape)
+    }
+
+    /// A tensor of zeros.
+    ///
+    /// ```
+    /// let z = tensor::Tensor::<f32>::zeros(&[2, 3]);
+    /// assert_eq!(z.sum_all(), 0.0);
+    /// ```
+    pub fn zeros(shape: &[usize]) -> Self {
+        Self::full(shape, T::ZERO)
+    }
+
+    /// A tensor of ones.
+    pub fn ones(shape: &[usize]) -> Self {
+        Self::full(shape, T::ONE)
+    }
+
+    /// A zero-dimensional tensor holding one value.
+    ///
+    /// ```
+    /// let s = tensor::Tensor::scalar(2.5f32);
+    /// assert_eq!(s.ndim(), 0);
+    /// assert_eq!(s.item(), 2.5);
+    /// ```
+    pub fn scalar(value: T) -> Self {
+        Self::from_parts(vec![value], &[])
+    }
+
+    /// Zeros with the shape of `other`.
+    pub fn zeros_like(other: &Self) -> Self {
+        Self::zeros(other.shape())
+    }
+
+    /// Ones with the shape of `other`.
+    pub fn ones_like(other: &Self) -> Self {
+        Self::ones(other.shape())
+    }
+
+    /// `value` everywhere, with the shape of `other`.
+    pub fn full_like(other: &Self, value: T) -> Self {
+        Self::full(other.shape(), value)
+    }
+
+    /// `start, start + step, …` up to but excluding `end` (1-D), as `numpy.arange`.
+    ///
+    /// # Panics
+    /// If `step` is zero or not finite.
+    ///
+    /// ```
+    /// let t = tensor::Tensor::arange(0.0f32, 1.0, 0.25);
+    /// assert_eq!(t.to_vec(), vec![0.0, 0.25, 0.5, 0.75]);
+    /// ```
+    #[track_caller]
+    pub fn arange(start: T, end: T, step: T) -> Self {
+        assert!(
+            step != T::ZERO && step.is_finite(),
+            "arange: step must be finite and non-zero, got {step}"
+        );
+        let n = ((end - start) / step).to_f64().ceil().max(0.0) as usize;
+        let data = (0..n).map(|i| start + T::from_usize(i) * step).collect::<Vec<_>>();
+        Self::from_parts(data, &[n])
+    }
+
+    /// `n` evenly spaced values from `start` to `end` inclusive (1-D), as `numpy.linspace`.
+    ///
+    /// ```
+    /// let t = tensor::Tensor::linspace(0.0f64, 1.0, 5);
+    /// assert_eq!(t.to_vec(), vec![0.0, 0.25, 0.5, 0.75, 1.0]);
+    /// ```
+    pub fn linspace(start: T, end: T, n: usize) -> Self {
+        let data = match n {
+            0 => vec![],
+            1 => vec![start],
+            _ => {
+                let step = (end - start) / T::from_usize(n - 1);
+                (0..n)
+                    .map(|i| if i == n - 1 { end } else { start + T::from_usize(i) * step })
+                    .collect()
+            }
+        };
+        Self::from_parts(data, &[n])
+    }
+
+    /// The `n × n` identity matrix.
+    ///
+    /// ```
+    /// let i = tensor::Tensor::<f32>::eye(2);
+    /// assert_eq!(i.to_vec(), vec![1.0, 0.0, 0.0, 1.0]);
+    /// ```
+    pub fn eye(n: usize) -> Self {
+        let mut data = vec![T::ZERO; n * n];
+        for i in 0..n {
+            data[i * n + i] = T::ONE;
+        }
+        Self::from_parts(data, &[n, n])
+    }
+
+    /// The shape: one length per axis.
+    pub fn shape(&self) -> &[usize] {
+        self.layout.shape()
+    }
+
+    /// Number of axes.
+    pub fn ndim(&self) -> usize {
+        self.shape().len()
+    }
+
+    /// Number of elements.
+    pub fn numel(&self) -> usize {
+        self.layout.numel()
+    }
+
+    /// Strides in elements, one per axis (0 on broadcast axes).
+    pub fn strides(&self) -> &[usize] {
+        self.layout.strides()
+    }
+
+    /// The layout (shape, strides, offset).
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// True if the elements sit in row-major order without gaps.
+    pub fn is_contiguous(&self) -> bool {
+        self.layout.is_contiguous()
+    }
+
+    /// True if `self` and `other` share storage (one is a view of the other, or both
+    /// are views of a third).
+    pub fn shares_storage(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.storage, &other.storage)
+    }
+
+    /// The elements as a slice, if the tensor is contiguous.
+    pub fn as_slice(&self) -> Option<&[T]> {
+        self.is_contiguous()
+            .then(|| &self.storage[self.layout.offset()..self.layout.offset() + self.numel()])
+    }
+
+    /// The elements in row-major (logical) order, copied into a `Vec`.
+    pub fn to_vec(&self) -> Vec<T> {
+        match self.as_slice() {
+            Some(s) => s.to_vec(),
+            None => strided::map(&self.storage, &self.layout, |x| x),
+        }
+    }
+
+    /// The single value of a one-element tensor.
+    ///
+    /// # Panics
+    /// If the tensor does not have exactly one element.
+    #[track_caller]
+    pub fn item(&self) -> T {
+        assert!(
+            self.numel() == 1,
+            "item: tensor of shape {:?} has {} elements, expected 1",
+            self.shape(),
+            self.numel()
+        );
+        self.storage[self.layout.offset()]
+    }
+
+    /// The element at a multi-index.
+    ///
+    /// # Panics
+    /// If the index has the wrong rank or is out of range.
+    ///
+    /// ```
+    /// let t = tensor::Tensor::from([[1.0f32, 2.0], [3.0, 4.0]]);
+    /// assert_eq!(t.at(&[1, 0]), 3.0);
+    /// ```
+    #[track_caller]
+    pub fn at(&self, index: &[usize]) -> T {
+        unwrap(self.try_at(index))
+    }
+
+    /// The element at a multi-index, or an error naming what is out of range.
+    pub fn try_at(&self, index: &[usize]) -> Result<T> {
+        if index.len() != self.ndim() {
+            return Err(TensorError::Invalid {
+                op: "at",
+                reason: format!(
+                    "index {index:?} has {} entries but the tensor of shape {:?} has {} axes",
+                    index.len(),
+                    self.shape(),
+                    self.ndim()
+                ),
+            });
+        }
+        for (&i, &d) in index.iter().zip(self.shape()) {
+            if i >= d {
+                return Err(TensorError::IndexOutOfRange {
+                    op: "at",
+                    index: i,
+                    len: d,
+                });
+            }
+        }
+        Ok(self.storage[self.layout.index_of(index)])
+    }
+
+    /// A contiguous tensor with the same values: `self` itself (no copy) if already
+    /// contiguous.
+    pub fn contiguous(&self) -> Self {
+        if self.is_contiguous() {
+            self.clone()
+        } else {
+            Self::from_parts(self.to_vec(), self.shape())
+        }
+    }
+
+    /// Converts the elements to another float type (`f32` ↔ `f64`).
+    ///
+    /// ```
+    /// let a = tensor::Tensor::from([1.5f32, 2.0]);
+    /// let b: tensor::Tensor<f64> = a.cast();
+    /// assert_eq!(b.to_vec(), vec![1.5, 2.0]);
+    /// ```
+    pub fn cast<U: Float>(&self) -> Tensor<U> {
+        let data = strided::map(&self.storage, &self.layout, |x| U::from_f64(x.to_f64()));
+        Tensor::from_parts(data, self.shape())
+    }
+
+    /// Applies `f` to every element, returning a new contiguous tensor.
+    ///
+    /// ```
+    /// let t = tensor::Tensor::from([1.0f32, -2.0]).map(|x| x * 10.0);
+    /// assert_eq!(t.to_vec(), vec![10.0, -20.0]);
+    /// ```
+    pub fn map(&self, f: impl Fn(T) -> T + Sync) -> Self {
+        Self::from_parts(strided::map(&self.storage, &self.layout, f), self.shape())
+    }
+
+    /// True if every element is finite (no NaN, no infinity).
+    pub fn all_finite(&self) -> bool {
+        self.to_vec().iter().all(|x| x.is_finite())
+    }
+}
