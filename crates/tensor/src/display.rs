@@ -75,7 +75,8 @@ impl<T: Float> Printer<'_, T> {
                 out.push_str("...");
                 out.push_str(&separator);
             }
-            if self.summarize && len > 2 * EDGE_ITEMS && (EDGE_ITEMS..len - EDGE_ITEMS).contains(&i) {
+            if self.summarize && len > 2 * EDGE_ITEMS && (EDGE_ITEMS..len - EDGE_ITEMS).contains(&i)
+            {
                 continue;
             }
             self.write(out, axis + 1, start + i * block);
@@ -97,7 +98,11 @@ impl<T: Float> approx::AbsDiffEq for Tensor<T> {
     /// Equal shapes and every pair of elements within `epsilon`.
     fn abs_diff_eq(&self, other: &Self, epsilon: T) -> bool {
         self.shape() == other.shape()
-            && self.to_vec().iter().zip(other.to_vec()).all(|(a, b)| a.abs_diff_eq(&b, epsilon))
+            && self
+                .to_vec()
+                .iter()
+                .zip(other.to_vec())
+                .all(|(a, b)| a.abs_diff_eq(&b, epsilon))
     }
 }
 
@@ -115,7 +120,11 @@ impl<T: Float> approx::RelativeEq for Tensor<T> {
     /// ```
     fn relative_eq(&self, other: &Self, epsilon: T, max_relative: T) -> bool {
         self.shape() == other.shape()
-            && self.to_vec().iter().zip(other.to_vec()).all(|(a, b)| a.relative_eq(&b, epsilon, max_relative))
+            && self
+                .to_vec()
+                .iter()
+                .zip(other.to_vec())
+                .all(|(a, b)| a.relative_eq(&b, epsilon, max_relative))
     }
 }
 
@@ -127,7 +136,11 @@ impl<T: Float> approx::UlpsEq for Tensor<T> {
     /// Equal shapes and every pair of elements within `max_ulps` units in the last place.
     fn ulps_eq(&self, other: &Self, epsilon: T, max_ulps: u32) -> bool {
         self.shape() == other.shape()
-            && self.to_vec().iter().zip(other.to_vec()).all(|(a, b)| a.ulps_eq(&b, epsilon, max_ulps))
+            && self
+                .to_vec()
+                .iter()
+                .zip(other.to_vec())
+                .all(|(a, b)| a.ulps_eq(&b, epsilon, max_ulps))
     }
 }
 

@@ -89,7 +89,12 @@ impl Layout {
     /// Storage index of a logical multi-index (unchecked beyond debug assertions).
     pub fn index_of(&self, index: &[usize]) -> usize {
         debug_assert_eq!(index.len(), self.shape.len());
-        self.offset + index.iter().zip(&self.strides).map(|(i, s)| i * s).sum::<usize>()
+        self.offset
+            + index
+                .iter()
+                .zip(&self.strides)
+                .map(|(i, s)| i * s)
+                .sum::<usize>()
     }
 
     /// Swaps two axes.

@@ -18,7 +18,9 @@ impl<T: Float> Tensor<T> {
     pub fn rand_uniform(shape: &[usize], low: T, high: T, rng: &mut impl Rng) -> Self {
         let (lo, hi) = (low.to_f64(), high.to_f64());
         let n = shape.iter().product();
-        let data = (0..n).map(|_| T::from_f64(lo + (hi - lo) * rng.random::<f64>())).collect();
+        let data = (0..n)
+            .map(|_| T::from_f64(lo + (hi - lo) * rng.random::<f64>()))
+            .collect();
         Tensor::from_parts(data, shape)
     }
 
@@ -52,7 +54,15 @@ impl<T: Float> Tensor<T> {
     /// 1 with probability `p`, else 0 (dropout masks).
     pub fn rand_bernoulli(shape: &[usize], p: f64, rng: &mut impl Rng) -> Self {
         let n = shape.iter().product();
-        let data = (0..n).map(|_| if rng.random::<f64>() < p { T::ONE } else { T::ZERO }).collect();
+        let data = (0..n)
+            .map(|_| {
+                if rng.random::<f64>() < p {
+                    T::ONE
+                } else {
+                    T::ZERO
+                }
+            })
+            .collect();
         Tensor::from_parts(data, shape)
     }
 }

@@ -116,7 +116,10 @@ pub fn map<T: Copy + Send + Sync, U: Copy + Send>(
     })
 }
 
-fn map_contiguous<T: Copy + Sync, U: Copy + Send>(src: &[T], f: &(impl Fn(T) -> U + Sync)) -> Vec<U> {
+fn map_contiguous<T: Copy + Sync, U: Copy + Send>(
+    src: &[T],
+    f: &(impl Fn(T) -> U + Sync),
+) -> Vec<U> {
     if !split_elementwise(src.len()) {
         return dispatch(|| src.iter().map(|&x| f(x)).collect());
     }
@@ -155,7 +158,10 @@ pub fn zip_map<T: Copy + Send + Sync>(
             let mut out = Vec::with_capacity(n);
             out.spare_capacity_mut()
                 .par_chunks_mut(PARALLEL_CHUNK)
-                .zip(sa.par_chunks(PARALLEL_CHUNK).zip(sb.par_chunks(PARALLEL_CHUNK)))
+                .zip(
+                    sa.par_chunks(PARALLEL_CHUNK)
+                        .zip(sb.par_chunks(PARALLEL_CHUNK)),
+                )
                 .for_each(|(o, (x, y))| {
                     dispatch(|| {
                         for ((o, &x), &y) in o.iter_mut().zip(x).zip(y) {
@@ -176,7 +182,12 @@ pub fn zip_map<T: Copy + Send + Sync>(
             [la.strides(), lb.strides()],
             [la.offset(), lb.offset()],
             |[oa, ob], [sa, sb], len| match (sa, sb) {
-                (1, 1) => out.extend(a[oa..oa + len].iter().zip(&b[ob..ob + len]).map(|(&x, &y)| f(x, y))),
+                (1, 1) => out.extend(
+                    a[oa..oa + len]
+                        .iter()
+                        .zip(&b[ob..ob + len])
+                        .map(|(&x, &y)| f(x, y)),
+                ),
                 (1, 0) => {
                     let y = b[ob];
                     out.extend(a[oa..oa + len].iter().map(|&x| f(x, y)))

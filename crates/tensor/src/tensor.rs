@@ -138,7 +138,9 @@ impl<T: Float> Tensor<T> {
             "arange: step must be finite and non-zero, got {step}"
         );
         let n = ((end - start) / step).to_f64().ceil().max(0.0) as usize;
-        let data = (0..n).map(|i| start + T::from_usize(i) * step).collect::<Vec<_>>();
+        let data = (0..n)
+            .map(|i| start + T::from_usize(i) * step)
+            .collect::<Vec<_>>();
         Self::from_parts(data, &[n])
     }
 
@@ -155,7 +157,13 @@ impl<T: Float> Tensor<T> {
             _ => {
                 let step = (end - start) / T::from_usize(n - 1);
                 (0..n)
-                    .map(|i| if i == n - 1 { end } else { start + T::from_usize(i) * step })
+                    .map(|i| {
+                        if i == n - 1 {
+                            end
+                        } else {
+                            start + T::from_usize(i) * step
+                        }
+                    })
                     .collect()
             }
         };

@@ -46,10 +46,16 @@ impl<T: Float> Tensor<T> {
     #[track_caller]
     pub fn permute(&self, perm: &[isize]) -> Self {
         let n = self.ndim();
-        let resolved: Result<Dims> = perm.iter().map(|&p| normalize_axis("permute", p, n)).collect();
+        let resolved: Result<Dims> = perm
+            .iter()
+            .map(|&p| normalize_axis("permute", p, n))
+            .collect();
         let resolved = unwrap(resolved);
         let mut seen = vec![false; n];
-        let valid = resolved.len() == n && resolved.iter().all(|&p| !std::mem::replace(&mut seen[p], true));
+        let valid = resolved.len() == n
+            && resolved
+                .iter()
+                .all(|&p| !std::mem::replace(&mut seen[p], true));
         assert!(
             valid,
             "permute: {perm:?} is not a permutation of the {n} axes of a tensor of shape {:?}",
@@ -192,7 +198,10 @@ impl<T: Float> Tensor<T> {
         }
         let s = unwrap(normalize_axis("flatten", start, self.ndim()));
         let e = unwrap(normalize_axis("flatten", end, self.ndim()));
-        assert!(s <= e, "flatten: start axis {start} is after end axis {end}");
+        assert!(
+            s <= e,
+            "flatten: start axis {start} is after end axis {end}"
+        );
         let mut shape: Vec<isize> = self.shape()[..s].iter().map(|&d| d as isize).collect();
         shape.push(numel(&self.shape()[s..=e]) as isize);
         shape.extend(self.shape()[e + 1..].iter().map(|&d| d as isize));
@@ -210,10 +219,16 @@ impl<T: Float> Tensor<T> {
         if unknown.len() > 1 || shape.iter().any(|&d| d < -1) {
             return Err(TensorError::Invalid {
                 op: "reshape",
-                reason: format!("target {shape:?} may have at most one -1 and no other negative length"),
+                reason: format!(
+                    "target {shape:?} may have at most one -1 and no other negative length"
+                ),
             });
         }
-        let known: usize = shape.iter().filter(|&&d| d >= 0).map(|&d| d as usize).product();
+        let known: usize = shape
+            .iter()
+            .filter(|&&d| d >= 0)
+            .map(|&d| d as usize)
+            .product();
         let mut out: Dims = shape.iter().map(|&d| d.max(0) as usize).collect();
         if let Some(&k) = unknown.first() {
             if known == 0 || self.numel() % known != 0 {
@@ -257,7 +272,9 @@ impl<T: Float, const N: usize, const M: usize> From<[[T; N]; M]> for Tensor<T> {
     }
 }
 
-impl<T: Float, const N: usize, const M: usize, const L: usize> From<[[[T; N]; M]; L]> for Tensor<T> {
+impl<T: Float, const N: usize, const M: usize, const L: usize> From<[[[T; N]; M]; L]>
+    for Tensor<T>
+{
     /// A 3-D tensor from a nested array literal.
     fn from(v: [[[T; N]; M]; L]) -> Self {
         Tensor::from_parts(v.iter().flatten().flatten().copied().collect(), &[L, M, N])

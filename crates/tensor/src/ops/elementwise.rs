@@ -13,11 +13,18 @@ impl<T: Float> Tensor<T> {
     ///
     /// # Errors
     /// [`TensorError::IncompatibleShapes`] naming `op` and both shapes.
-    pub fn try_zip_with(&self, other: &Self, op: &'static str, f: impl Fn(T, T) -> T + Sync) -> Result<Self> {
-        let shape = broadcast_shapes(self.shape(), other.shape()).map_err(|_| TensorError::IncompatibleShapes {
-            op,
-            lhs: self.shape().to_vec(),
-            rhs: other.shape().to_vec(),
+    pub fn try_zip_with(
+        &self,
+        other: &Self,
+        op: &'static str,
+        f: impl Fn(T, T) -> T + Sync,
+    ) -> Result<Self> {
+        let shape = broadcast_shapes(self.shape(), other.shape()).map_err(|_| {
+            TensorError::IncompatibleShapes {
+                op,
+                lhs: self.shape().to_vec(),
+                rhs: other.shape().to_vec(),
+            }
         })?;
         let la = self.layout.broadcast_to(&shape)?;
         let lb = other.layout.broadcast_to(&shape)?;
@@ -150,7 +157,13 @@ impl<T: Float> Tensor<T> {
 
     /// `max(x, 0)` elementwise (NaN stays NaN).
     pub fn relu(&self) -> Self {
-        self.map(|x| if x.is_nan() || x > T::ZERO { x } else { T::ZERO })
+        self.map(|x| {
+            if x.is_nan() || x > T::ZERO {
+                x
+            } else {
+                T::ZERO
+            }
+        })
     }
 
     /// The logistic sigmoid `1 / (1 + e^-x)` elementwise (vectorized).
@@ -170,7 +183,15 @@ impl<T: Float> Tensor<T> {
     #[track_caller]
     pub fn clamp(&self, min: T, max: T) -> Self {
         assert!(min <= max, "clamp: min {min} is greater than max {max}");
-        self.map(|x| if x < min { min } else if x > max { max } else { x })
+        self.map(|x| {
+            if x < min {
+                min
+            } else if x > max {
+                max
+            } else {
+                x
+            }
+        })
     }
 
     /// `x + s` for a scalar `s`.

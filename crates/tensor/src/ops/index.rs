@@ -48,7 +48,10 @@ impl<T: Float> Tensor<T> {
         // one contiguous block of `len(axis) · inner` elements.
         let outer: usize = shape[..ax].iter().product();
         let parts: Vec<Vec<T>> = tensors.iter().map(|t| t.to_vec()).collect();
-        let blocks: Vec<usize> = tensors.iter().map(|t| t.shape()[ax..].iter().product()).collect();
+        let blocks: Vec<usize> = tensors
+            .iter()
+            .map(|t| t.shape()[ax..].iter().product())
+            .collect();
         let mut data = Vec::with_capacity(shape.iter().product());
         for o in 0..outer {
             for (part, &block) in parts.iter().zip(&blocks) {
@@ -126,7 +129,10 @@ impl<T: Float> Tensor<T> {
             }
             return Ok(Tensor::from_parts(data, &shape));
         }
-        let parts: Vec<Tensor<T>> = indices.iter().map(|&i| self.narrow(ax as isize, i, 1)).collect();
+        let parts: Vec<Tensor<T>> = indices
+            .iter()
+            .map(|&i| self.narrow(ax as isize, i, 1))
+            .collect();
         let refs: Vec<&Tensor<T>> = parts.iter().collect();
         Self::try_concat(&refs, ax as isize)
     }
@@ -162,7 +168,9 @@ impl<T: Float> Tensor<T> {
         let strides = self.strides();
         for &v in &idx {
             let i = unwrap(class_index("gather", v, len));
-            let offset: usize = (0..pos.len()).map(|k| if k == ax { i } else { pos[k] } * strides[k]).sum();
+            let offset: usize = (0..pos.len())
+                .map(|k| if k == ax { i } else { pos[k] } * strides[k])
+                .sum();
             out.push(self.storage[self.layout.offset() + offset]);
             for k in (0..pos.len()).rev() {
                 pos[k] += 1;
@@ -207,7 +215,10 @@ impl<T: Float> Tensor<T> {
     /// # Errors
     /// [`TensorError::Invalid`] naming the first element that is not a valid index.
     pub fn to_indices(&self, len: usize) -> Result<Vec<usize>> {
-        self.to_vec().into_iter().map(|v| class_index("to_indices", v, len)).collect()
+        self.to_vec()
+            .into_iter()
+            .map(|v| class_index("to_indices", v, len))
+            .collect()
     }
 }
 

@@ -29,7 +29,8 @@ impl<T: Float> Tensor<T> {
     }
 
     fn make_unique(&mut self) {
-        let plain = self.is_contiguous() && self.layout.offset() == 0 && self.storage.len() == self.numel();
+        let plain =
+            self.is_contiguous() && self.layout.offset() == 0 && self.storage.len() == self.numel();
         if !plain {
             *self = Tensor::from_parts(self.to_vec(), self.shape());
         } else {
@@ -64,11 +65,13 @@ impl<T: Float> Tensor<T> {
 
     /// `self += alpha · x`, or an error if the shapes do not fit.
     pub fn try_axpy(&mut self, alpha: T, x: &Self) -> Result<()> {
-        let x = x.try_broadcast_to(self.shape()).map_err(|_| TensorError::IncompatibleShapes {
-            op: "axpy",
-            lhs: self.shape().to_vec(),
-            rhs: x.shape().to_vec(),
-        })?;
+        let x = x
+            .try_broadcast_to(self.shape())
+            .map_err(|_| TensorError::IncompatibleShapes {
+                op: "axpy",
+                lhs: self.shape().to_vec(),
+                rhs: x.shape().to_vec(),
+            })?;
         let dst = self.as_mut_slice();
         match x.as_slice() {
             Some(src) => dispatch(|| {

@@ -51,13 +51,25 @@ impl<T: Float> Tensor<T> {
     pub fn try_matmul(&self, other: &Self) -> Result<Self> {
         let fail = |reason: &str| TensorError::Invalid {
             op: "matmul",
-            reason: format!("shapes {:?} and {:?}: {reason}", self.shape(), other.shape()),
+            reason: format!(
+                "shapes {:?} and {:?}: {reason}",
+                self.shape(),
+                other.shape()
+            ),
         };
         if self.ndim() == 0 || other.ndim() == 0 {
             return Err(fail("both operands need at least one axis"));
         }
-        let a = if self.ndim() == 1 { self.unsqueeze(0) } else { self.clone() };
-        let b = if other.ndim() == 1 { other.unsqueeze(-1) } else { other.clone() };
+        let a = if self.ndim() == 1 {
+            self.unsqueeze(0)
+        } else {
+            self.clone()
+        };
+        let b = if other.ndim() == 1 {
+            other.unsqueeze(-1)
+        } else {
+            other.clone()
+        };
         let (m, k) = (a.shape()[a.ndim() - 2], a.shape()[a.ndim() - 1]);
         let (k2, n) = (b.shape()[b.ndim() - 2], b.shape()[b.ndim() - 1]);
         if k != k2 {
@@ -69,8 +81,16 @@ impl<T: Float> Tensor<T> {
         out_shape.extend([m, n]);
         let a = a.broadcast_to(&[&batch[..], &[m, k]].concat());
         let b = b.broadcast_to(&[&batch[..], &[k, n]].concat());
-        let a = if a.strides()[a.ndim() - 2..].contains(&0) { a.contiguous() } else { a };
-        let b = if b.strides()[b.ndim() - 2..].contains(&0) { b.contiguous() } else { b };
+        let a = if a.strides()[a.ndim() - 2..].contains(&0) {
+            a.contiguous()
+        } else {
+            a
+        };
+        let b = if b.strides()[b.ndim() - 2..].contains(&0) {
+            b.contiguous()
+        } else {
+            b
+        };
 
         let mut out = vec![T::ZERO; numel(&out_shape)];
         if m > 0 && n > 0 && k > 0 {
@@ -79,14 +99,28 @@ impl<T: Float> Tensor<T> {
             let flops = 2 * m * n * k;
             let count = views_a.len();
             if count == 1 {
-                gemm_one(&mut out, m, n, k, &a.storage, views_a[0], &b.storage, views_b[0], split_matmul(flops));
+                gemm_one(
+                    &mut out,
+                    m,
+                    n,
+                    k,
+                    &a.storage,
+                    views_a[0],
+                    &b.storage,
+                    views_b[0],
+                    split_matmul(flops),
+                );
             } else if split_matmul(flops * count) {
                 out.par_chunks_mut(m * n).enumerate().for_each(|(i, dst)| {
-                    gemm_one(dst, m, n, k, &a.storage, views_a[i], &b.storage, views_b[i], false)
+                    gemm_one(
+                        dst, m, n, k, &a.storage, views_a[i], &b.storage, views_b[i], false,
+                    )
                 });
             } else {
                 for (i, dst) in out.chunks_mut(m * n).enumerate() {
-                    gemm_one(dst, m, n, k, &a.storage, views_a[i], &b.storage, views_b[i], false);
+                    gemm_one(
+                        dst, m, n, k, &a.storage, views_a[i], &b.storage, views_b[i], false,
+                    );
                 }
             }
         }
@@ -110,7 +144,8 @@ fn batch_views<T: Float>(t: &Tensor<T>, batch: &[usize]) -> Vec<MatrixView> {
     let mut views = Vec::with_capacity(numel(batch));
     let mut index = vec![0usize; batch.len()];
     for _ in 0..numel(batch) {
-        let offset = t.layout().offset() + index.iter().zip(strides).map(|(i, s)| i * s).sum::<usize>();
+        let offset =
+            t.layout().offset() + index.iter().zip(strides).map(|(i, s)| i * s).sum::<usize>();
         views.push(MatrixView {
             offset,
             row_stride,

@@ -13,7 +13,14 @@ use crate::tensor::Tensor;
 impl<T: Float> Tensor<T> {
     /// Folds the given axes with `combine`, starting from `identity`; the reduced axes are
     /// kept with length 1 if `keepdim`, removed otherwise.
-    fn reduce(&self, op: &'static str, axes: &[isize], keepdim: bool, identity: T, combine: impl Fn(T, T) -> T) -> Self {
+    fn reduce(
+        &self,
+        op: &'static str,
+        axes: &[isize],
+        keepdim: bool,
+        identity: T,
+        combine: impl Fn(T, T) -> T,
+    ) -> Self {
         let reduced = unwrap(self.resolve_axes(op, axes));
         let kept_shape: Dims = self
             .shape()
@@ -29,7 +36,10 @@ impl<T: Float> Tensor<T> {
         if keepdim {
             Tensor::from_parts(out, &kept_shape)
         } else {
-            let shape: Dims = (0..self.ndim()).filter(|k| !reduced.contains(k)).map(|k| self.shape()[k]).collect();
+            let shape: Dims = (0..self.ndim())
+                .filter(|k| !reduced.contains(k))
+                .map(|k| self.shape()[k])
+                .collect();
             Tensor::from_parts(out, &shape)
         }
     }
@@ -51,7 +61,10 @@ impl<T: Float> Tensor<T> {
 
     /// Number of elements folded into each output by a reduction over `axes`.
     fn reduced_count(&self, op: &'static str, axes: &[isize]) -> usize {
-        unwrap(self.resolve_axes(op, axes)).iter().map(|&k| self.shape()[k]).product()
+        unwrap(self.resolve_axes(op, axes))
+            .iter()
+            .map(|&k| self.shape()[k])
+            .product()
     }
 
     /// Sum over several axes.
@@ -133,7 +146,9 @@ impl<T: Float> Tensor<T> {
 
     /// Maximum of all elements (`-inf` for an empty tensor).
     pub fn max_all(&self) -> T {
-        self.to_vec().into_iter().fold(T::NEG_INFINITY, |a, b| a.max(b))
+        self.to_vec()
+            .into_iter()
+            .fold(T::NEG_INFINITY, |a, b| a.max(b))
     }
 
     /// Minimum of all elements (`inf` for an empty tensor).
@@ -200,10 +215,20 @@ impl<T: Float> Tensor<T> {
     }
 
     #[track_caller]
-    fn arg_select(&self, op: &'static str, axis: isize, keepdim: bool, better: impl Fn(T, T) -> bool) -> Self {
+    fn arg_select(
+        &self,
+        op: &'static str,
+        axis: isize,
+        keepdim: bool,
+        better: impl Fn(T, T) -> bool,
+    ) -> Self {
         let ax = unwrap(normalize_axis(op, axis, self.ndim()));
         let len = self.shape()[ax];
-        assert!(len > 0, "{op}: axis {axis} of shape {:?} is empty", self.shape());
+        assert!(
+            len > 0,
+            "{op}: axis {axis} of shape {:?} is empty",
+            self.shape()
+        );
         // Move the axis last so that every output reads one contiguous row.
         let rows = self.transpose(ax as isize, -1).contiguous();
         let data = rows.as_slice().expect("contiguous");
@@ -213,7 +238,9 @@ impl<T: Float> Tensor<T> {
                 let mut best = 0;
                 for (i, &x) in row.iter().enumerate() {
                     // NaN wins, as in NumPy.
-                    if x.is_nan() && !row[best].is_nan() || better(x, row[best]) && !row[best].is_nan() {
+                    if x.is_nan() && !row[best].is_nan()
+                        || better(x, row[best]) && !row[best].is_nan()
+                    {
                         best = i;
                     }
                 }

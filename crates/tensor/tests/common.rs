@@ -1,0 +1,57 @@
+//! A naive oracle for tensor tests: a row-major `Vec<f64>` with a shape, where every
+//! operation is written as plain index arithmetic.
+
+#![allow(dead_code)]
+
+/// Row-major multi-indices of `shape`, in order.
+pub fn indices(shape: &[usize]) -> Vec<Vec<usize>> {
+    let n: usize = shape.iter().product();
+    let mut out = Vec::with_capacity(n);
+    let mut idx = vec![0; shape.len()];
+    for _ in 0..n {
+        out.push(idx.clone());
+        for k in (0..shape.len()).rev() {
+            idx[k] += 1;
+            if idx[k] < shape[k] {
+                break;
+            }
+            idx[k] = 0;
+        }
+    }
+    out
+}
+
+/// Flat row-major position of a multi-index.
+pub fn flat(shape: &[usize], idx: &[usize]) -> usize {
+    idx.iter().zip(shape).fold(0, |acc, (i, d)| acc * d + i)
+}
+
+/// A contiguous array with a shape.
+#[derive(Clone, Debug)]
+pub struct Naive {
+    pub data: Vec<f64>,
+    pub shape: Vec<usize>,
+}
+
+impl Naive {
+    pub fn new(data: Vec<f64>, shape: &[usize]) -> Self {
+        assert_eq!(data.len(), shape.iter().product::<usize>());
+        Naive {
+            data,
+            shape: shape.to_vec(),
+        }
+    }
+
+    /// Builds the array of `shape` whose element at `out` is `self[src(out)]`.
+    pub fn gather(&self, shape: &[usize], src: impl Fn(&[usize]) -> Vec<usize>) -> Naive {
+        let data = indices(shape)
+            .iter()
+            .map(|i| self.data[flat(&self.shape, &src(i))])
+            .collect();
+        Naive::new(data, shape)
+    }
+
+    pub fn get(&self, idx: &[usize]) -> f64 {
+        self.data[flat(&self.shape, idx)]
+    }
+}

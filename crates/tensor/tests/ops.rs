@@ -1,0 +1,320 @@
+//! Property tests: broadcasting, reductions, matmul and `sum_to` against naive loops.
+
+mod common;
+
+use approx::assert_relative_eq;
+use common::{flat, indices, Naive};
+use proptest::prelude::*;
+use tensor::Tensor;
+
+fn values(n: usize, seed: u64) -> Vec<f64> {
+    // Deterministic values in [-2, 2) without an rng dependency in the oracle.
+    let mut s = seed.wrapping_add(0x9E3779B97F4A7C15);
+    (0..n)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s % 4000) as f64 / 1000.0 - 2.0
+        })
+        .collect()
+}
+
+fn tensor_of(shape: &[usize], seed: u64) -> (Tensor<f64>, Naive) {
+    let n: usize = shape.iter().product();
+    let data = values(n, seed);
+    (
+        Tensor::from_vec(data.clone(), shape).unwrap(),
+        Naive::new(data, shape),
+    )
+}
+
+/// A pair of shapes that broadcast: `b` drops some leading axes of `a` and sets some of the
+/// rest to 1 (and `a` may get 1s where `b` keeps its length).
+fn broadcast_pair() -> impl Strategy<Value = (Vec<usize>, Vec<usize>)> {
+    prop::collection::vec((1..5usize, 0..3u8), 1..5).prop_flat_map(|axes| {
+        let a: Vec<usize> = axes
+            .iter()
+            .map(|&(d, m)| if m == 1 { 1 } else { d })
+            .collect();
+        let b: Vec<usize> = axes
+            .iter()
+            .map(|&(d, m)| if m == 2 { 1 } else { d })
+            .collect();
+        (0..=b.len()).prop_map(move |drop| (a.clone(), b[drop.min(b.len() - 1)..].to_vec()))
+    })
+}
+
+fn naive_broadcast_binary(a: &Naive, b: &Naive, f: impl Fn(f64, f64) -> f64) -> Naive {
+    let nd = a.shape.len().max(b.shape.len());
+    let pad = |s: &[usize]| {
+        let mut p = vec![1; nd - s.len()];
+        p.extend_from_slice(s);
+        p
+    };
+    let (sa, sb) = (pad(&a.shape), pad(&b.shape));
+    let out: Vec<usize> = (0..nd).map(|k| sa[k].max(sb[k])).collect();
+    let data = indices(&out)
+        .iter()
+        .map(|i| {
+            let ia: Vec<usize> = (0..nd).map(|k| if sa[k] == 1 { 0 } else { i[k] }).collect();
+            let ib: Vec<usize> = (0..nd).map(|k| if sb[k] == 1 { 0 } else { i[k] }).collect();
+            f(a.data[flat(&sa, &ia)], b.data[flat(&sb, &ib)])
+        })
+        .collect();
+    Naive::new(data, &out)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn broadcasting_equals_a_naive_loop((sa, sb) in broadcast_pair(), seed in any::<u64>(), transpose in any::<bool>()) {
+        let (ta, na) = tensor_of(&sa, seed);
+        let (tb, nb) = tensor_of(&sb, seed ^ 1);
+        // Also run on a non-contiguous copy of `a` (transposed twice) when asked.
+        let ta = if transpose && sa.len() >= 2 { ta.t().contiguous().t() } else { ta };
+        for (name, f) in [("add", (|x, y| x + y) as fn(f64, f64) -> f64), ("sub", |x, y| x - y), ("mul", |x, y| x * y), ("max", f64::max)] {
+            let expected = naive_broadcast_binary(&na, &nb, f);
+            let got = match name {
+                "add" => &ta + &tb,
+                "sub" => &ta - &tb,
+                "mul" => &ta * &tb,
+                _ => ta.maximum(&tb),
+            };
+            prop_assert_eq!(got.shape(), &expected.shape[..]);
+            prop_assert_eq!(got.to_vec(), expected.data);
+        }
+    }
+
+    #[test]
+    fn reductions_equal_naive_f64_sums(shape in prop::collection::vec(1..6usize, 1..4), seed in any::<u64>(), axis in 0..3usize, keep in any::<bool>()) {
+        let axis = axis % shape.len();
+        let (t, n) = tensor_of(&shape, seed);
+        let t32: Tensor<f32> = t.cast();
+        let mut out_shape = shape.clone();
+        out_shape[axis] = 1;
+        let mut sums = vec![0.0; out_shape.iter().product()];
+        let mut maxes = vec![f64::NEG_INFINITY; sums.len()];
+        for i in indices(&shape) {
+            let mut o = i.clone();
+            o[axis] = 0;
+            let p = flat(&out_shape, &o);
+            sums[p] += n.get(&i);
+            maxes[p] = maxes[p].max(n.get(&i));
+        }
+        let got = t.sum(axis as isize, keep);
+        let got32 = t32.sum(axis as isize, keep);
+        for (k, &s) in sums.iter().enumerate() {
+            prop_assert!((got.to_vec()[k] - s).abs() <= 1e-12 * (1.0 + s.abs()));
+            prop_assert!((got32.to_vec()[k] as f64 - s).abs() <= 1e-5 * (1.0 + s.abs()));
+        }
+        prop_assert_eq!(t.max(axis as isize, false).to_vec(), maxes);
+        let len = shape[axis] as f64;
+        let means: Vec<f64> = sums.iter().map(|s| s / len).collect();
+        assert_relative_eq!(&t.mean(axis as isize, true).to_vec()[..], &means[..], max_relative = 1e-12);
+        if keep {
+            prop_assert_eq!(got.shape(), &out_shape[..]);
+        } else {
+            prop_assert_eq!(got.ndim(), shape.len() - 1);
+        }
+        // The same reduction on a transposed view.
+        if shape.len() >= 2 {
+            let tt = t.t();
+            let ax_t = match axis { a if a == shape.len() - 1 => shape.len() - 2, a if a == shape.len() - 2 => shape.len() - 1, a => a };
+            assert_relative_eq!(tt.sum(ax_t as isize, true).contiguous().to_vec()[..].iter().sum::<f64>(), sums.iter().sum::<f64>(), epsilon = 1e-9);
+        }
+    }
+
+    #[test]
+    fn sum_to_undoes_broadcast_to(shape in prop::collection::vec(1..4usize, 1..4), lead in 1..4usize, seed in any::<u64>()) {
+        let (x, _) = tensor_of(&shape, seed);
+        let mut target = vec![lead];
+        target.extend(shape.iter().map(|&d| if d == 1 { 3 } else { d }));
+        let repeats = target.iter().product::<usize>() / x.numel();
+        let back = x.broadcast_to(&target).sum_to(&shape);
+        assert_relative_eq!(back, x.clone() * repeats as f64, max_relative = 1e-12);
+    }
+
+    #[test]
+    fn matmul_equals_a_naive_triple_loop(
+        m in 1..9usize, k in 1..9usize, n in 1..9usize, batch in 1..4usize,
+        ta in any::<bool>(), tb in any::<bool>(), sliced in any::<bool>(), bcast in any::<bool>(), seed in any::<u64>(),
+    ) {
+        // Build A [batch, m, k] possibly as a transposed or sliced view, and B [k, n] or
+        // [batch, k, n] (broadcast batch when `bcast`).
+        let a = if ta {
+            tensor_of(&[batch, k, m], seed).0.transpose(-1, -2)
+        } else if sliced {
+            tensor_of(&[batch, 2 * m, k + 1], seed).0.slice(1, 0, 2 * m, 2).narrow(2, 1, k)
+        } else {
+            tensor_of(&[batch, m, k], seed).0
+        };
+        let b = if bcast { tensor_of(&[k, n], seed ^ 7).0 } else { tensor_of(&[batch, k, n], seed ^ 7).0 };
+        let b = if tb { b.t().contiguous().t() } else { b };
+        let got = a.matmul(&b);
+        prop_assert_eq!(got.shape(), &[batch, m, n][..]);
+        for bi in 0..batch {
+            for i in 0..m {
+                for j in 0..n {
+                    let mut acc = 0.0;
+                    for p in 0..k {
+                        let bv = if bcast { b.at(&[p, j]) } else { b.at(&[bi, p, j]) };
+                        acc += a.at(&[bi, i, p]) * bv;
+                    }
+                    prop_assert!((got.at(&[bi, i, j]) - acc).abs() <= 1e-12 * (1.0 + acc.abs()));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn matmul_vector_cases_follow_numpy() {
+    let a = Tensor::from([[1.0f64, 2.0], [3.0, 4.0]]);
+    let v = Tensor::from([1.0f64, 1.0]);
+    assert_eq!(a.matmul(&v).to_vec(), vec![3.0, 7.0]);
+    assert_eq!(a.matmul(&v).shape(), &[2]);
+    assert_eq!(v.matmul(&a).to_vec(), vec![4.0, 6.0]);
+    assert_eq!(v.matmul(&v).shape(), &[] as &[usize]);
+    assert_eq!(v.matmul(&v).item(), 2.0);
+    // Broadcast batch axes: [2, 1, 2, 2] · [3, 2, 2] -> [2, 3, 2, 2].
+    let x = Tensor::<f64>::ones(&[2, 1, 2, 2]);
+    let y = Tensor::<f64>::ones(&[3, 2, 2]);
+    assert_eq!(x.matmul(&y).shape(), &[2, 3, 2, 2]);
+}
+
+#[test]
+fn large_matmul_matches_naive_on_the_threaded_path() {
+    // 2·m·n·k above the parallel threshold, so gemm gets threads.
+    let (m, k, n) = (300, 200, 250);
+    let a = Tensor::<f64>::from_vec(values(m * k, 1), &[m, k]).unwrap();
+    let b = Tensor::<f64>::from_vec(values(k * n, 2), &[k, n]).unwrap();
+    let c = a.matmul(&b);
+    for &(i, j) in &[(0, 0), (299, 249), (150, 17)] {
+        let acc: f64 = (0..k).map(|p| a.at(&[i, p]) * b.at(&[p, j])).sum();
+        assert_relative_eq!(c.at(&[i, j]), acc, max_relative = 1e-12);
+    }
+}
+
+#[test]
+fn softmax_is_stable_and_normalized() {
+    let x = Tensor::from([[1.0f64, 2.0, 3.0], [1000.0, 1000.0, -1000.0]]);
+    let p = x.softmax(-1);
+    // softmax([1,2,3]) by hand: e^k / (e + e^2 + e^3).
+    let e = std::f64::consts::E;
+    let z = e + e * e + e * e * e;
+    assert_relative_eq!(
+        &p.to_vec()[..3],
+        &[e / z, e * e / z, e * e * e / z][..],
+        max_relative = 1e-14
+    );
+    assert_relative_eq!(&p.to_vec()[3..], &[0.5, 0.5, 0.0][..], epsilon = 1e-300);
+    let lp = x.log_softmax(-1);
+    assert_relative_eq!(lp.at(&[1, 0]), -(2.0f64.ln()), max_relative = 1e-14);
+    assert_relative_eq!(lp.at(&[1, 2]), -2000.0 - 2.0f64.ln(), max_relative = 1e-14);
+    assert_relative_eq!(
+        x.logsumexp(1, false).to_vec()[0],
+        z.ln(),
+        max_relative = 1e-14
+    );
+}
+
+#[test]
+fn var_argmax_and_min_follow_their_definitions() {
+    let x = Tensor::from([[2.0f64, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]]);
+    // Population variance of this classic sample is 4, sample variance 32/7.
+    assert_eq!(x.var(1, 0, false).item(), 4.0);
+    assert_relative_eq!(x.var(1, 1, false).item(), 32.0 / 7.0);
+    assert_eq!(x.argmax(1, false).item(), 7.0);
+    assert_eq!(x.argmin(1, false).item(), 0.0);
+    assert_eq!(x.min(1, false).item(), 2.0);
+    assert_eq!(x.argmax(1, true).shape(), &[1, 1]);
+}
+
+#[test]
+fn index_ops_pick_and_join() {
+    let x = Tensor::from([[1.0f32, 2.0], [3.0, 4.0], [5.0, 6.0]]);
+    assert_eq!(
+        x.index_select(0, &[2, 2, 0]).to_vec(),
+        vec![5.0, 6.0, 5.0, 6.0, 1.0, 2.0]
+    );
+    assert_eq!(x.t().index_select(0, &[1]).to_vec(), vec![2.0, 4.0, 6.0]);
+    assert_eq!(x.index_select(1, &[1]).to_vec(), vec![2.0, 4.0, 6.0]);
+    let c = Tensor::concat(&[&x, &x.narrow(0, 0, 1)], 0);
+    assert_eq!(c.shape(), &[4, 2]);
+    assert_eq!(
+        Tensor::concat(&[&x, &x], 1).to_vec()[..4],
+        [1.0, 2.0, 1.0, 2.0]
+    );
+    let s = Tensor::stack(&[&x, &x], 2);
+    assert_eq!(s.shape(), &[3, 2, 2]);
+    assert_eq!(s.at(&[2, 1, 1]), 6.0);
+    let labels = Tensor::from([1.0f32, 0.0, 1.0]);
+    assert_eq!(
+        x.gather(1, &labels.unsqueeze(1)).to_vec(),
+        vec![2.0, 3.0, 6.0]
+    );
+    assert_eq!(
+        labels.one_hot(2).to_vec(),
+        vec![0.0, 1.0, 1.0, 0.0, 0.0, 1.0]
+    );
+}
+
+#[test]
+fn in_place_updates_copy_on_write() {
+    let mut a = Tensor::from([1.0f32, 2.0, 3.0]);
+    let view = a.narrow(0, 1, 2);
+    a.axpy(2.0, &Tensor::from([1.0, 1.0, 1.0]));
+    assert_eq!(a.to_vec(), vec![3.0, 4.0, 5.0]);
+    assert_eq!(view.to_vec(), vec![2.0, 3.0]); // the view kept the old values
+    let mut b = Tensor::from([1.0f32, 2.0]);
+    let ptr = b.as_mut_slice().as_ptr();
+    b.map_inplace(|x| x + 1.0);
+    b.fill(7.0);
+    assert_eq!(b.as_mut_slice().as_ptr(), ptr); // unique storage: updated in place
+    assert_eq!(b.to_vec(), vec![7.0, 7.0]);
+    let mut t = Tensor::from([[1.0f32, 2.0], [3.0, 4.0]]).t();
+    t.add_assign(&Tensor::scalar(1.0));
+    assert_eq!(t.to_vec(), vec![2.0, 4.0, 3.0, 5.0]);
+}
+
+#[test]
+fn constructors_cast_and_where() {
+    assert_eq!(
+        Tensor::<f32>::arange(0.0, 5.0, 2.0).to_vec(),
+        vec![0.0, 2.0, 4.0]
+    );
+    assert_eq!(
+        Tensor::<f32>::arange(3.0, 0.0, -1.0).to_vec(),
+        vec![3.0, 2.0, 1.0]
+    );
+    assert_eq!(
+        Tensor::<f64>::linspace(1.0, 2.0, 3).to_vec(),
+        vec![1.0, 1.5, 2.0]
+    );
+    assert_eq!(Tensor::<f32>::full(&[2], 3.0).to_vec(), vec![3.0, 3.0]);
+    assert_eq!(Tensor::from([[[1.0f32]]]).shape(), &[1, 1, 1]);
+    let x64 = Tensor::from([0.1f64, 1e40]);
+    let x32: Tensor<f32> = x64.cast();
+    assert_eq!(x32.to_vec(), vec![0.1f32, f32::INFINITY]);
+    let w = Tensor::where_(
+        &Tensor::from([1.0f64, 0.0]),
+        &Tensor::from([f64::INFINITY, 1.0]),
+        &Tensor::from([0.0, f64::NAN]),
+    );
+    assert_eq!(w.to_vec()[0], f64::INFINITY);
+    assert!(w.to_vec()[1].is_nan());
+    let s = 1.0 - Tensor::from([0.25f32]) * 2.0;
+    assert_eq!(s.to_vec(), vec![0.5]);
+    assert_eq!((2.0f64 / Tensor::from([4.0f64])).item(), 0.5);
+}
+
+#[test]
+fn display_summarizes_large_tensors() {
+    let big = Tensor::<f32>::zeros(&[2000]);
+    let s = format!("{big:.0}");
+    assert_eq!(s, "tensor([0, 0, 0, ..., 0, 0, 0])");
+    let dbg = format!("{:?}", Tensor::from([1.0f64]));
+    assert!(dbg.starts_with("Tensor<f64> shape=[1]"));
+}
