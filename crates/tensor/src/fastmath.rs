@@ -37,15 +37,19 @@ pub fn exp_f32(x: f32) -> f32 {
     } else {
         x
     };
-    let n = (xc * LOG2E + ROUND) - ROUND;
+    let shifted = xc * LOG2E + ROUND;
+    let n = shifted - ROUND;
     let r = xc - n * LN2_HI - n * LN2_LO;
     let p = ((((1.987_569_1e-4 * r + 1.398_199_9e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2) * r
         + 1.666_666_5e-1)
         * r
         + 5.000_000_1e-1;
     let p = p * r * r + r + 1.0;
+    // `shifted` is exactly ROUND + n, and floats in [2^23, 2^24) that differ by 1 have bit
+    // patterns that differ by 1: subtracting the bits gives n. (A float-to-int `as` cast
+    // would saturate, which the compiler does not vectorize.)
+    let n = shifted.to_bits() as i32 - ROUND.to_bits() as i32;
     // 2^n as two factors, so that n = 128 and n < -126 stay representable.
-    let n = n as i32;
     let n1 = n >> 1;
     let n2 = n - n1;
     let s1 = f32::from_bits(((n1 + 127) as u32) << 23);
@@ -79,7 +83,8 @@ pub fn exp_f64(x: f64) -> f64 {
     } else {
         x
     };
-    let n = (xc * LOG2E + ROUND) - ROUND;
+    let shifted = xc * LOG2E + ROUND;
+    let n = shifted - ROUND;
     let r = xc - n * LN2_HI - n * LN2_LO;
     // Horner form of sum_{k=0}^{13} r^k / k!, innermost term first.
     let mut p = 1.0 / 6_227_020_800.0; // 1/13!
@@ -96,7 +101,8 @@ pub fn exp_f64(x: f64) -> f64 {
     p = p * r + 0.5;
     p = p * r + 1.0;
     p = p * r + 1.0;
-    let n = n as i64;
+    // As in `exp_f32`: the integer n from the bits of ROUND + n.
+    let n = shifted.to_bits() as i64 - ROUND.to_bits() as i64;
     let n1 = n >> 1;
     let n2 = n - n1;
     let s1 = f64::from_bits(((n1 + 1023) as u64) << 52);

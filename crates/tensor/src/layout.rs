@@ -14,11 +14,24 @@ use crate::shape::{numel, Dims};
 pub type Strides = SmallVec<[usize; 4]>;
 
 /// Shape, strides and offset of a view.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Layout {
     shape: Dims,
     strides: Strides,
     offset: usize,
+}
+
+impl Clone for Layout {
+    // Written out because `SmallVec::from_slice` copies `usize`s with one memcpy, several
+    // times faster than the derived element-by-element clone; layouts are cloned on every
+    // op, so this shows on small tensors.
+    fn clone(&self) -> Self {
+        Layout {
+            shape: SmallVec::from_slice(&self.shape),
+            strides: SmallVec::from_slice(&self.strides),
+            offset: self.offset,
+        }
+    }
 }
 
 /// Row-major ("C order") strides for `shape`.
@@ -36,7 +49,7 @@ impl Layout {
     /// A row-major layout of `shape` starting at offset 0.
     pub fn contiguous(shape: &[usize]) -> Self {
         Layout {
-            shape: shape.into(),
+            shape: SmallVec::from_slice(shape),
             strides: contiguous_strides(shape),
             offset: 0,
         }
@@ -171,7 +184,7 @@ impl Layout {
             };
         }
         Ok(Layout {
-            shape: target.into(),
+            shape: SmallVec::from_slice(target),
             strides,
             offset: self.offset,
         })
@@ -233,7 +246,7 @@ impl Layout {
             }
         }
         Some(Layout {
-            shape: target.into(),
+            shape: SmallVec::from_slice(target),
             strides,
             offset: self.offset,
         })

@@ -47,6 +47,7 @@ fn coalesce<const N: usize>(shape: &[usize], strides: [&[usize]; N]) -> (Axes, [
 
 /// Calls `f(starts, inner_strides, len)` once per run along the innermost axis, visiting
 /// the elements of `shape` in row-major order for `N` operands at once.
+#[inline(always)]
 pub fn for_each_run<const N: usize>(
     shape: &[usize],
     strides: [&[usize]; N],
@@ -100,43 +101,71 @@ pub fn map<T: Copy + Send + Sync, U: Copy + Send>(
         let src = &data[layout.offset()..layout.offset() + n];
         return map_contiguous(src, &f);
     }
-    dispatch(|| {
-        let mut out = Vec::with_capacity(n);
-        for_each_run(
-            layout.shape(),
-            [layout.strides()],
-            [layout.offset()],
-            |[o], [s], len| match s {
-                1 => out.extend(data[o..o + len].iter().map(|&x| f(x))),
-                0 => out.extend(std::iter::repeat_n(f(data[o]), len)),
-                _ => out.extend((0..len).map(|i| f(data[o + i * s]))),
-            },
-        );
-        out
+    fill_new(n, |out| {
+        dispatch(|| {
+            let mut pos = 0;
+            for_each_run(
+                layout.shape(),
+                [layout.strides()],
+                [layout.offset()],
+                |[o], [s], len| {
+                    let dst = &mut out[pos..pos + len];
+                    match s {
+                        1 => write_map(dst, &data[o..o + len], &f),
+                        0 => dst.iter_mut().for_each(|d| {
+                            d.write(f(data[o]));
+                        }),
+                        _ => {
+                            for (i, d) in dst.iter_mut().enumerate() {
+                                d.write(f(data[o + i * s]));
+                            }
+                        }
+                    }
+                    pos += len;
+                },
+            );
+        })
     })
+}
+
+/// A new `Vec` of `n` elements, every one written by `write` (which must write all `n`
+/// slots it is given).
+#[inline(always)]
+fn fill_new<U>(n: usize, write: impl FnOnce(&mut [MaybeUninit<U>])) -> Vec<U> {
+    let mut out = Vec::with_capacity(n);
+    write(&mut out.spare_capacity_mut()[..n]);
+    // SAFETY: every caller writes all `n` slots: the runs of a layout cover its `numel`
+    // elements exactly once, and the contiguous paths zip over `n` inputs.
+    unsafe { out.set_len(n) };
+    out
 }
 
 fn map_contiguous<T: Copy + Sync, U: Copy + Send>(
     src: &[T],
     f: &(impl Fn(T) -> U + Sync),
 ) -> Vec<U> {
-    if !split_elementwise(src.len()) {
-        return dispatch(|| src.iter().map(|&x| f(x)).collect());
-    }
-    let mut out = Vec::with_capacity(src.len());
-    out.spare_capacity_mut()
-        .par_chunks_mut(PARALLEL_CHUNK)
-        .zip(src.par_chunks(PARALLEL_CHUNK))
-        .for_each(|(o, s)| dispatch(|| write_map(o, s, f)));
-    // SAFETY: the chunks above cover all `src.len()` slots and each was written.
-    unsafe { out.set_len(src.len()) };
-    out
+    fill_new(src.len(), |out| {
+        if split_elementwise(src.len()) {
+            out.par_chunks_mut(PARALLEL_CHUNK)
+                .zip(src.par_chunks(PARALLEL_CHUNK))
+                .for_each(|(o, s)| dispatch(|| write_map(o, s, f)));
+        } else {
+            dispatch(|| write_map(out, src, f));
+        }
+    })
 }
 
 #[inline(always)]
 fn write_map<T: Copy, U>(out: &mut [MaybeUninit<U>], src: &[T], f: &impl Fn(T) -> U) {
     for (o, &x) in out.iter_mut().zip(src) {
         o.write(f(x));
+    }
+}
+
+#[inline(always)]
+fn write_zip<T: Copy>(out: &mut [MaybeUninit<T>], a: &[T], b: &[T], f: &impl Fn(T, T) -> T) {
+    for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+        o.write(f(x, y));
     }
 }
 
@@ -154,52 +183,48 @@ pub fn zip_map<T: Copy + Send + Sync>(
     if la.is_contiguous() && lb.is_contiguous() {
         let sa = &a[la.offset()..la.offset() + n];
         let sb = &b[lb.offset()..lb.offset() + n];
-        if split_elementwise(n) {
-            let mut out = Vec::with_capacity(n);
-            out.spare_capacity_mut()
-                .par_chunks_mut(PARALLEL_CHUNK)
-                .zip(
-                    sa.par_chunks(PARALLEL_CHUNK)
-                        .zip(sb.par_chunks(PARALLEL_CHUNK)),
-                )
-                .for_each(|(o, (x, y))| {
-                    dispatch(|| {
-                        for ((o, &x), &y) in o.iter_mut().zip(x).zip(y) {
-                            o.write(f(x, y));
-                        }
-                    })
-                });
-            // SAFETY: the chunks above cover all `n` slots and each was written.
-            unsafe { out.set_len(n) };
-            return out;
-        }
-        return dispatch(|| sa.iter().zip(sb).map(|(&x, &y)| f(x, y)).collect());
+        return fill_new(n, |out| {
+            if split_elementwise(n) {
+                out.par_chunks_mut(PARALLEL_CHUNK)
+                    .zip(
+                        sa.par_chunks(PARALLEL_CHUNK)
+                            .zip(sb.par_chunks(PARALLEL_CHUNK)),
+                    )
+                    .for_each(|(o, (x, y))| dispatch(|| write_zip(o, x, y, &f)));
+            } else {
+                dispatch(|| write_zip(out, sa, sb, &f));
+            }
+        });
     }
-    dispatch(|| {
-        let mut out = Vec::with_capacity(n);
-        for_each_run(
-            la.shape(),
-            [la.strides(), lb.strides()],
-            [la.offset(), lb.offset()],
-            |[oa, ob], [sa, sb], len| match (sa, sb) {
-                (1, 1) => out.extend(
-                    a[oa..oa + len]
-                        .iter()
-                        .zip(&b[ob..ob + len])
-                        .map(|(&x, &y)| f(x, y)),
-                ),
-                (1, 0) => {
-                    let y = b[ob];
-                    out.extend(a[oa..oa + len].iter().map(|&x| f(x, y)))
-                }
-                (0, 1) => {
-                    let x = a[oa];
-                    out.extend(b[ob..ob + len].iter().map(|&y| f(x, y)))
-                }
-                _ => out.extend((0..len).map(|i| f(a[oa + i * sa], b[ob + i * sb]))),
-            },
-        );
-        out
+    fill_new(n, |out| {
+        dispatch(|| {
+            let mut pos = 0;
+            for_each_run(
+                la.shape(),
+                [la.strides(), lb.strides()],
+                [la.offset(), lb.offset()],
+                |[oa, ob], [sa, sb], len| {
+                    let dst = &mut out[pos..pos + len];
+                    match (sa, sb) {
+                        (1, 1) => write_zip(dst, &a[oa..oa + len], &b[ob..ob + len], &f),
+                        (1, 0) => {
+                            let y = b[ob];
+                            write_map(dst, &a[oa..oa + len], &|x| f(x, y));
+                        }
+                        (0, 1) => {
+                            let x = a[oa];
+                            write_map(dst, &b[ob..ob + len], &|y| f(x, y));
+                        }
+                        _ => {
+                            for (i, d) in dst.iter_mut().enumerate() {
+                                d.write(f(a[oa + i * sa], b[ob + i * sb]));
+                            }
+                        }
+                    }
+                    pos += len;
+                },
+            );
+        })
     })
 }
 

@@ -19,6 +19,16 @@ impl<T: Float> Tensor<T> {
         op: &'static str,
         f: impl Fn(T, T) -> T + Sync,
     ) -> Result<Self> {
+        if self.shape() == other.shape() {
+            let data = strided::zip_map(
+                &self.storage,
+                &self.layout,
+                &other.storage,
+                &other.layout,
+                f,
+            );
+            return Ok(Tensor::from_parts(data, self.shape()));
+        }
         let shape = broadcast_shapes(self.shape(), other.shape()).map_err(|_| {
             TensorError::IncompatibleShapes {
                 op,
