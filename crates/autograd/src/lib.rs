@@ -1,1 +1,49 @@
-//! placeholder
+//! # autograd — a tape you can read
+//!
+//! Reverse-mode automatic differentiation over [`tensor::Tensor`]. A [`Tape`] records
+//! every op of a forward pass as one line of a Wengert list; [`Var`] is a `Copy` handle
+//! to a line. `backward` walks the list once in reverse, applying each op's rule from
+//! one derivative table ([`backward`]), and returns [`Grads`].
+//!
+//! ```
+//! use autograd::Tape;
+//! use tensor::Tensor;
+//!
+//! // One neuron, by hand and by tape: y = tanh(x·w + b)
+//! let tape = Tape::new();
+//! let x = tape.var(Tensor::scalar(2.0f64)).label("x");
+//! let w = tape.var(Tensor::scalar(-3.0)).label("w");
+//! let b = tape.var(Tensor::scalar(6.881373587019543)).label("b");
+//! let y = (x * w + b).tanh();
+//! let grads = y.backward();
+//! // dy/dw = (1 − y²)·x
+//! let expected = (1.0 - y.item().powi(2)) * 2.0;
+//! approx::assert_relative_eq!(grads[&w].item(), expected, max_relative = 1e-12);
+//! println!("{tape}"); // the Wengert list
+//! ```
+//!
+//! Where to read next: [`tape`] (recording), [`backward`] (the derivative table),
+//! [`grads`] (the reverse walk), [`gradcheck()`] (checking it all against finite
+//! differences), [`inspect`] (printing the tape, DOT, traces).
+
+pub mod backward;
+mod backward_ops;
+pub mod function;
+pub mod gradcheck;
+pub mod grads;
+pub mod inspect;
+pub mod op;
+pub mod param;
+#[cfg(feature = "proptest")]
+pub mod strategies;
+pub mod tape;
+mod var_arith;
+mod var_ops;
+
+pub use backward::BackwardOps;
+pub use function::{CustomOp, Residuals};
+pub use gradcheck::{gradcheck, GradcheckConfig, GradcheckError};
+pub use grads::{Grads, Trace, TraceStep};
+pub use op::{Op, ParamId};
+pub use param::Param;
+pub use tape::{Node, NodeId, Tape, Var};

@@ -231,7 +231,7 @@ impl<T: Float> Tensor<T> {
             .product();
         let mut out: Dims = shape.iter().map(|&d| d.max(0) as usize).collect();
         if let Some(&k) = unknown.first() {
-            if known == 0 || self.numel() % known != 0 {
+            if known == 0 || !self.numel().is_multiple_of(known) {
                 return Err(fail(out.to_vec()));
             }
             out[k] = self.numel() / known;

@@ -133,7 +133,7 @@ fn apply(t: &Tensor<f64>, n: &Naive, op: &ViewOp) -> (Tensor<f64>, Naive) {
         ViewOp::ReshapeSplit => {
             // Merge everything, then split off a leading factor when there is one.
             let total: usize = n.shape.iter().product();
-            let f = (2..=total).find(|f| total % f == 0).unwrap_or(1);
+            let f = (2..=total).find(|f| total.is_multiple_of(*f)).unwrap_or(1);
             let shape = vec![f, total / f];
             (
                 t.reshape(&[f as isize, -1]),

@@ -160,6 +160,11 @@ impl<T: Float> Tensor<T> {
         }
     }
 
+    /// The error function elementwise (libm's `erf`, used by exact GELU).
+    pub fn erf(&self) -> Self {
+        self.map(|x| x.erf())
+    }
+
     /// Absolute value elementwise.
     pub fn abs(&self) -> Self {
         self.map(|x| x.abs())

@@ -210,6 +210,122 @@ impl<T: Float> Tensor<T> {
         Ok(Tensor::from_parts(data, &shape))
     }
 
+    /// Zero-pads along `axis` so that `self` sits at `start` inside a length of `len`: the
+    /// adjoint of [`Tensor::narrow`] (its backward pass).
+    ///
+    /// # Panics
+    /// If the axis is out of range or `start + self.len(axis) > len`.
+    ///
+    /// ```
+    /// let x = tensor::Tensor::from([1.0f32, 2.0]);
+    /// assert_eq!(x.pad(0, 1, 4).to_vec(), vec![0.0, 1.0, 2.0, 0.0]);
+    /// ```
+    #[track_caller]
+    pub fn pad(&self, axis: isize, start: usize, len: usize) -> Self {
+        let ax = unwrap(normalize_axis("pad", axis, self.ndim()));
+        let have = self.shape()[ax];
+        assert!(
+            start + have <= len,
+            "pad: a length-{have} axis placed at {start} does not fit in {len} (shape {:?})",
+            self.shape()
+        );
+        let zeros = |n: usize| {
+            let mut shape: Dims = self.shape().into();
+            shape[ax] = n;
+            Tensor::zeros(&shape)
+        };
+        let (before, after) = (zeros(start), zeros(len - start - have));
+        Self::concat(&[&before, self, &after], ax as isize)
+    }
+
+    /// Sums the entries of `self` along `axis` into a zero tensor whose `axis` has length
+    /// `len`, entry `k` going to position `indices[k]` (repeats add up): the adjoint of
+    /// [`Tensor::index_select`].
+    ///
+    /// # Panics
+    /// If the axis is out of range, `indices` does not match the axis length, or an index
+    /// is `>= len`.
+    ///
+    /// ```
+    /// let g = tensor::Tensor::from([1.0f32, 2.0, 3.0]);
+    /// assert_eq!(g.index_add(0, &[2, 0, 2], 3).to_vec(), vec![2.0, 0.0, 4.0]);
+    /// ```
+    #[track_caller]
+    pub fn index_add(&self, axis: isize, indices: &[usize], len: usize) -> Self {
+        let ax = unwrap(normalize_axis("index_add", axis, self.ndim()));
+        assert!(
+            indices.len() == self.shape()[ax],
+            "index_add: {} indices for an axis of length {} (shape {:?})",
+            indices.len(),
+            self.shape()[ax],
+            self.shape()
+        );
+        if let Some(&bad) = indices.iter().find(|&&i| i >= len) {
+            panic!("index_add: index {bad} is out of range for length {len}");
+        }
+        // Move the axis first so that each entry is one contiguous row.
+        let rows = self.transpose(0, ax as isize).contiguous();
+        let row: usize = rows.shape()[1..].iter().product();
+        let src = rows.as_slice().expect("contiguous");
+        let mut out = vec![T::ZERO; len * row];
+        for (k, &i) in indices.iter().enumerate() {
+            for (o, &x) in out[i * row..(i + 1) * row]
+                .iter_mut()
+                .zip(&src[k * row..(k + 1) * row])
+            {
+                *o += x;
+            }
+        }
+        let mut shape: Dims = rows.shape().into();
+        shape[0] = len;
+        Tensor::from_parts(out, &shape).transpose(0, ax as isize)
+    }
+
+    /// Sums `self` into a zero tensor of `shape`: the element at position `p` goes to `p`
+    /// with its `axis` coordinate replaced by `index[p]`. The adjoint of
+    /// [`Tensor::gather`]; `index` has `self`'s shape.
+    ///
+    /// # Panics
+    /// If the shapes do not fit or an index is out of range.
+    ///
+    /// ```
+    /// use tensor::Tensor;
+    /// let g = Tensor::from([[1.0f32], [2.0]]);
+    /// let idx = Tensor::from([[1.0f32], [0.0]]);
+    /// assert_eq!(g.scatter_add(1, &idx, &[2, 3]).to_vec(), vec![0.0, 1.0, 0.0, 2.0, 0.0, 0.0]);
+    /// ```
+    #[track_caller]
+    pub fn scatter_add(&self, axis: isize, index: &Tensor<T>, shape: &[usize]) -> Self {
+        let ax = unwrap(normalize_axis("scatter_add", axis, shape.len()));
+        assert!(
+            index.shape() == self.shape()
+                && self.ndim() == shape.len()
+                && (0..shape.len()).all(|k| k == ax || self.shape()[k] <= shape[k]),
+            "scatter_add: source {:?} and index {:?} do not fit a target of shape {shape:?} along axis {axis}",
+            self.shape(),
+            index.shape()
+        );
+        let strides = crate::layout::contiguous_strides(shape);
+        let mut out = vec![T::ZERO; shape.iter().product()];
+        let (src, idx) = (self.to_vec(), index.to_vec());
+        let mut pos = vec![0usize; shape.len()];
+        for (&x, &v) in src.iter().zip(&idx) {
+            let i = unwrap(class_index("scatter_add", v, shape[ax]));
+            let at: usize = (0..pos.len())
+                .map(|k| if k == ax { i } else { pos[k] } * strides[k])
+                .sum();
+            out[at] += x;
+            for k in (0..pos.len()).rev() {
+                pos[k] += 1;
+                if pos[k] < self.shape()[k] {
+                    break;
+                }
+                pos[k] = 0;
+            }
+        }
+        Tensor::from_parts(out, shape)
+    }
+
     /// The elements as indices (whole, non-negative numbers below `len`).
     ///
     /// # Errors

@@ -1,0 +1,195 @@
+//! `Op`: what produced a node. Plain data (axes, scalars, shapes), never tensors: the
+//! values a backward rule needs are the node's inputs and output, which the tape keeps.
+//!
+//! Binary elementwise ops always see inputs of equal shape: broadcasting is recorded as
+//! its own [`Op::Expand`] node, so only that node's rule reduces (with `sum_to`).
+
+use smallvec::SmallVec;
+
+/// Identifies a persistent parameter across tapes (see [`crate::Param`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ParamId(pub(crate) u64);
+
+impl ParamId {
+    /// The raw id number (unique in this process).
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+/// A short list of axes or lengths.
+pub type Axes = SmallVec<[usize; 4]>;
+
+/// One recorded operation. Scalars are stored as `f64` whatever the element type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Op {
+    /// A leaf that needs a gradient (`tape.var`).
+    Leaf,
+    /// A value that needs no gradient (`tape.constant`, `detach`, anything recorded under
+    /// `no_grad`).
+    Constant,
+    /// A persistent parameter bound to this tape (`tape.param`).
+    Param(ParamId),
+
+    /// `a + b` (equal shapes).
+    Add,
+    /// `a - b` (equal shapes).
+    Sub,
+    /// `a * b` elementwise (equal shapes).
+    Mul,
+    /// `a / b` elementwise (equal shapes).
+    Div,
+    /// Elementwise maximum; ties split the gradient evenly.
+    Maximum,
+    /// Elementwise minimum; ties split the gradient evenly.
+    Minimum,
+    /// `x + s`.
+    AddScalar(f64),
+    /// `x · s`.
+    MulScalar(f64),
+    /// `-x`.
+    Neg,
+    /// `x^p` for a constant real `p`.
+    PowScalar(f64),
+    /// `e^x`.
+    Exp,
+    /// `ln x`.
+    Ln,
+    /// `√x`.
+    Sqrt,
+    /// `|x|`.
+    Abs,
+    /// The error function.
+    Erf,
+    /// `max(x, 0)`.
+    Relu,
+    /// `x` if positive, else `slope · x`.
+    LeakyRelu(f64),
+    /// `x` if positive, else `alpha · (e^x − 1)`.
+    Elu(f64),
+    /// `x · Φ(x)` with the exact normal CDF.
+    Gelu,
+    /// GELU's tanh approximation `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`.
+    GeluTanh,
+    /// `1 / (1 + e^-x)`.
+    Sigmoid,
+    /// `tanh x`.
+    Tanh,
+    /// Softmax along an axis.
+    Softmax(usize),
+    /// Log-softmax along an axis.
+    LogSoftmax(usize),
+    /// Clamp into `[min, max]`; gradient 1 inside (bounds included), 0 outside.
+    Clamp(f64, f64),
+
+    /// Sum over axes; `keepdim` keeps them with length 1.
+    Sum { axes: Axes, keepdim: bool },
+    /// Maximum along one axis; ties split the gradient evenly.
+    Max { axis: usize, keepdim: bool },
+    /// Matrix product of two operands with at least 2 axes (batch axes broadcast).
+    MatMul,
+
+    /// Swap two axes.
+    Transpose(usize, usize),
+    /// Reorder axes.
+    Permute(Axes),
+    /// New shape, same elements in row-major order.
+    Reshape,
+    /// Broadcast to the output's shape (the only op whose rule reduces).
+    Expand,
+    /// Insert an axis of length 1.
+    Unsqueeze(usize),
+    /// Remove an axis of length 1.
+    Squeeze(usize),
+    /// Keep `len` entries of `axis` from `start`.
+    Narrow {
+        axis: usize,
+        start: usize,
+        len: usize,
+    },
+    /// Zero-pad along `axis` so that the input sits at `start` in a length of `len`
+    /// (the adjoint of `Narrow`).
+    Pad {
+        axis: usize,
+        start: usize,
+        len: usize,
+    },
+    /// Join inputs along an axis.
+    Concat(usize),
+    /// Pick entries along an axis.
+    IndexSelect { axis: usize, indices: Vec<usize> },
+    /// Sum entries into positions along an axis of length `len` (the adjoint of
+    /// `IndexSelect`).
+    IndexAdd {
+        axis: usize,
+        indices: Vec<usize>,
+        len: usize,
+    },
+    /// `x.gather(axis, index)`; the index is input 1, a constant.
+    Gather(usize),
+    /// Sum `src` into a zero tensor of the output's shape at `index` along an axis (the
+    /// adjoint of `Gather`); the index is input 1, a constant.
+    ScatterAdd(usize),
+    /// `where(mask, a, b)`; the mask is input 0, a constant.
+    Where,
+    /// A user-defined op; the number indexes the tape's list of custom ops.
+    Custom(usize),
+}
+
+impl Op {
+    /// A short name, as printed in the Wengert list.
+    pub fn name(&self) -> String {
+        match self {
+            Op::Leaf => "var".into(),
+            Op::Constant => "const".into(),
+            Op::Param(id) => format!("param#{}", id.0),
+            Op::Add => "add".into(),
+            Op::Sub => "sub".into(),
+            Op::Mul => "mul".into(),
+            Op::Div => "div".into(),
+            Op::Maximum => "maximum".into(),
+            Op::Minimum => "minimum".into(),
+            Op::AddScalar(s) => format!("add {s}"),
+            Op::MulScalar(s) => format!("mul {s}"),
+            Op::Neg => "neg".into(),
+            Op::PowScalar(p) => format!("pow {p}"),
+            Op::Exp => "exp".into(),
+            Op::Ln => "ln".into(),
+            Op::Sqrt => "sqrt".into(),
+            Op::Abs => "abs".into(),
+            Op::Erf => "erf".into(),
+            Op::Relu => "relu".into(),
+            Op::LeakyRelu(s) => format!("leaky_relu {s}"),
+            Op::Elu(a) => format!("elu {a}"),
+            Op::Gelu => "gelu".into(),
+            Op::GeluTanh => "gelu_tanh".into(),
+            Op::Sigmoid => "sigmoid".into(),
+            Op::Tanh => "tanh".into(),
+            Op::Softmax(a) => format!("softmax axis={a}"),
+            Op::LogSoftmax(a) => format!("log_softmax axis={a}"),
+            Op::Clamp(lo, hi) => format!("clamp [{lo}, {hi}]"),
+            Op::Sum { axes, keepdim } => format!("sum axes={axes:?} keepdim={keepdim}"),
+            Op::Max { axis, keepdim } => format!("max axis={axis} keepdim={keepdim}"),
+            Op::MatMul => "matmul".into(),
+            Op::Transpose(a, b) => format!("transpose {a} {b}"),
+            Op::Permute(p) => format!("permute {p:?}"),
+            Op::Reshape => "reshape".into(),
+            Op::Expand => "expand".into(),
+            Op::Unsqueeze(a) => format!("unsqueeze {a}"),
+            Op::Squeeze(a) => format!("squeeze {a}"),
+            Op::Narrow { axis, start, len } => {
+                format!("narrow axis={axis} {start}..{}", start + len)
+            }
+            Op::Pad { axis, start, len } => format!("pad axis={axis} at {start} to {len}"),
+            Op::Concat(a) => format!("concat axis={a}"),
+            Op::IndexSelect { axis, indices } => {
+                format!("index_select axis={axis} n={}", indices.len())
+            }
+            Op::IndexAdd { axis, len, .. } => format!("index_add axis={axis} len={len}"),
+            Op::Gather(a) => format!("gather axis={a}"),
+            Op::ScatterAdd(a) => format!("scatter_add axis={a}"),
+            Op::Where => "where".into(),
+            Op::Custom(i) => format!("custom#{i}"),
+        }
+    }
+}

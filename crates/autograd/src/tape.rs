@@ -1,0 +1,346 @@
+//! The tape (Wengert list) and `Var`, a `Copy` handle to one of its entries.
+//!
+//! Every op on `Var`s computes its value right away and appends a [`Node`]: the op, the
+//! ids of its inputs, and the value. Nodes are appended in execution order, so the list
+//! is already topologically sorted and backward is one reverse loop (see
+//! [`crate::backward`]). A `Var<'t>` borrows its tape, so using it after the tape is
+//! dropped is a compile error, and there is no global graph: tapes are independent.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::sync::Arc;
+
+use smallvec::SmallVec;
+use tensor::{Float, Tensor};
+
+use crate::function::{CustomOp, Residuals};
+use crate::op::{Op, ParamId};
+use crate::param::Param;
+
+/// Position of a node on its tape.
+pub type NodeId = usize;
+
+/// Input ids of a node (most ops have one or two).
+pub type Inputs = SmallVec<[NodeId; 2]>;
+
+/// One entry of the Wengert list.
+#[derive(Clone)]
+pub struct Node<T: Float> {
+    /// What produced the value.
+    pub op: Op,
+    /// Ids of the inputs, in the op's order.
+    pub inputs: Inputs,
+    /// The value computed in the forward pass.
+    pub value: Tensor<T>,
+    /// True if a gradient flows to this node (a leaf, a parameter, or anything computed
+    /// from one).
+    pub requires_grad: bool,
+    /// A name given by the user with [`Var::label`], for printing.
+    pub label: Option<String>,
+}
+
+/// A gradient hook: sees the gradient arriving at a node and may replace it.
+pub type Hook<T> = Box<dyn Fn(&Tensor<T>) -> Option<Tensor<T>>>;
+
+/// A custom op recorded on the tape, with the residuals its forward saved.
+pub(crate) struct CustomEntry<T: Float> {
+    pub(crate) op: Arc<dyn CustomOp<T>>,
+    pub(crate) residuals: Residuals<T>,
+}
+
+/// An append-only list of operations and their values: the record of one forward pass.
+///
+/// ```
+/// use autograd::Tape;
+/// use tensor::Tensor;
+///
+/// let tape = Tape::new();
+/// let x = tape.var(Tensor::scalar(2.0f64));
+/// let w = tape.var(Tensor::scalar(-3.0));
+/// let y = (x * w + 1.0).tanh(); // tanh(-5)
+/// let grads = y.backward();
+/// // dy/dw = (1 - tanh²(-5)) · x
+/// let expected = (1.0 - (-5.0f64).tanh().powi(2)) * 2.0;
+/// approx::assert_relative_eq!(grads[&w].item(), expected, max_relative = 1e-12);
+/// assert_eq!(tape.len(), 5); // x, w, mul, add, tanh
+/// ```
+pub struct Tape<T: Float = f32> {
+    pub(crate) nodes: RefCell<Vec<Node<T>>>,
+    pub(crate) params: RefCell<Vec<(ParamId, NodeId)>>,
+    pub(crate) hooks: RefCell<Vec<(NodeId, Hook<T>)>>,
+    pub(crate) retained: RefCell<Vec<NodeId>>,
+    pub(crate) custom: RefCell<Vec<CustomEntry<T>>>,
+    recording: Cell<bool>,
+}
+
+impl<T: Float> Default for Tape<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Float> Tape<T> {
+    /// An empty tape that records.
+    pub fn new() -> Self {
+        Tape {
+            nodes: RefCell::new(Vec::with_capacity(64)),
+            params: RefCell::new(Vec::new()),
+            hooks: RefCell::new(Vec::new()),
+            retained: RefCell::new(Vec::new()),
+            custom: RefCell::new(Vec::new()),
+            recording: Cell::new(true),
+        }
+    }
+
+    /// A tape that never records a graph: every value is stored as a constant. Use it
+    /// for evaluation (`predict`, validation).
+    pub fn inference() -> Self {
+        let tape = Self::new();
+        tape.recording.set(false);
+        tape
+    }
+
+    /// Number of nodes recorded so far.
+    pub fn len(&self) -> usize {
+        self.nodes.borrow().len()
+    }
+
+    /// True if nothing has been recorded.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// True unless inside [`Tape::no_grad`] or on an [`Tape::inference`] tape.
+    pub fn is_recording(&self) -> bool {
+        self.recording.get()
+    }
+
+    /// A leaf that needs a gradient.
+    pub fn var(&self, value: Tensor<T>) -> Var<'_, T> {
+        let requires_grad = self.recording.get();
+        let op = if requires_grad {
+            Op::Leaf
+        } else {
+            Op::Constant
+        };
+        self.push(op, Inputs::new(), value, requires_grad)
+    }
+
+    /// A value that needs no gradient (data, labels, masks). Backward never computes a
+    /// gradient for it or through it.
+    pub fn constant(&self, value: Tensor<T>) -> Var<'_, T> {
+        self.push(Op::Constant, Inputs::new(), value, false)
+    }
+
+    /// Binds a persistent parameter to this tape. Binding the same parameter again
+    /// returns the same node (memoized), so its gradient is accumulated once.
+    pub fn param(&self, p: &Param<T>) -> Var<'_, T> {
+        if let Some(&(_, id)) = self.params.borrow().iter().find(|(pid, _)| *pid == p.id()) {
+            return Var { id, tape: self };
+        }
+        let recording = self.recording.get();
+        let op = if recording {
+            Op::Param(p.id())
+        } else {
+            Op::Constant
+        };
+        let var = self.push(op, Inputs::new(), p.value(), recording);
+        if recording {
+            self.label_node(var.id, p.name());
+        }
+        self.params.borrow_mut().push((p.id(), var.id));
+        var
+    }
+
+    /// Runs `f` without recording a graph: every value it computes is stored as a
+    /// constant, so nothing it does gets a gradient.
+    ///
+    /// ```
+    /// let tape = autograd::Tape::new();
+    /// let x = tape.var(tensor::Tensor::scalar(1.0f32));
+    /// let y = tape.no_grad(|| x * 2.0);
+    /// assert!(!y.requires_grad());
+    /// ```
+    pub fn no_grad<R>(&self, f: impl FnOnce() -> R) -> R {
+        let before = self.recording.replace(false);
+        let out = f();
+        self.recording.set(before);
+        out
+    }
+
+    /// The node with this id (a clone: values are shared, not copied).
+    ///
+    /// # Panics
+    /// If the id is not on this tape.
+    pub fn node(&self, id: NodeId) -> Node<T> {
+        self.nodes.borrow()[id].clone()
+    }
+
+    /// Appends a node computed from `inputs` by `op`. The node needs a gradient if any
+    /// input does; when not recording it is stored as a constant without inputs.
+    pub(crate) fn record(&self, op: Op, inputs: Inputs, value: Tensor<T>) -> Var<'_, T> {
+        let requires_grad = self.recording.get() && {
+            let nodes = self.nodes.borrow();
+            inputs.iter().any(|&i| nodes[i].requires_grad)
+        };
+        if requires_grad {
+            self.push(op, inputs, value, true)
+        } else {
+            self.push(Op::Constant, Inputs::new(), value, false)
+        }
+    }
+
+    fn push(&self, op: Op, inputs: Inputs, value: Tensor<T>, requires_grad: bool) -> Var<'_, T> {
+        let mut nodes = self.nodes.borrow_mut();
+        nodes.push(Node {
+            op,
+            inputs,
+            value,
+            requires_grad,
+            label: None,
+        });
+        Var {
+            id: nodes.len() - 1,
+            tape: self,
+        }
+    }
+
+    pub(crate) fn label_node(&self, id: NodeId, label: &str) {
+        self.nodes.borrow_mut()[id].label = Some(label.to_string());
+    }
+
+    pub(crate) fn add_custom(&self, entry: CustomEntry<T>) -> usize {
+        let mut custom = self.custom.borrow_mut();
+        custom.push(entry);
+        custom.len() - 1
+    }
+}
+
+impl<T: Float> fmt::Debug for Tape<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Tape<{}> with {} nodes", T::NAME, self.len())
+    }
+}
+
+/// A handle to one value on a tape. `Copy`: pass it around freely; ops on it record onto
+/// its tape.
+#[derive(Clone, Copy)]
+pub struct Var<'t, T: Float = f32> {
+    pub(crate) id: NodeId,
+    pub(crate) tape: &'t Tape<T>,
+}
+
+impl<'t, T: Float> Var<'t, T> {
+    /// The node's position on the tape.
+    pub fn id(self) -> NodeId {
+        self.id
+    }
+
+    /// The tape this value lives on.
+    pub fn tape(self) -> &'t Tape<T> {
+        self.tape
+    }
+
+    /// The value (a cheap handle to shared storage).
+    pub fn value(self) -> Tensor<T> {
+        self.tape.nodes.borrow()[self.id].value.clone()
+    }
+
+    /// The value's shape.
+    pub fn shape(self) -> Vec<usize> {
+        self.tape.nodes.borrow()[self.id].value.shape().to_vec()
+    }
+
+    /// Number of axes.
+    pub fn ndim(self) -> usize {
+        self.tape.nodes.borrow()[self.id].value.ndim()
+    }
+
+    /// The single value of a one-element result (a loss).
+    ///
+    /// # Panics
+    /// If the value has more than one element.
+    #[track_caller]
+    pub fn item(self) -> T {
+        self.tape.nodes.borrow()[self.id].value.item()
+    }
+
+    /// True if a gradient flows to this value.
+    pub fn requires_grad(self) -> bool {
+        self.tape.nodes.borrow()[self.id].requires_grad
+    }
+
+    /// The op that produced this value.
+    pub fn op(self) -> Op {
+        self.tape.nodes.borrow()[self.id].op.clone()
+    }
+
+    /// Names the node for printing (`Display` of the tape, DOT, traces). Returns `self`
+    /// so it chains: `let h = (x.matmul(w)).label("h");`.
+    pub fn label(self, name: &str) -> Self {
+        self.tape.label_node(self.id, name);
+        self
+    }
+
+    /// The same value as a constant: gradients stop here, as `torch.Tensor.detach`.
+    pub fn detach(self) -> Self {
+        self.tape.constant(self.value())
+    }
+
+    /// Keeps this (non-leaf) node's gradient in the result of `backward`, as
+    /// `torch.Tensor.retain_grad`. Leaves and parameters always keep theirs.
+    pub fn retain_grad(self) -> Self {
+        self.tape.retained.borrow_mut().push(self.id);
+        self
+    }
+
+    /// Registers a hook on the gradient flowing into this node during backward. The hook
+    /// sees the total gradient (after fan-out contributions are summed); returning
+    /// `Some(t)` replaces it, `None` leaves it as is.
+    ///
+    /// ```
+    /// use autograd::Tape;
+    /// use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([1.0f64, 2.0]));
+    /// let h = (x * 3.0).register_hook(|g| Some(g * 0.5)); // halve the gradient
+    /// let grads = h.sum_all().backward();
+    /// assert_eq!(grads[&x].to_vec(), vec![1.5, 1.5]);
+    /// ```
+    pub fn register_hook(self, hook: impl Fn(&Tensor<T>) -> Option<Tensor<T>> + 'static) -> Self {
+        self.tape.hooks.borrow_mut().push((self.id, Box::new(hook)));
+        self
+    }
+
+    /// Panics unless `other` is on the same tape.
+    #[track_caller]
+    pub(crate) fn same_tape(self, other: Var<'t, T>, op: &str) {
+        assert!(
+            std::ptr::eq(self.tape, other.tape),
+            "{op}: the operands live on different tapes (node %{} and node %{}); \
+             a Var can only be combined with Vars recorded on the same Tape",
+            self.id,
+            other.id
+        );
+    }
+}
+
+impl<T: Float> fmt::Debug for Var<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let nodes = self.tape.nodes.borrow();
+        let node = &nodes[self.id];
+        write!(
+            f,
+            "Var(%{} = {} {:?})",
+            self.id,
+            node.op.name(),
+            node.value.shape()
+        )
+    }
+}
+
+impl<T: Float> fmt::Display for Var<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.value(), f)
+    }
+}

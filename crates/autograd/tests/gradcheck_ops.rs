@@ -1,0 +1,352 @@
+//! A gradcheck row for every op variant, run in f64 with contiguous, transposed (or
+//! sliced) and broadcast inputs. `row` matches on `Op` without a `_` arm, so adding an op
+//! without a row here does not compile.
+
+use autograd::{gradcheck, CustomOp, GradcheckConfig, Op, Param, Residuals, Var};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use tensor::Tensor;
+
+/// How to draw input values so that finite differences stay away from kinks.
+#[derive(Clone, Copy, Debug)]
+enum Domain {
+    /// Uniform in [-2, 2].
+    Any,
+    /// Uniform in [0.5, 2].
+    Positive,
+    /// |x| in [0.2, 2], random sign (away from the kink of relu/abs at 0).
+    AwayFromZero,
+    /// Distinct values at least 0.05 apart (max, maximum: no ties).
+    Distinct,
+}
+
+type Function = for<'t, 's> fn(&'s [Var<'t, f64>]) -> Var<'t, f64>;
+
+/// One gradcheck case: input shapes, how to draw values, and the function.
+struct Row {
+    shapes: Vec<Vec<usize>>,
+    domain: Domain,
+    f: Function,
+}
+
+fn row(shapes: &[&[usize]], domain: Domain, f: Function) -> Row {
+    Row {
+        shapes: shapes.iter().map(|s| s.to_vec()).collect(),
+        domain,
+        f,
+    }
+}
+
+/// softplus as a custom op, for the `Custom` row.
+struct Softplus;
+
+impl CustomOp<f64> for Softplus {
+    fn name(&self) -> &str {
+        "softplus"
+    }
+    fn forward(&self, inputs: &[Tensor<f64>], saved: &mut Residuals<f64>) -> Tensor<f64> {
+        saved.save("sigmoid", inputs[0].sigmoid());
+        inputs[0].map(|v| v.exp().ln_1p())
+    }
+    fn backward(&self, g: &Tensor<f64>, saved: &Residuals<f64>) -> Vec<Tensor<f64>> {
+        vec![g * saved.get("sigmoid")]
+    }
+}
+
+/// The rows for one op. Exhaustive: a new `Op` variant must get rows here.
+fn rows(op: &Op) -> Vec<Row> {
+    use Domain::*;
+    match op {
+        Op::Leaf => vec![row(&[&[2, 3]], Any, |v| v[0])],
+        Op::Constant => vec![row(&[&[2, 3]], Any, |v| {
+            let c = v[0]
+                .tape()
+                .constant(Tensor::from([[1.0, -2.0, 3.0], [0.5, 0.25, -1.0]]));
+            v[0] * c
+        })],
+        Op::Param(_) => vec![row(&[&[2, 3]], Any, |v| {
+            let p = Param::new("p", Tensor::from([[1.5, -2.0, 0.5], [1.0, 2.0, -0.5]]));
+            v[0] * v[0].tape().param(&p)
+        })],
+        Op::Add => binary(|v| v[0] + v[1], Any),
+        Op::Sub => binary(|v| v[0] - v[1], Any),
+        Op::Mul => binary(|v| v[0] * v[1], Any),
+        Op::Div => vec![
+            row(&[&[3, 4], &[3, 4]], Positive, |v| v[0] / v[1]),
+            row(&[&[3, 4], &[4]], Positive, |v| v[0] / v[1]),
+            row(&[&[3, 1], &[1, 4]], Positive, |v| v[0] / v[1]),
+        ],
+        Op::Maximum => binary(|v| v[0].maximum(v[1]), Distinct),
+        Op::Minimum => binary(|v| v[0].minimum(v[1]), Distinct),
+        Op::AddScalar(_) => unary(|v| v[0] + 1.5, Any),
+        Op::MulScalar(_) => unary(|v| v[0] * -2.5, Any),
+        Op::Neg => unary(|v| -v[0], Any),
+        Op::PowScalar(_) => vec![
+            row(&[&[3, 4]], Positive, |v| v[0].powf(2.5)),
+            row(&[&[3, 4]], Any, |v| v[0].powi(3)),
+            row(&[&[4]], Positive, |v| 2.0 / v[0]),
+        ],
+        Op::Exp => unary(|v| v[0].exp(), Any),
+        Op::Ln => unary(|v| v[0].ln(), Positive),
+        Op::Sqrt => unary(|v| v[0].sqrt(), Positive),
+        Op::Abs => unary(|v| v[0].abs(), AwayFromZero),
+        Op::Erf => unary(|v| v[0].erf(), Any),
+        Op::Relu => unary(|v| v[0].relu(), AwayFromZero),
+        Op::LeakyRelu(_) => unary(|v| v[0].leaky_relu(0.1), AwayFromZero),
+        Op::Elu(_) => unary(|v| v[0].elu(1.3), AwayFromZero),
+        Op::Gelu => unary(|v| v[0].gelu(), Any),
+        Op::GeluTanh => unary(|v| v[0].gelu_tanh(), Any),
+        Op::Sigmoid => unary(|v| v[0].sigmoid(), Any),
+        Op::Tanh => unary(|v| v[0].tanh(), Any),
+        Op::Softmax(_) => vec![
+            row(&[&[3, 4]], Any, |v| v[0].softmax(-1)),
+            row(&[&[3, 4]], Any, |v| v[0].softmax(0)),
+        ],
+        Op::LogSoftmax(_) => vec![
+            row(&[&[3, 4]], Any, |v| v[0].log_softmax(1)),
+            row(&[&[2, 3, 2]], Any, |v| v[0].log_softmax(1)),
+        ],
+        Op::Clamp(_, _) => unary(|v| v[0].clamp(-1.0, 1.0), AwayFromZero),
+        Op::Sum { .. } => vec![
+            row(&[&[3, 4]], Any, |v| v[0].sum(0, false)),
+            row(&[&[2, 3, 4]], Any, |v| v[0].sum_axes(&[0, 2], true)),
+            row(&[&[2, 3]], Any, |v| v[0].sum_all()),
+            row(&[&[2, 3]], Any, |v| v[0].mean(1, false)),
+            row(&[&[2, 5]], Any, |v| v[0].var(1, 1, true)),
+            row(&[&[6]], Any, |v| v[0].var_all(0)),
+        ],
+        Op::Max { .. } => vec![
+            row(&[&[3, 4]], Distinct, |v| v[0].max(1, false)),
+            row(&[&[3, 4]], Distinct, |v| v[0].max(0, true)),
+            row(&[&[5]], Distinct, |v| v[0].max_all()),
+        ],
+        Op::MatMul => vec![
+            row(&[&[3, 4], &[4, 2]], Any, |v| v[0].matmul(v[1])),
+            row(&[&[2, 3, 4], &[4, 5]], Any, |v| v[0].matmul(v[1])),
+            row(&[&[2, 1, 3, 4], &[3, 4, 2]], Any, |v| v[0].matmul(v[1])),
+            row(&[&[4], &[4, 3]], Any, |v| v[0].matmul(v[1])),
+            row(&[&[3, 4], &[4]], Any, |v| v[0].matmul(v[1])),
+            row(&[&[3, 4], &[2, 4]], Any, |v| v[0].matmul(v[1].t())),
+        ],
+        Op::Transpose(_, _) => unary(|v| v[0].t() * 1.0, Any),
+        Op::Permute(_) => vec![row(&[&[2, 3, 4]], Any, |v| v[0].permute(&[2, 0, 1]))],
+        Op::Reshape => vec![row(&[&[2, 6]], Any, |v| v[0].reshape(&[3, -1]).sin_like())],
+        Op::Expand => vec![
+            row(&[&[1, 4]], Any, |v| v[0].broadcast_to(&[3, 4]).tanh()),
+            row(&[&[3, 1]], Any, |v| v[0].broadcast_to(&[2, 3, 4]).sigmoid()),
+        ],
+        Op::Unsqueeze(_) => unary(|v| v[0].unsqueeze(1).tanh(), Any),
+        Op::Squeeze(_) => vec![row(&[&[3, 1, 2]], Any, |v| v[0].squeeze(1).tanh())],
+        Op::Narrow { .. } => vec![row(&[&[3, 5]], Any, |v| v[0].narrow(1, 1, 3).tanh())],
+        Op::Pad { .. } => vec![row(&[&[3, 2]], Any, |v| v[0].pad(1, 1, 4).exp())],
+        Op::Concat(_) => vec![
+            row(&[&[2, 3], &[1, 3]], Any, |v| {
+                Var::concat(&[v[0], v[1]], 0).tanh()
+            }),
+            row(&[&[2, 3], &[2, 3]], Any, |v| {
+                Var::stack(&[v[0], v[1]], 2).tanh()
+            }),
+        ],
+        Op::IndexSelect { .. } => vec![row(&[&[4, 3]], Any, |v| {
+            v[0].index_select(0, &[3, 1, 3]).tanh()
+        })],
+        Op::IndexAdd { .. } => vec![row(&[&[3, 2]], Any, |v| {
+            v[0].index_add(0, &[2, 0, 2], 4).exp()
+        })],
+        Op::Gather(_) => vec![row(&[&[3, 4]], Any, |v| {
+            v[0].gather(1, &Tensor::from([[1.0], [3.0], [0.0]])).exp()
+        })],
+        Op::ScatterAdd(_) => vec![row(&[&[3, 1]], Any, |v| {
+            v[0].scatter_add(1, &Tensor::from([[1.0], [3.0], [1.0]]), &[3, 4])
+                .exp()
+        })],
+        Op::Where => vec![row(&[&[2, 3], &[2, 3]], Any, |v| {
+            Var::where_(
+                &Tensor::from([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]]),
+                v[0],
+                v[1],
+            )
+            .tanh()
+        })],
+        Op::Custom(_) => unary(|v| v[0].tape().apply(Softplus, &[v[0]]), Any),
+    }
+}
+
+/// A unary op on a matrix, on a vector, and on a broadcast row.
+fn unary(f: Function, domain: Domain) -> Vec<Row> {
+    vec![row(&[&[3, 4]], domain, f), row(&[&[5]], domain, f)]
+}
+
+/// A binary op on equal shapes and on shapes that broadcast both ways.
+fn binary(f: Function, domain: Domain) -> Vec<Row> {
+    vec![
+        row(&[&[3, 4], &[3, 4]], domain, f),
+        row(&[&[3, 4], &[4]], domain, f),
+        row(&[&[3, 1], &[1, 4]], domain, f),
+        row(&[&[2, 3, 4], &[3, 1]], domain, f),
+    ]
+}
+
+/// One representative of every variant (parameters do not matter: `rows` picks its own).
+fn all_ops() -> Vec<Op> {
+    vec![
+        Op::Leaf,
+        Op::Constant,
+        Op::Param(Param::new("x", Tensor::<f64>::scalar(0.0)).id()),
+        Op::Add,
+        Op::Sub,
+        Op::Mul,
+        Op::Div,
+        Op::Maximum,
+        Op::Minimum,
+        Op::AddScalar(0.0),
+        Op::MulScalar(0.0),
+        Op::Neg,
+        Op::PowScalar(0.0),
+        Op::Exp,
+        Op::Ln,
+        Op::Sqrt,
+        Op::Abs,
+        Op::Erf,
+        Op::Relu,
+        Op::LeakyRelu(0.0),
+        Op::Elu(0.0),
+        Op::Gelu,
+        Op::GeluTanh,
+        Op::Sigmoid,
+        Op::Tanh,
+        Op::Softmax(0),
+        Op::LogSoftmax(0),
+        Op::Clamp(0.0, 0.0),
+        Op::Sum {
+            axes: Default::default(),
+            keepdim: false,
+        },
+        Op::Max {
+            axis: 0,
+            keepdim: false,
+        },
+        Op::MatMul,
+        Op::Transpose(0, 0),
+        Op::Permute(Default::default()),
+        Op::Reshape,
+        Op::Expand,
+        Op::Unsqueeze(0),
+        Op::Squeeze(0),
+        Op::Narrow {
+            axis: 0,
+            start: 0,
+            len: 0,
+        },
+        Op::Pad {
+            axis: 0,
+            start: 0,
+            len: 0,
+        },
+        Op::Concat(0),
+        Op::IndexSelect {
+            axis: 0,
+            indices: vec![],
+        },
+        Op::IndexAdd {
+            axis: 0,
+            indices: vec![],
+            len: 0,
+        },
+        Op::Gather(0),
+        Op::ScatterAdd(0),
+        Op::Where,
+        Op::Custom(0),
+    ]
+}
+
+fn draw(shape: &[usize], domain: Domain, rng: &mut StdRng) -> Tensor<f64> {
+    let n: usize = shape.iter().product();
+    let data: Vec<f64> = match domain {
+        Domain::Any => (0..n).map(|_| rng.random_range(-2.0..2.0)).collect(),
+        Domain::Positive => (0..n).map(|_| rng.random_range(0.5..2.0)).collect(),
+        Domain::AwayFromZero => (0..n)
+            .map(|_| {
+                let m = rng.random_range(0.2..2.0);
+                if rng.random::<bool>() {
+                    m
+                } else {
+                    -m
+                }
+            })
+            .collect(),
+        Domain::Distinct => {
+            // A shuffled grid with spacing 0.05 plus a tiny jitter: no two values tie.
+            let mut v: Vec<f64> = (0..n)
+                .map(|i| -1.0 + 0.05 * i as f64 + rng.random_range(0.0..0.01))
+                .collect();
+            for i in (1..n).rev() {
+                v.swap(i, rng.random_range(0..=i));
+            }
+            v
+        }
+    };
+    Tensor::from_vec(data, shape).unwrap()
+}
+
+/// The same values as a non-contiguous view: a transposed tensor for rank ≥ 2, every
+/// other element of a longer vector for rank 1.
+fn non_contiguous(t: &Tensor<f64>) -> Tensor<f64> {
+    let view = match t.ndim() {
+        0 => return t.clone(),
+        1 => {
+            let n = t.shape()[0];
+            let doubled: Vec<f64> = t.to_vec().into_iter().flat_map(|v| [v, 99.0]).collect();
+            Tensor::from_vec(doubled, &[2 * n])
+                .unwrap()
+                .slice(0, 0, 2 * n, 2)
+        }
+        _ => t.t().contiguous().t(),
+    };
+    assert!(
+        !view.is_contiguous()
+            || view.numel() <= 1
+            || t.shape().iter().rev().take(2).any(|&d| d == 1)
+    );
+    assert_eq!(view.to_vec(), t.to_vec());
+    view
+}
+
+#[test]
+fn every_op_passes_gradcheck_on_contiguous_and_strided_inputs() {
+    let mut rng = StdRng::seed_from_u64(7);
+    let mut checked = 0;
+    for op in all_ops() {
+        for (r, case) in rows(&op).into_iter().enumerate() {
+            let inputs: Vec<Tensor<f64>> = case
+                .shapes
+                .iter()
+                .map(|s| draw(s, case.domain, &mut rng))
+                .collect();
+            for strided in [false, true] {
+                let inputs: Vec<Tensor<f64>> = if strided {
+                    inputs.iter().map(non_contiguous).collect()
+                } else {
+                    inputs.clone()
+                };
+                if let Err(e) = gradcheck(case.f, &inputs, GradcheckConfig::default()) {
+                    panic!("{} row {r} (strided: {strided}): {e}", op.name());
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} checks ran");
+    eprintln!("{checked} gradchecks passed");
+}
+
+/// A test-only helper so that reshape rows end in a smooth, non-linear function.
+trait SinLike<'t> {
+    fn sin_like(self) -> Var<'t, f64>;
+}
+
+impl<'t> SinLike<'t> for Var<'t, f64> {
+    fn sin_like(self) -> Var<'t, f64> {
+        self.tanh() * 2.0
+    }
+}
