@@ -1,2 +1,39 @@
-//! wengert: reverse-mode automatic differentiation you can see and trust.
+//! # wengert
+//!
+//! Reverse-mode automatic differentiation you can see and trust: strided tensors
+//! ([`tensor`]), a tape you can read ([`autograd`]), and layers, losses, optimizers, data
+//! preparation and a Keras-style training loop ([`nn`]).
+//!
+//! ```
+//! use wengert::prelude::*;
+//!
+//! let tape = Tape::new();
+//! let x = tape.var(Tensor::scalar(2.0f64));
+//! let w = tape.var(Tensor::scalar(-3.0));
+//! let y = (x * w + 1.0).tanh();
+//! let grads = y.backward();
+//! approx::assert_relative_eq!(grads[&w].item(), (1.0 - y.item().powi(2)) * 2.0, max_relative = 1e-12);
+//! ```
+
+pub use autograd;
+pub use nn;
 pub use tensor;
+
+/// The names most programs need: `use wengert::prelude::*;`.
+pub mod prelude {
+    pub use autograd::{gradcheck, CustomOp, GradcheckConfig, Grads, Param, Residuals, Tape, Var};
+    pub use nn::data::{self, datasets, Dataset, MinMaxScaler, StandardScaler};
+    pub use nn::loss::{self, Loss};
+    pub use nn::optim::{self, Adadelta, Adagrad, Adam, AdamW, Optimizer, RmsProp, Sgd};
+    pub use nn::train::{
+        Accuracy, BinaryAccuracy, Callback, EarlyStopping, FitConfig, History, MeanAbsoluteError,
+        MeanSquaredError, Metric, Mode, Model, ReduceLROnPlateau,
+    };
+    pub use nn::{
+        BatchNorm1d, Dropout, Flatten, Identity, Init, LayerNorm, LeakyReLU, Linear, LogSoftmax,
+        Module, ReLU, Regularizer, Sequential, Sigmoid, Softmax, Tanh, ELU, GELU,
+    };
+    pub use rand::rngs::StdRng;
+    pub use rand::SeedableRng;
+    pub use tensor::{Float, Tensor};
+}

@@ -215,6 +215,8 @@ pub fn vjp<T: Float, D: BackwardOps<T>>(
                 .add(&a.scale(0.5).mul(&t.mul(&t).neg().shift(1.0)).mul(&du));
             smallvec![Some(g.mul(&d))]
         }
+        // softplus' = σ(x) = 1 / (1 + e^−x)
+        Op::Softplus => smallvec![Some(g.mul(&x[0].neg().exp().shift(1.0).powf(-1.0)))],
         // σ' = σ(1 − σ)
         Op::Sigmoid => smallvec![Some(g.mul(&out.mul(&out.neg().shift(1.0))))],
         // tanh' = 1 − tanh²

@@ -19,7 +19,7 @@ use crate::tape::{NodeId, Tape, Var};
 
 /// Gradients from one backward pass, by node and by parameter. Holds no borrow of the
 /// tape, so it can outlive it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Grads<T: Float = f32> {
     nodes: Vec<Option<Tensor<T>>>,
     params: Vec<(ParamId, Tensor<T>)>,

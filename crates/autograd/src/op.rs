@@ -71,6 +71,8 @@ pub enum Op {
     Gelu,
     /// GELU's tanh approximation `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`.
     GeluTanh,
+    /// `ln(1 + e^x)`, computed stably.
+    Softplus,
     /// `1 / (1 + e^-x)`.
     Sigmoid,
     /// `tanh x`.
@@ -163,6 +165,7 @@ impl Op {
             Op::Elu(a) => format!("elu {a}"),
             Op::Gelu => "gelu".into(),
             Op::GeluTanh => "gelu_tanh".into(),
+            Op::Softplus => "softplus".into(),
             Op::Sigmoid => "sigmoid".into(),
             Op::Tanh => "tanh".into(),
             Op::Softmax(a) => format!("softmax axis={a}"),

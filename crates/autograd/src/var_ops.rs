@@ -238,6 +238,12 @@ impl<'t, T: Float> Var<'t, T> {
         self.unary(Op::GeluTanh, value)
     }
 
+    /// `ln(1 + e^x)`, stable for any `x` (the smooth ReLU; `−softplus(−x)` is
+    /// `ln σ(x)`).
+    pub fn softplus(self) -> Self {
+        self.unary(Op::Softplus, self.value().softplus())
+    }
+
     /// The logistic sigmoid.
     pub fn sigmoid(self) -> Self {
         self.unary(Op::Sigmoid, self.value().sigmoid())

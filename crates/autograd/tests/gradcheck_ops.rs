@@ -96,6 +96,7 @@ fn rows(op: &Op) -> Vec<Row> {
         Op::Elu(_) => unary(|v| v[0].elu(1.3), AwayFromZero),
         Op::Gelu => unary(|v| v[0].gelu(), Any),
         Op::GeluTanh => unary(|v| v[0].gelu_tanh(), Any),
+        Op::Softplus => unary(|v| v[0].softplus(), Any),
         Op::Sigmoid => unary(|v| v[0].sigmoid(), Any),
         Op::Tanh => unary(|v| v[0].tanh(), Any),
         Op::Softmax(_) => vec![
@@ -213,6 +214,7 @@ fn all_ops() -> Vec<Op> {
         Op::Elu(0.0),
         Op::Gelu,
         Op::GeluTanh,
+        Op::Softplus,
         Op::Sigmoid,
         Op::Tanh,
         Op::Softmax(0),

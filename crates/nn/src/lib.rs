@@ -1,1 +1,31 @@
-//! placeholder
+//! # nn — layers, losses, optimizers, data, and training
+//!
+//! Everything needed to define and train models on top of [`autograd`]:
+//!
+//! * [`Module`] and [`Sequential`], layers ([`Linear`], activations, [`Dropout`],
+//!   [`BatchNorm1d`], [`LayerNorm`], …) and [`Init`]ializers;
+//! * [`loss`] functions that follow PyTorch's definitions, and [`regularize`]rs;
+//! * [`optim`]izers with `torch.optim`'s formulas, schedules and clipping;
+//! * [`data`] preparation: splits, batches, scalers, imputation, outliers, augmentation,
+//!   CSV, embedded datasets;
+//! * [`train`]: a Keras-style [`Model`] with `fit`, `evaluate`, `predict`, callbacks and
+//!   history.
+
+pub mod data;
+pub mod init;
+pub mod io;
+pub mod layers;
+pub mod loss;
+pub mod module;
+pub mod optim;
+pub mod regularize;
+pub mod train;
+
+pub use init::Init;
+pub use layers::{
+    BatchNorm1d, Dropout, Flatten, Identity, LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU,
+    Sigmoid, Softmax, Tanh, ELU, GELU,
+};
+pub use module::{Module, Named, Sequential};
+pub use regularize::Regularizer;
+pub use train::{FitConfig, History, Model};

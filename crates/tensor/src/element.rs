@@ -66,6 +66,8 @@ pub trait Float:
     fn exp(self) -> Self;
     /// Natural logarithm.
     fn ln(self) -> Self;
+    /// `ln(1 + self)`, accurate near 0.
+    fn ln_1p(self) -> Self;
     /// Square root.
     fn sqrt(self) -> Self;
     /// `self^p` for a real exponent.
@@ -120,6 +122,10 @@ impl Float for f32 {
     #[inline(always)]
     fn ln(self) -> Self {
         f32::ln(self)
+    }
+    #[inline(always)]
+    fn ln_1p(self) -> Self {
+        f32::ln_1p(self)
     }
     #[inline(always)]
     fn sqrt(self) -> Self {
@@ -206,6 +212,10 @@ impl Float for f64 {
     #[inline(always)]
     fn ln(self) -> Self {
         f64::ln(self)
+    }
+    #[inline(always)]
+    fn ln_1p(self) -> Self {
+        f64::ln_1p(self)
     }
     #[inline(always)]
     fn sqrt(self) -> Self {

@@ -141,6 +141,11 @@ impl<T: Float> Tensor<T> {
         self.map(|x| x.ln())
     }
 
+    /// `ln(1 + e^x)` elementwise, stable for any `x`: `max(x, 0) + ln(1 + e^-|x|)`.
+    pub fn softplus(&self) -> Self {
+        self.map(|x| x.max(T::ZERO) + (-x.abs()).fast_exp().ln_1p())
+    }
+
     /// Square root elementwise.
     pub fn sqrt(&self) -> Self {
         self.map(|x| x.sqrt())

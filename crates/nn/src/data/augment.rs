@@ -1,0 +1,193 @@
+//! Data augmentation for training batches only: each augmenter owns a seeded generator
+//! and transforms `(x, y)` batch by batch. `fit` applies them to training batches and
+//! never to validation or test data.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use tensor::{Float, Tensor};
+
+/// A random transformation of a training batch.
+pub trait Augment<T: Float = f32>: Send {
+    /// Transforms one batch of features `x` and targets `y`.
+    fn apply(&mut self, x: &Tensor<T>, y: &Tensor<T>) -> (Tensor<T>, Tensor<T>);
+}
+
+/// Adds Gaussian noise with standard deviation `std` to every feature.
+pub struct GaussianNoise {
+    std: f64,
+    rng: StdRng,
+}
+
+impl GaussianNoise {
+    /// Noise with the given standard deviation and seed.
+    pub fn new(std: f64, seed: u64) -> Self {
+        GaussianNoise {
+            std,
+            rng: StdRng::seed_from_u64(seed),
+        }
+    }
+}
+
+impl<T: Float> Augment<T> for GaussianNoise {
+    fn apply(&mut self, x: &Tensor<T>, y: &Tensor<T>) -> (Tensor<T>, Tensor<T>) {
+        let noise = Tensor::rand_normal(x.shape(), T::ZERO, T::from_f64(self.std), &mut self.rng);
+        (x + &noise, y.clone())
+    }
+}
+
+/// Image height and width axes of a batch shaped `[N, H, W]` or `[N, C, H, W]`.
+#[track_caller]
+fn image_axes(shape: &[usize], what: &str) -> (usize, usize) {
+    assert!(
+        shape.len() == 3 || shape.len() == 4,
+        "{what}: expected images shaped [N, H, W] or [N, C, H, W], got {shape:?}"
+    );
+    (shape.len() - 2, shape.len() - 1)
+}
+
+/// Mirrors each image left–right with probability `p` (default 0.5).
+pub struct RandomFlip {
+    p: f64,
+    rng: StdRng,
+}
+
+impl RandomFlip {
+    /// Horizontal flips with probability `p`.
+    pub fn new(p: f64, seed: u64) -> Self {
+        RandomFlip {
+            p,
+            rng: StdRng::seed_from_u64(seed),
+        }
+    }
+}
+
+impl<T: Float> Augment<T> for RandomFlip {
+    /// # Panics
+    /// If `x` is not shaped `[N, H, W]` or `[N, C, H, W]`.
+    fn apply(&mut self, x: &Tensor<T>, y: &Tensor<T>) -> (Tensor<T>, Tensor<T>) {
+        let (_, w_axis) = image_axes(x.shape(), "RandomFlip");
+        let n = x.shape()[0];
+        let width = x.shape()[w_axis];
+        let per_image: usize = x.shape()[1..].iter().product();
+        let mut data = x.to_vec();
+        for i in 0..n {
+            if self.rng.random::<f64>() < self.p {
+                for row in data[i * per_image..(i + 1) * per_image].chunks_mut(width) {
+                    row.reverse();
+                }
+            }
+        }
+        (
+            Tensor::from_vec(data, x.shape()).expect("same shape"),
+            y.clone(),
+        )
+    }
+}
+
+/// Shifts each image by a random whole number of pixels, up to `max_shift` in each
+/// direction, filling the uncovered border with zeros.
+pub struct RandomShift {
+    max_shift: usize,
+    rng: StdRng,
+}
+
+impl RandomShift {
+    /// Shifts of at most `max_shift` pixels vertically and horizontally.
+    pub fn new(max_shift: usize, seed: u64) -> Self {
+        RandomShift {
+            max_shift,
+            rng: StdRng::seed_from_u64(seed),
+        }
+    }
+}
+
+impl<T: Float> Augment<T> for RandomShift {
+    /// # Panics
+    /// If `x` is not shaped `[N, H, W]` or `[N, C, H, W]`.
+    fn apply(&mut self, x: &Tensor<T>, y: &Tensor<T>) -> (Tensor<T>, Tensor<T>) {
+        let (h_axis, w_axis) = image_axes(x.shape(), "RandomShift");
+        let (h, w) = (x.shape()[h_axis], x.shape()[w_axis]);
+        let planes = x.numel() / (h * w);
+        let per_image = x.numel() / x.shape()[0];
+        let src = x.to_vec();
+        let mut out = vec![T::ZERO; src.len()];
+        let m = self.max_shift as i64;
+        let mut shift = (0i64, 0i64);
+        for p in 0..planes {
+            // One shift per image, shared by its channels.
+            if (p * h * w) % per_image == 0 {
+                shift = (self.rng.random_range(-m..=m), self.rng.random_range(-m..=m));
+            }
+            let base = p * h * w;
+            for r in 0..h as i64 {
+                for c in 0..w as i64 {
+                    let (sr, sc) = (r - shift.0, c - shift.1);
+                    if (0..h as i64).contains(&sr) && (0..w as i64).contains(&sc) {
+                        out[base + (r as usize) * w + c as usize] =
+                            src[base + (sr as usize) * w + sc as usize];
+                    }
+                }
+            }
+        }
+        (
+            Tensor::from_vec(out, x.shape()).expect("same shape"),
+            y.clone(),
+        )
+    }
+}
+
+/// mixup (Zhang et al., 2018): each sample is blended with another from the batch,
+/// `x̃ = λ·x_i + (1 − λ)·x_j` and `ỹ = λ·y_i + (1 − λ)·y_j`, with `λ ~ Beta(α, α)`.
+/// Targets must be one-hot or probabilities (`[N, C]`), or regression values.
+pub struct Mixup {
+    alpha: f64,
+    rng: StdRng,
+}
+
+impl Mixup {
+    /// mixup with parameter `alpha` (0.2 is common).
+    pub fn new(alpha: f64, seed: u64) -> Self {
+        Mixup {
+            alpha,
+            rng: StdRng::seed_from_u64(seed),
+        }
+    }
+
+    /// A Gamma(shape, 1) sample (Marsaglia–Tsang), for the Beta draw.
+    fn gamma(&mut self, shape: f64) -> f64 {
+        if shape < 1.0 {
+            let u: f64 = self.rng.random();
+            return self.gamma(shape + 1.0) * u.powf(1.0 / shape);
+        }
+        let d = shape - 1.0 / 3.0;
+        let c = 1.0 / (9.0 * d).sqrt();
+        loop {
+            let z = Tensor::<f64>::rand_normal(&[1], 0.0, 1.0, &mut self.rng).item();
+            let v = (1.0 + c * z).powi(3);
+            if v <= 0.0 {
+                continue;
+            }
+            let u: f64 = self.rng.random();
+            if u.ln() < 0.5 * z * z + d - d * v + d * v.ln() {
+                return d * v;
+            }
+        }
+    }
+}
+
+impl<T: Float> Augment<T> for Mixup {
+    fn apply(&mut self, x: &Tensor<T>, y: &Tensor<T>) -> (Tensor<T>, Tensor<T>) {
+        let n = x.shape()[0];
+        let (a, b) = (self.gamma(self.alpha), self.gamma(self.alpha));
+        let lambda = T::from_f64(a / (a + b));
+        let mut partner: Vec<usize> = (0..n).collect();
+        for i in (1..n).rev() {
+            partner.swap(i, self.rng.random_range(0..=i));
+        }
+        let mix = |t: &Tensor<T>| {
+            let other = t.index_select(0, &partner);
+            &t.mul_scalar(lambda) + &other.mul_scalar(T::ONE - lambda)
+        };
+        (mix(x), mix(y))
+    }
+}

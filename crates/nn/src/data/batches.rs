@@ -1,0 +1,64 @@
+//! Mini-batch row indices, reshuffled every epoch from a seed.
+
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+
+/// Row indices split into batches of `batch_size` (the last batch may be smaller and is
+/// kept). Every row appears exactly once per epoch.
+///
+/// The batch size decides the flavour of gradient descent: all rows (or more) is batch
+/// GD, 1 is per-sample SGD, anything between is mini-batch GD.
+///
+/// ```
+/// use nn::data::Batches;
+/// let mut batches = Batches::new(10, 4, true, 7);
+/// let epoch: Vec<Vec<usize>> = batches.epoch();
+/// assert_eq!(epoch.iter().map(|b| b.len()).collect::<Vec<_>>(), vec![4, 4, 2]);
+/// let mut all: Vec<usize> = epoch.concat();
+/// all.sort();
+/// assert_eq!(all, (0..10).collect::<Vec<_>>());
+/// ```
+#[derive(Debug)]
+pub struct Batches {
+    n: usize,
+    batch_size: usize,
+    shuffle: bool,
+    rng: StdRng,
+}
+
+impl Batches {
+    /// Batches over `n` rows.
+    ///
+    /// # Panics
+    /// If `batch_size` is 0.
+    #[track_caller]
+    pub fn new(n: usize, batch_size: usize, shuffle: bool, seed: u64) -> Self {
+        assert!(batch_size > 0, "Batches: batch_size must be at least 1");
+        Batches {
+            n,
+            batch_size,
+            shuffle,
+            rng: StdRng::seed_from_u64(seed),
+        }
+    }
+
+    /// Number of batches per epoch: `ceil(n / batch_size)`.
+    pub fn len(&self) -> usize {
+        self.n.div_ceil(self.batch_size)
+    }
+
+    /// True if there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// The next epoch's batches (a new shuffle each call when shuffling).
+    pub fn epoch(&mut self) -> Vec<Vec<usize>> {
+        let mut order: Vec<usize> = (0..self.n).collect();
+        if self.shuffle {
+            order.shuffle(&mut self.rng);
+        }
+        order.chunks(self.batch_size).map(|c| c.to_vec()).collect()
+    }
+}

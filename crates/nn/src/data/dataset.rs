@@ -1,0 +1,217 @@
+//! `Dataset`: features `x` and targets `y` with the same number of rows, and splitting.
+
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use tensor::{Float, Tensor};
+
+use super::error::DataError;
+
+/// Rows of features and targets.
+///
+/// `x` is `[N, features…]`; `y` is `[N]` of class indices for classification or `[N, k]`
+/// for regression.
+#[derive(Clone, Debug)]
+pub struct Dataset<T: Float = f32> {
+    /// Features, one row per sample.
+    pub x: Tensor<T>,
+    /// Targets, one row per sample.
+    pub y: Tensor<T>,
+    /// Names of the feature columns (may be empty).
+    pub feature_names: Vec<String>,
+    /// Names of the classes, or of the target columns for regression.
+    pub target_names: Vec<String>,
+}
+
+/// How [`Dataset::train_test_split_with`] splits.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SplitOptions {
+    /// Fraction of rows for the test part, in (0, 1).
+    pub test_fraction: f64,
+    /// Seed for the shuffle.
+    pub seed: u64,
+    /// Shuffle before splitting (default true); without it the last rows are the test part.
+    pub shuffle: bool,
+    /// Keep class proportions equal in both parts (`y` must hold class indices).
+    pub stratify: bool,
+}
+
+impl SplitOptions {
+    /// A shuffled, unstratified split.
+    pub fn new(test_fraction: f64, seed: u64) -> Self {
+        SplitOptions {
+            test_fraction,
+            seed,
+            shuffle: true,
+            stratify: false,
+        }
+    }
+}
+
+impl<T: Float> Dataset<T> {
+    /// A dataset from features and targets.
+    ///
+    /// # Errors
+    /// [`DataError::Invalid`] if the row counts differ.
+    pub fn new(x: Tensor<T>, y: Tensor<T>) -> Result<Self, DataError> {
+        let (nx, ny) = (
+            x.shape().first().copied().unwrap_or(0),
+            y.shape().first().copied().unwrap_or(0),
+        );
+        if nx != ny {
+            return Err(DataError::Invalid {
+                what: "Dataset::new",
+                reason: format!("x has {nx} rows but y has {ny}"),
+            });
+        }
+        Ok(Dataset {
+            x,
+            y,
+            feature_names: Vec::new(),
+            target_names: Vec::new(),
+        })
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.x.shape().first().copied().unwrap_or(0)
+    }
+
+    /// True if there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The rows at `indices` (in that order).
+    ///
+    /// # Panics
+    /// If an index is out of range.
+    #[track_caller]
+    pub fn select(&self, indices: &[usize]) -> Self {
+        Dataset {
+            x: self.x.index_select(0, indices),
+            y: self.y.index_select(0, indices),
+            feature_names: self.feature_names.clone(),
+            target_names: self.target_names.clone(),
+        }
+    }
+
+    /// This dataset's rows followed by `other`'s.
+    ///
+    /// # Panics
+    /// If the feature or target shapes differ.
+    #[track_caller]
+    pub fn concat(&self, other: &Self) -> Self {
+        Dataset {
+            x: Tensor::concat(&[&self.x, &other.x], 0),
+            y: Tensor::concat(&[&self.y, &other.y], 0),
+            feature_names: self.feature_names.clone(),
+            target_names: self.target_names.clone(),
+        }
+    }
+
+    /// The same data in another float type.
+    pub fn cast<U: Float>(&self) -> Dataset<U> {
+        Dataset {
+            x: self.x.cast(),
+            y: self.y.cast(),
+            feature_names: self.feature_names.clone(),
+            target_names: self.target_names.clone(),
+        }
+    }
+
+    /// Splits shuffled rows into (train, test), the test part holding
+    /// `round(n · test_fraction)` rows (at least 1, and leaving at least 1 for training).
+    ///
+    /// # Errors
+    /// [`DataError::InvalidFraction`] outside (0, 1); [`DataError::Invalid`] with fewer
+    /// than 2 rows.
+    ///
+    /// ```
+    /// let data = nn::data::datasets::iris();
+    /// let (train, test) = data.train_test_split(0.2, 42).unwrap();
+    /// assert_eq!((train.len(), test.len()), (120, 30));
+    /// ```
+    pub fn train_test_split(
+        &self,
+        test_fraction: f64,
+        seed: u64,
+    ) -> Result<(Self, Self), DataError> {
+        self.train_test_split_with(SplitOptions::new(test_fraction, seed))
+    }
+
+    /// Splits with full control: shuffle or not, stratified or not.
+    ///
+    /// # Errors
+    /// As [`Dataset::train_test_split`]; with `stratify`, [`DataError::Invalid`] if `y`
+    /// does not hold class indices.
+    pub fn train_test_split_with(&self, opts: SplitOptions) -> Result<(Self, Self), DataError> {
+        let (train, test) = self.split_indices(opts)?;
+        Ok((self.select(&train), self.select(&test)))
+    }
+
+    /// The row indices of (train, test) for a split.
+    ///
+    /// # Errors
+    /// As [`Dataset::train_test_split_with`].
+    pub fn split_indices(&self, opts: SplitOptions) -> Result<(Vec<usize>, Vec<usize>), DataError> {
+        let f = opts.test_fraction;
+        if !(f > 0.0 && f < 1.0) {
+            return Err(DataError::InvalidFraction {
+                what: "test_fraction",
+                value: f,
+            });
+        }
+        let n = self.len();
+        if n < 2 {
+            return Err(DataError::Invalid {
+                what: "train_test_split",
+                reason: format!("needs at least 2 rows, got {n}"),
+            });
+        }
+        let mut rng = StdRng::seed_from_u64(opts.seed);
+        let test_count =
+            |m: usize| ((m as f64 * f).round() as usize).clamp(1, m.saturating_sub(1).max(1));
+        if !opts.stratify {
+            let mut order: Vec<usize> = (0..n).collect();
+            if opts.shuffle {
+                order.shuffle(&mut rng);
+            }
+            let k = test_count(n);
+            let test = order[n - k..].to_vec();
+            let train = order[..n - k].to_vec();
+            return Ok((train, test));
+        }
+        // Stratified: split each class separately with the same fraction.
+        let labels = self
+            .y
+            .to_indices(usize::MAX)
+            .map_err(|e| DataError::Invalid {
+                what: "train_test_split (stratify)",
+                reason: e.to_string(),
+            })?;
+        let classes = labels.iter().max().map_or(0, |m| m + 1);
+        let (mut train, mut test) = (Vec::new(), Vec::new());
+        for c in 0..classes {
+            let mut rows: Vec<usize> = (0..n).filter(|&i| labels[i] == c).collect();
+            if rows.is_empty() {
+                continue;
+            }
+            if opts.shuffle {
+                rows.shuffle(&mut rng);
+            }
+            let k = if rows.len() == 1 {
+                0
+            } else {
+                test_count(rows.len())
+            };
+            test.extend_from_slice(&rows[rows.len() - k..]);
+            train.extend_from_slice(&rows[..rows.len() - k]);
+        }
+        if opts.shuffle {
+            train.shuffle(&mut rng);
+            test.shuffle(&mut rng);
+        }
+        Ok((train, test))
+    }
+}

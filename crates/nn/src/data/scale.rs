@@ -1,0 +1,166 @@
+//! Normalization (`MinMaxScaler`, to 0..1) and standardization (`StandardScaler`, mean 0
+//! and standard deviation 1), per column, as scikit-learn defines them.
+
+use tensor::{Float, Tensor};
+
+use super::stats::{check_columns, columns, map_columns, mean, std};
+
+/// Scales each column linearly so that its training minimum maps to `low` and its
+/// maximum to `high` (default 0 and 1): `(x − min)/(max − min)·(high − low) + low`.
+/// A constant column maps to `low` (its range is treated as 1, as scikit-learn does).
+/// NaN values are ignored when fitting and stay NaN.
+///
+/// ```
+/// use nn::data::MinMaxScaler;
+/// use tensor::Tensor;
+/// let train = Tensor::from([[0.0f32, 10.0], [5.0, 10.0], [10.0, 10.0]]);
+/// let scaler = MinMaxScaler::fit(&train);
+/// assert_eq!(scaler.transform(&train).to_vec(), vec![0.0, 0.0, 0.5, 0.0, 1.0, 0.0]);
+/// assert_eq!(scaler.inverse_transform(&scaler.transform(&train)), train);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct MinMaxScaler {
+    min: Vec<f64>,
+    range: Vec<f64>,
+    low: f64,
+    high: f64,
+}
+
+impl MinMaxScaler {
+    /// Fits to the columns of `x` (`[rows, columns]`), target range 0..1.
+    ///
+    /// # Panics
+    /// If `x` is not 2-D.
+    #[track_caller]
+    pub fn fit<T: Float>(x: &Tensor<T>) -> Self {
+        Self::fit_range(x, 0.0, 1.0)
+    }
+
+    /// Fits with a target range `low..high`.
+    ///
+    /// # Panics
+    /// If `x` is not 2-D or `low >= high`.
+    #[track_caller]
+    pub fn fit_range<T: Float>(x: &Tensor<T>, low: f64, high: f64) -> Self {
+        assert!(low < high, "MinMaxScaler: range {low}..{high} is empty");
+        let cols = columns(x);
+        let min: Vec<f64> = cols
+            .iter()
+            .map(|c| c.iter().copied().fold(f64::INFINITY, f64::min))
+            .collect();
+        let max: Vec<f64> = cols
+            .iter()
+            .map(|c| c.iter().copied().fold(f64::NEG_INFINITY, f64::max))
+            .collect();
+        let range = min
+            .iter()
+            .zip(&max)
+            .map(|(lo, hi)| if hi > lo { hi - lo } else { 1.0 })
+            .collect();
+        MinMaxScaler {
+            min,
+            range,
+            low,
+            high,
+        }
+    }
+
+    /// Per-column minima seen in fitting.
+    pub fn data_min(&self) -> &[f64] {
+        &self.min
+    }
+
+    /// Scales rows.
+    ///
+    /// # Panics
+    /// If the column count differs from the fitted one.
+    #[track_caller]
+    pub fn transform<T: Float>(&self, x: &Tensor<T>) -> Tensor<T> {
+        check_columns("MinMaxScaler::transform", x, self.min.len());
+        let span = self.high - self.low;
+        map_columns(x, |j, v| {
+            (v - self.min[j]) / self.range[j] * span + self.low
+        })
+    }
+
+    /// Undoes [`MinMaxScaler::transform`].
+    ///
+    /// # Panics
+    /// If the column count differs from the fitted one.
+    #[track_caller]
+    pub fn inverse_transform<T: Float>(&self, x: &Tensor<T>) -> Tensor<T> {
+        check_columns("MinMaxScaler::inverse_transform", x, self.min.len());
+        let span = self.high - self.low;
+        map_columns(x, |j, v| {
+            (v - self.low) / span * self.range[j] + self.min[j]
+        })
+    }
+}
+
+/// Standardizes each column: `(x − mean)/std` with the population standard deviation
+/// (ddof 0, as scikit-learn's `StandardScaler` and Keras' `Normalization`). A constant
+/// column is only centred (its std is treated as 1). NaN values are ignored when fitting
+/// and stay NaN.
+///
+/// ```
+/// use nn::data::StandardScaler;
+/// use tensor::Tensor;
+/// let train = Tensor::from([[1.0f64], [3.0]]);
+/// let s = StandardScaler::fit(&train);
+/// assert_eq!((s.mean()[0], s.std()[0]), (2.0, 1.0));
+/// assert_eq!(s.transform(&Tensor::from([[5.0]])).item(), 3.0);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct StandardScaler {
+    mean: Vec<f64>,
+    std: Vec<f64>,
+}
+
+impl StandardScaler {
+    /// Fits to the columns of `x` (`[rows, columns]`).
+    ///
+    /// # Panics
+    /// If `x` is not 2-D.
+    #[track_caller]
+    pub fn fit<T: Float>(x: &Tensor<T>) -> Self {
+        let cols = columns(x);
+        StandardScaler {
+            mean: cols.iter().map(|c| mean(c)).collect(),
+            std: cols
+                .iter()
+                .map(|c| std(c))
+                .map(|s| if s > 0.0 { s } else { 1.0 })
+                .collect(),
+        }
+    }
+
+    /// Per-column means.
+    pub fn mean(&self) -> &[f64] {
+        &self.mean
+    }
+
+    /// Per-column standard deviations used for scaling.
+    pub fn std(&self) -> &[f64] {
+        &self.std
+    }
+
+    /// Standardizes rows.
+    ///
+    /// # Panics
+    /// If the column count differs from the fitted one.
+    #[track_caller]
+    pub fn transform<T: Float>(&self, x: &Tensor<T>) -> Tensor<T> {
+        check_columns("StandardScaler::transform", x, self.mean.len());
+        map_columns(x, |j, v| (v - self.mean[j]) / self.std[j])
+    }
+
+    /// Undoes [`StandardScaler::transform`].
+    ///
+    /// # Panics
+    /// If the column count differs from the fitted one.
+    #[track_caller]
+    pub fn inverse_transform<T: Float>(&self, x: &Tensor<T>) -> Tensor<T> {
+        check_columns("StandardScaler::inverse_transform", x, self.mean.len());
+        map_columns(x, |j, v| v * self.std[j] + self.mean[j])
+    }
+}

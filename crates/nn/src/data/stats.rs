@@ -1,0 +1,71 @@
+//! Per-column statistics over `[rows, columns]` tensors, ignoring NaN.
+
+use tensor::{Float, Tensor};
+
+/// The non-NaN values of each column of a 2-D tensor, as `f64`.
+///
+/// # Panics
+/// If `x` is not 2-D.
+#[track_caller]
+pub(crate) fn columns<T: Float>(x: &Tensor<T>) -> Vec<Vec<f64>> {
+    assert!(
+        x.ndim() == 2,
+        "expected a [rows, columns] tensor, got shape {:?}",
+        x.shape()
+    );
+    let (n, c) = (x.shape()[0], x.shape()[1]);
+    let data = x.to_vec();
+    (0..c)
+        .map(|j| {
+            (0..n)
+                .map(|i| data[i * c + j].to_f64())
+                .filter(|v| !v.is_nan())
+                .collect()
+        })
+        .collect()
+}
+
+/// Mean (NaN for an empty column).
+pub(crate) fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len() as f64
+}
+
+/// Population standard deviation (ddof 0).
+pub(crate) fn std(v: &[f64]) -> f64 {
+    let m = mean(v);
+    (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / v.len() as f64).sqrt()
+}
+
+/// The q-quantile with linear interpolation between order statistics (NumPy's default).
+pub(crate) fn quantile(v: &[f64], q: f64) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(|a, b| a.total_cmp(b));
+    if s.is_empty() {
+        return f64::NAN;
+    }
+    let pos = q * (s.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    s[lo] + (s[hi] - s[lo]) * (pos - lo as f64)
+}
+
+/// Applies `f(column, value)` to every element of a 2-D tensor.
+pub(crate) fn map_columns<T: Float>(x: &Tensor<T>, f: impl Fn(usize, f64) -> f64) -> Tensor<T> {
+    let c = x.shape()[1];
+    let data: Vec<T> = x
+        .to_vec()
+        .iter()
+        .enumerate()
+        .map(|(k, v)| T::from_f64(f(k % c, v.to_f64())))
+        .collect();
+    Tensor::from_vec(data, x.shape()).expect("same shape")
+}
+
+/// Panics unless `x` is 2-D with `c` columns.
+#[track_caller]
+pub(crate) fn check_columns<T: Float>(what: &str, x: &Tensor<T>, c: usize) {
+    assert!(
+        x.ndim() == 2 && x.shape()[1] == c,
+        "{what}: fitted on {c} columns, got a tensor of shape {:?}",
+        x.shape()
+    );
+}

@@ -1,0 +1,117 @@
+//! Activation modules: stateless wrappers over the `Var` methods.
+
+use autograd::Var;
+use tensor::Float;
+
+use crate::module::Module;
+
+/// `max(x, 0)`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReLU;
+
+impl<T: Float> Module<T> for ReLU {
+    fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T> {
+        x.relu()
+    }
+}
+
+/// `x` if positive, else `slope·x` (PyTorch default slope 0.01).
+#[derive(Clone, Copy, Debug)]
+pub struct LeakyReLU(pub f64);
+
+impl Default for LeakyReLU {
+    fn default() -> Self {
+        LeakyReLU(0.01)
+    }
+}
+
+impl<T: Float> Module<T> for LeakyReLU {
+    fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T> {
+        x.leaky_relu(T::from_f64(self.0))
+    }
+}
+
+/// `x` if positive, else `alpha·(e^x − 1)` (default alpha 1).
+#[derive(Clone, Copy, Debug)]
+pub struct ELU(pub f64);
+
+impl Default for ELU {
+    fn default() -> Self {
+        ELU(1.0)
+    }
+}
+
+impl<T: Float> Module<T> for ELU {
+    fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T> {
+        x.elu(T::from_f64(self.0))
+    }
+}
+
+/// GELU; `GELU { tanh: true }` uses the tanh approximation.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GELU {
+    /// Use `approximate="tanh"`.
+    pub tanh: bool,
+}
+
+impl<T: Float> Module<T> for GELU {
+    fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T> {
+        if self.tanh {
+            x.gelu_tanh()
+        } else {
+            x.gelu()
+        }
+    }
+}
+
+/// The logistic sigmoid.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Sigmoid;
+
+impl<T: Float> Module<T> for Sigmoid {
+    fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T> {
+        x.sigmoid()
+    }
+}
+
+/// Hyperbolic tangent.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Tanh;
+
+impl<T: Float> Module<T> for Tanh {
+    fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T> {
+        x.tanh()
+    }
+}
+
+/// Softmax along an axis (default: the last).
+#[derive(Clone, Copy, Debug)]
+pub struct Softmax(pub isize);
+
+impl Default for Softmax {
+    fn default() -> Self {
+        Softmax(-1)
+    }
+}
+
+impl<T: Float> Module<T> for Softmax {
+    fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T> {
+        x.softmax(self.0)
+    }
+}
+
+/// Log-softmax along an axis (default: the last).
+#[derive(Clone, Copy, Debug)]
+pub struct LogSoftmax(pub isize);
+
+impl Default for LogSoftmax {
+    fn default() -> Self {
+        LogSoftmax(-1)
+    }
+}
+
+impl<T: Float> Module<T> for LogSoftmax {
+    fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T> {
+        x.log_softmax(self.0)
+    }
+}

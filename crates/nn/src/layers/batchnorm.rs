@@ -1,0 +1,136 @@
+//! `BatchNorm1d`, with PyTorch's conventions.
+
+use autograd::{Param, Var};
+use tensor::{Float, Tensor};
+
+use crate::module::{Module, Named};
+
+/// Batch normalization over `[N, C]` or `[N, C, L]` inputs, per channel `C`.
+///
+/// * Training: normalize with the batch mean and the *biased* batch variance, then
+///   `y = γ·x̂ + β`; update the running statistics with PyTorch's momentum convention
+///   `running = (1 − momentum)·running + momentum·batch` (momentum 0.1), where the
+///   running variance uses the *unbiased* batch variance.
+/// * Evaluation: normalize with the running statistics.
+/// * `eps = 1e-5` is added to the variance.
+///
+/// Keras' `BatchNormalization(momentum=0.99)` writes the same update as
+/// `moving = moving·0.99 + batch·0.01`, so Keras' `m` is PyTorch's `1 − m`: Keras 0.99 is
+/// our 0.01. (Keras also uses eps 1e-3 and the biased variance for its moving average.)
+pub struct BatchNorm1d<T: Float = f32> {
+    weight: Param<T>,
+    bias: Param<T>,
+    running_mean: Param<T>,
+    running_var: Param<T>,
+    momentum: f64,
+    eps: f64,
+    training: bool,
+}
+
+impl<T: Float> BatchNorm1d<T> {
+    /// A layer for `features` channels: γ = 1, β = 0, running mean 0 and variance 1.
+    pub fn new(features: usize) -> Self {
+        BatchNorm1d {
+            weight: Param::new("weight", Tensor::ones(&[features])),
+            bias: Param::new("bias", Tensor::zeros(&[features])),
+            running_mean: Param::new("running_mean", Tensor::zeros(&[features])),
+            running_var: Param::new("running_var", Tensor::ones(&[features])),
+            momentum: 0.1,
+            eps: 1e-5,
+            training: true,
+        }
+    }
+
+    /// Sets the momentum (PyTorch convention; see the type's docs).
+    pub fn momentum(mut self, momentum: f64) -> Self {
+        self.momentum = momentum;
+        self
+    }
+
+    /// Sets eps.
+    pub fn eps(mut self, eps: f64) -> Self {
+        self.eps = eps;
+        self
+    }
+
+    /// The running mean.
+    pub fn running_mean(&self) -> Tensor<T> {
+        self.running_mean.value()
+    }
+
+    /// The running (unbiased) variance.
+    pub fn running_var(&self) -> Tensor<T> {
+        self.running_var.value()
+    }
+}
+
+impl<T: Float> Module<T> for BatchNorm1d<T> {
+    #[track_caller]
+    fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T> {
+        let shape = x.shape();
+        let c = self.weight.numel();
+        assert!(
+            (shape.len() == 2 || shape.len() == 3) && shape[1] == c,
+            "BatchNorm1d: expected input [N, {c}] or [N, {c}, L], got {shape:?}"
+        );
+        let tape = x.tape();
+        // Statistics over every axis but the channel axis; per-channel tensors are shaped
+        // [1, C] or [1, C, 1] so they broadcast against x.
+        let axes: Vec<isize> = if shape.len() == 2 {
+            vec![0]
+        } else {
+            vec![0, 2]
+        };
+        let stat_shape: Vec<isize> = if shape.len() == 2 {
+            vec![1, c as isize]
+        } else {
+            vec![1, c as isize, 1]
+        };
+        let eps = T::from_f64(self.eps);
+        let normalized = if self.training {
+            let mean = x.mean_axes(&axes, true);
+            let var = x.var_axes(&axes, 0, true);
+            let n: usize = axes.iter().map(|&a| shape[a as usize]).product();
+            // Running statistics (outside the graph): unbiased variance, PyTorch momentum.
+            let m = T::from_f64(self.momentum);
+            let unbiased = var
+                .value()
+                .mul_scalar(T::from_usize(n) / T::from_usize(n.saturating_sub(1).max(1)));
+            let mut rm = self.running_mean.write();
+            *rm = rm
+                .mul_scalar(T::ONE - m)
+                .add(&mean.value().reshape(&[-1]).mul_scalar(m));
+            let mut rv = self.running_var.write();
+            *rv = rv
+                .mul_scalar(T::ONE - m)
+                .add(&unbiased.reshape(&[-1]).mul_scalar(m));
+            (x - mean) / (var + eps).sqrt()
+        } else {
+            let mean = tape.constant(self.running_mean.value().reshape(&stat_shape));
+            let var = self.running_var.value().reshape(&stat_shape);
+            (x - mean) / tape.constant(var.add_scalar(eps).sqrt())
+        };
+        let gamma = tape.param(&self.weight).reshape(&stat_shape);
+        let beta = tape.param(&self.bias).reshape(&stat_shape);
+        normalized * gamma + beta
+    }
+
+    fn parameters(&self) -> Vec<Named<'_, T>> {
+        vec![("weight".into(), &self.weight), ("bias".into(), &self.bias)]
+    }
+
+    fn buffers(&self) -> Vec<Named<'_, T>> {
+        vec![
+            ("running_mean".into(), &self.running_mean),
+            ("running_var".into(), &self.running_var),
+        ]
+    }
+
+    fn set_training(&mut self, training: bool) {
+        self.training = training;
+    }
+
+    fn describe(&self) -> String {
+        format!("BatchNorm1d({})", self.weight.numel())
+    }
+}

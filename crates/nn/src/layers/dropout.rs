@@ -1,0 +1,81 @@
+//! `Dropout`: inverted dropout, seeded, identity in evaluation mode.
+
+use std::sync::Mutex;
+
+use autograd::Var;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use tensor::{Float, Tensor};
+
+use crate::module::Module;
+
+/// During training, zeroes each element with probability `p` and scales the survivors by
+/// `1/(1 − p)`, so the expected value is unchanged ("inverted" dropout, as PyTorch and
+/// Keras). In evaluation mode it is the identity. The mask is drawn from the layer's own
+/// seeded generator, so runs repeat exactly.
+///
+/// ```
+/// use autograd::Tape;
+/// use nn::{Dropout, Module};
+/// use tensor::Tensor;
+/// let mut drop = Dropout::new(0.5, 42);
+/// let tape = Tape::new();
+/// let y = drop.forward(tape.constant(Tensor::<f32>::ones(&[1000])));
+/// assert!(y.value().to_vec().iter().all(|&v| v == 0.0 || v == 2.0));
+/// Module::<f32>::set_training(&mut drop, false);
+/// assert_eq!(drop.forward(tape.constant(Tensor::<f32>::ones(&[3]))).value().to_vec(), vec![1.0; 3]);
+/// ```
+pub struct Dropout {
+    p: f64,
+    training: bool,
+    rng: Mutex<StdRng>,
+}
+
+impl Dropout {
+    /// Dropout with drop probability `p` and a seed for its masks.
+    ///
+    /// # Panics
+    /// If `p` is not in `[0, 1]`.
+    #[track_caller]
+    pub fn new(p: f64, seed: u64) -> Self {
+        assert!(
+            (0.0..=1.0).contains(&p),
+            "Dropout: p must be in [0, 1], got {p}"
+        );
+        Dropout {
+            p,
+            training: true,
+            rng: Mutex::new(StdRng::seed_from_u64(seed)),
+        }
+    }
+
+    /// The drop probability.
+    pub fn p(&self) -> f64 {
+        self.p
+    }
+}
+
+impl<T: Float> Module<T> for Dropout {
+    fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T> {
+        if !self.training || self.p == 0.0 {
+            return x;
+        }
+        let shape = x.shape();
+        let mask = if self.p >= 1.0 {
+            Tensor::zeros(&shape)
+        } else {
+            let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
+            Tensor::<T>::rand_bernoulli(&shape, 1.0 - self.p, &mut *rng)
+                .mul_scalar(T::from_f64(1.0 / (1.0 - self.p)))
+        };
+        x * x.tape().constant(mask)
+    }
+
+    fn set_training(&mut self, training: bool) {
+        self.training = training;
+    }
+
+    fn describe(&self) -> String {
+        format!("Dropout(p={})", self.p)
+    }
+}

@@ -1,0 +1,15 @@
+//! Layers, one per file.
+
+mod activation;
+mod batchnorm;
+mod dropout;
+mod layernorm;
+mod linear;
+mod reshape;
+
+pub use activation::{LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh, ELU, GELU};
+pub use batchnorm::BatchNorm1d;
+pub use dropout::Dropout;
+pub use layernorm::LayerNorm;
+pub use linear::Linear;
+pub use reshape::{Flatten, Identity};

@@ -1,0 +1,428 @@
+//! Loss functions, following PyTorch's definitions (values and gradients), as functions
+//! and as structs implementing [`Loss`] for [`crate::Model`].
+//!
+//! Every loss takes the prediction as a `Var` and the target as a constant tensor, and
+//! reduces with [`Reduction`] (default `Mean`).
+//!
+//! | loss | per element / row | notes |
+//! |---|---|---|
+//! | [`mse_loss`] | `(p − y)²` | |
+//! | [`l1_loss`] | `|p − y|` | MAE |
+//! | [`huber_loss`] | `½d²` if `|d| < δ`, else `δ(|d| − ½δ)` | `d = p − y` |
+//! | [`binary_cross_entropy`] | `−[y·ln p + (1−y)·ln(1−p)]` | logs clamped at −100 as PyTorch |
+//! | [`binary_cross_entropy_with_logits`] | `softplus(x) − x·y` | stable for any logit |
+//! | [`cross_entropy`] | `logsumexp(x) − x_y` | logits, class indices; fused log-softmax |
+//! | [`cross_entropy_probs`] | `−Σ_c y_c·log_softmax(x)_c` | logits, probability targets |
+//! | [`nll_loss`] | `−logp_y` | log-probabilities: maximum likelihood |
+//! | [`kl_div`] | `y·(ln y − logp)` | log-prob input, prob target; `0·ln 0 = 0` |
+//! | [`gaussian_nll_loss`] | `½(ln σ² + (μ − y)²/σ²)` | maximum likelihood for regression |
+
+use autograd::Var;
+use tensor::{Float, Tensor};
+
+/// How per-element losses are combined.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Reduction {
+    /// The mean over all elements (or over samples, for row-wise losses).
+    #[default]
+    Mean,
+    /// The sum.
+    Sum,
+    /// No reduction: one loss per element (or per sample).
+    None,
+    /// The sum divided by the batch size: the true KL divergence per sample
+    /// (`kl_div` only; elsewhere the same as `Mean` over samples).
+    BatchMean,
+}
+
+fn reduce<'t, T: Float>(per: Var<'t, T>, reduction: Reduction, batch: usize) -> Var<'t, T> {
+    match reduction {
+        Reduction::Mean => per.mean_all(),
+        Reduction::Sum => per.sum_all(),
+        Reduction::None => per,
+        Reduction::BatchMean => per.sum_all() / T::from_usize(batch.max(1)),
+    }
+}
+
+#[track_caller]
+fn check_same_shape<T: Float>(op: &str, pred: &Var<'_, T>, target: &Tensor<T>) {
+    assert!(
+        pred.shape() == target.shape(),
+        "{op}: prediction of shape {:?} and target of shape {:?} differ",
+        pred.shape(),
+        target.shape()
+    );
+}
+
+/// Mean squared error.
+///
+/// ```
+/// use autograd::Tape;
+/// use nn::loss::{mse_loss, Reduction};
+/// use tensor::Tensor;
+/// let tape = Tape::new();
+/// let p = tape.var(Tensor::from([1.0f64, 2.0]));
+/// let l = mse_loss(p, &Tensor::from([0.0, 4.0]), Reduction::Mean);
+/// assert_eq!(l.item(), (1.0 + 4.0) / 2.0);
+/// ```
+///
+/// # Panics
+/// If the shapes differ.
+#[track_caller]
+pub fn mse_loss<'t, T: Float>(
+    pred: Var<'t, T>,
+    target: &Tensor<T>,
+    reduction: Reduction,
+) -> Var<'t, T> {
+    check_same_shape("mse_loss", &pred, target);
+    let d = pred - pred.tape().constant(target.clone());
+    reduce(
+        d.square(),
+        reduction,
+        target.shape().first().copied().unwrap_or(1),
+    )
+}
+
+/// Mean absolute error (L1).
+///
+/// # Panics
+/// If the shapes differ.
+#[track_caller]
+pub fn l1_loss<'t, T: Float>(
+    pred: Var<'t, T>,
+    target: &Tensor<T>,
+    reduction: Reduction,
+) -> Var<'t, T> {
+    check_same_shape("l1_loss", &pred, target);
+    let d = pred - pred.tape().constant(target.clone());
+    reduce(
+        d.abs(),
+        reduction,
+        target.shape().first().copied().unwrap_or(1),
+    )
+}
+
+/// Huber loss with threshold `delta` (PyTorch `HuberLoss`, Keras `Huber`).
+///
+/// # Panics
+/// If the shapes differ.
+#[track_caller]
+pub fn huber_loss<'t, T: Float>(
+    pred: Var<'t, T>,
+    target: &Tensor<T>,
+    delta: f64,
+    reduction: Reduction,
+) -> Var<'t, T> {
+    check_same_shape("huber_loss", &pred, target);
+    let d = pred - pred.tape().constant(target.clone());
+    let dl = T::from_f64(delta);
+    let inside = d.value().abs().lt_scalar(dl);
+    let quadratic = d.square() * T::from_f64(0.5);
+    let linear = (d.abs() - T::from_f64(0.5 * delta)) * dl;
+    reduce(
+        Var::where_(&inside, quadratic, linear),
+        reduction,
+        target.shape().first().copied().unwrap_or(1),
+    )
+}
+
+/// Binary cross-entropy on probabilities, with PyTorch's clamp of each log at −100 (so
+/// `p = 0` or `1` gives a large finite loss rather than infinity).
+///
+/// # Panics
+/// If the shapes differ.
+#[track_caller]
+pub fn binary_cross_entropy<'t, T: Float>(
+    p: Var<'t, T>,
+    target: &Tensor<T>,
+    reduction: Reduction,
+) -> Var<'t, T> {
+    check_same_shape("binary_cross_entropy", &p, target);
+    let tape = p.tape();
+    let floor = T::from_f64(-100.0);
+    let log_p = p.ln().clamp(floor, T::INFINITY);
+    let log_1mp = p.rsub_scalar(T::ONE).ln().clamp(floor, T::INFINITY);
+    let y = tape.constant(target.clone());
+    let one_minus_y = tape.constant(target.rsub_scalar(T::ONE));
+    let per = -(y * log_p + one_minus_y * log_1mp);
+    reduce(per, reduction, target.shape().first().copied().unwrap_or(1))
+}
+
+/// Binary cross-entropy on logits, stable for any logit: `softplus(x) − x·y`, whose
+/// gradient is `σ(x) − y`.
+///
+/// # Panics
+/// If the shapes differ.
+#[track_caller]
+pub fn binary_cross_entropy_with_logits<'t, T: Float>(
+    logits: Var<'t, T>,
+    target: &Tensor<T>,
+    reduction: Reduction,
+) -> Var<'t, T> {
+    check_same_shape("binary_cross_entropy_with_logits", &logits, target);
+    let per = logits.softplus() - logits * logits.tape().constant(target.clone());
+    reduce(per, reduction, target.shape().first().copied().unwrap_or(1))
+}
+
+/// Cross-entropy of logits `[N, C]` against class indices `[N]` (whole numbers stored as
+/// floats), through a fused, stable log-softmax: `logsumexp(x) − x_y` per sample. The
+/// gradient with respect to the logits is `softmax(x) − onehot(y)` (÷N under `Mean`).
+///
+/// # Panics
+/// If the shapes do not fit or a label is outside `0..C`; see [`check_class_targets`].
+///
+/// ```
+/// use autograd::Tape;
+/// use nn::loss::{cross_entropy, Reduction};
+/// use tensor::Tensor;
+/// let tape = Tape::new();
+/// let logits = tape.var(Tensor::from([[0.0f64, 0.0]]));
+/// let l = cross_entropy(logits, &Tensor::from([1.0]), Reduction::Mean);
+/// approx::assert_relative_eq!(l.item(), 2.0f64.ln());
+/// ```
+#[track_caller]
+pub fn cross_entropy<'t, T: Float>(
+    logits: Var<'t, T>,
+    target: &Tensor<T>,
+    reduction: Reduction,
+) -> Var<'t, T> {
+    nll_loss(logits.log_softmax(1), target, reduction)
+}
+
+/// Cross-entropy of logits `[N, C]` against probability targets `[N, C]` (soft labels,
+/// label smoothing): `−Σ_c y_c · log_softmax(x)_c` per sample.
+///
+/// # Panics
+/// If the shapes differ.
+#[track_caller]
+pub fn cross_entropy_probs<'t, T: Float>(
+    logits: Var<'t, T>,
+    target: &Tensor<T>,
+    reduction: Reduction,
+) -> Var<'t, T> {
+    check_same_shape("cross_entropy_probs", &logits, target);
+    let per = -(logits.log_softmax(1) * logits.tape().constant(target.clone())).sum(1, false);
+    reduce(per, reduction, target.shape()[0])
+}
+
+/// Negative log-likelihood of log-probabilities `[N, C]` at class indices `[N]`:
+/// `−logp[n, y_n]` (maximum likelihood for a categorical model).
+///
+/// # Panics
+/// If the shapes do not fit or a label is outside `0..C`.
+#[track_caller]
+pub fn nll_loss<'t, T: Float>(
+    log_probs: Var<'t, T>,
+    target: &Tensor<T>,
+    reduction: Reduction,
+) -> Var<'t, T> {
+    if let Err(e) = check_class_targets(&log_probs.shape(), target) {
+        panic!("nll_loss: {e}");
+    }
+    let n = target.numel();
+    let picked = log_probs
+        .gather(1, &target.reshape(&[n as isize, 1]))
+        .reshape(&[n as isize]);
+    reduce(-picked, reduction, n)
+}
+
+/// Checks class-index targets against predictions of shape `[N, C]`: `N` labels, each a
+/// whole number in `0..C`. Returns a message naming the first problem.
+pub fn check_class_targets<T: Float>(
+    pred_shape: &[usize],
+    target: &Tensor<T>,
+) -> Result<(), String> {
+    if pred_shape.len() != 2 {
+        return Err(format!(
+            "expected predictions of shape [N, C], got {pred_shape:?}"
+        ));
+    }
+    let (n, c) = (pred_shape[0], pred_shape[1]);
+    if target.numel() != n || target.ndim() > 2 || (target.ndim() == 2 && target.shape()[1] != 1) {
+        return Err(format!(
+            "expected {n} class labels of shape [{n}], got shape {:?}",
+            target.shape()
+        ));
+    }
+    for (row, v) in target.to_vec().iter().enumerate() {
+        let f = v.to_f64();
+        if f.fract() != 0.0 || f < 0.0 || f >= c as f64 {
+            return Err(format!(
+                "label {v} in row {row} is not a class index in 0..{c}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// KL divergence `Σ y·(ln y − input)` with `input` log-probabilities and `target`
+/// probabilities (PyTorch `KLDivLoss`, `log_target=False`); terms with `y = 0` contribute
+/// 0. Use `Reduction::BatchMean` for the true per-sample KL divergence.
+///
+/// # Panics
+/// If the shapes differ.
+#[track_caller]
+pub fn kl_div<'t, T: Float>(
+    input: Var<'t, T>,
+    target: &Tensor<T>,
+    reduction: Reduction,
+) -> Var<'t, T> {
+    check_same_shape("kl_div", &input, target);
+    let tape = input.tape();
+    let y_ln_y = target.map(|y| if y > T::ZERO { y * y.ln() } else { T::ZERO });
+    let per = tape.constant(y_ln_y) - input * tape.constant(target.clone());
+    reduce(per, reduction, target.shape().first().copied().unwrap_or(1))
+}
+
+/// Gaussian negative log-likelihood (PyTorch `GaussianNLLLoss`, `full=False`):
+/// `½(ln max(σ², eps) + (μ − y)²/max(σ², eps))` per element, with `eps = 1e-6`. With a
+/// fixed σ² this is MSE scaled by `1/(2σ²)` plus a constant: least squares is maximum
+/// likelihood under Gaussian noise.
+///
+/// # Panics
+/// If the shapes differ.
+#[track_caller]
+pub fn gaussian_nll_loss<'t, T: Float>(
+    mean: Var<'t, T>,
+    target: &Tensor<T>,
+    var: Var<'t, T>,
+    reduction: Reduction,
+) -> Var<'t, T> {
+    check_same_shape("gaussian_nll_loss", &mean, target);
+    let var = var.clamp(T::from_f64(1e-6), T::INFINITY);
+    let d = mean - mean.tape().constant(target.clone());
+    let per = (var.ln() + d.square() / var) * T::from_f64(0.5);
+    reduce(per, reduction, target.shape().first().copied().unwrap_or(1))
+}
+
+/// A loss for [`crate::Model`]: prediction and target to a scalar.
+pub trait Loss<T: Float = f32>: Send + Sync {
+    /// The loss value, recorded on the prediction's tape.
+    fn loss<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Var<'t, T>;
+
+    /// Checks that targets fit predictions of `pred_shape` before training starts.
+    fn check(&self, pred_shape: &[usize], target: &Tensor<T>) -> Result<(), String> {
+        if pred_shape == target.shape() {
+            Ok(())
+        } else {
+            Err(format!(
+                "predictions have shape {pred_shape:?} but targets have shape {:?}",
+                target.shape()
+            ))
+        }
+    }
+
+    /// The name shown in logs (`loss` always; this is for summaries).
+    fn name(&self) -> &'static str;
+}
+
+/// Mean squared error as a [`Loss`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Mse;
+
+impl<T: Float> Loss<T> for Mse {
+    fn loss<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Var<'t, T> {
+        mse_loss(pred, target, Reduction::Mean)
+    }
+    fn name(&self) -> &'static str {
+        "mse"
+    }
+}
+
+/// Mean absolute error as a [`Loss`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Mae;
+
+impl<T: Float> Loss<T> for Mae {
+    fn loss<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Var<'t, T> {
+        l1_loss(pred, target, Reduction::Mean)
+    }
+    fn name(&self) -> &'static str {
+        "mae"
+    }
+}
+
+/// Huber loss as a [`Loss`].
+#[derive(Clone, Copy, Debug)]
+pub struct Huber(pub f64);
+
+impl<T: Float> Loss<T> for Huber {
+    fn loss<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Var<'t, T> {
+        huber_loss(pred, target, self.0, Reduction::Mean)
+    }
+    fn name(&self) -> &'static str {
+        "huber"
+    }
+}
+
+/// Binary cross-entropy on probabilities as a [`Loss`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Bce;
+
+impl<T: Float> Loss<T> for Bce {
+    fn loss<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Var<'t, T> {
+        binary_cross_entropy(pred, target, Reduction::Mean)
+    }
+    fn name(&self) -> &'static str {
+        "binary_cross_entropy"
+    }
+}
+
+/// Binary cross-entropy on logits as a [`Loss`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BceWithLogits;
+
+impl<T: Float> Loss<T> for BceWithLogits {
+    fn loss<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Var<'t, T> {
+        binary_cross_entropy_with_logits(pred, target, Reduction::Mean)
+    }
+    fn name(&self) -> &'static str {
+        "binary_cross_entropy_with_logits"
+    }
+}
+
+/// Softmax cross-entropy on logits with class-index targets as a [`Loss`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CrossEntropy;
+
+impl<T: Float> Loss<T> for CrossEntropy {
+    fn loss<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Var<'t, T> {
+        cross_entropy(pred, target, Reduction::Mean)
+    }
+    fn check(&self, pred_shape: &[usize], target: &Tensor<T>) -> Result<(), String> {
+        check_class_targets(pred_shape, target)
+    }
+    fn name(&self) -> &'static str {
+        "cross_entropy"
+    }
+}
+
+/// Negative log-likelihood on log-probabilities with class-index targets as a [`Loss`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Nll;
+
+impl<T: Float> Loss<T> for Nll {
+    fn loss<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Var<'t, T> {
+        nll_loss(pred, target, Reduction::Mean)
+    }
+    fn check(&self, pred_shape: &[usize], target: &Tensor<T>) -> Result<(), String> {
+        check_class_targets(pred_shape, target)
+    }
+    fn name(&self) -> &'static str {
+        "nll"
+    }
+}
+
+/// KL divergence (log-probability predictions, probability targets, `batchmean`) as a
+/// [`Loss`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct KlDiv;
+
+impl<T: Float> Loss<T> for KlDiv {
+    fn loss<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Var<'t, T> {
+        kl_div(pred, target, Reduction::BatchMean)
+    }
+    fn name(&self) -> &'static str {
+        "kl_div"
+    }
+}

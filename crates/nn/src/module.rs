@@ -1,0 +1,209 @@
+//! The `Module` trait and `Sequential`.
+//!
+//! A module maps a `Var` to a `Var` on the same tape, owns its parameters (as
+//! [`Param`]s, which outlive tapes), and names them the way PyTorch's `state_dict` does
+//! (`0.weight`, `encoder.1.bias`).
+
+use autograd::{Param, Tape, Var};
+use tensor::Float;
+
+/// A named reference to a parameter or buffer.
+pub type Named<'a, T> = (String, &'a Param<T>);
+
+/// A layer or model: a differentiable function with parameters.
+///
+/// Implement it for your own struct in a few lines:
+///
+/// ```
+/// use nn::{Linear, Module, Named};
+/// use autograd::Var;
+/// use rand::SeedableRng;
+///
+/// /// y = x + W₂·relu(W₁·x): a residual block.
+/// struct Residual {
+///     inner: Linear,
+///     outer: Linear,
+/// }
+///
+/// impl Module for Residual {
+///     fn forward<'t>(&self, x: Var<'t>) -> Var<'t> {
+///         x + self.outer.forward(self.inner.forward(x).relu())
+///     }
+///     fn parameters(&self) -> Vec<Named<'_, f32>> {
+///         nn::module::prefixed("inner", self.inner.parameters())
+///             .into_iter()
+///             .chain(nn::module::prefixed("outer", self.outer.parameters()))
+///             .collect()
+///     }
+/// }
+///
+/// let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+/// let block = Residual { inner: Linear::new(4, 8, &mut rng), outer: Linear::new(8, 4, &mut rng) };
+/// let names: Vec<String> = block.parameters().into_iter().map(|(n, _)| n).collect();
+/// assert_eq!(names, ["inner.weight", "inner.bias", "outer.weight", "outer.bias"]);
+/// ```
+pub trait Module<T: Float = f32>: Send + Sync {
+    /// Computes the output, recording onto `x`'s tape.
+    fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T>;
+
+    /// Trainable parameters with their state-dict names (none by default).
+    fn parameters(&self) -> Vec<Named<'_, T>> {
+        Vec::new()
+    }
+
+    /// Non-trainable state saved with the weights (BatchNorm's running statistics).
+    fn buffers(&self) -> Vec<Named<'_, T>> {
+        Vec::new()
+    }
+
+    /// Switches between training (`true`) and evaluation mode (Dropout off, BatchNorm
+    /// uses running statistics).
+    fn set_training(&mut self, _training: bool) {}
+
+    /// The regularization penalty to add to the loss (Keras `kernel_regularizer`
+    /// semantics), recorded on `tape`; `None` when the module has none.
+    fn penalty<'t>(&self, _tape: &'t Tape<T>) -> Option<Var<'t, T>> {
+        None
+    }
+
+    /// The number of input features the module expects (`[N, features]` inputs), if it
+    /// knows; `fit` checks data against it before training.
+    fn input_features(&self) -> Option<usize> {
+        None
+    }
+
+    /// A one-line description for summaries.
+    fn describe(&self) -> String {
+        std::any::type_name::<Self>()
+            .rsplit("::")
+            .next()
+            .unwrap_or("Module")
+            .to_string()
+    }
+
+    /// Number of trainable scalars.
+    fn num_parameters(&self) -> usize {
+        self.parameters().iter().map(|(_, p)| p.numel()).sum()
+    }
+}
+
+/// Prefixes names with `prefix.`, as PyTorch does for submodules.
+pub fn prefixed<'a, T: Float>(prefix: &str, named: Vec<Named<'a, T>>) -> Vec<Named<'a, T>> {
+    named
+        .into_iter()
+        .map(|(n, p)| (format!("{prefix}.{n}"), p))
+        .collect()
+}
+
+/// Modules applied one after the other; parameters are named by position (`0.weight`).
+///
+/// ```
+/// use nn::{Linear, Module, ReLU, Sequential};
+/// use rand::SeedableRng;
+/// let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+/// let net = Sequential::<f32>::new()
+///     .add(Linear::new(10, 64, &mut rng))
+///     .add(ReLU)
+///     .add(Linear::new(64, 1, &mut rng));
+/// assert_eq!(net.num_parameters(), 10 * 64 + 64 + 64 + 1);
+/// assert_eq!(net.parameters()[2].0, "2.weight");
+/// ```
+#[derive(Default)]
+pub struct Sequential<T: Float = f32> {
+    layers: Vec<Box<dyn Module<T>>>,
+}
+
+impl<T: Float> Sequential<T> {
+    /// An empty stack.
+    pub fn new() -> Self {
+        Sequential { layers: Vec::new() }
+    }
+
+    /// Appends a module (builder style).
+    #[allow(clippy::should_implement_trait)]
+    pub fn add(mut self, layer: impl Module<T> + 'static) -> Self {
+        self.layers.push(Box::new(layer));
+        self
+    }
+
+    /// Appends a module in place.
+    pub fn push(&mut self, layer: impl Module<T> + 'static) {
+        self.layers.push(Box::new(layer));
+    }
+
+    /// Number of modules.
+    pub fn len(&self) -> usize {
+        self.layers.len()
+    }
+
+    /// True if empty.
+    pub fn is_empty(&self) -> bool {
+        self.layers.is_empty()
+    }
+
+    /// The modules.
+    pub fn layers(&self) -> &[Box<dyn Module<T>>] {
+        &self.layers
+    }
+
+    /// A table of the layers and their parameter counts, like Keras' `model.summary()`.
+    pub fn summary(&self) -> String {
+        let mut out = format!("{:<4} {:<40} {:>10}\n", "#", "layer", "params");
+        for (i, layer) in self.layers.iter().enumerate() {
+            out.push_str(&format!(
+                "{:<4} {:<40} {:>10}\n",
+                i,
+                layer.describe(),
+                layer.num_parameters()
+            ));
+        }
+        out.push_str(&format!(
+            "total trainable parameters: {}\n",
+            self.num_parameters()
+        ));
+        out
+    }
+}
+
+impl<T: Float> Module<T> for Sequential<T> {
+    fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T> {
+        self.layers.iter().fold(x, |h, layer| layer.forward(h))
+    }
+
+    fn parameters(&self) -> Vec<Named<'_, T>> {
+        let mut out = Vec::new();
+        for (i, layer) in self.layers.iter().enumerate() {
+            out.extend(prefixed(&i.to_string(), layer.parameters()));
+        }
+        out
+    }
+
+    fn buffers(&self) -> Vec<Named<'_, T>> {
+        let mut out = Vec::new();
+        for (i, layer) in self.layers.iter().enumerate() {
+            out.extend(prefixed(&i.to_string(), layer.buffers()));
+        }
+        out
+    }
+
+    fn set_training(&mut self, training: bool) {
+        for layer in &mut self.layers {
+            layer.set_training(training);
+        }
+    }
+
+    fn penalty<'t>(&self, tape: &'t Tape<T>) -> Option<Var<'t, T>> {
+        self.layers
+            .iter()
+            .filter_map(|l| l.penalty(tape))
+            .reduce(|a, b| a + b)
+    }
+
+    fn input_features(&self) -> Option<usize> {
+        self.layers.first().and_then(|l| l.input_features())
+    }
+
+    fn describe(&self) -> String {
+        format!("Sequential({} layers)", self.layers.len())
+    }
+}

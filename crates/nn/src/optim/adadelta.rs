@@ -1,0 +1,99 @@
+//! `Adadelta`: step sizes from running averages of squared gradients and squared updates.
+//!
+//! PyTorch's update (`torch.optim.Adadelta`):
+//! ```text
+//! g ← g + λ·θ
+//! v ← ρ·v + (1 − ρ)·g²
+//! Δ ← √(u + ε) / √(v + ε) · g
+//! u ← ρ·u + (1 − ρ)·Δ²
+//! θ ← θ − γ·Δ
+//! ```
+
+use autograd::{Grads, Param};
+use tensor::Float;
+
+use super::{Optimizer, StateMap};
+
+/// Adadelta (defaults: lr 1.0, rho 0.9, eps 1e-6, weight_decay 0).
+#[derive(Debug)]
+pub struct Adadelta<T: Float = f32> {
+    lr: f64,
+    rho: f64,
+    eps: f64,
+    weight_decay: f64,
+    state: StateMap<(Vec<T>, Vec<T>)>,
+}
+
+impl<T: Float> Default for Adadelta<T> {
+    fn default() -> Self {
+        Self::new(1.0)
+    }
+}
+
+impl<T: Float> Adadelta<T> {
+    /// Adadelta with learning rate `lr` and PyTorch's other defaults.
+    pub fn new(lr: f64) -> Self {
+        Adadelta {
+            lr,
+            rho: 0.9,
+            eps: 1e-6,
+            weight_decay: 0.0,
+            state: StateMap::new(),
+        }
+    }
+
+    /// ρ, the averaging coefficient.
+    pub fn rho(mut self, v: f64) -> Self {
+        self.rho = v;
+        self
+    }
+
+    /// ε.
+    pub fn eps(mut self, v: f64) -> Self {
+        self.eps = v;
+        self
+    }
+
+    /// Weight decay λ.
+    pub fn weight_decay(mut self, v: f64) -> Self {
+        self.weight_decay = v;
+        self
+    }
+}
+
+impl<T: Float> Optimizer<T> for Adadelta<T> {
+    fn step(&mut self, params: &[&Param<T>], grads: &Grads<T>) {
+        let (lr, rho, eps, wd) = (
+            T::from_f64(self.lr),
+            T::from_f64(self.rho),
+            T::from_f64(self.eps),
+            T::from_f64(self.weight_decay),
+        );
+        self.state.for_each(
+            params,
+            grads,
+            |n| (vec![T::ZERO; n], vec![T::ZERO; n]),
+            |w, g, (v, u)| {
+                for i in 0..w.len() {
+                    let d = g[i] + wd * w[i];
+                    v[i] = rho * v[i] + (T::ONE - rho) * d * d;
+                    let delta = (u[i] + eps).sqrt() / (v[i] + eps).sqrt() * d;
+                    u[i] = rho * u[i] + (T::ONE - rho) * delta * delta;
+                    w[i] -= lr * delta;
+                }
+            },
+        );
+    }
+
+    fn learning_rate(&self) -> f64 {
+        self.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+
+    fn name(&self) -> &'static str {
+        "Adadelta"
+    }
+}

@@ -1,0 +1,108 @@
+//! `Adagrad`: per-coordinate learning rates from the sum of squared gradients.
+//!
+//! PyTorch's update (`torch.optim.Adagrad`), at step `t` (from 1):
+//! ```text
+//! γ̃ ← γ / (1 + (t − 1)·η)            (lr_decay η)
+//! g ← g + λ·θ                         (weight_decay λ)
+//! s ← s + g²                          (s starts at initial_accumulator_value)
+//! θ ← θ − γ̃ · g / (√s + ε)            (ε outside the square root)
+//! ```
+
+use autograd::{Grads, Param};
+use tensor::Float;
+
+use super::{Optimizer, StateMap};
+
+/// Adagrad (defaults: lr 0.01, lr_decay 0, weight_decay 0, initial accumulator 0,
+/// eps 1e-10).
+#[derive(Debug)]
+pub struct Adagrad<T: Float = f32> {
+    lr: f64,
+    lr_decay: f64,
+    weight_decay: f64,
+    initial_accumulator_value: f64,
+    eps: f64,
+    state: StateMap<(u64, Vec<T>)>,
+}
+
+impl<T: Float> Default for Adagrad<T> {
+    fn default() -> Self {
+        Self::new(1e-2)
+    }
+}
+
+impl<T: Float> Adagrad<T> {
+    /// Adagrad with learning rate `lr` and PyTorch's other defaults.
+    pub fn new(lr: f64) -> Self {
+        Adagrad {
+            lr,
+            lr_decay: 0.0,
+            weight_decay: 0.0,
+            initial_accumulator_value: 0.0,
+            eps: 1e-10,
+            state: StateMap::new(),
+        }
+    }
+
+    /// Learning-rate decay η.
+    pub fn lr_decay(mut self, v: f64) -> Self {
+        self.lr_decay = v;
+        self
+    }
+
+    /// Weight decay λ.
+    pub fn weight_decay(mut self, v: f64) -> Self {
+        self.weight_decay = v;
+        self
+    }
+
+    /// Starting value of the accumulator (Keras uses 0.1).
+    pub fn initial_accumulator_value(mut self, v: f64) -> Self {
+        self.initial_accumulator_value = v;
+        self
+    }
+
+    /// ε.
+    pub fn eps(mut self, v: f64) -> Self {
+        self.eps = v;
+        self
+    }
+}
+
+impl<T: Float> Optimizer<T> for Adagrad<T> {
+    fn step(&mut self, params: &[&Param<T>], grads: &Grads<T>) {
+        let (lr, decay, wd, eps) = (
+            self.lr,
+            self.lr_decay,
+            T::from_f64(self.weight_decay),
+            T::from_f64(self.eps),
+        );
+        let init = T::from_f64(self.initial_accumulator_value);
+        self.state.for_each(
+            params,
+            grads,
+            |n| (0, vec![init; n]),
+            |w, g, (t, sum)| {
+                *t += 1;
+                let clr = T::from_f64(lr / (1.0 + (*t - 1) as f64 * decay));
+                for i in 0..w.len() {
+                    let d = g[i] + wd * w[i];
+                    sum[i] += d * d;
+                    w[i] -= clr * d / (sum[i].sqrt() + eps);
+                }
+            },
+        );
+    }
+
+    fn learning_rate(&self) -> f64 {
+        self.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+
+    fn name(&self) -> &'static str {
+        "Adagrad"
+    }
+}

@@ -1,0 +1,154 @@
+//! `Adam` and `AdamW`.
+//!
+//! PyTorch's update (`torch.optim.Adam`), at step `t` (from 1):
+//! ```text
+//! g ← g + λ·θ                               (Adam: L2 coupled into the gradient)
+//! m ← β₁·m + (1 − β₁)·g
+//! v ← β₂·v + (1 − β₂)·g²
+//! v_max ← max(v_max, v)                     (amsgrad only; then use v_max for v below)
+//! θ ← θ − γ · (m / (1 − β₁ᵗ)) / (√v / √(1 − β₂ᵗ) + ε)   (ε outside, after bias correction)
+//! ```
+//! `AdamW` decouples the decay: `θ ← θ − γ·λ·θ` first, then the Adam step with no decay
+//! in `g` (default λ = 0.01).
+
+use autograd::{Grads, Param};
+use tensor::Float;
+
+use super::{Optimizer, StateMap};
+
+/// Per-parameter state: step count, first moment, second moment, running max of the second.
+type AdamState<T> = (u64, Vec<T>, Vec<T>, Vec<T>);
+
+/// Adam (defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight_decay 0, no amsgrad).
+///
+/// ```
+/// use nn::optim::{Adam, Optimizer};
+/// let opt = Adam::<f32>::new(1e-3).betas(0.9, 0.99).amsgrad(true);
+/// assert_eq!(opt.name(), "Adam");
+/// ```
+#[derive(Debug)]
+pub struct Adam<T: Float = f32> {
+    lr: f64,
+    beta1: f64,
+    beta2: f64,
+    eps: f64,
+    weight_decay: f64,
+    amsgrad: bool,
+    decoupled: bool,
+    state: StateMap<AdamState<T>>,
+}
+
+impl<T: Float> Default for Adam<T> {
+    fn default() -> Self {
+        Self::new(1e-3)
+    }
+}
+
+impl<T: Float> Adam<T> {
+    /// Adam with learning rate `lr` and PyTorch's other defaults.
+    pub fn new(lr: f64) -> Self {
+        Adam {
+            lr,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            weight_decay: 0.0,
+            amsgrad: false,
+            decoupled: false,
+            state: StateMap::new(),
+        }
+    }
+
+    /// β₁ and β₂.
+    pub fn betas(mut self, beta1: f64, beta2: f64) -> Self {
+        self.beta1 = beta1;
+        self.beta2 = beta2;
+        self
+    }
+
+    /// ε.
+    pub fn eps(mut self, v: f64) -> Self {
+        self.eps = v;
+        self
+    }
+
+    /// Weight decay λ (coupled L2 for Adam, decoupled for AdamW).
+    pub fn weight_decay(mut self, v: f64) -> Self {
+        self.weight_decay = v;
+        self
+    }
+
+    /// The AMSGrad variant.
+    pub fn amsgrad(mut self, v: bool) -> Self {
+        self.amsgrad = v;
+        self
+    }
+}
+
+impl<T: Float> Optimizer<T> for Adam<T> {
+    fn step(&mut self, params: &[&Param<T>], grads: &Grads<T>) {
+        let (lr, b1, b2, eps, wd) = (self.lr, self.beta1, self.beta2, self.eps, self.weight_decay);
+        let (amsgrad, decoupled) = (self.amsgrad, self.decoupled);
+        let init = |n| (0, vec![T::ZERO; n], vec![T::ZERO; n], vec![T::ZERO; n]);
+        self.state
+            .for_each(params, grads, init, |w, g, (t, m, v, vmax)| {
+                *t += 1;
+                let bc1 = 1.0 - b1.powi(*t as i32);
+                let bc2_sqrt = (1.0 - b2.powi(*t as i32)).sqrt();
+                let step = T::from_f64(lr / bc1);
+                let (b1t, b2t, epst) = (T::from_f64(b1), T::from_f64(b2), T::from_f64(eps));
+                let (bc2t, decay, l2) = (
+                    T::from_f64(bc2_sqrt),
+                    T::from_f64(1.0 - lr * wd),
+                    T::from_f64(wd),
+                );
+                for i in 0..w.len() {
+                    let d = if decoupled {
+                        w[i] *= decay;
+                        g[i]
+                    } else {
+                        g[i] + l2 * w[i]
+                    };
+                    m[i] = b1t * m[i] + (T::ONE - b1t) * d;
+                    v[i] = b2t * v[i] + (T::ONE - b2t) * d * d;
+                    let second = if amsgrad {
+                        vmax[i] = vmax[i].max(v[i]);
+                        vmax[i]
+                    } else {
+                        v[i]
+                    };
+                    w[i] -= step * m[i] / (second.sqrt() / bc2t + epst);
+                }
+            });
+    }
+
+    fn learning_rate(&self) -> f64 {
+        self.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+
+    fn name(&self) -> &'static str {
+        if self.decoupled {
+            "AdamW"
+        } else {
+            "Adam"
+        }
+    }
+}
+
+/// AdamW: Adam with decoupled weight decay (defaults as Adam, but weight_decay 0.01).
+pub struct AdamW;
+
+impl AdamW {
+    /// An AdamW optimizer with learning rate `lr` and weight decay 0.01; adjust it with
+    /// the [`Adam`] builder methods.
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new<T: Float>(lr: f64) -> Adam<T> {
+        let mut adam = Adam::new(lr).weight_decay(1e-2);
+        adam.decoupled = true;
+        adam
+    }
+}

@@ -1,0 +1,81 @@
+//! Optimizers with `torch.optim`'s update formulas and defaults, learning-rate schedules
+//! and gradient clipping.
+//!
+//! Gradient descent variants are not separate optimizers: GD / batch GD, mini-batch GD
+//! and stochastic GD are all [`Sgd`] with the batch size of `fit` set to all rows, to
+//! `b`, or to 1. The optimizer is only the update rule.
+
+mod adadelta;
+mod adagrad;
+mod adam;
+mod clip;
+mod rmsprop;
+mod schedule;
+mod sgd;
+
+use std::collections::HashMap;
+
+use autograd::{Grads, Param, ParamId};
+use tensor::Float;
+
+pub use adadelta::Adadelta;
+pub use adagrad::Adagrad;
+pub use adam::{Adam, AdamW};
+pub use clip::{clip_grad_norm, clip_grad_value, global_norm};
+pub use rmsprop::RmsProp;
+pub use schedule::{CosineAnnealing, ExponentialDecay, LrSchedule, StepDecay};
+pub use sgd::Sgd;
+
+/// An update rule applied to parameters given their gradients.
+pub trait Optimizer<T: Float = f32>: Send {
+    /// Updates every parameter that has a gradient in `grads`, in place. State (moments,
+    /// accumulators, step counts) is kept per parameter id across calls.
+    fn step(&mut self, params: &[&Param<T>], grads: &Grads<T>);
+    /// The current learning rate.
+    fn learning_rate(&self) -> f64;
+    /// Changes the learning rate (schedules, `ReduceLROnPlateau`).
+    fn set_learning_rate(&mut self, lr: f64);
+    /// A short name for logs.
+    fn name(&self) -> &'static str;
+}
+
+/// Per-parameter state buffers, created on first use.
+#[derive(Debug, Default)]
+pub(crate) struct StateMap<S> {
+    states: HashMap<ParamId, S>,
+}
+
+impl<S> StateMap<S> {
+    pub(crate) fn new() -> Self {
+        StateMap {
+            states: HashMap::new(),
+        }
+    }
+
+    /// Calls `update(weights, gradient, state)` for every parameter with a gradient,
+    /// creating its state with `init(n)` on first use.
+    pub(crate) fn for_each<T: Float>(
+        &mut self,
+        params: &[&Param<T>],
+        grads: &Grads<T>,
+        init: impl Fn(usize) -> S,
+        mut update: impl FnMut(&mut [T], &[T], &mut S),
+    ) {
+        for p in params {
+            let Some(g) = grads.by_id(p.id()) else {
+                continue;
+            };
+            let g = g.contiguous();
+            let g = g.as_slice().expect("contiguous");
+            let mut w = p.write();
+            let w = w.as_mut_slice();
+            assert_eq!(
+                w.len(),
+                g.len(),
+                "optimizer: gradient and parameter sizes differ"
+            );
+            let state = self.states.entry(p.id()).or_insert_with(|| init(w.len()));
+            update(w, g, state);
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! `RmsProp`: divide by a running root-mean-square of the gradient.
+//!
+//! PyTorch's update (`torch.optim.RMSprop`):
+//! ```text
+//! g ← g + λ·θ
+//! v ← α·v + (1 − α)·g²
+//! ṽ ← v − ḡ²  with  ḡ ← α·ḡ + (1 − α)·g   if centered,   else  ṽ ← v
+//! if μ > 0:  b ← μ·b + g / (√ṽ + ε);  θ ← θ − γ·b
+//! else:      θ ← θ − γ · g / (√ṽ + ε)             (ε outside the square root)
+//! ```
+
+use autograd::{Grads, Param};
+use tensor::Float;
+
+use super::{Optimizer, StateMap};
+
+/// State of one parameter: square average, gradient average, momentum buffer.
+type RmsState<T> = (Vec<T>, Vec<T>, Vec<T>);
+
+/// RMSprop (defaults: lr 0.01, alpha 0.99, eps 1e-8, weight_decay 0, momentum 0, not
+/// centered).
+#[derive(Debug)]
+pub struct RmsProp<T: Float = f32> {
+    lr: f64,
+    alpha: f64,
+    eps: f64,
+    weight_decay: f64,
+    momentum: f64,
+    centered: bool,
+    state: StateMap<RmsState<T>>,
+}
+
+impl<T: Float> Default for RmsProp<T> {
+    fn default() -> Self {
+        Self::new(1e-2)
+    }
+}
+
+impl<T: Float> RmsProp<T> {
+    /// RMSprop with learning rate `lr` and PyTorch's other defaults.
+    pub fn new(lr: f64) -> Self {
+        RmsProp {
+            lr,
+            alpha: 0.99,
+            eps: 1e-8,
+            weight_decay: 0.0,
+            momentum: 0.0,
+            centered: false,
+            state: StateMap::new(),
+        }
+    }
+
+    /// α, the averaging coefficient.
+    pub fn alpha(mut self, v: f64) -> Self {
+        self.alpha = v;
+        self
+    }
+
+    /// ε.
+    pub fn eps(mut self, v: f64) -> Self {
+        self.eps = v;
+        self
+    }
+
+    /// Weight decay λ.
+    pub fn weight_decay(mut self, v: f64) -> Self {
+        self.weight_decay = v;
+        self
+    }
+
+    /// Momentum μ.
+    pub fn momentum(mut self, v: f64) -> Self {
+        self.momentum = v;
+        self
+    }
+
+    /// Centered RMSprop (normalize by the variance estimate).
+    pub fn centered(mut self, v: bool) -> Self {
+        self.centered = v;
+        self
+    }
+}
+
+impl<T: Float> Optimizer<T> for RmsProp<T> {
+    fn step(&mut self, params: &[&Param<T>], grads: &Grads<T>) {
+        let (lr, alpha, eps, wd, mu) = (
+            T::from_f64(self.lr),
+            T::from_f64(self.alpha),
+            T::from_f64(self.eps),
+            T::from_f64(self.weight_decay),
+            T::from_f64(self.momentum),
+        );
+        let (centered, momentum) = (self.centered, self.momentum > 0.0);
+        let init = |n| (vec![T::ZERO; n], vec![T::ZERO; n], vec![T::ZERO; n]);
+        self.state
+            .for_each(params, grads, init, |w, g, (v, gavg, buf)| {
+                for i in 0..w.len() {
+                    let d = g[i] + wd * w[i];
+                    v[i] = alpha * v[i] + (T::ONE - alpha) * d * d;
+                    let vt = if centered {
+                        gavg[i] = alpha * gavg[i] + (T::ONE - alpha) * d;
+                        v[i] - gavg[i] * gavg[i]
+                    } else {
+                        v[i]
+                    };
+                    if momentum {
+                        buf[i] = mu * buf[i] + d / (vt.sqrt() + eps);
+                        w[i] -= lr * buf[i];
+                    } else {
+                        w[i] -= lr * d / (vt.sqrt() + eps);
+                    }
+                }
+            });
+    }
+
+    fn learning_rate(&self) -> f64 {
+        self.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+
+    fn name(&self) -> &'static str {
+        "RMSprop"
+    }
+}

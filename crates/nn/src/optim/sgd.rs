@@ -1,0 +1,126 @@
+//! `Sgd`: stochastic gradient descent with momentum, dampening, Nesterov and weight decay.
+//!
+//! PyTorch's update (`torch.optim.SGD`), per step with gradient `g`:
+//! ```text
+//! g ← g + λ·θ                                  (weight_decay λ)
+//! if μ ≠ 0:  b ← g  on the first step,  else  b ← μ·b + (1 − τ)·g     (dampening τ)
+//!            g ← g + μ·b  if nesterov,  else  g ← b
+//! θ ← θ − γ·g
+//! ```
+//! The first momentum step does not apply dampening.
+
+use autograd::{Grads, Param};
+use tensor::Float;
+
+use super::{Optimizer, StateMap};
+
+/// SGD (defaults: momentum 0, dampening 0, no Nesterov, weight decay 0).
+///
+/// ```
+/// use nn::optim::{Optimizer, Sgd};
+/// let opt = Sgd::<f32>::new(0.1).momentum(0.9).nesterov(true);
+/// assert_eq!(opt.learning_rate(), 0.1);
+/// ```
+#[derive(Debug)]
+pub struct Sgd<T: Float = f32> {
+    lr: f64,
+    momentum: f64,
+    dampening: f64,
+    nesterov: bool,
+    weight_decay: f64,
+    buffers: StateMap<Option<Vec<T>>>,
+}
+
+impl<T: Float> Sgd<T> {
+    /// Plain SGD with learning rate `lr`.
+    pub fn new(lr: f64) -> Self {
+        Sgd {
+            lr,
+            momentum: 0.0,
+            dampening: 0.0,
+            nesterov: false,
+            weight_decay: 0.0,
+            buffers: StateMap::new(),
+        }
+    }
+
+    /// Momentum factor μ.
+    pub fn momentum(mut self, momentum: f64) -> Self {
+        self.momentum = momentum;
+        self
+    }
+
+    /// Dampening τ for momentum.
+    pub fn dampening(mut self, dampening: f64) -> Self {
+        self.dampening = dampening;
+        self
+    }
+
+    /// Nesterov momentum (needs momentum > 0 and dampening 0, as in PyTorch).
+    ///
+    /// # Panics
+    /// If enabled without momentum or with dampening.
+    #[track_caller]
+    pub fn nesterov(mut self, nesterov: bool) -> Self {
+        assert!(
+            !nesterov || (self.momentum > 0.0 && self.dampening == 0.0),
+            "Sgd: nesterov needs momentum > 0 and dampening 0 (set momentum first)"
+        );
+        self.nesterov = nesterov;
+        self
+    }
+
+    /// L2 weight decay λ, added to the gradient.
+    pub fn weight_decay(mut self, weight_decay: f64) -> Self {
+        self.weight_decay = weight_decay;
+        self
+    }
+}
+
+impl<T: Float> Optimizer<T> for Sgd<T> {
+    fn step(&mut self, params: &[&Param<T>], grads: &Grads<T>) {
+        let (lr, mu, tau, wd) = (
+            T::from_f64(self.lr),
+            T::from_f64(self.momentum),
+            T::from_f64(self.dampening),
+            T::from_f64(self.weight_decay),
+        );
+        let (momentum, nesterov) = (self.momentum != 0.0, self.nesterov);
+        self.buffers.for_each(
+            params,
+            grads,
+            |_| None,
+            |w, g, buf| {
+                let first = momentum && buf.is_none();
+                if first {
+                    *buf = Some(vec![T::ZERO; w.len()]);
+                }
+                for i in 0..w.len() {
+                    let mut d = g[i] + wd * w[i];
+                    if let Some(b) = buf {
+                        // The first momentum step takes the gradient as is (no dampening).
+                        b[i] = if first {
+                            d
+                        } else {
+                            mu * b[i] + (T::ONE - tau) * d
+                        };
+                        d = if nesterov { d + mu * b[i] } else { b[i] };
+                    }
+                    w[i] -= lr * d;
+                }
+            },
+        );
+    }
+
+    fn learning_rate(&self) -> f64 {
+        self.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+
+    fn name(&self) -> &'static str {
+        "SGD"
+    }
+}

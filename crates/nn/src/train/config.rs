@@ -1,0 +1,155 @@
+//! `FitConfig`: how `fit` trains (Keras' `fit` arguments as a builder).
+
+use std::sync::{Arc, Mutex};
+
+use tensor::{Float, Tensor};
+
+use super::callbacks::Callback;
+use crate::data::Augment;
+
+/// Where validation data comes from.
+#[derive(Clone, Debug, Default)]
+pub enum Validation<T: Float> {
+    /// No validation.
+    #[default]
+    None,
+    /// The last fraction of the rows, taken before any shuffling; they never train.
+    Split(f64),
+    /// Explicit validation rows.
+    Data(Tensor<T>, Tensor<T>),
+}
+
+/// Where progress output goes.
+#[derive(Clone, Debug, Default)]
+pub enum Output {
+    /// Standard output (a live bar on a terminal, plain lines otherwise).
+    #[default]
+    Stdout,
+    /// A shared buffer (tests, GUIs); always plain lines.
+    Buffer(Arc<Mutex<Vec<u8>>>),
+}
+
+/// The settings of one `fit` call.
+///
+/// ```
+/// use nn::train::{EarlyStopping, FitConfig};
+/// let config: FitConfig = FitConfig::new()
+///     .epochs(1000)
+///     .batch_size(20)
+///     .shuffle(true)
+///     .validation_split(0.2)
+///     .verbose(0)
+///     .callback(EarlyStopping::new("val_loss").patience(10).restore_best_weights(true));
+/// assert_eq!(config.epochs, 1000);
+/// ```
+pub struct FitConfig<T: Float = f32> {
+    /// Number of epochs (default 1).
+    pub epochs: usize,
+    /// Samples per weight update (default 32). All rows: batch GD; 1: SGD.
+    pub batch_size: usize,
+    /// Reshuffle the training rows every epoch (default true).
+    pub shuffle: bool,
+    /// Validation data.
+    pub validation: Validation<T>,
+    /// 0 silent, 1 progress bar, 2 one line per epoch (default 1).
+    pub verbose: u8,
+    /// Seed for shuffling (default 0).
+    pub seed: u64,
+    /// The first epoch's index (to resume training; default 0).
+    pub initial_epoch: usize,
+    /// Where progress goes.
+    pub output: Output,
+    pub(crate) callbacks: Vec<Box<dyn Callback<T>>>,
+    pub(crate) augment: Vec<Box<dyn Augment<T>>>,
+}
+
+impl<T: Float> Default for FitConfig<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Float> FitConfig<T> {
+    /// Keras' defaults: 1 epoch, batch size 32, shuffled, no validation, verbose 1.
+    pub fn new() -> Self {
+        FitConfig {
+            epochs: 1,
+            batch_size: 32,
+            shuffle: true,
+            validation: Validation::None,
+            verbose: 1,
+            seed: 0,
+            initial_epoch: 0,
+            output: Output::Stdout,
+            callbacks: Vec::new(),
+            augment: Vec::new(),
+        }
+    }
+
+    /// Number of epochs.
+    pub fn epochs(mut self, epochs: usize) -> Self {
+        self.epochs = epochs;
+        self
+    }
+
+    /// Samples per weight update.
+    pub fn batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = batch_size;
+        self
+    }
+
+    /// Reshuffle the training rows every epoch.
+    pub fn shuffle(mut self, shuffle: bool) -> Self {
+        self.shuffle = shuffle;
+        self
+    }
+
+    /// Hold out the last `fraction` of the rows for validation (Keras semantics:
+    /// `split_at = floor(n·(1 − fraction))`, before shuffling).
+    pub fn validation_split(mut self, fraction: f64) -> Self {
+        self.validation = Validation::Split(fraction);
+        self
+    }
+
+    /// Validate on explicit rows (overrides a split).
+    pub fn validation_data(mut self, x: &Tensor<T>, y: &Tensor<T>) -> Self {
+        self.validation = Validation::Data(x.clone(), y.clone());
+        self
+    }
+
+    /// 0 silent, 1 progress bar, 2 one line per epoch.
+    pub fn verbose(mut self, verbose: u8) -> Self {
+        self.verbose = verbose;
+        self
+    }
+
+    /// Seed for shuffling.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Index of the first epoch (resuming).
+    pub fn initial_epoch(mut self, epoch: usize) -> Self {
+        self.initial_epoch = epoch;
+        self
+    }
+
+    /// Where progress goes.
+    pub fn output(mut self, output: Output) -> Self {
+        self.output = output;
+        self
+    }
+
+    /// Adds a callback.
+    pub fn callback(mut self, cb: impl Callback<T> + 'static) -> Self {
+        self.callbacks.push(Box::new(cb));
+        self
+    }
+
+    /// Adds an augmentation applied to every training batch (never to validation).
+    pub fn augment(mut self, a: impl Augment<T> + 'static) -> Self {
+        self.augment.push(Box::new(a));
+        self
+    }
+}

@@ -1,0 +1,265 @@
+//! `EarlyStopping`: stop when the monitored value stops improving (Keras 3's exact rules),
+//! or, in trend mode, when its recent slope turns upward.
+
+use tensor::Float;
+
+use super::callbacks::{Callback, Logs, TrainContext, Weights};
+
+/// Which direction is an improvement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Lower is better.
+    Min,
+    /// Higher is better.
+    Max,
+    /// `loss`/`val_loss` and error metrics: lower; metrics that say so (accuracy):
+    /// higher. An unknown quantity is an error, as in Keras 3.
+    Auto,
+}
+
+/// Stops training when the monitored quantity stops improving.
+///
+/// Patience mode follows Keras 3 exactly (epochs are 0-based):
+/// * an epoch improves only if it beats the *best so far* by more than `min_delta`;
+/// * on an improvement the best (and, with `restore_best_weights`, its weights) is kept,
+///   and the wait resets to 0 unless a `baseline` is set and not beaten;
+/// * otherwise the wait grows, and training stops when it reaches `patience`, except on
+///   epoch 0;
+/// * epochs before `start_from_epoch` are ignored;
+/// * with `restore_best_weights`, the best weights are restored at the end of training,
+///   also when it ran to the last epoch.
+///
+/// Without further improvement, training runs `best_epoch + patience + 1` epochs.
+///
+/// Trend mode ([`EarlyStopping::trend`]) is the study guide's own rule: fit a
+/// least-squares line to the last `k` values and stop when its slope exceeds the
+/// tolerance (the curve has turned upward: overfitting).
+///
+/// ```
+/// use nn::train::EarlyStopping;
+/// let stop = EarlyStopping::<f32>::new("val_loss").patience(10).restore_best_weights(true);
+/// # let _ = stop;
+/// ```
+pub struct EarlyStopping<T: Float = f32> {
+    monitor: String,
+    min_delta: f64,
+    patience: usize,
+    mode: Mode,
+    baseline: Option<f64>,
+    restore_best_weights: bool,
+    start_from_epoch: usize,
+    trend: Option<(usize, f64)>,
+    // State.
+    wait: usize,
+    best: Option<f64>,
+    best_epoch: usize,
+    stopped_epoch: Option<usize>,
+    history: Vec<f64>,
+    higher: Option<bool>,
+    best_weights: Option<Weights<T>>,
+}
+
+impl<T: Float> EarlyStopping<T> {
+    /// Early stopping on `monitor` with Keras' defaults: min_delta 0, patience 0, mode
+    /// auto, no baseline, no restoring, start from epoch 0.
+    pub fn new(monitor: &str) -> Self {
+        EarlyStopping {
+            monitor: monitor.to_string(),
+            min_delta: 0.0,
+            patience: 0,
+            mode: Mode::Auto,
+            baseline: None,
+            restore_best_weights: false,
+            start_from_epoch: 0,
+            trend: None,
+            wait: 0,
+            best: None,
+            best_epoch: 0,
+            stopped_epoch: None,
+            history: Vec::new(),
+            higher: None,
+            best_weights: None,
+        }
+    }
+
+    /// Minimum change that counts as an improvement (its absolute value is used).
+    pub fn min_delta(mut self, v: f64) -> Self {
+        self.min_delta = v.abs();
+        self
+    }
+
+    /// Epochs without improvement to wait before stopping.
+    pub fn patience(mut self, v: usize) -> Self {
+        self.patience = v;
+        self
+    }
+
+    /// Direction of improvement.
+    pub fn mode(mut self, m: Mode) -> Self {
+        self.mode = m;
+        self
+    }
+
+    /// A value the monitored quantity must beat for the wait to reset.
+    pub fn baseline(mut self, v: f64) -> Self {
+        self.baseline = Some(v);
+        self
+    }
+
+    /// Restore the best epoch's weights when training ends.
+    pub fn restore_best_weights(mut self, v: bool) -> Self {
+        self.restore_best_weights = v;
+        self
+    }
+
+    /// Ignore epochs before this one (warm-up).
+    pub fn start_from_epoch(mut self, v: usize) -> Self {
+        self.start_from_epoch = v;
+        self
+    }
+
+    /// Trend mode: stop when the least-squares slope of the last `k` monitored values is
+    /// above `tolerance` (per epoch, in the monitored units; the sign is flipped for
+    /// higher-is-better quantities). Patience is not used in this mode.
+    ///
+    /// # Panics
+    /// If `k < 2`.
+    #[track_caller]
+    pub fn trend(mut self, k: usize, tolerance: f64) -> Self {
+        assert!(
+            k >= 2,
+            "EarlyStopping::trend: a slope needs at least 2 epochs, got k = {k}"
+        );
+        self.trend = Some((k, tolerance));
+        self
+    }
+
+    /// The epoch (0-based) at which training was stopped, if it was.
+    pub fn stopped_epoch(&self) -> Option<usize> {
+        self.stopped_epoch
+    }
+
+    /// The best epoch (0-based) seen.
+    pub fn best_epoch(&self) -> usize {
+        self.best_epoch
+    }
+
+    /// The best value seen.
+    pub fn best(&self) -> Option<f64> {
+        self.best
+    }
+
+    fn is_improvement(&self, current: f64, reference: Option<f64>, higher: bool) -> bool {
+        match reference {
+            None => true,
+            Some(r) if higher => current - self.min_delta > r,
+            Some(r) => current + self.min_delta < r,
+        }
+    }
+}
+
+/// Slope of the least-squares line through `(i, ys[i])`.
+pub(crate) fn slope(ys: &[f64]) -> f64 {
+    let n = ys.len() as f64;
+    let mean_x = (n - 1.0) / 2.0;
+    let mean_y = ys.iter().sum::<f64>() / n;
+    let (mut num, mut den) = (0.0, 0.0);
+    for (i, y) in ys.iter().enumerate() {
+        let dx = i as f64 - mean_x;
+        num += dx * (y - mean_y);
+        den += dx * dx;
+    }
+    num / den
+}
+
+impl<T: Float> Callback<T> for EarlyStopping<T> {
+    fn on_train_begin(&mut self, _ctx: &mut TrainContext<'_, T>) {
+        self.wait = 0;
+        self.best = None;
+        self.best_epoch = 0;
+        self.stopped_epoch = None;
+        self.history.clear();
+        self.best_weights = None;
+    }
+
+    fn on_epoch_end(&mut self, epoch: usize, logs: &Logs, ctx: &mut TrainContext<'_, T>) {
+        let Some(current) = logs.get(&self.monitor) else {
+            ctx.print(format!(
+                "EarlyStopping: {:?} is not in the logs; skipping",
+                self.monitor
+            ));
+            return;
+        };
+        let higher = match (self.higher, self.mode) {
+            (Some(h), _) => h,
+            (None, Mode::Min) => false,
+            (None, Mode::Max) => true,
+            (None, Mode::Auto) => match ctx.higher_is_better(&self.monitor) {
+                Some(h) => h,
+                None => {
+                    ctx.fail(format!(
+                        "EarlyStopping: mode auto cannot tell whether {:?} should go up or down; \
+                         set mode(Mode::Min) or mode(Mode::Max)",
+                        self.monitor
+                    ));
+                    return;
+                }
+            },
+        };
+        self.higher = Some(higher);
+        if epoch < self.start_from_epoch {
+            return;
+        }
+        if self.restore_best_weights && self.best_weights.is_none() {
+            self.best_weights = Some(ctx.weights());
+            self.best_epoch = epoch;
+        }
+        let improved = self.is_improvement(current, self.best, higher);
+        if improved {
+            self.best = Some(current);
+            self.best_epoch = epoch;
+            if self.restore_best_weights {
+                self.best_weights = Some(ctx.weights());
+            }
+        }
+        if let Some((k, tolerance)) = self.trend {
+            self.history.push(current);
+            if self.history.len() >= k {
+                let m = slope(&self.history[self.history.len() - k..]);
+                let rising = if higher { -m } else { m };
+                if rising > tolerance {
+                    self.stopped_epoch = Some(epoch);
+                    ctx.stop_training();
+                }
+            }
+            return;
+        }
+        self.wait += 1;
+        if improved {
+            if self.baseline.is_none() || self.is_improvement(current, self.baseline, higher) {
+                self.wait = 0;
+            }
+            return;
+        }
+        if self.wait >= self.patience && epoch > 0 {
+            self.stopped_epoch = Some(epoch);
+            ctx.stop_training();
+        }
+    }
+
+    fn on_train_end(&mut self, ctx: &mut TrainContext<'_, T>) {
+        if let Some(e) = self.stopped_epoch {
+            ctx.print(format!("Epoch {}: early stopping", e + 1));
+        }
+        ctx.early_stopping = Some((self.stopped_epoch, self.best_epoch));
+        if self.restore_best_weights {
+            if let Some(w) = &self.best_weights {
+                ctx.print(format!(
+                    "Restoring model weights from the end of the best epoch: {}.",
+                    self.best_epoch + 1
+                ));
+                ctx.set_weights(w);
+            }
+        }
+    }
+}

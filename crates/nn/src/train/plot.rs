@@ -1,0 +1,212 @@
+//! A small SVG line plotter for training curves (no dependency: the output is a few
+//! hundred lines of SVG).
+
+use std::fmt::Write;
+
+use super::history::History;
+
+const WIDTH: f64 = 720.0;
+const PANEL: f64 = 300.0;
+const MARGIN: (f64, f64, f64, f64) = (70.0, 20.0, 40.0, 45.0); // left, right, top, bottom
+
+/// One curve: name, values, colour, dashed.
+pub(crate) struct Series<'a> {
+    pub name: &'a str,
+    pub values: &'a [f64],
+    pub color: &'a str,
+}
+
+/// An SVG panel at vertical offset `top` with the given curves over x = 0..n-1 (labelled
+/// from `x0`), a title, and an optional marked x position.
+pub(crate) fn panel(
+    out: &mut String,
+    top: f64,
+    title: &str,
+    series: &[Series<'_>],
+    x0: usize,
+    mark: Option<(usize, &str)>,
+) {
+    let (ml, mr, mt, mb) = MARGIN;
+    let (w, h) = (WIDTH - ml - mr, PANEL - mt - mb);
+    let finite = series
+        .iter()
+        .flat_map(|s| s.values.iter().copied())
+        .filter(|v| v.is_finite());
+    let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    let (lo, hi) = if lo.is_finite() {
+        if hi > lo {
+            (lo, hi)
+        } else {
+            (lo - 0.5, hi + 0.5)
+        }
+    } else {
+        (0.0, 1.0)
+    };
+    let pad = (hi - lo) * 0.05;
+    let (lo, hi) = (lo - pad, hi + pad);
+    let n = series
+        .iter()
+        .map(|s| s.values.len())
+        .max()
+        .unwrap_or(1)
+        .max(2);
+    let sx = |i: f64| ml + w * i / (n - 1) as f64;
+    let sy = |v: f64| top + mt + h * (1.0 - (v - lo) / (hi - lo));
+    let _ = writeln!(
+        out,
+        r#"<text x="{}" y="{}" font-size="15" font-weight="bold">{title}</text>"#,
+        ml,
+        top + 24.0
+    );
+    let _ = writeln!(
+        out,
+        r##"<rect x="{ml}" y="{}" width="{w}" height="{h}" fill="none" stroke="#999"/>"##,
+        top + mt
+    );
+    for k in 0..=4 {
+        let v = lo + (hi - lo) * k as f64 / 4.0;
+        let y = sy(v);
+        let _ = writeln!(
+            out,
+            r##"<line x1="{ml}" y1="{y:.1}" x2="{}" y2="{y:.1}" stroke="#eee"/>"##,
+            ml + w
+        );
+        let _ = writeln!(
+            out,
+            r#"<text x="{}" y="{:.1}" font-size="11" text-anchor="end">{}</text>"#,
+            ml - 6.0,
+            y + 4.0,
+            tick(v)
+        );
+    }
+    for k in 0..=5 {
+        let i = (n - 1) as f64 * k as f64 / 5.0;
+        let _ = writeln!(
+            out,
+            r#"<text x="{:.1}" y="{}" font-size="11" text-anchor="middle">{}</text>"#,
+            sx(i),
+            top + mt + h + 16.0,
+            x0 + i.round() as usize + 1
+        );
+    }
+    let _ = writeln!(
+        out,
+        r#"<text x="{}" y="{}" font-size="11" text-anchor="middle">epoch</text>"#,
+        ml + w / 2.0,
+        top + PANEL - 8.0
+    );
+    if let Some((i, label)) = mark {
+        let x = sx(i as f64);
+        let _ = writeln!(
+            out,
+            r##"<line x1="{x:.1}" y1="{}" x2="{x:.1}" y2="{}" stroke="#2a2" stroke-dasharray="5,4"/>"##,
+            top + mt,
+            top + mt + h
+        );
+        let _ = writeln!(
+            out,
+            r##"<text x="{:.1}" y="{}" font-size="11" fill="#2a2">{label}</text>"##,
+            x + 4.0,
+            top + mt + 14.0
+        );
+    }
+    for (k, s) in series.iter().enumerate() {
+        let points: Vec<String> = s
+            .values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.is_finite())
+            .map(|(i, &v)| format!("{:.1},{:.1}", sx(i as f64), sy(v)))
+            .collect();
+        let _ = writeln!(
+            out,
+            r#"<polyline points="{}" fill="none" stroke="{}" stroke-width="2"/>"#,
+            points.join(" "),
+            s.color
+        );
+        let ly = top + mt + 16.0 + 16.0 * k as f64;
+        let lx = ml + w - 150.0;
+        let _ = writeln!(
+            out,
+            r#"<line x1="{lx}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="2"/>"#,
+            ly - 4.0,
+            lx + 20.0,
+            ly - 4.0,
+            s.color
+        );
+        let _ = writeln!(
+            out,
+            r#"<text x="{}" y="{ly}" font-size="12">{}</text>"#,
+            lx + 26.0,
+            s.name
+        );
+    }
+}
+
+fn tick(v: f64) -> String {
+    if v != 0.0 && (v.abs() >= 1e4 || v.abs() < 1e-2) {
+        format!("{v:.2e}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+/// Wraps panels in an SVG document.
+pub(crate) fn document(panels: usize, body: &str) -> String {
+    let height = PANEL * panels.max(1) as f64;
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height}\" font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n{body}</svg>\n"
+    )
+}
+
+pub(crate) fn history_svg(h: &History) -> String {
+    let bases: Vec<&str> = h
+        .history
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .filter(|n| !n.starts_with("val_") && *n != "learning_rate")
+        .collect();
+    let x0 = h.epoch.first().copied().unwrap_or(0);
+    let mut body = String::new();
+    for (k, base) in bases.iter().enumerate() {
+        let val_name = format!("val_{base}");
+        let mut series = vec![Series {
+            name: base,
+            values: h.get(base).unwrap_or(&[]),
+            color: "#1f77b4",
+        }];
+        if let Some(v) = h.get(&val_name) {
+            series.push(Series {
+                name: &val_name,
+                values: v,
+                color: "#ff7f0e",
+            });
+        }
+        let watched = series.last().expect("at least the training curve").values;
+        let higher = base.contains("accuracy");
+        let best = (0..watched.len()).reduce(|a, b| {
+            let better = if higher {
+                watched[b] > watched[a]
+            } else {
+                watched[b] < watched[a]
+            };
+            if better {
+                b
+            } else {
+                a
+            }
+        });
+        let label = best.map(|i| format!("best: epoch {}", x0 + i + 1));
+        panel(
+            &mut body,
+            PANEL * k as f64,
+            base,
+            &series,
+            x0,
+            best.zip(label.as_deref()),
+        );
+    }
+    document(bases.len(), &body)
+}
