@@ -19,7 +19,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 2. Standardize with statistics of the training rows only (no leakage).
     let scaler = StandardScaler::fit(&train.x);
     let (x_train, x_test) = (scaler.transform(&train.x), scaler.transform(&test.x));
-    println!("train {} rows, test {} rows, {} features", train.len(), test.len(), x_train.shape()[1]);
+    println!(
+        "train {} rows, test {} rows, {} features",
+        train.len(),
+        test.len(),
+        x_train.shape()[1]
+    );
 
     // 3. The model: Dense 64 → 64 → 1.
     let mut rng = StdRng::seed_from_u64(42);
@@ -30,7 +35,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .add(ReLU)
         .add(Linear::new(64, 1, &mut rng));
     println!("{}", net.summary());
-    let mut model = Model::new(net, loss::Mse, Adam::new(1e-3)).metric(MeanAbsoluteError::default());
+    let mut model =
+        Model::new(net, loss::Mse, Adam::new(1e-3)).metric(MeanAbsoluteError::default());
 
     // 4. Train until the validation loss stops improving.
     let epochs = if quick { 5 } else { 1000 };
@@ -44,19 +50,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .seed(42)
             .validation_data(&x_test, &test.y)
             .verbose(2)
-            .callback(EarlyStopping::new("val_loss").patience(20).restore_best_weights(true)),
+            .callback(
+                EarlyStopping::new("val_loss")
+                    .patience(20)
+                    .restore_best_weights(true),
+            ),
     )?;
 
     // 5. Judge the result.
     let ran = history.len();
     match history.stopped_epoch {
-        Some(e) => println!("early stopping at epoch {} (best epoch {})", e + 1, history.best_epoch.unwrap_or(0) + 1),
+        Some(e) => println!(
+            "early stopping at epoch {} (best epoch {})",
+            e + 1,
+            history.best_epoch.unwrap_or(0) + 1
+        ),
         None => println!("ran all {ran} epochs"),
     }
     let test_logs = model.evaluate(&x_test, &test.y)?;
     let mse = test_logs.get("loss").unwrap_or(f64::NAN);
-    println!("test MSE {mse:.1} (RMSE {:.1}), test MAE {:.1}", mse.sqrt(), test_logs.get("mae").unwrap_or(f64::NAN));
+    println!(
+        "test MSE {mse:.1} (RMSE {:.1}), test MAE {:.1}",
+        mse.sqrt(),
+        test_logs.get("mae").unwrap_or(f64::NAN)
+    );
     history.save_svg("loss.svg")?;
-    println!("wrote loss.svg; {ran} epochs in {:.2} s", started.elapsed().as_secs_f64());
+    println!(
+        "wrote loss.svg; {ran} epochs in {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

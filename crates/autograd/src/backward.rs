@@ -86,6 +86,10 @@ pub trait BackwardOps<T: Float>: Clone {
     /// `scatter_add` into a zero tensor of `shape` with a constant index.
     fn scatter_add(&self, axis: usize, index: &Self, shape: &[usize]) -> Self;
 
+    /// True if the value's last two axes are stored column-major (a transposed view of a
+    /// contiguous matrix, such as `Wᵀ` in a linear layer).
+    fn stored_transposed(&self) -> bool;
+
     /// Swap the last two axes (the matrix transpose).
     fn mt(&self) -> Self {
         let n = self.shape().len();
@@ -262,11 +266,20 @@ pub fn vjp<T: Float, D: BackwardOps<T>>(
             smallvec![Some(gk.expand(&x[0].shape()).mul(&g.lift(share)))]
         }
         Op::MatMul => {
-            // out = a·b:  da = g·bᵀ,  db = aᵀ·g  (summed over broadcast batch axes)
+            // out = a·b:  da = g·bᵀ,  db = aᵀ·g  (summed over broadcast batch axes).
+            // When b is stored transposed (x·Wᵀ with W kept [out, in]), db is computed as
+            // (gᵀ·a)ᵀ: the same numbers, laid out like W, so nothing downstream copies.
             let (a, b) = (&x[0], &x[1]);
+            let plain = a.shape().len() == 2 && b.shape().len() == 2;
             smallvec![
                 n(0).then(|| g.matmul(&b.mt()).sum_to(&a.shape())),
-                n(1).then(|| a.mt().matmul(g).sum_to(&b.shape())),
+                n(1).then(|| {
+                    if plain && b.stored_transposed() {
+                        g.mt().matmul(a).mt()
+                    } else {
+                        a.mt().matmul(g).sum_to(&b.shape())
+                    }
+                }),
             ]
         }
 

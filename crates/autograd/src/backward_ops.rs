@@ -18,6 +18,9 @@ impl<T: Float> BackwardOps<T> for Tensor<T> {
     fn value(&self) -> Tensor<T> {
         self.clone()
     }
+    fn stored_transposed(&self) -> bool {
+        self.ndim() >= 2 && !self.is_contiguous() && Tensor::transpose(self, -2, -1).is_contiguous()
+    }
     fn lift(&self, t: Tensor<T>) -> Self {
         t
     }
@@ -107,6 +110,9 @@ impl<'t, T: Float> BackwardOps<T> for Var<'t, T> {
     }
     fn value(&self) -> Tensor<T> {
         Var::value(*self)
+    }
+    fn stored_transposed(&self) -> bool {
+        self.with_value(|v| v.stored_transposed())
     }
     fn lift(&self, t: Tensor<T>) -> Self {
         self.tape.constant(t)

@@ -246,6 +246,11 @@ impl<'t, T: Float> Var<'t, T> {
         self.tape.nodes.borrow()[self.id].value.clone()
     }
 
+    /// Calls `f` with a reference to the value (no clone).
+    pub fn with_value<R>(self, f: impl FnOnce(&Tensor<T>) -> R) -> R {
+        f(&self.tape.nodes.borrow()[self.id].value)
+    }
+
     /// The value's shape.
     pub fn shape(self) -> Vec<usize> {
         self.tape.nodes.borrow()[self.id].value.shape().to_vec()

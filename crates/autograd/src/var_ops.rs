@@ -35,15 +35,25 @@ impl<'t, T: Float> Var<'t, T> {
         self.tape.record(op, smallvec![self.id], value)
     }
 
+    /// Records `op` with the value `f(&input)`, computed without cloning the input.
+    fn unary_with(self, op: Op, f: impl FnOnce(&Tensor<T>) -> Tensor<T>) -> Self {
+        let value = self.with_value(f);
+        self.unary(op, value)
+    }
+
     /// Broadcasts both operands to their common shape, recording an `Expand` node for
     /// each one whose shape changes.
     #[track_caller]
     fn broadcast_pair(self, other: Self, op: &'static str) -> (Self, Self) {
         self.same_tape(other, op);
-        let (sa, sb) = (self.shape(), other.shape());
-        if sa == sb {
+        let same = {
+            let nodes = self.tape.nodes.borrow();
+            nodes[self.id].value.shape() == nodes[other.id].value.shape()
+        };
+        if same {
             return (self, other);
         }
+        let (sa, sb) = (self.shape(), other.shape());
         let shape = tensor::broadcast_shapes(&sa, &sb)
             .unwrap_or_else(|_| panic!("{op}: shapes {sa:?} and {sb:?} are incompatible"));
         (self.broadcast_to(&shape), other.broadcast_to(&shape))
@@ -58,7 +68,10 @@ impl<'t, T: Float> Var<'t, T> {
         f: impl Fn(&Tensor<T>, &Tensor<T>) -> Tensor<T>,
     ) -> Self {
         let (a, b) = self.broadcast_pair(other, name);
-        let value = f(&a.value(), &b.value());
+        let value = {
+            let nodes = self.tape.nodes.borrow();
+            f(&nodes[a.id].value, &nodes[b.id].value)
+        };
         self.tape.record(op, smallvec![a.id, b.id], value)
     }
 
@@ -118,12 +131,12 @@ impl<'t, T: Float> Var<'t, T> {
 
     /// `x + s`.
     pub fn add_scalar(self, s: T) -> Self {
-        self.unary(Op::AddScalar(s.to_f64()), self.value().add_scalar(s))
+        self.unary_with(Op::AddScalar(s.to_f64()), |v| v.add_scalar(s))
     }
 
     /// `x · s`.
     pub fn mul_scalar(self, s: T) -> Self {
-        self.unary(Op::MulScalar(s.to_f64()), self.value().mul_scalar(s))
+        self.unary_with(Op::MulScalar(s.to_f64()), |v| v.mul_scalar(s))
     }
 
     /// `x - s`.
@@ -148,17 +161,17 @@ impl<'t, T: Float> Var<'t, T> {
 
     /// `-x`.
     pub fn neg(self) -> Self {
-        self.unary(Op::Neg, self.value().neg())
+        self.unary_with(Op::Neg, |v| v.neg())
     }
 
     /// `x^p` for a constant real exponent.
     pub fn powf(self, p: T) -> Self {
-        self.unary(Op::PowScalar(p.to_f64()), self.value().powf(p))
+        self.unary_with(Op::PowScalar(p.to_f64()), |v| v.powf(p))
     }
 
     /// `x^n` for an integer exponent.
     pub fn powi(self, n: i32) -> Self {
-        self.unary(Op::PowScalar(n as f64), self.value().powi(n))
+        self.unary_with(Op::PowScalar(n as f64), |v| v.powi(n))
     }
 
     /// `x²`.
@@ -168,32 +181,32 @@ impl<'t, T: Float> Var<'t, T> {
 
     /// `e^x`.
     pub fn exp(self) -> Self {
-        self.unary(Op::Exp, self.value().exp())
+        self.unary_with(Op::Exp, |v| v.exp())
     }
 
     /// `ln x`.
     pub fn ln(self) -> Self {
-        self.unary(Op::Ln, self.value().ln())
+        self.unary_with(Op::Ln, |v| v.ln())
     }
 
     /// `√x`.
     pub fn sqrt(self) -> Self {
-        self.unary(Op::Sqrt, self.value().sqrt())
+        self.unary_with(Op::Sqrt, |v| v.sqrt())
     }
 
     /// `|x|` (gradient `sign(x)`, 0 at 0).
     pub fn abs(self) -> Self {
-        self.unary(Op::Abs, self.value().abs())
+        self.unary_with(Op::Abs, |v| v.abs())
     }
 
     /// The error function.
     pub fn erf(self) -> Self {
-        self.unary(Op::Erf, self.value().erf())
+        self.unary_with(Op::Erf, |v| v.erf())
     }
 
     /// `max(x, 0)` (gradient 0 at 0, as PyTorch).
     pub fn relu(self) -> Self {
-        self.unary(Op::Relu, self.value().relu())
+        self.unary_with(Op::Relu, |v| v.relu())
     }
 
     /// `x` for `x > 0`, else `slope · x` (PyTorch's default slope is 0.01).
@@ -241,17 +254,17 @@ impl<'t, T: Float> Var<'t, T> {
     /// `ln(1 + e^x)`, stable for any `x` (the smooth ReLU; `−softplus(−x)` is
     /// `ln σ(x)`).
     pub fn softplus(self) -> Self {
-        self.unary(Op::Softplus, self.value().softplus())
+        self.unary_with(Op::Softplus, |v| v.softplus())
     }
 
     /// The logistic sigmoid.
     pub fn sigmoid(self) -> Self {
-        self.unary(Op::Sigmoid, self.value().sigmoid())
+        self.unary_with(Op::Sigmoid, |v| v.sigmoid())
     }
 
     /// Hyperbolic tangent.
     pub fn tanh(self) -> Self {
-        self.unary(Op::Tanh, self.value().tanh())
+        self.unary_with(Op::Tanh, |v| v.tanh())
     }
 
     /// Softmax along an axis (stable).
@@ -261,7 +274,7 @@ impl<'t, T: Float> Var<'t, T> {
     #[track_caller]
     pub fn softmax(self, axis: isize) -> Self {
         let ax = axis_of(axis, self.ndim(), "softmax");
-        self.unary(Op::Softmax(ax), self.value().softmax(ax as isize))
+        self.unary_with(Op::Softmax(ax), |v| v.softmax(ax as isize))
     }
 
     /// Log-softmax along an axis (stable; fused, never forms the softmax).
@@ -271,7 +284,7 @@ impl<'t, T: Float> Var<'t, T> {
     #[track_caller]
     pub fn log_softmax(self, axis: isize) -> Self {
         let ax = axis_of(axis, self.ndim(), "log_softmax");
-        self.unary(Op::LogSoftmax(ax), self.value().log_softmax(ax as isize))
+        self.unary_with(Op::LogSoftmax(ax), |v| v.log_softmax(ax as isize))
     }
 
     /// Clamps into `[min, max]`; the gradient passes where `min ≤ x ≤ max`.
@@ -476,7 +489,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// If the element counts differ.
     #[track_caller]
     pub fn reshape(self, shape: &[isize]) -> Self {
-        self.unary(Op::Reshape, self.value().reshape(shape))
+        self.unary_with(Op::Reshape, |v| v.reshape(shape))
     }
 
     /// Flattens to 1-D.
@@ -529,7 +542,7 @@ impl<'t, T: Float> Var<'t, T> {
         if self.shape() == shape {
             return self;
         }
-        self.unary(Op::Expand, self.value().broadcast_to(shape))
+        self.unary_with(Op::Expand, |v| v.broadcast_to(shape))
     }
 
     /// Inserts an axis of length 1.
@@ -539,7 +552,7 @@ impl<'t, T: Float> Var<'t, T> {
     #[track_caller]
     pub fn unsqueeze(self, axis: isize) -> Self {
         let ax = axis_of(axis, self.ndim() + 1, "unsqueeze");
-        self.unary(Op::Unsqueeze(ax), self.value().unsqueeze(ax as isize))
+        self.unary_with(Op::Unsqueeze(ax), |v| v.unsqueeze(ax as isize))
     }
 
     /// Removes an axis of length 1.
@@ -549,7 +562,7 @@ impl<'t, T: Float> Var<'t, T> {
     #[track_caller]
     pub fn squeeze(self, axis: isize) -> Self {
         let ax = axis_of(axis, self.ndim(), "squeeze");
-        self.unary(Op::Squeeze(ax), self.value().squeeze(ax as isize))
+        self.unary_with(Op::Squeeze(ax), |v| v.squeeze(ax as isize))
     }
 
     /// Joins `Var`s along an existing axis.

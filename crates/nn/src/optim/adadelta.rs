@@ -10,6 +10,7 @@
 //! ```
 
 use autograd::{Grads, Param};
+use tensor::simd::dispatch;
 use tensor::Float;
 
 use super::{Optimizer, StateMap};
@@ -74,13 +75,16 @@ impl<T: Float> Optimizer<T> for Adadelta<T> {
             grads,
             |n| (vec![T::ZERO; n], vec![T::ZERO; n]),
             |w, g, (v, u)| {
-                for i in 0..w.len() {
-                    let d = g[i] + wd * w[i];
-                    v[i] = rho * v[i] + (T::ONE - rho) * d * d;
-                    let delta = (u[i] + eps).sqrt() / (v[i] + eps).sqrt() * d;
-                    u[i] = rho * u[i] + (T::ONE - rho) * delta * delta;
-                    w[i] -= lr * delta;
-                }
+                dispatch(move || {
+                    for ((w, &g), (v, u)) in w.iter_mut().zip(g).zip(v.iter_mut().zip(u.iter_mut()))
+                    {
+                        let d = g + wd * *w;
+                        *v = rho * *v + (T::ONE - rho) * d * d;
+                        let delta = (*u + eps).sqrt() / (*v + eps).sqrt() * d;
+                        *u = rho * *u + (T::ONE - rho) * delta * delta;
+                        *w -= lr * delta;
+                    }
+                });
             },
         );
     }

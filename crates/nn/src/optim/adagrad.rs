@@ -9,6 +9,7 @@
 //! ```
 
 use autograd::{Grads, Param};
+use tensor::simd::dispatch;
 use tensor::Float;
 
 use super::{Optimizer, StateMap};
@@ -85,11 +86,13 @@ impl<T: Float> Optimizer<T> for Adagrad<T> {
             |w, g, (t, sum)| {
                 *t += 1;
                 let clr = T::from_f64(lr / (1.0 + (*t - 1) as f64 * decay));
-                for i in 0..w.len() {
-                    let d = g[i] + wd * w[i];
-                    sum[i] += d * d;
-                    w[i] -= clr * d / (sum[i].sqrt() + eps);
-                }
+                dispatch(move || {
+                    for ((w, &g), s) in w.iter_mut().zip(g).zip(sum.iter_mut()) {
+                        let d = g + wd * *w;
+                        *s += d * d;
+                        *w -= clr * d / (s.sqrt() + eps);
+                    }
+                });
             },
         );
     }

@@ -12,6 +12,7 @@
 //! in `g` (default λ = 0.01).
 
 use autograd::{Grads, Param};
+use tensor::simd::dispatch;
 use tensor::Float;
 
 use super::{Optimizer, StateMap};
@@ -89,36 +90,55 @@ impl<T: Float> Optimizer<T> for Adam<T> {
     fn step(&mut self, params: &[&Param<T>], grads: &Grads<T>) {
         let (lr, b1, b2, eps, wd) = (self.lr, self.beta1, self.beta2, self.eps, self.weight_decay);
         let (amsgrad, decoupled) = (self.amsgrad, self.decoupled);
-        let init = |n| (0, vec![T::ZERO; n], vec![T::ZERO; n], vec![T::ZERO; n]);
+        // The running maximum is only allocated for AMSGrad.
+        let init = |n| {
+            (
+                0,
+                vec![T::ZERO; n],
+                vec![T::ZERO; n],
+                vec![T::ZERO; if amsgrad { n } else { 0 }],
+            )
+        };
         self.state
             .for_each(params, grads, init, |w, g, (t, m, v, vmax)| {
                 *t += 1;
                 let bc1 = 1.0 - b1.powi(*t as i32);
                 let bc2_sqrt = (1.0 - b2.powi(*t as i32)).sqrt();
                 let step = T::from_f64(lr / bc1);
-                let (b1t, b2t, epst) = (T::from_f64(b1), T::from_f64(b2), T::from_f64(eps));
-                let (bc2t, decay, l2) = (
+                let (b1, b2, eps, bc2) = (
+                    T::from_f64(b1),
+                    T::from_f64(b2),
+                    T::from_f64(eps),
                     T::from_f64(bc2_sqrt),
-                    T::from_f64(1.0 - lr * wd),
-                    T::from_f64(wd),
                 );
-                for i in 0..w.len() {
-                    let d = if decoupled {
-                        w[i] *= decay;
-                        g[i]
+                // Adam couples λ into the gradient; AdamW scales θ by (1 − γλ) first. Multiplying
+                // by 1 and adding 0·θ are exact, so one branch-free loop serves both.
+                let (decay, l2) = if decoupled {
+                    (T::from_f64(1.0 - lr * wd), T::ZERO)
+                } else {
+                    (T::ONE, T::from_f64(wd))
+                };
+                let moments = move |w: &mut T, g: T, m: &mut T, v: &mut T| {
+                    *w *= decay;
+                    let d = g + l2 * *w;
+                    *m = b1 * *m + (T::ONE - b1) * d;
+                    *v = b2 * *v + (T::ONE - b2) * d * d;
+                };
+                dispatch(move || {
+                    let rows = w.iter_mut().zip(g).zip(m.iter_mut().zip(v.iter_mut()));
+                    if amsgrad {
+                        for (((w, &g), (m, v)), vmax) in rows.zip(vmax.iter_mut()) {
+                            moments(w, g, m, v);
+                            *vmax = vmax.max(*v);
+                            *w -= step * *m / (vmax.sqrt() / bc2 + eps);
+                        }
                     } else {
-                        g[i] + l2 * w[i]
-                    };
-                    m[i] = b1t * m[i] + (T::ONE - b1t) * d;
-                    v[i] = b2t * v[i] + (T::ONE - b2t) * d * d;
-                    let second = if amsgrad {
-                        vmax[i] = vmax[i].max(v[i]);
-                        vmax[i]
-                    } else {
-                        v[i]
-                    };
-                    w[i] -= step * m[i] / (second.sqrt() / bc2t + epst);
-                }
+                        for ((w, &g), (m, v)) in rows {
+                            moments(w, g, m, v);
+                            *w -= step * *m / (v.sqrt() / bc2 + eps);
+                        }
+                    }
+                });
             });
     }
 

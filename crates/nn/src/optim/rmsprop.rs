@@ -10,6 +10,7 @@
 //! ```
 
 use autograd::{Grads, Param};
+use tensor::simd::dispatch;
 use tensor::Float;
 
 use super::{Optimizer, StateMap};
@@ -94,22 +95,45 @@ impl<T: Float> Optimizer<T> for RmsProp<T> {
         let init = |n| (vec![T::ZERO; n], vec![T::ZERO; n], vec![T::ZERO; n]);
         self.state
             .for_each(params, grads, init, |w, g, (v, gavg, buf)| {
-                for i in 0..w.len() {
-                    let d = g[i] + wd * w[i];
-                    v[i] = alpha * v[i] + (T::ONE - alpha) * d * d;
-                    let vt = if centered {
-                        gavg[i] = alpha * gavg[i] + (T::ONE - alpha) * d;
-                        v[i] - gavg[i] * gavg[i]
-                    } else {
-                        v[i]
-                    };
-                    if momentum {
-                        buf[i] = mu * buf[i] + d / (vt.sqrt() + eps);
-                        w[i] -= lr * buf[i];
-                    } else {
-                        w[i] -= lr * d / (vt.sqrt() + eps);
+                // v: square average; ḡ: gradient average (centered); b: momentum buffer. The
+                // branches are on settings, not data, so each combination is its own loop.
+                let avg = move |v: &mut T, d: T| *v = alpha * *v + (T::ONE - alpha) * d * d;
+                dispatch(move || {
+                    let rows = w.iter_mut().zip(g).zip(v.iter_mut());
+                    match (centered, momentum) {
+                        (false, false) => {
+                            for ((w, &g), v) in rows {
+                                let d = g + wd * *w;
+                                avg(v, d);
+                                *w -= lr * d / (v.sqrt() + eps);
+                            }
+                        }
+                        (false, true) => {
+                            for (((w, &g), v), b) in rows.zip(buf.iter_mut()) {
+                                let d = g + wd * *w;
+                                avg(v, d);
+                                *b = mu * *b + d / (v.sqrt() + eps);
+                                *w -= lr * *b;
+                            }
+                        }
+                        (true, _) => {
+                            for (((w, &g), v), (ga, b)) in
+                                rows.zip(gavg.iter_mut().zip(buf.iter_mut()))
+                            {
+                                let d = g + wd * *w;
+                                avg(v, d);
+                                *ga = alpha * *ga + (T::ONE - alpha) * d;
+                                let vt = *v - *ga * *ga;
+                                if momentum {
+                                    *b = mu * *b + d / (vt.sqrt() + eps);
+                                    *w -= lr * *b;
+                                } else {
+                                    *w -= lr * d / (vt.sqrt() + eps);
+                                }
+                            }
+                        }
                     }
-                }
+                });
             });
     }
 

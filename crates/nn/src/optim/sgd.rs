@@ -10,6 +10,7 @@
 //! The first momentum step does not apply dampening.
 
 use autograd::{Grads, Param};
+use tensor::simd::dispatch;
 use tensor::Float;
 
 use super::{Optimizer, StateMap};
@@ -91,23 +92,30 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
             grads,
             |_| None,
             |w, g, buf| {
-                let first = momentum && buf.is_none();
-                if first {
-                    *buf = Some(vec![T::ZERO; w.len()]);
-                }
-                for i in 0..w.len() {
-                    let mut d = g[i] + wd * w[i];
-                    if let Some(b) = buf {
-                        // The first momentum step takes the gradient as is (no dampening).
-                        b[i] = if first {
-                            d
-                        } else {
-                            mu * b[i] + (T::ONE - tau) * d
-                        };
-                        d = if nesterov { d + mu * b[i] } else { b[i] };
+                dispatch(move || match buf {
+                    _ if !momentum => {
+                        for (w, &g) in w.iter_mut().zip(g) {
+                            *w -= lr * (g + wd * *w);
+                        }
                     }
-                    w[i] -= lr * d;
-                }
+                    None => {
+                        // First momentum step: the buffer is the gradient itself (no dampening).
+                        let mut b = Vec::with_capacity(w.len());
+                        for (w, &g) in w.iter_mut().zip(g) {
+                            let d = g + wd * *w;
+                            b.push(d);
+                            *w -= lr * if nesterov { d + mu * d } else { d };
+                        }
+                        *buf = Some(b);
+                    }
+                    Some(b) => {
+                        for ((w, &g), b) in w.iter_mut().zip(g).zip(b.iter_mut()) {
+                            let d = g + wd * *w;
+                            *b = mu * *b + (T::ONE - tau) * d;
+                            *w -= lr * if nesterov { d + mu * *b } else { *b };
+                        }
+                    }
+                });
             },
         );
     }

@@ -123,7 +123,7 @@ impl<T: Float> Tensor<T> {
 
     /// `-self`.
     pub fn neg(&self) -> Self {
-        self.map(|x| -x)
+        self.map(move |x| -x)
     }
 
     /// `e^x` elementwise (vectorized; see [`crate::fastmath`] for accuracy).
@@ -133,51 +133,51 @@ impl<T: Float> Tensor<T> {
     /// approx::assert_relative_eq!(y.to_vec()[1], std::f64::consts::E, max_relative = 1e-15);
     /// ```
     pub fn exp(&self) -> Self {
-        self.map(|x| x.fast_exp())
+        self.map(move |x| x.fast_exp())
     }
 
     /// Natural logarithm elementwise.
     pub fn ln(&self) -> Self {
-        self.map(|x| x.ln())
+        self.map(move |x| x.ln())
     }
 
     /// `ln(1 + e^x)` elementwise, stable for any `x`: `max(x, 0) + ln(1 + e^-|x|)`.
     pub fn softplus(&self) -> Self {
-        self.map(|x| x.max(T::ZERO) + (-x.abs()).fast_exp().ln_1p())
+        self.map(move |x| x.max(T::ZERO) + (-x.abs()).fast_exp().ln_1p())
     }
 
     /// Square root elementwise.
     pub fn sqrt(&self) -> Self {
-        self.map(|x| x.sqrt())
+        self.map(move |x| x.sqrt())
     }
 
     /// `x^p` elementwise for a real exponent.
     pub fn powf(&self, p: T) -> Self {
-        self.map(|x| x.powf(p))
+        self.map(move |x| x.powf(p))
     }
 
     /// `x^n` elementwise for an integer exponent.
     pub fn powi(&self, n: i32) -> Self {
         match n {
-            1 => self.map(|x| x),
-            2 => self.map(|x| x * x),
-            _ => self.map(|x| x.powi(n)),
+            1 => self.map(move |x| x),
+            2 => self.map(move |x| x * x),
+            _ => self.map(move |x| x.powi(n)),
         }
     }
 
     /// The error function elementwise (libm's `erf`, used by exact GELU).
     pub fn erf(&self) -> Self {
-        self.map(|x| x.erf())
+        self.map(move |x| x.erf())
     }
 
     /// Absolute value elementwise.
     pub fn abs(&self) -> Self {
-        self.map(|x| x.abs())
+        self.map(move |x| x.abs())
     }
 
     /// `max(x, 0)` elementwise (NaN stays NaN).
     pub fn relu(&self) -> Self {
-        self.map(|x| {
+        self.map(move |x| {
             if x.is_nan() || x > T::ZERO {
                 x
             } else {
@@ -188,12 +188,12 @@ impl<T: Float> Tensor<T> {
 
     /// The logistic sigmoid `1 / (1 + e^-x)` elementwise (vectorized).
     pub fn sigmoid(&self) -> Self {
-        self.map(|x| x.fast_sigmoid())
+        self.map(move |x| x.fast_sigmoid())
     }
 
     /// Hyperbolic tangent elementwise (vectorized; see [`crate::fastmath`]).
     pub fn tanh(&self) -> Self {
-        self.map(|x| x.fast_tanh())
+        self.map(move |x| x.fast_tanh())
     }
 
     /// Clamps every element into `[min, max]` (NaN stays NaN).
@@ -203,7 +203,7 @@ impl<T: Float> Tensor<T> {
     #[track_caller]
     pub fn clamp(&self, min: T, max: T) -> Self {
         assert!(min <= max, "clamp: min {min} is greater than max {max}");
-        self.map(|x| {
+        self.map(move |x| {
             if x < min {
                 min
             } else if x > max {
@@ -216,42 +216,42 @@ impl<T: Float> Tensor<T> {
 
     /// `x + s` for a scalar `s`.
     pub fn add_scalar(&self, s: T) -> Self {
-        self.map(|x| x + s)
+        self.map(move |x| x + s)
     }
 
     /// `x - s` for a scalar `s`.
     pub fn sub_scalar(&self, s: T) -> Self {
-        self.map(|x| x - s)
+        self.map(move |x| x - s)
     }
 
     /// `x * s` for a scalar `s`.
     pub fn mul_scalar(&self, s: T) -> Self {
-        self.map(|x| x * s)
+        self.map(move |x| x * s)
     }
 
     /// `x / s` for a scalar `s`.
     pub fn div_scalar(&self, s: T) -> Self {
-        self.map(|x| x / s)
+        self.map(move |x| x / s)
     }
 
     /// `s - x` for a scalar `s`.
     pub fn rsub_scalar(&self, s: T) -> Self {
-        self.map(|x| s - x)
+        self.map(move |x| s - x)
     }
 
     /// `s / x` for a scalar `s`.
     pub fn rdiv_scalar(&self, s: T) -> Self {
-        self.map(|x| s / x)
+        self.map(move |x| s / x)
     }
 
     /// `max(x, s)` for a scalar `s`.
     pub fn maximum_scalar(&self, s: T) -> Self {
-        self.map(|x| x.max(s))
+        self.map(move |x| x.max(s))
     }
 
     /// `min(x, s)` for a scalar `s`.
     pub fn minimum_scalar(&self, s: T) -> Self {
-        self.map(|x| x.min(s))
+        self.map(move |x| x.min(s))
     }
 
     /// 1 where `self > other`, else 0 (broadcasting).
@@ -297,22 +297,22 @@ impl<T: Float> Tensor<T> {
 
     /// 1 where `x > s`, else 0.
     pub fn gt_scalar(&self, s: T) -> Self {
-        self.map(|x| mask(x > s))
+        self.map(move |x| mask(x > s))
     }
 
     /// 1 where `x >= s`, else 0.
     pub fn ge_scalar(&self, s: T) -> Self {
-        self.map(|x| mask(x >= s))
+        self.map(move |x| mask(x >= s))
     }
 
     /// 1 where `x < s`, else 0.
     pub fn lt_scalar(&self, s: T) -> Self {
-        self.map(|x| mask(x < s))
+        self.map(move |x| mask(x < s))
     }
 
     /// 1 where `x <= s`, else 0.
     pub fn le_scalar(&self, s: T) -> Self {
-        self.map(|x| mask(x <= s))
+        self.map(move |x| mask(x <= s))
     }
 
     /// Picks `a` where `cond` is non-zero and `b` elsewhere, broadcasting all three, as
