@@ -77,7 +77,7 @@ fn overhead() {
 fn mlp(sizes: &[usize], rng: &mut StdRng) -> Sequential {
     let mut net = Sequential::new();
     for w in sizes.windows(2) {
-        if net.len() > 0 {
+        if !net.is_empty() {
             net.push(ReLU);
         }
         net.push(Linear::new(w[0], w[1], rng));
