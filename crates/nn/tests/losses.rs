@@ -1,0 +1,222 @@
+//! Every loss against a hand-computed value and through gradcheck (f64).
+
+use approx::assert_relative_eq;
+use autograd::{gradcheck, GradcheckConfig, Tape};
+use nn::loss::{
+    binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, cross_entropy_probs,
+    gaussian_nll_loss, huber_loss, kl_div, l1_loss, mse_loss, nll_loss, Reduction,
+};
+use tensor::Tensor;
+
+fn value(
+    f: impl for<'t> Fn(autograd::Var<'t, f64>) -> autograd::Var<'t, f64>,
+    pred: Tensor<f64>,
+) -> Tensor<f64> {
+    let tape = Tape::new();
+    f(tape.var(pred)).value()
+}
+
+#[test]
+fn regression_losses_match_hand_values() {
+    let p = Tensor::from([1.0, 2.0, -1.0]);
+    let y = Tensor::from([0.5, 4.0, 2.0]);
+    // d = [0.5, −2, −3]
+    assert_relative_eq!(
+        value(|v| mse_loss(v, &y, Reduction::Mean), p.clone()).item(),
+        (0.25 + 4.0 + 9.0) / 3.0
+    );
+    assert_relative_eq!(
+        value(|v| mse_loss(v, &y, Reduction::Sum), p.clone()).item(),
+        13.25
+    );
+    assert_eq!(
+        value(|v| mse_loss(v, &y, Reduction::None), p.clone()).to_vec(),
+        vec![0.25, 4.0, 9.0]
+    );
+    assert_relative_eq!(
+        value(|v| l1_loss(v, &y, Reduction::Mean), p.clone()).item(),
+        5.5 / 3.0
+    );
+    // Huber δ = 1: ½·0.25, 1·(2 − ½), 1·(3 − ½)
+    assert_relative_eq!(
+        value(|v| huber_loss(v, &y, 1.0, Reduction::Sum), p.clone()).item(),
+        0.125 + 1.5 + 2.5
+    );
+    // Gaussian NLL with σ² = 2: ½(ln 2 + d²/2) per element.
+    let nll = {
+        let tape = Tape::new();
+        gaussian_nll_loss(
+            tape.var(p.clone()),
+            &y,
+            tape.constant(Tensor::full(&[3], 2.0)),
+            Reduction::Mean,
+        )
+        .item()
+    };
+    assert_relative_eq!(
+        nll,
+        0.5 * (2f64.ln() + 13.25 / 3.0 / 2.0),
+        max_relative = 1e-12
+    );
+}
+
+#[test]
+fn classification_losses_match_hand_values() {
+    let p = Tensor::from([0.9, 0.2]);
+    let y = Tensor::from([1.0, 0.0]);
+    assert_relative_eq!(
+        value(|v| binary_cross_entropy(v, &y, Reduction::Mean), p).item(),
+        -(0.9f64.ln() + 0.8f64.ln()) / 2.0,
+        max_relative = 1e-12
+    );
+    // PyTorch clamps each log at −100: p = 0 with y = 1 costs 100, not infinity.
+    assert_eq!(
+        value(
+            |v| binary_cross_entropy(v, &Tensor::from([1.0]), Reduction::Sum),
+            Tensor::from([0.0])
+        )
+        .item(),
+        100.0
+    );
+    // Logits: softplus(x) − x·y. x = 0, y = 1: ln 2. x = 2, y = 0: ln(1 + e²). x = −1000, y = 1: 1000 (finite).
+    let l = value(
+        |v| binary_cross_entropy_with_logits(v, &Tensor::from([1.0, 0.0, 1.0]), Reduction::None),
+        Tensor::from([0.0, 2.0, -1000.0]),
+    );
+    assert_relative_eq!(
+        &l.to_vec()[..],
+        &[2f64.ln(), (1.0 + 2f64.exp()).ln(), 1000.0][..],
+        max_relative = 1e-12
+    );
+    // Cross-entropy: logsumexp(x) − x_y.
+    let e = std::f64::consts::E;
+    let ce = value(
+        |v| cross_entropy(v, &Tensor::from([2.0, 0.0]), Reduction::None),
+        Tensor::from([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]]),
+    );
+    assert_relative_eq!(
+        &ce.to_vec()[..],
+        &[(e + e * e + e * e * e).ln() - 3.0, 3f64.ln()][..],
+        max_relative = 1e-12
+    );
+    // Stable for huge logits.
+    let big = value(
+        |v| cross_entropy(v, &Tensor::from([0.0]), Reduction::Mean),
+        Tensor::from([[1000.0, 0.0]]),
+    );
+    assert_eq!(big.item(), 0.0);
+    // Soft targets: −Σ y log_softmax(x).
+    let soft = value(
+        |v| cross_entropy_probs(v, &Tensor::from([[0.25, 0.75]]), Reduction::Mean),
+        Tensor::from([[0.0, 0.0]]),
+    );
+    assert_relative_eq!(soft.item(), 2f64.ln(), max_relative = 1e-12);
+    // NLL on log-probabilities.
+    let logp = Tensor::from([[0.2f64.ln(), 0.8f64.ln()]]);
+    assert_relative_eq!(
+        value(|v| nll_loss(v, &Tensor::from([1.0]), Reduction::Mean), logp).item(),
+        -(0.8f64.ln()),
+        max_relative = 1e-12
+    );
+    // KL(p‖q) with p = [½, ½, 0], q = [¼, ½, ¼]: ½·ln 2 (the 0·ln 0 term is 0).
+    let q = Tensor::from([[0.25f64.ln(), 0.5f64.ln(), 0.25f64.ln()]]);
+    let kl = value(
+        |v| kl_div(v, &Tensor::from([[0.5, 0.5, 0.0]]), Reduction::BatchMean),
+        q,
+    );
+    assert_relative_eq!(kl.item(), 0.5 * 2f64.ln(), max_relative = 1e-12);
+}
+
+#[test]
+fn cross_entropy_gradient_is_softmax_minus_onehot_over_n() {
+    let x = Tensor::from([[1.0, 2.0, 3.0], [0.5, -0.5, 0.0]]);
+    let labels = Tensor::from([2.0, 0.0]);
+    let tape = Tape::new();
+    let v = tape.var(x.clone());
+    let g = cross_entropy(v, &labels, Reduction::Mean).backward();
+    let expected = (x.softmax(1) - labels.one_hot(3)) / 2.0;
+    assert_relative_eq!(g[&v], expected, max_relative = 1e-12);
+}
+
+#[test]
+fn every_loss_passes_gradcheck() {
+    let cfg = GradcheckConfig::default();
+    let pred = Tensor::from([[0.3, -1.2, 0.8], [1.5, 0.1, -0.4]]);
+    let target = Tensor::from([[0.0, -1.0, 1.0], [2.0, 0.5, 0.0]]);
+    let probs = Tensor::from([[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]]);
+    let labels = Tensor::from([2.0, 0.0]);
+    let binary = Tensor::from([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]]);
+    for reduction in [Reduction::Mean, Reduction::Sum, Reduction::None] {
+        gradcheck(
+            |v| mse_loss(v[0], &target, reduction),
+            std::slice::from_ref(&pred),
+            cfg,
+        )
+        .unwrap();
+        gradcheck(
+            |v| l1_loss(v[0], &target, reduction),
+            std::slice::from_ref(&pred),
+            cfg,
+        )
+        .unwrap();
+        gradcheck(
+            |v| huber_loss(v[0], &target, 1.0, reduction),
+            std::slice::from_ref(&pred),
+            cfg,
+        )
+        .unwrap();
+        gradcheck(
+            |v| binary_cross_entropy_with_logits(v[0], &binary, reduction),
+            std::slice::from_ref(&pred),
+            cfg,
+        )
+        .unwrap();
+        gradcheck(
+            |v| binary_cross_entropy(v[0], &binary, reduction),
+            std::slice::from_ref(&probs),
+            cfg,
+        )
+        .unwrap();
+        gradcheck(
+            |v| cross_entropy(v[0], &labels, reduction),
+            std::slice::from_ref(&pred),
+            cfg,
+        )
+        .unwrap();
+        gradcheck(
+            |v| cross_entropy_probs(v[0], &probs, reduction),
+            std::slice::from_ref(&pred),
+            cfg,
+        )
+        .unwrap();
+        gradcheck(
+            |v| nll_loss(v[0].log_softmax(1), &labels, reduction),
+            std::slice::from_ref(&pred),
+            cfg,
+        )
+        .unwrap();
+        gradcheck(
+            |v| kl_div(v[0].log_softmax(1), &probs, reduction),
+            std::slice::from_ref(&pred),
+            cfg,
+        )
+        .unwrap();
+    }
+    gradcheck(
+        |v| gaussian_nll_loss(v[0], &target, v[1].exp(), Reduction::Mean),
+        &[
+            pred.clone(),
+            Tensor::from([[0.1, -0.3, 0.2], [0.0, 0.4, -0.1]]),
+        ],
+        cfg,
+    )
+    .unwrap();
+}
+
+#[test]
+fn bad_labels_are_named() {
+    let err = nn::loss::check_class_targets(&[2, 3], &Tensor::<f32>::from([0.0, 3.0])).unwrap_err();
+    assert_eq!(err, "label 3 in row 1 is not a class index in 0..3");
+    let err = nn::loss::check_class_targets(&[2, 3], &Tensor::<f32>::from([0.0])).unwrap_err();
+    assert!(err.contains("expected 2 class labels"));
+}

@@ -1,0 +1,260 @@
+//! Every optimizer against its published formula, written out again here in plain f64,
+//! step by step for 25 steps on a fixed smooth function, with default and non-default
+//! hyperparameters. Trajectories must agree to 1e-10.
+
+use autograd::{Param, Tape};
+use nn::optim::{Adadelta, Adagrad, Adam, AdamW, Optimizer, RmsProp, Sgd};
+use tensor::Tensor;
+
+const STEPS: usize = 25;
+const C: [f64; 4] = [1.0, 0.5, 2.0, 0.1];
+const T: [f64; 4] = [0.3, -1.0, 0.5, 2.0];
+const START: [f64; 4] = [1.0, 0.5, -0.8, 0.0];
+
+/// f(θ) = Σ c_i (θ_i − t_i)² + 0.05 θ_i⁴, recorded on a tape.
+fn loss_grads(p: &Param<f64>) -> autograd::Grads<f64> {
+    let tape = Tape::new();
+    let th = tape.param(p);
+    let c = tape.constant(Tensor::from(C));
+    let t = tape.constant(Tensor::from(T));
+    let f = (c * (th - t).square()).sum_all() + th.powi(4).sum_all() * 0.05;
+    f.backward()
+}
+
+/// ∇f written by hand: 2c(θ − t) + 0.2θ³.
+fn grad(theta: &[f64]) -> Vec<f64> {
+    (0..4)
+        .map(|i| 2.0 * C[i] * (theta[i] - T[i]) + 0.2 * theta[i].powi(3))
+        .collect()
+}
+
+/// Runs `opt` for STEPS steps and compares with `reference(theta, g, step)` each step.
+fn compare(
+    name: &str,
+    mut opt: impl Optimizer<f64>,
+    mut reference: impl FnMut(&mut [f64], &[f64], usize),
+) {
+    let p = Param::new("theta", Tensor::from(START));
+    let mut theta = START.to_vec();
+    for t in 1..=STEPS {
+        let grads = loss_grads(&p);
+        opt.step(&[&p], &grads);
+        let g = grad(&theta);
+        reference(&mut theta, &g, t);
+        let got = p.value().to_vec();
+        for i in 0..4 {
+            assert!(
+                (got[i] - theta[i]).abs() <= 1e-10 * (1.0 + theta[i].abs()),
+                "{name}: step {t}, θ[{i}] = {} but the formula gives {}",
+                got[i],
+                theta[i]
+            );
+        }
+    }
+}
+
+#[test]
+fn sgd_matches_the_formula() {
+    let plain = |lr: f64| {
+        move |th: &mut [f64], g: &[f64], _t: usize| (0..4).for_each(|i| th[i] -= lr * g[i])
+    };
+    compare("sgd", Sgd::new(0.05), plain(0.05));
+    for (mu, tau, nesterov, wd) in [
+        (0.9, 0.0, false, 0.0),
+        (0.8, 0.3, false, 0.01),
+        (0.9, 0.0, true, 0.02),
+    ] {
+        let mut b = vec![0.0; 4];
+        compare(
+            "sgd momentum",
+            Sgd::new(0.05)
+                .momentum(mu)
+                .dampening(tau)
+                .nesterov(nesterov)
+                .weight_decay(wd),
+            move |th, g, t| {
+                for i in 0..4 {
+                    let d = g[i] + wd * th[i];
+                    b[i] = if t == 1 {
+                        d
+                    } else {
+                        mu * b[i] + (1.0 - tau) * d
+                    };
+                    let step = if nesterov { d + mu * b[i] } else { b[i] };
+                    th[i] -= 0.05 * step;
+                }
+            },
+        );
+    }
+}
+
+#[test]
+fn adagrad_matches_the_formula() {
+    for (lr, decay, wd, init, eps) in [(0.01, 0.0, 0.0, 0.0, 1e-10), (0.1, 0.05, 0.01, 0.1, 1e-7)] {
+        let mut s = vec![init; 4];
+        compare(
+            "adagrad",
+            Adagrad::new(lr)
+                .lr_decay(decay)
+                .weight_decay(wd)
+                .initial_accumulator_value(init)
+                .eps(eps),
+            move |th, g, t| {
+                let clr = lr / (1.0 + (t - 1) as f64 * decay);
+                for i in 0..4 {
+                    let d = g[i] + wd * th[i];
+                    s[i] += d * d;
+                    th[i] -= clr * d / (s[i].sqrt() + eps);
+                }
+            },
+        );
+    }
+}
+
+#[test]
+fn adadelta_matches_the_formula() {
+    for (lr, rho, eps, wd) in [(1.0, 0.9, 1e-6, 0.0), (0.5, 0.95, 1e-5, 0.02)] {
+        let (mut v, mut u) = (vec![0.0; 4], vec![0.0; 4]);
+        compare(
+            "adadelta",
+            Adadelta::new(lr).rho(rho).eps(eps).weight_decay(wd),
+            move |th, g, _| {
+                for i in 0..4 {
+                    let d = g[i] + wd * th[i];
+                    v[i] = rho * v[i] + (1.0 - rho) * d * d;
+                    let delta = (u[i] + eps).sqrt() / (v[i] + eps).sqrt() * d;
+                    u[i] = rho * u[i] + (1.0 - rho) * delta * delta;
+                    th[i] -= lr * delta;
+                }
+            },
+        );
+    }
+}
+
+#[test]
+fn rmsprop_matches_the_formula() {
+    for (lr, alpha, eps, wd, mu, centered) in [
+        (0.01, 0.99, 1e-8, 0.0, 0.0, false),
+        (0.01, 0.9, 1e-6, 0.01, 0.5, false),
+        (0.005, 0.95, 1e-8, 0.0, 0.0, true),
+        (0.005, 0.9, 1e-8, 0.01, 0.9, true),
+    ] {
+        let (mut v, mut gbar, mut b) = (vec![0.0; 4], vec![0.0; 4], vec![0.0; 4]);
+        compare(
+            "rmsprop",
+            RmsProp::new(lr)
+                .alpha(alpha)
+                .eps(eps)
+                .weight_decay(wd)
+                .momentum(mu)
+                .centered(centered),
+            move |th, g, _| {
+                for i in 0..4 {
+                    let d = g[i] + wd * th[i];
+                    v[i] = alpha * v[i] + (1.0 - alpha) * d * d;
+                    let mut vt = v[i];
+                    if centered {
+                        gbar[i] = alpha * gbar[i] + (1.0 - alpha) * d;
+                        vt -= gbar[i] * gbar[i];
+                    }
+                    if mu > 0.0 {
+                        b[i] = mu * b[i] + d / (vt.sqrt() + eps);
+                        th[i] -= lr * b[i];
+                    } else {
+                        th[i] -= lr * d / (vt.sqrt() + eps);
+                    }
+                }
+            },
+        );
+    }
+}
+
+#[test]
+fn adam_and_amsgrad_match_the_formula() {
+    for (lr, b1, b2, eps, wd, amsgrad) in [
+        (1e-3, 0.9, 0.999, 1e-8, 0.0, false),
+        (0.05, 0.8, 0.99, 1e-6, 0.01, false),
+        (0.05, 0.9, 0.999, 1e-8, 0.0, true),
+    ] {
+        let (mut m, mut v, mut vmax) = (vec![0.0; 4], vec![0.0; 4], vec![0.0f64; 4]);
+        compare(
+            "adam",
+            Adam::new(lr)
+                .betas(b1, b2)
+                .eps(eps)
+                .weight_decay(wd)
+                .amsgrad(amsgrad),
+            move |th, g, t| {
+                for i in 0..4 {
+                    let d = g[i] + wd * th[i];
+                    m[i] = b1 * m[i] + (1.0 - b1) * d;
+                    v[i] = b2 * v[i] + (1.0 - b2) * d * d;
+                    let m_hat = m[i] / (1.0 - b1.powi(t as i32));
+                    // torch keeps the max of the raw second moment, then bias-corrects it.
+                    vmax[i] = vmax[i].max(v[i]);
+                    let second = if amsgrad { vmax[i] } else { v[i] };
+                    let v_hat = second / (1.0 - b2.powi(t as i32));
+                    th[i] -= lr * m_hat / (v_hat.sqrt() + eps);
+                }
+            },
+        );
+    }
+}
+
+#[test]
+fn adamw_decays_the_weights_before_the_adam_step() {
+    for (lr, wd) in [(1e-3, 1e-2), (0.05, 0.1)] {
+        let (b1, b2, eps) = (0.9, 0.999, 1e-8);
+        let (mut m, mut v) = (vec![0.0; 4], vec![0.0; 4]);
+        compare("adamw", AdamW::new(lr).weight_decay(wd), move |th, g, t| {
+            for i in 0..4 {
+                th[i] *= 1.0 - lr * wd;
+                m[i] = b1 * m[i] + (1.0 - b1) * g[i];
+                v[i] = b2 * v[i] + (1.0 - b2) * g[i] * g[i];
+                let m_hat = m[i] / (1.0 - b1.powi(t as i32));
+                let v_hat = v[i] / (1.0 - b2.powi(t as i32));
+                th[i] -= lr * m_hat / (v_hat.sqrt() + eps);
+            }
+        });
+    }
+}
+
+#[test]
+fn defaults_are_pytorchs() {
+    assert_eq!(Adam::<f32>::default().learning_rate(), 1e-3);
+    assert_eq!(Adagrad::<f32>::default().learning_rate(), 1e-2);
+    assert_eq!(Adadelta::<f32>::default().learning_rate(), 1.0);
+    assert_eq!(RmsProp::<f32>::default().learning_rate(), 1e-2);
+    assert_eq!(AdamW::new::<f32>(1e-3).name(), "AdamW");
+    let mut sgd = Sgd::<f32>::new(0.1);
+    sgd.set_learning_rate(0.2);
+    assert_eq!(sgd.learning_rate(), 0.2);
+}
+
+#[test]
+fn schedules_and_clipping_follow_their_definitions() {
+    use nn::optim::{clip_grad_value, CosineAnnealing, ExponentialDecay, LrSchedule, StepDecay};
+    assert_eq!(
+        StepDecay {
+            step_size: 10,
+            gamma: 0.5
+        }
+        .rate(25, 1.0),
+        0.25
+    );
+    assert!((ExponentialDecay { gamma: 0.9 }.rate(3, 2.0) - 2.0 * 0.729).abs() < 1e-15);
+    let cos = CosineAnnealing {
+        t_max: 10,
+        eta_min: 0.1,
+    };
+    assert_eq!(cos.rate(0, 1.0), 1.0);
+    assert!((cos.rate(5, 1.0) - 0.55).abs() < 1e-12);
+    assert!((cos.rate(10, 1.0) - 0.1).abs() < 1e-12);
+    let p = Param::new("w", Tensor::from([3.0f64, -4.0]));
+    let mut grads = {
+        let tape = Tape::new();
+        (tape.param(&p).square() * 0.5).sum_all().backward()
+    };
+    clip_grad_value(&mut grads, 3.5);
+    assert_eq!(grads[&p].to_vec(), vec![3.0, -3.5]);
+}
