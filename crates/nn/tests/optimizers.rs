@@ -64,7 +64,7 @@ fn sgd_matches_the_formula() {
         (0.8, 0.3, false, 0.01),
         (0.9, 0.0, true, 0.02),
     ] {
-        let mut b = vec![0.0; 4];
+        let mut b = [0.0; 4];
         compare(
             "sgd momentum",
             Sgd::new(0.05)
@@ -91,7 +91,7 @@ fn sgd_matches_the_formula() {
 #[test]
 fn adagrad_matches_the_formula() {
     for (lr, decay, wd, init, eps) in [(0.01, 0.0, 0.0, 0.0, 1e-10), (0.1, 0.05, 0.01, 0.1, 1e-7)] {
-        let mut s = vec![init; 4];
+        let mut s = [init; 4];
         compare(
             "adagrad",
             Adagrad::new(lr)
@@ -114,7 +114,7 @@ fn adagrad_matches_the_formula() {
 #[test]
 fn adadelta_matches_the_formula() {
     for (lr, rho, eps, wd) in [(1.0, 0.9, 1e-6, 0.0), (0.5, 0.95, 1e-5, 0.02)] {
-        let (mut v, mut u) = (vec![0.0; 4], vec![0.0; 4]);
+        let (mut v, mut u) = ([0.0; 4], [0.0; 4]);
         compare(
             "adadelta",
             Adadelta::new(lr).rho(rho).eps(eps).weight_decay(wd),
@@ -139,7 +139,7 @@ fn rmsprop_matches_the_formula() {
         (0.005, 0.95, 1e-8, 0.0, 0.0, true),
         (0.005, 0.9, 1e-8, 0.01, 0.9, true),
     ] {
-        let (mut v, mut gbar, mut b) = (vec![0.0; 4], vec![0.0; 4], vec![0.0; 4]);
+        let (mut v, mut gbar, mut b) = ([0.0; 4], [0.0; 4], [0.0; 4]);
         compare(
             "rmsprop",
             RmsProp::new(lr)
@@ -176,7 +176,7 @@ fn adam_and_amsgrad_match_the_formula() {
         (0.05, 0.8, 0.99, 1e-6, 0.01, false),
         (0.05, 0.9, 0.999, 1e-8, 0.0, true),
     ] {
-        let (mut m, mut v, mut vmax) = (vec![0.0; 4], vec![0.0; 4], vec![0.0f64; 4]);
+        let (mut m, mut v, mut vmax) = ([0.0; 4], [0.0; 4], [0.0f64; 4]);
         compare(
             "adam",
             Adam::new(lr)
@@ -205,7 +205,7 @@ fn adam_and_amsgrad_match_the_formula() {
 fn adamw_decays_the_weights_before_the_adam_step() {
     for (lr, wd) in [(1e-3, 1e-2), (0.05, 0.1)] {
         let (b1, b2, eps) = (0.9, 0.999, 1e-8);
-        let (mut m, mut v) = (vec![0.0; 4], vec![0.0; 4]);
+        let (mut m, mut v) = ([0.0; 4], [0.0; 4]);
         compare("adamw", AdamW::new(lr).weight_decay(wd), move |th, g, t| {
             for i in 0..4 {
                 th[i] *= 1.0 - lr * wd;
