@@ -19,4 +19,5 @@ pub use early_stopping::{EarlyStopping, Mode};
 pub use history::History;
 pub use metrics::{Accuracy, BinaryAccuracy, MeanAbsoluteError, MeanSquaredError, Metric};
 pub use model::{Model, TrainError};
+pub use plot::line_chart;
 pub use progress::{format_value, Progress};

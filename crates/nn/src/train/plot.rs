@@ -1,5 +1,5 @@
-//! A small SVG line plotter for training curves (no dependency: the output is a few
-//! hundred lines of SVG).
+//! A small SVG line plotter for training curves and comparisons (no dependency: the
+//! output is a few hundred lines of SVG).
 
 use std::fmt::Write;
 
@@ -159,6 +159,34 @@ pub(crate) fn document(panels: usize, body: &str) -> String {
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height}\" font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n{body}</svg>\n"
     )
+}
+
+/// Colours for successive series.
+const PALETTE: [&str; 10] = [
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#bcbd22", "#17becf",
+];
+
+/// A complete SVG document with one panel of named curves over epochs 1..n, e.g. the
+/// loss of several optimizers.
+///
+/// ```
+/// let svg = nn::train::line_chart("loss", &[("sgd", &[3.0, 2.0, 1.5][..]), ("adam", &[3.0, 1.0, 0.5][..])]);
+/// assert!(svg.starts_with("<svg") && svg.contains("adam"));
+/// ```
+pub fn line_chart(title: &str, curves: &[(&str, &[f64])]) -> String {
+    let series: Vec<Series<'_>> = curves
+        .iter()
+        .enumerate()
+        .map(|(i, (name, values))| Series {
+            name,
+            values,
+            color: PALETTE[i % PALETTE.len()],
+        })
+        .collect();
+    let mut body = String::new();
+    panel(&mut body, 0.0, title, &series, 0, None);
+    document(1, &body)
 }
 
 pub(crate) fn history_svg(h: &History) -> String {

@@ -170,6 +170,11 @@ impl<T: Float> Tensor<T> {
         self.map(move |x| x.erf())
     }
 
+    /// `x²` elementwise.
+    pub fn square(&self) -> Self {
+        self.map(move |x| x * x)
+    }
+
     /// Absolute value elementwise.
     pub fn abs(&self) -> Self {
         self.map(move |x| x.abs())

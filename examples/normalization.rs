@@ -1,0 +1,70 @@
+//! Input scaling: raw features, min-max normalization (0..1) and standardization (mean 0,
+//! std 1), each fitted on the training rows. Prints epochs and time to reach a target
+//! validation loss, and the best loss reached.
+//!
+//! Run: `cargo run --release --example normalization`.
+
+use std::time::Instant;
+
+use wengert::prelude::*;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let quick = std::env::var_os("WENGERT_QUICK").is_some();
+    let max_epochs = if quick { 3 } else { 300 };
+    let target = 3500.0;
+    let data = datasets::diabetes();
+    let (train, test) = data.train_test_split(0.2, 42)?;
+    let minmax = MinMaxScaler::fit(&train.x);
+    let standard = StandardScaler::fit(&train.x);
+    let inputs = [
+        ("raw", train.x.clone(), test.x.clone()),
+        (
+            "min-max (0..1)",
+            minmax.transform(&train.x),
+            minmax.transform(&test.x),
+        ),
+        (
+            "standardized",
+            standard.transform(&train.x),
+            standard.transform(&test.x),
+        ),
+    ];
+    println!("Dense 64 → 64 → 1, Adam(1e-3), batch 20; target: val MSE < {target}\n");
+    println!(
+        "{:<16} {:>16} {:>12} {:>14} {:>10}",
+        "inputs", "epochs to target", "time (s)", "best val MSE", "at epoch"
+    );
+    for (name, x, xt) in inputs {
+        let mut rng = StdRng::seed_from_u64(42);
+        let net = Sequential::new()
+            .add(Linear::new(10, 64, &mut rng))
+            .add(ReLU)
+            .add(Linear::new(64, 64, &mut rng))
+            .add(ReLU)
+            .add(Linear::new(64, 1, &mut rng));
+        let mut model = Model::new(net, loss::Mse, Adam::new(1e-3));
+        let started = Instant::now();
+        let h = model.fit(
+            &x,
+            &train.y,
+            FitConfig::new()
+                .epochs(max_epochs)
+                .batch_size(20)
+                .validation_data(&xt, &test.y)
+                .verbose(0),
+        )?;
+        let val = h.get("val_loss").unwrap();
+        let reached = val.iter().position(|&v| v < target);
+        let time_to = reached.map(|e| h.epoch_times[..=e].iter().sum::<f64>());
+        let best = h.argmin("val_loss").unwrap_or(0);
+        println!(
+            "{name:<16} {:>16} {:>12} {:>14.1} {:>10}",
+            reached.map_or(format!("not in {max_epochs}"), |e| (e + 1).to_string()),
+            time_to.map_or("—".to_string(), |t| format!("{t:.3}")),
+            val[best],
+            best + 1
+        );
+        let _ = started;
+    }
+    Ok(())
+}

@@ -1,0 +1,195 @@
+//! GD, SGD, Momentum, Nesterov, AdaGrad, AdaDelta, RMSprop and Adam on one problem (loss
+//! curves in one plot, `optimizers_loss.svg`), and their paths on the Rosenbrock function
+//! drawn over its level bands (`optimizers_paths.svg`).
+//!
+//! Run: `cargo run --release --example optimizers`.
+
+use wengert::nn::train::line_chart;
+use wengert::prelude::*;
+
+fn mlp(seed: u64) -> Sequential {
+    let mut rng = StdRng::seed_from_u64(seed);
+    Sequential::new()
+        .add(Linear::new(10, 32, &mut rng))
+        .add(Tanh)
+        .add(Linear::new(32, 1, &mut rng))
+}
+
+/// Rosenbrock: f(x, y) = (1 − x)² + 100·(y − x²)², minimum 0 at (1, 1).
+fn rosenbrock<'t>(p: Var<'t, f64>) -> Var<'t, f64> {
+    let (x, y) = (p.narrow(0, 0, 1), p.narrow(0, 1, 1));
+    ((x.rsub_scalar(1.0)).square() + (y - x.square()).square() * 100.0).sum_all()
+}
+
+fn path(mut opt: Box<dyn Optimizer<f64>>, steps: usize) -> Vec<(f64, f64)> {
+    let p = Param::new("xy", Tensor::from([-1.5f64, 2.0]));
+    let mut out = vec![(-1.5, 2.0)];
+    for _ in 0..steps {
+        let grads = {
+            let tape = Tape::new();
+            rosenbrock(tape.param(&p)).backward()
+        };
+        opt.step(&[&p], &grads);
+        let v = p.value().to_vec();
+        out.push((v[0], v[1]));
+    }
+    out
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let quick = std::env::var_os("WENGERT_QUICK").is_some();
+    // ---- 1. One regression problem, eight optimizers ----
+    let data = datasets::diabetes();
+    let (train, _) = data.train_test_split(0.2, 42)?;
+    let xs = StandardScaler::fit(&train.x).transform(&train.x);
+    let ys = StandardScaler::fit(&train.y).transform(&train.y); // standardized target: one lr scale for all
+    let epochs = if quick { 2 } else { 60 };
+    let n = train.len();
+    let runs: Vec<(&str, Box<dyn Optimizer<f32>>, usize)> = vec![
+        ("GD (batch)", Box::new(Sgd::new(0.1)), n),
+        ("SGD (batch 1)", Box::new(Sgd::new(0.01)), 1),
+        ("Momentum 0.9", Box::new(Sgd::new(0.01).momentum(0.9)), 20),
+        (
+            "Nesterov 0.9",
+            Box::new(Sgd::new(0.01).momentum(0.9).nesterov(true)),
+            20,
+        ),
+        ("AdaGrad", Box::new(Adagrad::new(0.05)), 20),
+        ("AdaDelta", Box::new(Adadelta::new(1.0)), 20),
+        ("RMSprop", Box::new(RmsProp::new(1e-3)), 20),
+        ("Adam", Box::new(Adam::new(1e-3)), 20),
+    ];
+    let mut curves: Vec<(String, Vec<f64>)> = Vec::new();
+    println!(
+        "{:<16} {:>6} {:>14} {:>14}",
+        "optimizer",
+        "batch",
+        "loss epoch 1",
+        format!("loss epoch {epochs}")
+    );
+    for (name, opt, batch) in runs {
+        let mut model = Model::new(mlp(1), loss::Mse, BoxedOptimizer(opt));
+        let h = model.fit(
+            &xs,
+            &ys,
+            FitConfig::new()
+                .epochs(epochs)
+                .batch_size(batch)
+                .seed(1)
+                .verbose(0),
+        )?;
+        let loss = h.get("loss").unwrap().to_vec();
+        println!(
+            "{name:<16} {batch:>6} {:>14.4} {:>14.4}",
+            loss[0],
+            loss[loss.len() - 1]
+        );
+        curves.push((name.to_string(), loss.iter().map(|v| v.log10()).collect()));
+    }
+    let refs: Vec<(&str, &[f64])> = curves
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_slice()))
+        .collect();
+    std::fs::write(
+        "optimizers_loss.svg",
+        line_chart("log10 training loss (standardized diabetes)", &refs),
+    )?;
+
+    // ---- 2. Paths on the Rosenbrock valley ----
+    let steps = if quick { 20 } else { 3000 };
+    let runs: Vec<(&str, Box<dyn Optimizer<f64>>)> = vec![
+        ("GD", Box::new(Sgd::new(1e-3))),
+        ("Momentum", Box::new(Sgd::new(1e-3).momentum(0.9))),
+        (
+            "Nesterov",
+            Box::new(Sgd::new(1e-3).momentum(0.9).nesterov(true)),
+        ),
+        ("AdaGrad", Box::new(Adagrad::new(0.3))),
+        ("AdaDelta", Box::new(Adadelta::new(1.0))),
+        ("RMSprop", Box::new(RmsProp::new(1e-2))),
+        ("Adam", Box::new(Adam::new(0.05))),
+    ];
+    println!("\nRosenbrock from (−1.5, 2), {steps} steps: final point and distance to the minimum (1, 1)");
+    let mut paths = Vec::new();
+    for (name, opt) in runs {
+        let p = path(opt, steps);
+        let (x, y) = *p.last().unwrap();
+        println!(
+            "{name:<10} ({x:>8.4}, {y:>8.4})   distance {:.2e}",
+            ((x - 1.0).powi(2) + (y - 1.0).powi(2)).sqrt()
+        );
+        paths.push((name, p));
+    }
+    std::fs::write("optimizers_paths.svg", paths_svg(&paths))?;
+    println!("\nwrote optimizers_loss.svg and optimizers_paths.svg");
+    Ok(())
+}
+
+/// Lets a boxed optimizer be handed to `Model::new`.
+struct BoxedOptimizer(Box<dyn Optimizer<f32>>);
+
+impl Optimizer<f32> for BoxedOptimizer {
+    fn step(&mut self, params: &[&Param<f32>], grads: &Grads<f32>) {
+        self.0.step(params, grads)
+    }
+    fn learning_rate(&self) -> f64 {
+        self.0.learning_rate()
+    }
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.0.set_learning_rate(lr)
+    }
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+}
+
+/// The Rosenbrock function as grey level bands of log(1 + f), with each path on top.
+fn paths_svg(paths: &[(&str, Vec<(f64, f64)>)]) -> String {
+    let (w, h) = (640.0, 480.0);
+    let (x0, x1, y0, y1) = (-2.0, 2.0, -1.0, 3.0);
+    let sx = |x: f64| (x - x0) / (x1 - x0) * w;
+    let sy = |y: f64| h - (y - y0) / (y1 - y0) * h;
+    let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\">\n");
+    let cells = 80;
+    for i in 0..cells {
+        for j in 0..cells {
+            let x = x0 + (x1 - x0) * (i as f64 + 0.5) / cells as f64;
+            let y = y0 + (y1 - y0) * (j as f64 + 0.5) / cells as f64;
+            let f = (1.0 - x).powi(2) + 100.0 * (y - x * x).powi(2);
+            let band = ((1.0 + f).ln() / 8.0 * 10.0).floor().clamp(0.0, 10.0); // level bands
+            let grey = 255 - (band * 18.0) as u8;
+            svg.push_str(&format!(
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"rgb({grey},{grey},{grey})\"/>\n",
+                sx(x0 + (x1 - x0) * i as f64 / cells as f64),
+                sy(y0 + (y1 - y0) * (j + 1) as f64 / cells as f64),
+                w / cells as f64 + 0.5,
+                h / cells as f64 + 0.5
+            ));
+        }
+    }
+    let colors = [
+        "#d62728", "#ff7f0e", "#bcbd22", "#2ca02c", "#17becf", "#1f77b4", "#9467bd",
+    ];
+    for (k, (name, p)) in paths.iter().enumerate() {
+        let points: Vec<String> = p
+            .iter()
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+            .map(|&(x, y)| format!("{:.1},{:.1}", sx(x.clamp(x0, x1)), sy(y.clamp(y0, y1))))
+            .collect();
+        let c = colors[k % colors.len()];
+        svg.push_str(&format!(
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"{c}\" stroke-width=\"2\"/>\n",
+            points.join(" ")
+        ));
+        svg.push_str(&format!(
+            "<text x=\"10\" y=\"{}\" font-size=\"13\" fill=\"{c}\">{name}</text>\n",
+            20 + 16 * k
+        ));
+    }
+    svg.push_str(&format!(
+        "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"5\" fill=\"black\"/>\n</svg>\n",
+        sx(1.0),
+        sy(1.0)
+    ));
+    svg
+}
