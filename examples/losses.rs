@@ -40,37 +40,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "ep. 10",
         format!("ep. {epochs}")
     );
-    for (name, ce) in [("softmax + MSE", false), ("cross-entropy", true)] {
+    let losses: [(&str, Box<dyn Loss>); 2] = [
+        ("softmax + MSE", Box::new(SoftmaxMse)),
+        ("cross-entropy", Box::new(loss::CrossEntropy)),
+    ];
+    for (name, objective) in losses {
         let mut rng = StdRng::seed_from_u64(2);
         let net = Sequential::new()
             .add(Linear::new(13, 16, &mut rng))
             .add(Tanh)
             .add(Linear::new(16, 3, &mut rng));
-        let h = if ce {
-            Model::new(net, loss::CrossEntropy, Sgd::new(0.05))
-                .metric(Accuracy::default())
-                .fit(
-                    &x,
-                    &train.y,
-                    FitConfig::new()
-                        .epochs(epochs)
-                        .batch_size(16)
-                        .validation_data(&xt, &test.y)
-                        .verbose(0),
-                )?
-        } else {
-            Model::new(net, SoftmaxMse, Sgd::new(0.05))
-                .metric(Accuracy::default())
-                .fit(
-                    &x,
-                    &train.y,
-                    FitConfig::new()
-                        .epochs(epochs)
-                        .batch_size(16)
-                        .validation_data(&xt, &test.y)
-                        .verbose(0),
-                )?
-        };
+        let config = FitConfig::new()
+            .epochs(epochs)
+            .batch_size(16)
+            .validation_data(&xt, &test.y)
+            .verbose(0);
+        let h = Model::new(net, objective, Sgd::new(0.05))
+            .metric(Accuracy::default())
+            .fit(&x, &train.y, config)?;
         let acc = h.get("val_accuracy").unwrap();
         let at = |e: usize| acc[(e - 1).min(acc.len() - 1)];
         println!(

@@ -68,7 +68,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         format!("loss epoch {epochs}")
     );
     for (name, opt, batch) in runs {
-        let mut model = Model::new(mlp(1), loss::Mse, BoxedOptimizer(opt));
+        let mut model = Model::new(mlp(1), loss::Mse, opt);
         let h = model.fit(
             &xs,
             &ys,
@@ -123,24 +123,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::write("optimizers_paths.svg", paths_svg(&paths))?;
     println!("\nwrote optimizers_loss.svg and optimizers_paths.svg");
     Ok(())
-}
-
-/// Lets a boxed optimizer be handed to `Model::new`.
-struct BoxedOptimizer(Box<dyn Optimizer<f32>>);
-
-impl Optimizer<f32> for BoxedOptimizer {
-    fn step(&mut self, params: &[&Param<f32>], grads: &Grads<f32>) {
-        self.0.step(params, grads)
-    }
-    fn learning_rate(&self) -> f64 {
-        self.0.learning_rate()
-    }
-    fn set_learning_rate(&mut self, lr: f64) {
-        self.0.set_learning_rate(lr)
-    }
-    fn name(&self) -> &'static str {
-        self.0.name()
-    }
 }
 
 /// The Rosenbrock function as grey level bands of log(1 + f), with each path on top.

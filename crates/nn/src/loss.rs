@@ -316,6 +316,19 @@ pub trait Loss<T: Float = f32>: Send + Sync {
     fn name(&self) -> &'static str;
 }
 
+/// A boxed loss is a loss, so losses chosen at run time can be handed to `Model::new`.
+impl<T: Float> Loss<T> for Box<dyn Loss<T>> {
+    fn loss<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Var<'t, T> {
+        (**self).loss(pred, target)
+    }
+    fn check(&self, pred_shape: &[usize], target: &Tensor<T>) -> Result<(), String> {
+        (**self).check(pred_shape, target)
+    }
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+}
+
 /// Mean squared error as a [`Loss`].
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Mse;

@@ -39,6 +39,23 @@ pub trait Optimizer<T: Float = f32>: Send {
     fn name(&self) -> &'static str;
 }
 
+/// A boxed optimizer is an optimizer, so optimizers chosen at run time can be handed to
+/// `Model::new`.
+impl<T: Float> Optimizer<T> for Box<dyn Optimizer<T>> {
+    fn step(&mut self, params: &[&Param<T>], grads: &Grads<T>) {
+        (**self).step(params, grads)
+    }
+    fn learning_rate(&self) -> f64 {
+        (**self).learning_rate()
+    }
+    fn set_learning_rate(&mut self, lr: f64) {
+        (**self).set_learning_rate(lr)
+    }
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+}
+
 /// Per-parameter state buffers, created on first use.
 #[derive(Debug, Default)]
 pub(crate) struct StateMap<S> {
