@@ -8,12 +8,16 @@
 use wengert::nn::data::GaussianNoise;
 use wengert::prelude::*;
 
-/// 60 noisy samples of a smooth curve in 8 dimensions (only two of them matter).
+const N: usize = 100;
+const LR: f64 = 1e-3;
+const H: usize = 128;
+
+/// N noisy samples of a smooth curve in 8 dimensions (only two of them matter).
 fn dataset(seed: u64) -> (Tensor<f32>, Tensor<f32>) {
     let mut rng = StdRng::seed_from_u64(seed);
-    let x = Tensor::<f32>::rand_uniform(&[60, 8], -1.0, 1.0, &mut rng);
+    let x = Tensor::<f32>::rand_uniform(&[N, 8], -1.0, 1.0, &mut rng);
     let signal = x.narrow(1, 0, 1).mul_scalar(3.0).tanh() + x.narrow(1, 1, 1).square();
-    let noise = Tensor::<f32>::rand_normal(&[60, 1], 0.0, 0.3, &mut rng);
+    let noise = Tensor::<f32>::rand_normal(&[N, 1], 0.0, 0.3, &mut rng);
     (x, signal + noise)
 }
 
@@ -35,21 +39,21 @@ fn model(v: Variant) -> Model {
             l
         }
     };
-    let mut net = Sequential::new().add(reg(Linear::new(8, 256, &mut rng)));
+    let mut net = Sequential::new().add(reg(Linear::new(8, H, &mut rng)));
     if matches!(v, Variant::BatchNorm) {
-        net.push(BatchNorm1d::new(256));
+        net.push(BatchNorm1d::new(H));
     }
     net.push(ReLU);
     if matches!(v, Variant::Dropout) {
         net.push(Dropout::new(0.5, 5));
     }
-    net.push(reg(Linear::new(256, 256, &mut rng)));
+    net.push(reg(Linear::new(H, H, &mut rng)));
     net.push(ReLU);
     if matches!(v, Variant::Dropout) {
         net.push(Dropout::new(0.5, 6));
     }
-    net.push(Linear::new(256, 1, &mut rng));
-    Model::new(net, loss::Mse, Adam::new(3e-3))
+    net.push(Linear::new(H, 1, &mut rng));
+    Model::new(net, loss::Mse, Adam::new(LR))
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

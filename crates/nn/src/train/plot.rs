@@ -28,21 +28,31 @@ pub(crate) fn panel(
 ) {
     let (ml, mr, mt, mb) = MARGIN;
     let (w, h) = (WIDTH - ml - mr, PANEL - mt - mb);
-    let finite = series
-        .iter()
-        .flat_map(|s| s.values.iter().copied())
-        .filter(|v| v.is_finite());
-    let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-        (a.min(v), b.max(v))
-    });
-    let (lo, hi) = if lo.is_finite() {
-        if hi > lo {
-            (lo, hi)
-        } else {
-            (lo - 0.5, hi + 0.5)
-        }
+    // The y range leaves out the first tenth of the epochs (the initial drop, often ten
+    // times larger than the rest), so the late part of training, where overfitting shows,
+    // is not squashed flat; earlier points above the range are drawn at the top edge.
+    let skip = |v: &[f64]| if v.len() >= 10 { v.len() / 10 } else { 0 };
+    let values = |all: bool| {
+        series
+            .iter()
+            .flat_map(move |s| {
+                s.values[if all { 0 } else { skip(s.values) }..]
+                    .iter()
+                    .copied()
+            })
+            .filter(|v| v.is_finite())
+    };
+    let lo = values(true).fold(f64::INFINITY, f64::min);
+    let hi = values(false).fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = if lo.is_finite() && hi.is_finite() {
+        (lo, hi)
     } else {
         (0.0, 1.0)
+    };
+    let (lo, hi) = if hi > lo {
+        (lo, hi)
+    } else {
+        (lo - 0.5, hi + 0.5)
     };
     let pad = (hi - lo) * 0.05;
     let (lo, hi) = (lo - pad, hi + pad);
@@ -53,11 +63,10 @@ pub(crate) fn panel(
         .unwrap_or(1)
         .max(2);
     let sx = |i: f64| ml + w * i / (n - 1) as f64;
-    let sy = |v: f64| top + mt + h * (1.0 - (v - lo) / (hi - lo));
+    let sy = |v: f64| top + mt + h * (1.0 - ((v - lo) / (hi - lo)).clamp(0.0, 1.0));
     let _ = writeln!(
         out,
-        r#"<text x="{}" y="{}" font-size="15" font-weight="bold">{title}</text>"#,
-        ml,
+        r#"<text x="{ml}" y="{}" font-size="15" font-weight="bold">{title}</text>"#,
         top + 24.0
     );
     let _ = writeln!(
@@ -66,8 +75,8 @@ pub(crate) fn panel(
         top + mt
     );
     for k in 0..=4 {
-        let v = lo + (hi - lo) * k as f64 / 4.0;
-        let y = sy(v);
+        let t = lo + (hi - lo) * k as f64 / 4.0;
+        let y = sy(t);
         let _ = writeln!(
             out,
             r##"<line x1="{ml}" y1="{y:.1}" x2="{}" y2="{y:.1}" stroke="#eee"/>"##,
@@ -78,17 +87,18 @@ pub(crate) fn panel(
             r#"<text x="{}" y="{:.1}" font-size="11" text-anchor="end">{}</text>"#,
             ml - 6.0,
             y + 4.0,
-            tick(v)
+            tick(t)
         );
     }
-    for k in 0..=5 {
-        let i = (n - 1) as f64 * k as f64 / 5.0;
+    let ticks = 5.min(n - 1);
+    for k in 0..=ticks {
+        let i = (n - 1) * k / ticks;
         let _ = writeln!(
             out,
             r#"<text x="{:.1}" y="{}" font-size="11" text-anchor="middle">{}</text>"#,
-            sx(i),
+            sx(i as f64),
             top + mt + h + 16.0,
-            x0 + i.round() as usize + 1
+            x0 + i + 1
         );
     }
     let _ = writeln!(
@@ -105,11 +115,16 @@ pub(crate) fn panel(
             top + mt,
             top + mt + h
         );
+        // The label sits at the bottom of the plot, clear of the legend at the top.
+        let (anchor, lx) = if x > ml + w * 0.8 {
+            ("end", x - 4.0)
+        } else {
+            ("start", x + 4.0)
+        };
         let _ = writeln!(
             out,
-            r##"<text x="{:.1}" y="{}" font-size="11" fill="#2a2">{label}</text>"##,
-            x + 4.0,
-            top + mt + 14.0
+            r##"<text x="{lx:.1}" y="{}" font-size="11" fill="#2a2" text-anchor="{anchor}">{label}</text>"##,
+            top + mt + h - 6.0
         );
     }
     for (k, s) in series.iter().enumerate() {
@@ -145,11 +160,19 @@ pub(crate) fn panel(
     }
 }
 
+/// An axis label with about four significant digits.
 fn tick(v: f64) -> String {
-    if v != 0.0 && (v.abs() >= 1e4 || v.abs() < 1e-2) {
+    let a = v.abs();
+    if v == 0.0 {
+        "0".into()
+    } else if !(1e-3..1e6).contains(&a) {
         format!("{v:.2e}")
+    } else if a >= 100.0 {
+        format!("{v:.0}")
+    } else if a >= 1.0 {
+        format!("{v:.2}")
     } else {
-        format!("{v:.3}")
+        format!("{v:.4}")
     }
 }
 
