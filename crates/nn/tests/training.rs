@@ -495,6 +495,49 @@ fn nan_loss_stops_training_naming_epoch_and_batch() {
 }
 
 #[test]
+fn terminate_on_nan_stops_quietly_and_csv_logger_writes_each_epoch() {
+    let (x, mut y) = regression_data();
+    y.as_mut_slice()[100] = f32::INFINITY; // row 100: batch 3 of the first (unshuffled) epoch
+    let dir = std::env::temp_dir().join(format!("wengert-log-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("log.csv");
+    let mut model = Model::new(small_net(0, 2, 1), Mse, Sgd::new(0.01));
+    let h = model
+        .fit(
+            &x.narrow(0, 0, 64),
+            &y.narrow(0, 0, 64),
+            FitConfig::new()
+                .epochs(2)
+                .batch_size(32)
+                .shuffle(false)
+                .verbose(0)
+                .callback(nn::train::CsvLogger::new(&log)),
+        )
+        .unwrap();
+    assert_eq!(h.len(), 2);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "epoch,loss,learning_rate");
+    assert!(lines[1].starts_with("0,") && lines[2].starts_with("1,") && lines.len() == 3);
+    let mut model = Model::new(small_net(0, 2, 1), Mse, Sgd::new(0.01));
+    let h = model
+        .fit(
+            &x,
+            &y,
+            FitConfig::new()
+                .epochs(3)
+                .batch_size(32)
+                .shuffle(false)
+                .verbose(0)
+                .callback(nn::train::TerminateOnNaN),
+        )
+        .unwrap();
+    assert_eq!((h.len(), h.stopped_epoch), (0, Some(0)));
+    assert!(model.module().parameters()[0].1.value().all_finite());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn bad_inputs_are_errors_before_training() {
     let (x, y) = regression_data();
     let mut model = Model::new(small_net(0, 2, 1), Mse, Adam::new(0.01));

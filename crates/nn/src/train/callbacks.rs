@@ -216,8 +216,9 @@ where
     }
 }
 
-/// Stops training when a batch loss is NaN or infinite (`fit` also does this by itself,
-/// returning an error; this callback stops quietly after the epoch instead).
+/// Stops training quietly when a batch loss is NaN or infinite: `fit` then returns the
+/// History so far instead of an error (without the callback, `fit` returns
+/// `TrainError::NonFinite`). The bad update is never applied.
 #[derive(Clone, Debug, Default)]
 pub struct TerminateOnNaN;
 

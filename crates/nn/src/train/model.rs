@@ -293,6 +293,21 @@ impl<T: Float> Model<T> {
                     batch: b,
                 };
                 if !value.is_finite() {
+                    // Callbacks see the bad loss first: `TerminateOnNaN` asks for a quiet
+                    // stop; otherwise `fit` fails. Either way this update is not applied.
+                    let mut bad = Logs::new();
+                    bad.set("loss", value);
+                    self.run_callbacks(&mut callbacks, &mut state, &progress, |cb, ctx| {
+                        cb.on_batch_end(b, &bad, ctx)
+                    });
+                    if state.stop {
+                        self.run_callbacks(&mut callbacks, &mut state, &progress, |cb, ctx| {
+                            cb.on_train_end(ctx)
+                        });
+                        history.stopped_epoch = Some(epoch);
+                        self.module.set_training(false);
+                        return Ok(history);
+                    }
                     self.module.set_training(false);
                     return Err(fail("loss", value));
                 }
