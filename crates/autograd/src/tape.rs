@@ -83,7 +83,9 @@ impl<T: Float> Tape<T> {
     /// An empty tape that records.
     pub fn new() -> Self {
         Tape {
-            nodes: RefCell::new(Vec::with_capacity(64)),
+            // Room for a typical step (a small MLP with its loss and backward records about a
+            // hundred nodes), so the list does not move while it grows.
+            nodes: RefCell::new(Vec::with_capacity(256)),
             params: RefCell::new(Vec::new()),
             hooks: RefCell::new(Vec::new()),
             retained: RefCell::new(Vec::new()),
