@@ -38,6 +38,7 @@ pub mod param;
 pub mod strategies;
 pub mod tape;
 mod var_arith;
+mod var_axes;
 mod var_ops;
 
 pub use backward::BackwardOps;

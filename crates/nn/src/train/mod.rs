@@ -4,6 +4,7 @@
 mod callbacks;
 mod config;
 mod early_stopping;
+mod evaluate;
 mod history;
 mod metrics;
 mod model;

@@ -103,10 +103,10 @@ pub enum TrainError {
 /// assert!(history.get("loss").unwrap().last().unwrap() < &1e-3);
 /// ```
 pub struct Model<T: Float = f32> {
-    module: Box<dyn Module<T>>,
-    loss: Box<dyn Loss<T>>,
+    pub(crate) module: Box<dyn Module<T>>,
+    pub(crate) loss: Box<dyn Loss<T>>,
     optimizer: Box<dyn Optimizer<T>>,
-    metrics: Vec<Box<dyn Metric<T>>>,
+    pub(crate) metrics: Vec<Box<dyn Metric<T>>>,
     clip_norm: Option<f64>,
     clip_value: Option<f64>,
 }
@@ -425,133 +425,9 @@ impl<T: Float> Model<T> {
         state.early_stopping = ctx.early_stopping;
         state.higher_is_better = ctx.higher_is_better;
     }
-
-    fn check_inputs(
-        &mut self,
-        what: &'static str,
-        x: &Tensor<T>,
-        y: &Tensor<T>,
-    ) -> Result<(), TrainError> {
-        if let (Some(expected), Some(&found)) = (self.module.input_features(), x.shape().get(1)) {
-            if found != expected || x.ndim() != 2 {
-                return Err(TrainError::Features {
-                    what,
-                    found,
-                    expected,
-                });
-            }
-        }
-        if rows(x) == 0 {
-            return Ok(());
-        }
-        // The prediction's shape for all rows, from one row in evaluation mode.
-        self.module.set_training(false);
-        let tape = Tape::inference();
-        let one = self
-            .module
-            .forward(tape.constant(x.narrow(0, 0, 1).contiguous()))
-            .shape();
-        self.module.set_training(true);
-        let mut pred_shape = one;
-        pred_shape[0] = rows(x);
-        self.loss
-            .check(&pred_shape, y)
-            .map_err(|reason| TrainError::Targets {
-                what,
-                loss: self.loss.name(),
-                reason,
-            })
-    }
-
-    fn evaluate_logs(&mut self, x: &Tensor<T>, y: &Tensor<T>, batch_size: usize) -> Logs {
-        let n = rows(x);
-        let (mut sum, mut penalty) = (0.0, 0.0);
-        let mut metrics: Vec<Box<dyn Metric<T>>> = std::mem::take(&mut self.metrics);
-        for m in &mut metrics {
-            m.reset();
-        }
-        let mut start = 0;
-        while start < n {
-            let len = batch_size.min(n - start);
-            let (xb, yb) = (x.narrow(0, start, len), y.narrow(0, start, len));
-            let tape = Tape::inference();
-            let pred = self.module.forward(tape.constant(xb.contiguous()));
-            sum += self.loss.loss(pred, &yb.contiguous()).item().to_f64() * len as f64;
-            penalty = self
-                .module
-                .penalty(&tape)
-                .map_or(0.0, |p| p.item().to_f64());
-            let pv = pred.value();
-            for m in &mut metrics {
-                m.update(&pv, &yb);
-            }
-            start += len;
-        }
-        let mut logs = Logs::new();
-        logs.set("loss", sum / n.max(1) as f64 + penalty);
-        for m in &metrics {
-            logs.set(m.name(), m.compute());
-        }
-        self.metrics = metrics;
-        logs
-    }
-
-    /// The loss (with regularization penalties) and metrics on `x`, `y`, in evaluation
-    /// mode, in batches of 256.
-    ///
-    /// # Errors
-    /// As the input checks of [`Model::fit`].
-    pub fn evaluate(&mut self, x: &Tensor<T>, y: &Tensor<T>) -> Result<Logs, TrainError> {
-        if rows(x) != rows(y) {
-            return Err(TrainError::RowMismatch {
-                what: "evaluate",
-                x_rows: rows(x),
-                y_rows: rows(y),
-            });
-        }
-        self.check_inputs("evaluate", x, y)?;
-        self.module.set_training(false);
-        Ok(self.evaluate_logs(x, y, 256))
-    }
-
-    /// Predictions for `x` in evaluation mode, in batches of 256, recording no tape.
-    ///
-    /// # Errors
-    /// [`TrainError::Features`] if the feature count does not fit the model.
-    pub fn predict(&mut self, x: &Tensor<T>) -> Result<Tensor<T>, TrainError> {
-        if let (Some(expected), Some(&found)) = (self.module.input_features(), x.shape().get(1)) {
-            if found != expected {
-                return Err(TrainError::Features {
-                    what: "predict",
-                    found,
-                    expected,
-                });
-            }
-        }
-        self.module.set_training(false);
-        let n = rows(x);
-        let mut parts = Vec::new();
-        let mut start = 0;
-        while start < n {
-            let len = 256.min(n - start);
-            let tape = Tape::inference();
-            parts.push(
-                self.module
-                    .forward(tape.constant(x.narrow(0, start, len).contiguous()))
-                    .value(),
-            );
-            start += len;
-        }
-        let refs: Vec<&Tensor<T>> = parts.iter().collect();
-        Ok(if refs.is_empty() {
-            Tensor::zeros(&[0])
-        } else {
-            Tensor::concat(&refs, 0)
-        })
-    }
 }
 
-fn rows<T: Float>(t: &Tensor<T>) -> usize {
+pub(crate) fn rows<T: Float>(t: &Tensor<T>) -> usize {
     t.shape().first().copied().unwrap_or(0)
 }
 

@@ -1,0 +1,392 @@
+//! Forward ops on `Var` that work along axes: reductions, matrix products, views,
+//! joins and indexing. (Elementwise ops are in `var_ops.rs`; rules in
+//! [`crate::backward`].)
+
+use smallvec::smallvec;
+use tensor::{Float, Tensor};
+
+use crate::op::{Axes, Op};
+use crate::tape::{Inputs, Var};
+use crate::var_ops::axis_of;
+
+impl<'t, T: Float> Var<'t, T> {
+    /// Sum over several axes.
+    ///
+    /// # Panics
+    /// If an axis is out of range or repeated.
+    #[track_caller]
+    pub fn sum_axes(self, axes: &[isize], keepdim: bool) -> Self {
+        let nd = self.ndim();
+        let resolved: Axes = axes.iter().map(|&a| axis_of(a, nd, "sum")).collect();
+        let value = self.value().sum_axes(axes, keepdim);
+        self.unary(
+            Op::Sum {
+                axes: resolved,
+                keepdim,
+            },
+            value,
+        )
+    }
+
+    /// Sum along one axis.
+    ///
+    /// # Panics
+    /// If the axis is out of range.
+    #[track_caller]
+    pub fn sum(self, axis: isize, keepdim: bool) -> Self {
+        self.sum_axes(&[axis], keepdim)
+    }
+
+    /// Sum of all elements: a 0-D `Var` (a loss).
+    pub fn sum_all(self) -> Self {
+        let all: Vec<isize> = (0..self.ndim() as isize).collect();
+        self.sum_axes(&all, false)
+    }
+
+    /// Mean over several axes (a sum times `1/n`).
+    ///
+    /// # Panics
+    /// If an axis is out of range or repeated.
+    #[track_caller]
+    pub fn mean_axes(self, axes: &[isize], keepdim: bool) -> Self {
+        let shape = self.shape();
+        let n: usize = axes
+            .iter()
+            .map(|&a| shape[axis_of(a, shape.len(), "mean")])
+            .product();
+        self.sum_axes(axes, keepdim).div_scalar(T::from_usize(n))
+    }
+
+    /// Mean along one axis.
+    ///
+    /// # Panics
+    /// If the axis is out of range.
+    #[track_caller]
+    pub fn mean(self, axis: isize, keepdim: bool) -> Self {
+        self.mean_axes(&[axis], keepdim)
+    }
+
+    /// Mean of all elements: a 0-D `Var`.
+    pub fn mean_all(self) -> Self {
+        let all: Vec<isize> = (0..self.ndim() as isize).collect();
+        self.mean_axes(&all, false)
+    }
+
+    /// Maximum along one axis; the gradient goes to the maximal entries (split evenly on
+    /// ties).
+    ///
+    /// # Panics
+    /// If the axis is out of range.
+    #[track_caller]
+    pub fn max(self, axis: isize, keepdim: bool) -> Self {
+        let ax = axis_of(axis, self.ndim(), "max");
+        self.unary(
+            Op::Max { axis: ax, keepdim },
+            self.value().max(ax as isize, keepdim),
+        )
+    }
+
+    /// Maximum of all elements: a 0-D `Var`.
+    pub fn max_all(self) -> Self {
+        self.flatten().max(0, false)
+    }
+
+    /// Variance over axes with `ddof` delta degrees of freedom, composed from primitives:
+    /// `Σ(x − mean)² / (n − ddof)`.
+    ///
+    /// # Panics
+    /// If an axis is out of range or repeated.
+    #[track_caller]
+    pub fn var_axes(self, axes: &[isize], ddof: usize, keepdim: bool) -> Self {
+        let shape = self.shape();
+        let n: usize = axes
+            .iter()
+            .map(|&a| shape[axis_of(a, shape.len(), "var")])
+            .product();
+        let centered = self.sub(self.mean_axes(axes, true));
+        centered
+            .square()
+            .sum_axes(axes, keepdim)
+            .div_scalar(T::from_usize(n.saturating_sub(ddof)))
+    }
+
+    /// Variance along one axis with `ddof` delta degrees of freedom.
+    ///
+    /// # Panics
+    /// If the axis is out of range.
+    #[track_caller]
+    pub fn var(self, axis: isize, ddof: usize, keepdim: bool) -> Self {
+        self.var_axes(&[axis], ddof, keepdim)
+    }
+
+    /// Variance of all elements: a 0-D `Var`.
+    pub fn var_all(self, ddof: usize) -> Self {
+        self.flatten().var(0, ddof, false)
+    }
+
+    /// Matrix product with NumPy `matmul` semantics (1-D operands promoted, batch axes
+    /// broadcast).
+    ///
+    /// # Panics
+    /// If the shapes do not fit (the message names both), or the operands are on
+    /// different tapes.
+    #[track_caller]
+    pub fn matmul(self, other: Self) -> Self {
+        self.same_tape(other, "matmul");
+        let a = if self.ndim() == 1 {
+            self.unsqueeze(0)
+        } else {
+            self
+        };
+        let b = if other.ndim() == 1 {
+            other.unsqueeze(-1)
+        } else {
+            other
+        };
+        let value = a.value().try_matmul(&b.value()).unwrap_or_else(|e| {
+            panic!(
+                "matmul: shapes {:?} and {:?}: {e}",
+                self.shape(),
+                other.shape()
+            )
+        });
+        let mut out = self.tape.record(Op::MatMul, smallvec![a.id, b.id], value);
+        if other.ndim() == 1 {
+            out = out.squeeze(-1);
+        }
+        if self.ndim() == 1 {
+            out = out.squeeze(if other.ndim() == 1 { -1 } else { -2 });
+        }
+        out
+    }
+
+    /// Swaps the last two axes (a 1-D value is returned unchanged).
+    pub fn t(self) -> Self {
+        if self.ndim() < 2 {
+            return self;
+        }
+        self.transpose(-2, -1)
+    }
+
+    /// Swaps two axes.
+    ///
+    /// # Panics
+    /// If an axis is out of range.
+    #[track_caller]
+    pub fn transpose(self, a: isize, b: isize) -> Self {
+        let nd = self.ndim();
+        let (a, b) = (axis_of(a, nd, "transpose"), axis_of(b, nd, "transpose"));
+        self.unary(
+            Op::Transpose(a, b),
+            self.value().transpose(a as isize, b as isize),
+        )
+    }
+
+    /// Reorders axes.
+    ///
+    /// # Panics
+    /// If `perm` is not a permutation of the axes.
+    #[track_caller]
+    pub fn permute(self, perm: &[isize]) -> Self {
+        let nd = self.ndim();
+        let resolved: Axes = perm.iter().map(|&p| axis_of(p, nd, "permute")).collect();
+        let value = self.value().permute(perm);
+        self.unary(Op::Permute(resolved), value)
+    }
+
+    /// New shape with the same elements in row-major order (one entry may be `-1`).
+    ///
+    /// # Panics
+    /// If the element counts differ.
+    #[track_caller]
+    pub fn reshape(self, shape: &[isize]) -> Self {
+        self.unary_with(Op::Reshape, |v| v.reshape(shape))
+    }
+
+    /// Flattens to 1-D.
+    pub fn flatten(self) -> Self {
+        self.reshape(&[-1])
+    }
+
+    /// Keeps `len` entries of `axis` from `start`.
+    ///
+    /// # Panics
+    /// If the axis or range is out of bounds.
+    #[track_caller]
+    pub fn narrow(self, axis: isize, start: usize, len: usize) -> Self {
+        let ax = axis_of(axis, self.ndim(), "narrow");
+        let value = self.value().narrow(ax as isize, start, len);
+        self.unary(
+            Op::Narrow {
+                axis: ax,
+                start,
+                len,
+            },
+            value,
+        )
+    }
+
+    /// Zero-pads along `axis` so that `self` sits at `start` within a length of `len`.
+    ///
+    /// # Panics
+    /// If the axis is out of range or the value does not fit.
+    #[track_caller]
+    pub fn pad(self, axis: isize, start: usize, len: usize) -> Self {
+        let ax = axis_of(axis, self.ndim(), "pad");
+        let value = self.value().pad(ax as isize, start, len);
+        self.unary(
+            Op::Pad {
+                axis: ax,
+                start,
+                len,
+            },
+            value,
+        )
+    }
+
+    /// Broadcasts to `shape` (records an `Expand` node unless the shape is unchanged).
+    ///
+    /// # Panics
+    /// If the shape is not compatible.
+    #[track_caller]
+    pub fn broadcast_to(self, shape: &[usize]) -> Self {
+        if self.shape() == shape {
+            return self;
+        }
+        self.unary_with(Op::Expand, |v| v.broadcast_to(shape))
+    }
+
+    /// Inserts an axis of length 1.
+    ///
+    /// # Panics
+    /// If the axis is out of range.
+    #[track_caller]
+    pub fn unsqueeze(self, axis: isize) -> Self {
+        let ax = axis_of(axis, self.ndim() + 1, "unsqueeze");
+        self.unary_with(Op::Unsqueeze(ax), |v| v.unsqueeze(ax as isize))
+    }
+
+    /// Removes an axis of length 1.
+    ///
+    /// # Panics
+    /// If the axis is out of range or its length is not 1.
+    #[track_caller]
+    pub fn squeeze(self, axis: isize) -> Self {
+        let ax = axis_of(axis, self.ndim(), "squeeze");
+        self.unary_with(Op::Squeeze(ax), |v| v.squeeze(ax as isize))
+    }
+
+    /// Joins `Var`s along an existing axis.
+    ///
+    /// # Panics
+    /// If the list is empty, the shapes do not fit, or the `Var`s are on different tapes.
+    #[track_caller]
+    pub fn concat(vars: &[Self], axis: isize) -> Self {
+        let first = *vars.first().expect("concat: needs at least one Var");
+        for v in vars {
+            first.same_tape(*v, "concat");
+        }
+        let ax = axis_of(axis, first.ndim(), "concat");
+        let values: Vec<Tensor<T>> = vars.iter().map(|v| v.value()).collect();
+        let refs: Vec<&Tensor<T>> = values.iter().collect();
+        let value = Tensor::concat(&refs, ax as isize);
+        let inputs: Inputs = vars.iter().map(|v| v.id).collect();
+        first.tape.record(Op::Concat(ax), inputs, value)
+    }
+
+    /// Joins `Var`s of equal shape along a new axis (`unsqueeze` each, then `concat`).
+    ///
+    /// # Panics
+    /// If the list is empty, the shapes differ, or the `Var`s are on different tapes.
+    #[track_caller]
+    pub fn stack(vars: &[Self], axis: isize) -> Self {
+        let expanded: Vec<Self> = vars.iter().map(|v| v.unsqueeze(axis)).collect();
+        Self::concat(&expanded, axis)
+    }
+
+    /// Picks entries along an axis (embedding lookups, row selection).
+    ///
+    /// # Panics
+    /// If the axis or an index is out of range.
+    #[track_caller]
+    pub fn index_select(self, axis: isize, indices: &[usize]) -> Self {
+        let ax = axis_of(axis, self.ndim(), "index_select");
+        let value = self.value().index_select(ax as isize, indices);
+        self.unary(
+            Op::IndexSelect {
+                axis: ax,
+                indices: indices.to_vec(),
+            },
+            value,
+        )
+    }
+
+    /// Sums entries along `axis` into positions `indices` of a zero tensor whose axis has
+    /// length `len` (the adjoint of [`Var::index_select`]).
+    ///
+    /// # Panics
+    /// If the axis or an index is out of range.
+    #[track_caller]
+    pub fn index_add(self, axis: isize, indices: &[usize], len: usize) -> Self {
+        let ax = axis_of(axis, self.ndim(), "index_add");
+        let value = self.value().index_add(ax as isize, indices, len);
+        self.unary(
+            Op::IndexAdd {
+                axis: ax,
+                indices: indices.to_vec(),
+                len,
+            },
+            value,
+        )
+    }
+
+    /// Sums `self` into a zero tensor of `shape` at the positions `index` names along
+    /// `axis` (the adjoint of [`Var::gather`]; the index is a constant).
+    ///
+    /// # Panics
+    /// If the shapes do not fit or an index is out of range.
+    #[track_caller]
+    pub fn scatter_add(self, axis: isize, index: &Tensor<T>, shape: &[usize]) -> Self {
+        let ax = axis_of(axis, shape.len(), "scatter_add");
+        let value = self.value().scatter_add(ax as isize, index, shape);
+        let idx = self.tape.constant(index.clone());
+        self.tape
+            .record(Op::ScatterAdd(ax), smallvec![self.id, idx.id], value)
+    }
+
+    /// `torch.gather`: along `axis`, the entry whose index `index` holds at each position
+    /// (the index is a constant, e.g. class labels).
+    ///
+    /// # Panics
+    /// If the shapes do not fit or an index is out of range.
+    #[track_caller]
+    pub fn gather(self, axis: isize, index: &Tensor<T>) -> Self {
+        let ax = axis_of(axis, self.ndim(), "gather");
+        let value = self.value().gather(ax as isize, index);
+        let idx = self.tape.constant(index.clone());
+        self.tape
+            .record(Op::Gather(ax), smallvec![self.id, idx.id], value)
+    }
+
+    /// `where(mask, a, b)`: `a` where the constant `mask` is non-zero, `b` elsewhere
+    /// (all three broadcast).
+    ///
+    /// # Panics
+    /// If the shapes do not broadcast, or `a` and `b` are on different tapes.
+    #[track_caller]
+    pub fn where_(mask: &Tensor<T>, a: Self, b: Self) -> Self {
+        let (a, b) = a.broadcast_pair(b, "where");
+        let shape = tensor::broadcast_shapes(mask.shape(), &a.shape()).unwrap_or_else(|_| {
+            panic!(
+                "where: mask {:?} and values {:?} do not broadcast",
+                mask.shape(),
+                a.shape()
+            )
+        });
+        let (a, b) = (a.broadcast_to(&shape), b.broadcast_to(&shape));
+        let mask = mask.broadcast_to(&shape).contiguous();
+        let value = Tensor::where_(&mask, &a.value(), &b.value());
+        let m = a.tape.constant(mask);
+        a.tape.record(Op::Where, smallvec![m.id, a.id, b.id], value)
+    }
+}
