@@ -57,7 +57,12 @@ pub struct Progress {
     steps: usize,
     start: Instant,
     first_step_done: Option<Instant>,
+    last_draw: Option<Instant>,
 }
+
+/// Redraws of the live bar are at least this far apart (Keras' `interval`), so drawing
+/// never slows training.
+const REDRAW_SECONDS: f64 = 0.05;
 
 impl Progress {
     /// Progress for `epochs` epochs of `steps` batches.
@@ -72,6 +77,7 @@ impl Progress {
             steps,
             start: Instant::now(),
             first_step_done: None,
+            last_draw: None,
         }
     }
 
@@ -100,6 +106,7 @@ impl Progress {
     pub fn epoch_begin(&mut self, epoch: usize) {
         self.start = Instant::now();
         self.first_step_done = None;
+        self.last_draw = None;
         if self.verbose > 0 && self.epochs > 1 {
             self.write(&format!("Epoch {}/{}\n", epoch + 1, self.epochs));
         }
@@ -110,9 +117,13 @@ impl Progress {
         if step == 1 {
             self.first_step_done = Some(Instant::now());
         }
-        if self.live {
+        let due = self
+            .last_draw
+            .is_none_or(|t| t.elapsed().as_secs_f64() >= REDRAW_SECONDS);
+        if self.live && due {
             let line = self.bar_line(step, logs, false);
             self.write(&format!("\r{line}\x1b[K"));
+            self.last_draw = Some(Instant::now());
         }
     }
 
