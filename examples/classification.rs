@@ -15,8 +15,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         stratify: true,
         ..SplitOptions::new(0.2, 7)
     })?;
-    // Pixels are 0..16: normalize to 0..1 with the training rows' range.
-    let scaler = MinMaxScaler::fit(&train.x);
+    // Standardize each pixel with the training rows' statistics (constant border pixels
+    // are only centred).
+    let scaler = StandardScaler::fit(&train.x);
     let (x_train, x_test) = (scaler.transform(&train.x), scaler.transform(&test.x));
 
     let mut rng = StdRng::seed_from_u64(7);
