@@ -161,3 +161,22 @@ fn panics_point_at_the_callers_line() {
     });
     assert!(result.is_err());
 }
+
+#[test]
+fn adjoint_ops_name_their_problems() {
+    let a = Tensor::<f32>::zeros(&[2, 3]);
+    assert!(panic_message(|| drop(a.pad(1, 2, 4)))
+        .contains("pad: a length-3 axis placed at 2 does not fit in 4"));
+    assert!(panic_message(|| drop(a.index_add(0, &[0], 4)))
+        .contains("index_add: 1 indices for an axis of length 2"));
+    assert!(panic_message(|| drop(a.index_add(0, &[0, 7], 4)))
+        .contains("index_add: index 7 is out of range for length 4"));
+    let idx = Tensor::<f32>::zeros(&[2, 2]);
+    assert!(panic_message(|| drop(a.scatter_add(1, &idx, &[2, 3])))
+        .contains("scatter_add: source [2, 3] and index [2, 2]"));
+    assert!(Tensor::from([0.5f32])
+        .to_indices(3)
+        .unwrap_err()
+        .to_string()
+        .contains("label 0.5 is not a whole number"));
+}
