@@ -18,33 +18,33 @@ fn panic_message(f: impl FnOnce()) -> String {
 
 #[test]
 fn configuration_panics_name_the_problem() {
-    assert!(panic_message(|| drop(Dropout::new(1.5, 0)))
-        .contains("Dropout: p must be in [0, 1], got 1.5"));
-    assert!(panic_message(|| drop(Sgd::<f32>::new(0.1).nesterov(true)))
+    assert!(
+        panic_message(|| Dropout::new(1.5, 0)).contains("Dropout: p must be in [0, 1], got 1.5")
+    );
+    assert!(panic_message(|| Sgd::<f32>::new(0.1).nesterov(true))
         .contains("nesterov needs momentum > 0"));
     assert!(
-        panic_message(|| drop(ReduceLROnPlateau::new("val_loss").factor(1.0)))
+        panic_message(|| ReduceLROnPlateau::new("val_loss").factor(1.0))
             .contains("factor must be < 1")
     );
     assert!(
-        panic_message(|| drop(EarlyStopping::<f32>::new("val_loss").trend(1, 0.0)))
+        panic_message(|| EarlyStopping::<f32>::new("val_loss").trend(1, 0.0))
             .contains("at least 2 epochs")
     );
-    assert!(panic_message(|| drop(Batches::new(10, 0, true, 0)))
-        .contains("batch_size must be at least 1"));
-    assert!(panic_message(|| drop(MinMaxScaler::fit_range(
-        &Tensor::<f32>::zeros(&[2, 2]),
-        1.0,
-        0.0
-    )))
-    .contains("range 1..0 is empty"));
+    assert!(
+        panic_message(|| Batches::new(10, 0, true, 0)).contains("batch_size must be at least 1")
+    );
+    assert!(
+        panic_message(|| MinMaxScaler::fit_range(&Tensor::<f32>::zeros(&[2, 2]), 1.0, 0.0))
+            .contains("range 1..0 is empty")
+    );
     let scaler = StandardScaler::fit(&Tensor::<f32>::zeros(&[2, 3]));
     assert!(
-        panic_message(|| drop(scaler.transform(&Tensor::<f32>::zeros(&[2, 2]))))
+        panic_message(|| scaler.transform(&Tensor::<f32>::zeros(&[2, 2])))
             .contains("fitted on 3 columns, got a tensor of shape [2, 2]")
     );
     assert!(
-        panic_message(|| drop(StandardScaler::fit(&Tensor::<f32>::zeros(&[4]))))
+        panic_message(|| StandardScaler::fit(&Tensor::<f32>::zeros(&[4])))
             .contains("expected a [rows, columns] tensor")
     );
     let p = Param::new("w", Tensor::<f32>::zeros(&[2]));
@@ -57,12 +57,12 @@ fn layer_shape_panics_name_the_expected_shape() {
     let tape = Tape::<f32>::new();
     let bn = BatchNorm1d::<f32>::new(3);
     assert!(
-        panic_message(|| drop(bn.forward(tape.constant(Tensor::zeros(&[4, 2])))))
+        panic_message(|| bn.forward(tape.constant(Tensor::zeros(&[4, 2]))))
             .contains("expected input [N, 3] or [N, 3, L], got [4, 2]")
     );
     let ln = LayerNorm::<f32>::new(3);
     assert!(
-        panic_message(|| drop(ln.forward(tape.constant(Tensor::zeros(&[4, 2])))))
+        panic_message(|| ln.forward(tape.constant(Tensor::zeros(&[4, 2]))))
             .contains("LayerNorm: input of shape [4, 2], expected last axis 3")
     );
 }
