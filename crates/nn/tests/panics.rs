@@ -7,9 +7,12 @@ use nn::train::{EarlyStopping, ReduceLROnPlateau};
 use nn::{BatchNorm1d, Dropout, LayerNorm, Module};
 use tensor::Tensor;
 
-fn panic_message(f: impl FnOnce()) -> String {
+fn panic_message<R>(f: impl FnOnce() -> R) -> String {
+    let run = || {
+        f();
+    };
     let err =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).expect_err("expected a panic");
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).expect_err("expected a panic");
     err.downcast_ref::<String>()
         .cloned()
         .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
