@@ -187,3 +187,51 @@ where
         None => Ok(()),
     }
 }
+
+/// Checks second derivatives: the gradient of `Σ f(x)·v` (for a fixed random-looking `v`),
+/// recorded with [`Var::grad_graph`], is itself checked with [`gradcheck`]. This exercises
+/// every backward rule on `Var`s, the path used for Hessian-vector products and gradient
+/// penalties (PyTorch's `gradgradcheck`).
+///
+/// # Errors
+/// As [`gradcheck`]; element indices refer to the concatenated, flattened gradients.
+///
+/// ```
+/// use autograd::{gradgradcheck, GradcheckConfig};
+/// use tensor::Tensor;
+/// let x = Tensor::from([0.3f64, -1.2, 2.0]);
+/// gradgradcheck(|v| (v[0].tanh() * v[0]).sum_all(), &[x], GradcheckConfig::default()).unwrap();
+/// ```
+pub fn gradgradcheck<F>(
+    f: F,
+    inputs: &[Tensor<f64>],
+    config: GradcheckConfig,
+) -> Result<(), GradcheckError>
+where
+    F: for<'t> Fn(&[Var<'t, f64>]) -> Var<'t, f64>,
+{
+    gradcheck(
+        |v| {
+            let out = f(v);
+            let n = out.value().numel();
+            // Fixed, distinct weights for the output elements (PyTorch draws them at random).
+            let weights: Vec<f64> = (0..n)
+                .map(|i| 0.5 + 0.37 * ((i * 7 + 3) % 11) as f64 / 11.0)
+                .collect();
+            let w = Tensor::from_vec(weights, &out.shape()).expect("one weight per output element");
+            let scalar = (out * v[0].tape().constant(w)).sum_all();
+            let grads = scalar.grad_graph(v);
+            let parts: Vec<Var<'_, f64>> = grads
+                .into_iter()
+                .zip(v)
+                .map(|(g, x)| {
+                    g.unwrap_or_else(|| x.tape().constant(Tensor::zeros(&x.shape())))
+                        .flatten()
+                })
+                .collect();
+            Var::concat(&parts, 0)
+        },
+        inputs,
+        config,
+    )
+}

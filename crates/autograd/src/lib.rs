@@ -43,7 +43,7 @@ mod var_ops;
 
 pub use backward::BackwardOps;
 pub use function::{CustomOp, Residuals};
-pub use gradcheck::{gradcheck, GradcheckConfig, GradcheckError};
+pub use gradcheck::{gradcheck, gradgradcheck, GradcheckConfig, GradcheckError};
 pub use grads::{Grads, Trace, TraceStep};
 pub use op::{Op, ParamId};
 pub use param::Param;

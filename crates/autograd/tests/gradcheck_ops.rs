@@ -2,7 +2,7 @@
 //! sliced) and broadcast inputs. `row` matches on `Op` without a `_` arm, so adding an op
 //! without a row here does not compile.
 
-use autograd::{gradcheck, CustomOp, GradcheckConfig, Op, Param, Residuals, Var};
+use autograd::{gradcheck, gradgradcheck, CustomOp, GradcheckConfig, Op, Param, Residuals, Var};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tensor::Tensor;
@@ -340,6 +340,31 @@ fn every_op_passes_gradcheck_on_contiguous_and_strided_inputs() {
     }
     assert!(checked > 100, "only {checked} checks ran");
     eprintln!("{checked} gradchecks passed");
+}
+
+#[test]
+fn every_op_passes_gradgradcheck() {
+    // Second derivatives: every rule run on `Var`s (the `grad_graph` path). Custom ops are
+    // differentiated once only (their backward runs on tensors), so they are skipped.
+    let mut rng = StdRng::seed_from_u64(11);
+    let mut checked = 0;
+    for op in all_ops() {
+        if matches!(op, Op::Custom(_)) {
+            continue;
+        }
+        for (r, case) in rows(&op).into_iter().enumerate() {
+            let inputs: Vec<Tensor<f64>> = case
+                .shapes
+                .iter()
+                .map(|s| draw(s, case.domain, &mut rng))
+                .collect();
+            if let Err(e) = gradgradcheck(case.f, &inputs, GradcheckConfig::default()) {
+                panic!("{} row {r}: second derivatives: {e}", op.name());
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "only {checked} checks ran");
 }
 
 /// A test-only helper so that reshape rows end in a smooth, non-linear function.
