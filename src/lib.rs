@@ -21,7 +21,9 @@ pub use tensor;
 
 /// The names most programs need: `use wengert::prelude::*;`.
 pub mod prelude {
-    pub use autograd::{gradcheck, gradgradcheck, CustomOp, GradcheckConfig, Grads, Param, Residuals, Tape, Var};
+    pub use autograd::{
+        gradcheck, gradgradcheck, CustomOp, GradcheckConfig, Grads, Param, Residuals, Tape, Var,
+    };
     pub use nn::data::{self, datasets, Dataset, MinMaxScaler, StandardScaler};
     pub use nn::loss::{self, Loss};
     pub use nn::optim::{self, Adadelta, Adagrad, Adam, AdamW, Optimizer, RmsProp, Sgd};

@@ -79,9 +79,9 @@ impl<T: Float> Optimizer<T> for Adadelta<T> {
                     for ((w, &g), (v, u)) in w.iter_mut().zip(g).zip(v.iter_mut().zip(u.iter_mut()))
                     {
                         let d = g + wd * *w;
-                        *v = rho * *v + (T::ONE - rho) * d * d;
+                        *v = (rho * *v + (T::ONE - rho) * d * d).flush_subnormal();
                         let delta = (*u + eps).sqrt() / (*v + eps).sqrt() * d;
-                        *u = rho * *u + (T::ONE - rho) * delta * delta;
+                        *u = (rho * *u + (T::ONE - rho) * delta * delta).flush_subnormal();
                         *w -= lr * delta;
                     }
                 });

@@ -121,8 +121,8 @@ impl<T: Float> Optimizer<T> for Adam<T> {
                 let moments = move |w: &mut T, g: T, m: &mut T, v: &mut T| {
                     *w *= decay;
                     let d = g + l2 * *w;
-                    *m = b1 * *m + (T::ONE - b1) * d;
-                    *v = b2 * *v + (T::ONE - b2) * d * d;
+                    *m = (b1 * *m + (T::ONE - b1) * d).flush_subnormal();
+                    *v = (b2 * *v + (T::ONE - b2) * d * d).flush_subnormal();
                 };
                 dispatch(move || {
                     let rows = w.iter_mut().zip(g).zip(m.iter_mut().zip(v.iter_mut()));

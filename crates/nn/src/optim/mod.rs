@@ -1,6 +1,12 @@
 //! Optimizers with `torch.optim`'s update formulas and defaults, learning-rate schedules
 //! and gradient clipping.
 //!
+//! Running averages in optimizer state (momentum buffers, moments) are flushed to zero
+//! once they fall below the smallest normal float (`Float::flush_subnormal`): a parameter
+//! whose gradient stops (a dead ReLU unit) would otherwise decay through the subnormal
+//! range for thousands of steps, where x86 arithmetic is about 100× slower. The effect on
+//! the update is below 1e-38 (f32) or 1e-308 (f64).
+//!
 //! Gradient descent variants are not separate optimizers: GD / batch GD, mini-batch GD
 //! and stochastic GD are all [`Sgd`] with the batch size of `fit` set to all rows, to
 //! `b`, or to 1. The optimizer is only the update rule.

@@ -97,7 +97,9 @@ impl<T: Float> Optimizer<T> for RmsProp<T> {
             .for_each(params, grads, init, |w, g, (v, gavg, buf)| {
                 // v: square average; ḡ: gradient average (centered); b: momentum buffer. The
                 // branches are on settings, not data, so each combination is its own loop.
-                let avg = move |v: &mut T, d: T| *v = alpha * *v + (T::ONE - alpha) * d * d;
+                let avg = move |v: &mut T, d: T| {
+                    *v = (alpha * *v + (T::ONE - alpha) * d * d).flush_subnormal()
+                };
                 dispatch(move || {
                     let rows = w.iter_mut().zip(g).zip(v.iter_mut());
                     match (centered, momentum) {
@@ -112,7 +114,7 @@ impl<T: Float> Optimizer<T> for RmsProp<T> {
                             for (((w, &g), v), b) in rows.zip(buf.iter_mut()) {
                                 let d = g + wd * *w;
                                 avg(v, d);
-                                *b = mu * *b + d / (v.sqrt() + eps);
+                                *b = (mu * *b + d / (v.sqrt() + eps)).flush_subnormal();
                                 *w -= lr * *b;
                             }
                         }
@@ -122,10 +124,10 @@ impl<T: Float> Optimizer<T> for RmsProp<T> {
                             {
                                 let d = g + wd * *w;
                                 avg(v, d);
-                                *ga = alpha * *ga + (T::ONE - alpha) * d;
+                                *ga = (alpha * *ga + (T::ONE - alpha) * d).flush_subnormal();
                                 let vt = *v - *ga * *ga;
                                 if momentum {
-                                    *b = mu * *b + d / (vt.sqrt() + eps);
+                                    *b = (mu * *b + d / (vt.sqrt() + eps)).flush_subnormal();
                                     *w -= lr * *b;
                                 } else {
                                     *w -= lr * d / (vt.sqrt() + eps);

@@ -111,7 +111,7 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
                     Some(b) => {
                         for ((w, &g), b) in w.iter_mut().zip(g).zip(b.iter_mut()) {
                             let d = g + wd * *w;
-                            *b = mu * *b + (T::ONE - tau) * d;
+                            *b = (mu * *b + (T::ONE - tau) * d).flush_subnormal();
                             *w -= lr * if nesterov { d + mu * *b } else { *b };
                         }
                     }
