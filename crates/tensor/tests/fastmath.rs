@@ -102,3 +102,14 @@ fn tensor_kernels_use_the_fast_functions_on_every_layout() {
         assert!((g - w).abs() <= 5e-16 * w);
     }
 }
+
+#[test]
+fn flush_subnormal_zeroes_only_subnormals() {
+    use tensor::Float;
+    assert_eq!(1e-40f32.flush_subnormal(), 0.0);
+    assert_eq!((-1e-40f32).flush_subnormal(), 0.0);
+    assert_eq!(1e-37f32.flush_subnormal(), 1e-37);
+    assert_eq!(f32::MIN_POSITIVE.flush_subnormal(), f32::MIN_POSITIVE);
+    assert_eq!(1e-310f64.flush_subnormal(), 0.0);
+    assert_eq!(1e-300f64.flush_subnormal(), 1e-300);
+}
