@@ -113,3 +113,18 @@ fn flush_subnormal_zeroes_only_subnormals() {
     assert_eq!(1e-310f64.flush_subnormal(), 0.0);
     assert_eq!(1e-300f64.flush_subnormal(), 1e-300);
 }
+
+#[test]
+fn sigmoid_f32_within_5e7_relative() {
+    use tensor::Float;
+    let mut worst = 0.0f64;
+    for i in 0..POINTS {
+        let x = (-80.0 + 160.0 * i as f64 / POINTS as f64) as f32;
+        let want = 1.0 / (1.0 + (-(x as f64)).exp());
+        let got = x.fast_sigmoid() as f64;
+        if want > 1e-30 {
+            worst = worst.max((got - want).abs() / want);
+        }
+    }
+    assert!(worst <= 5e-7, "worst relative error {worst:e}");
+}
