@@ -8,6 +8,7 @@
 //! CPU at hand. Large contiguous maps are split across threads (see [`crate::parallel`]).
 
 use std::mem::MaybeUninit;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use smallvec::SmallVec;
@@ -89,13 +90,13 @@ pub fn for_each_run<const N: usize>(
     }
 }
 
-/// Applies `f` to every element of a view, returning a contiguous `Vec` in row-major
+/// Applies `f` to every element of a view, returning new contiguous storage in row-major
 /// order.
-pub fn map<T: Copy + Send + Sync, U: Copy + Send>(
+pub fn map<T: Copy + Send + Sync, U: Copy + Send + Sync>(
     data: &[T],
     layout: &Layout,
     f: impl Fn(T) -> U + Sync,
-) -> Vec<U> {
+) -> Arc<[U]> {
     let n = layout.numel();
     if layout.is_contiguous() {
         let src = &data[layout.offset()..layout.offset() + n];
@@ -128,22 +129,21 @@ pub fn map<T: Copy + Send + Sync, U: Copy + Send>(
     })
 }
 
-/// A new `Vec` of `n` elements, every one written by `write` (which must write all `n`
-/// slots it is given).
+/// New storage of `n` elements, every one written by `write` (which must write all `n`
+/// slots it is given). One allocation: the elements live inside the `Arc`.
 #[inline(always)]
-fn fill_new<U>(n: usize, write: impl FnOnce(&mut [MaybeUninit<U>])) -> Vec<U> {
-    let mut out = Vec::with_capacity(n);
-    write(&mut out.spare_capacity_mut()[..n]);
+fn fill_new<U>(n: usize, write: impl FnOnce(&mut [MaybeUninit<U>])) -> Arc<[U]> {
+    let mut out = Arc::<[U]>::new_uninit_slice(n);
+    write(Arc::get_mut(&mut out).expect("a new Arc is unique"));
     // SAFETY: every caller writes all `n` slots: the runs of a layout cover its `numel`
     // elements exactly once, and the contiguous paths zip over `n` inputs.
-    unsafe { out.set_len(n) };
-    out
+    unsafe { out.assume_init() }
 }
 
-fn map_contiguous<T: Copy + Sync, U: Copy + Send>(
+fn map_contiguous<T: Copy + Sync, U: Copy + Send + Sync>(
     src: &[T],
     f: &(impl Fn(T) -> U + Sync),
-) -> Vec<U> {
+) -> Arc<[U]> {
     fill_new(src.len(), |out| {
         if split_elementwise(src.len()) {
             out.par_chunks_mut(PARALLEL_CHUNK)
@@ -170,14 +170,14 @@ fn write_zip<T: Copy>(out: &mut [MaybeUninit<T>], a: &[T], b: &[T], f: &impl Fn(
 }
 
 /// Applies `f` pairwise to two views of the same shape (already broadcast, so stride-0
-/// axes are fine), returning a contiguous `Vec` in row-major order.
+/// axes are fine), returning new contiguous storage in row-major order.
 pub fn zip_map<T: Copy + Send + Sync>(
     a: &[T],
     la: &Layout,
     b: &[T],
     lb: &Layout,
     f: impl Fn(T, T) -> T + Sync,
-) -> Vec<T> {
+) -> Arc<[T]> {
     debug_assert_eq!(la.shape(), lb.shape());
     let n = la.numel();
     if la.is_contiguous() && lb.is_contiguous() {

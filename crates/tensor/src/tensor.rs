@@ -26,9 +26,9 @@ use crate::strided;
 /// ```
 #[derive(Clone)]
 pub struct Tensor<T: Float = f32> {
-    // Storage is an `Arc<Vec<T>>`: clones and views share it; `Arc::make_mut` gives
-    // copy-on-write for the in-place updates.
-    pub(crate) storage: Arc<Vec<T>>,
+    // Storage is an `Arc<[T]>` (one allocation holds the count and the elements): clones
+    // and views share it; `Arc::make_mut` gives copy-on-write for the in-place updates.
+    pub(crate) storage: Arc<[T]>,
     pub(crate) layout: Layout,
 }
 
@@ -59,11 +59,17 @@ impl<T: Float> Tensor<T> {
         Ok(Self::from_parts(data, shape))
     }
 
-    /// A contiguous tensor from data whose length is known to match.
+    /// A contiguous tensor from data whose length is known to match (moves the data
+    /// into shared storage: one copy).
     pub(crate) fn from_parts(data: Vec<T>, shape: &[usize]) -> Self {
-        debug_assert_eq!(data.len(), numel(shape));
+        Self::from_storage(Arc::from(data), shape)
+    }
+
+    /// A contiguous tensor over storage whose length is known to match.
+    pub(crate) fn from_storage(storage: Arc<[T]>, shape: &[usize]) -> Self {
+        debug_assert_eq!(storage.len(), numel(shape));
         Tensor {
-            storage: Arc::new(data),
+            storage,
             layout: Layout::contiguous(shape),
         }
     }
@@ -78,7 +84,7 @@ impl<T: Float> Tensor<T> {
 
     /// A tensor of `shape` filled with `value`.
     pub fn full(shape: &[usize], value: T) -> Self {
-        Self::from_parts(vec![value; numel(shape)], shape)
+        Self::from_storage(std::iter::repeat_n(value, numel(shape)).collect(), shape)
     }
 
     /// A tensor of zeros.
@@ -230,7 +236,7 @@ impl<T: Float> Tensor<T> {
     pub fn to_vec(&self) -> Vec<T> {
         match self.as_slice() {
             Some(s) => s.to_vec(),
-            None => strided::map(&self.storage, &self.layout, |x| x),
+            None => strided::map(&self.storage, &self.layout, |x| x).to_vec(),
         }
     }
 
@@ -307,7 +313,7 @@ impl<T: Float> Tensor<T> {
     /// ```
     pub fn cast<U: Float>(&self) -> Tensor<U> {
         let data = strided::map(&self.storage, &self.layout, |x| U::from_f64(x.to_f64()));
-        Tensor::from_parts(data, self.shape())
+        Tensor::from_storage(data, self.shape())
     }
 
     /// Applies `f` to every element, returning a new contiguous tensor.
@@ -317,7 +323,7 @@ impl<T: Float> Tensor<T> {
     /// assert_eq!(t.to_vec(), vec![10.0, -20.0]);
     /// ```
     pub fn map(&self, f: impl Fn(T) -> T + Sync) -> Self {
-        Self::from_parts(strided::map(&self.storage, &self.layout, f), self.shape())
+        Self::from_storage(strided::map(&self.storage, &self.layout, f), self.shape())
     }
 
     /// True if every element is finite (no NaN, no infinity).

@@ -27,7 +27,7 @@ impl<T: Float> Tensor<T> {
                 &other.layout,
                 f,
             );
-            return Ok(Tensor::from_parts(data, self.shape()));
+            return Ok(Tensor::from_storage(data, self.shape()));
         }
         let shape = broadcast_shapes(self.shape(), other.shape()).map_err(|_| {
             TensorError::IncompatibleShapes {
@@ -39,7 +39,7 @@ impl<T: Float> Tensor<T> {
         let la = self.layout.broadcast_to(&shape)?;
         let lb = other.layout.broadcast_to(&shape)?;
         let data = strided::zip_map(&self.storage, &la, &other.storage, &lb, f);
-        Ok(Tensor::from_parts(data, &shape))
+        Ok(Tensor::from_storage(data, &shape))
     }
 
     /// Combines two tensors elementwise with NumPy broadcasting.

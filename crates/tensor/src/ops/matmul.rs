@@ -6,6 +6,8 @@
 //! batch instead (each product on one thread). Both only above the thresholds in
 //! [`crate::parallel`].
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 
 use crate::element::Float;
@@ -92,7 +94,8 @@ impl<T: Float> Tensor<T> {
             b
         };
 
-        let mut out = vec![T::ZERO; numel(&out_shape)];
+        let mut storage: Arc<[T]> = std::iter::repeat_n(T::ZERO, numel(&out_shape)).collect();
+        let out = Arc::get_mut(&mut storage).expect("new storage is unique");
         if m > 0 && n > 0 && k > 0 {
             let views_a = batch_views(&a, &batch);
             let views_b = batch_views(&b, &batch);
@@ -100,7 +103,7 @@ impl<T: Float> Tensor<T> {
             let count = views_a.len();
             if count == 1 {
                 gemm_one(
-                    &mut out,
+                    out,
                     m,
                     n,
                     k,
@@ -124,7 +127,7 @@ impl<T: Float> Tensor<T> {
                 }
             }
         }
-        let mut result = Tensor::from_parts(out, &out_shape);
+        let mut result = Tensor::from_storage(storage, &out_shape);
         if other.ndim() == 1 {
             result = result.squeeze(-1);
         }

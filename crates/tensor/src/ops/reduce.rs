@@ -1,6 +1,8 @@
 //! Reductions along axes or over everything, `keepdim`, and `sum_to` (the inverse of
 //! broadcasting, used by backward passes).
 
+use std::sync::Arc;
+
 use smallvec::SmallVec;
 
 use crate::element::Float;
@@ -28,19 +30,25 @@ impl<T: Float> Tensor<T> {
             .enumerate()
             .map(|(k, &d)| if reduced.contains(&k) { 1 } else { d })
             .collect();
-        let mut out = vec![identity; numel(&kept_shape)];
+        let mut out: Arc<[T]> = std::iter::repeat_n(identity, numel(&kept_shape)).collect();
         let out_layout = Layout::contiguous(&kept_shape)
             .broadcast_to(self.shape())
             .expect("a kept shape always broadcasts back to its source");
-        strided::reduce_into(&mut out, &out_layout, &self.storage, &self.layout, combine);
+        strided::reduce_into(
+            Arc::get_mut(&mut out).expect("new storage is unique"),
+            &out_layout,
+            &self.storage,
+            &self.layout,
+            combine,
+        );
         if keepdim {
-            Tensor::from_parts(out, &kept_shape)
+            Tensor::from_storage(out, &kept_shape)
         } else {
             let shape: Dims = (0..self.ndim())
                 .filter(|k| !reduced.contains(k))
                 .map(|k| self.shape()[k])
                 .collect();
-            Tensor::from_parts(out, &shape)
+            Tensor::from_storage(out, &shape)
         }
     }
 
