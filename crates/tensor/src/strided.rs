@@ -102,6 +102,9 @@ pub fn map<T: Copy + Send + Sync, U: Copy + Send + Sync>(
         let src = &data[layout.offset()..layout.offset() + n];
         return map_contiguous(src, &f);
     }
+    if let Some(block) = transposed_matrix(layout) {
+        return fill_new(n, |out| dispatch(|| map_transposed(out, data, block, &f)));
+    }
     fill_new(n, |out| {
         dispatch(|| {
             let mut pos = 0;
@@ -127,6 +130,50 @@ pub fn map<T: Copy + Send + Sync, U: Copy + Send + Sync>(
             );
         })
     })
+}
+
+/// A view that is (after coalescing) a transposed matrix: `rows × cols` with row stride 1
+/// and column stride `col_stride`, starting at `offset`.
+#[derive(Clone, Copy)]
+struct TransposedMatrix {
+    offset: usize,
+    rows: usize,
+    cols: usize,
+    col_stride: usize,
+}
+
+fn transposed_matrix(layout: &Layout) -> Option<TransposedMatrix> {
+    let (shape, [strides]) = coalesce(layout.shape(), [layout.strides()]);
+    (shape.len() == 2 && strides[0] == 1 && strides[1] > 1).then(|| TransposedMatrix {
+        offset: layout.offset(),
+        rows: shape[0],
+        cols: shape[1],
+        col_stride: strides[1],
+    })
+}
+
+/// Copies a transposed matrix tile by tile. Walking it row by row reads one element per
+/// cache line, and the lines of a long column all compete for a few cache sets. Measured
+/// on 1024×1024 f32: 7.4 ms row by row, 4.7 ms in 8×8 tiles (784 columns: 3.6 → 1.4 ms);
+/// a contiguous copy takes 0.3 ms, so a register-level transpose could do better still.
+#[inline(always)]
+fn map_transposed<T: Copy, U>(
+    out: &mut [MaybeUninit<U>],
+    data: &[T],
+    m: TransposedMatrix,
+    f: &impl Fn(T) -> U,
+) {
+    const TILE: usize = 8;
+    for rb in (0..m.rows).step_by(TILE) {
+        for cb in (0..m.cols).step_by(TILE) {
+            for r in rb..(rb + TILE).min(m.rows) {
+                let row = &mut out[r * m.cols..];
+                for c in cb..(cb + TILE).min(m.cols) {
+                    row[c].write(f(data[m.offset + c * m.col_stride + r]));
+                }
+            }
+        }
+    }
 }
 
 /// New storage of `n` elements, every one written by `write` (which must write all `n`

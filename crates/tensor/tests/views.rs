@@ -217,3 +217,21 @@ fn negative_axes_count_from_the_end() {
     assert_eq!(a.sum(-2, false).shape(), &[2, 4]);
     assert_eq!(a.narrow(-1, 1, 2).shape(), &[2, 3, 2]);
 }
+
+#[test]
+fn large_transposed_copies_match_index_arithmetic() {
+    // Exercises the tiled transpose path with edges that are not multiples of the tile.
+    for (r, c) in [(37usize, 70usize), (64, 64), (1, 9), (9, 1)] {
+        let a = Tensor::<f64>::arange(0.0, (r * c) as f64, 1.0).reshape(&[r as isize, c as isize]);
+        let t = a.t().contiguous();
+        assert_eq!(t.shape(), &[c, r]);
+        for i in 0..c {
+            for j in 0..r {
+                assert_eq!(t.at(&[i, j]), (j * c + i) as f64);
+            }
+        }
+        // A sliced, transposed view goes the same way.
+        let s = a.narrow(1, 1, c - 1).t().contiguous();
+        assert_eq!(s.at(&[0, r - 1]), ((r - 1) * c + 1) as f64);
+    }
+}
