@@ -231,7 +231,9 @@ fn large_transposed_copies_match_index_arithmetic() {
             }
         }
         // A sliced, transposed view goes the same way.
-        let s = a.narrow(1, 1, c - 1).t().contiguous();
-        assert_eq!(s.at(&[0, r - 1]), ((r - 1) * c + 1) as f64);
+        if c > 1 {
+            let s = a.narrow(1, 1, c - 1).t().contiguous();
+            assert_eq!(s.at(&[0, r - 1]), ((r - 1) * c + 1) as f64);
+        }
     }
 }
