@@ -4,8 +4,6 @@
 //!
 //! Run: `cargo run --release --example normalization`.
 
-use std::time::Instant;
-
 use wengert::prelude::*;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -43,7 +41,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .add(ReLU)
             .add(Linear::new(64, 1, &mut rng));
         let mut model = Model::new(net, loss::Mse, Adam::new(1e-3));
-        let started = Instant::now();
         let h = model.fit(
             &x,
             &train.y,
@@ -64,7 +61,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             val[best],
             best + 1
         );
-        let _ = started;
     }
     Ok(())
 }

@@ -156,7 +156,6 @@ fn run_script(
     let mut stop = stop;
     let mut ctx = TrainContext::new(&mut module, &mut opt);
     stop.on_train_begin(&mut ctx);
-    let mut ran = 0;
     for (epoch, &v) in values.iter().enumerate() {
         // Mark the weights with the epoch number, to see which epoch gets restored.
         ctx.module().parameters()[0]
@@ -166,7 +165,6 @@ fn run_script(
         logs.set("val_loss", v);
         logs.set("val_accuracy", -v);
         stop.on_epoch_end(epoch, &logs, &mut ctx);
-        ran = epoch + 1;
         if ctx.stop_requested() {
             break;
         }
@@ -174,7 +172,6 @@ fn run_script(
     stop.on_train_end(&mut ctx);
     let weight = ctx.module().parameters()[0].1.value().to_vec();
     let messages = ctx.messages().to_vec();
-    let _ = ran;
     (stop.stopped_epoch(), stop.best_epoch(), messages, weight)
 }
 
