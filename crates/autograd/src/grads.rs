@@ -97,6 +97,22 @@ impl<T: Float> Index<&Param<T>> for Grads<T> {
     }
 }
 
+impl<T: Float> Index<ParamId> for Grads<T> {
+    type Output = Tensor<T>;
+
+    /// # Panics
+    /// If the output does not depend on the parameter with this id.
+    #[track_caller]
+    fn index(&self, id: ParamId) -> &Tensor<T> {
+        self.by_id(id).unwrap_or_else(|| {
+            panic!(
+                "no gradient for parameter #{}: the output does not depend on it",
+                id.get()
+            )
+        })
+    }
+}
+
 /// One step of a traced backward pass: the gradient that reached a node and what it
 /// sent to each input.
 #[derive(Clone, Debug)]

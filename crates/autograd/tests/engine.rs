@@ -94,6 +94,7 @@ fn a_parameter_bound_twice_is_one_node() {
     let g = y.backward();
     assert_eq!(g[&p].to_vec(), vec![6.0]);
     assert_eq!(g.by_id(p.id()).unwrap().to_vec(), vec![6.0]);
+    assert_eq!(g[p.id()].to_vec(), vec![6.0]);
     assert_eq!(tape.len(), 3); // param, mul, sum
 }
 
