@@ -3,6 +3,7 @@
 
 use std::fmt::{self, Write};
 
+use tensor::display::NumberFormat;
 use tensor::{Float, Tensor};
 
 use crate::grads::{Grads, Trace};
@@ -16,7 +17,9 @@ fn short_value<T: Float>(t: &Tensor<T>) -> String {
     if t.numel() == 0 || t.numel() > SMALL_VALUE {
         return String::new();
     }
-    let body: Vec<String> = t.to_vec().iter().map(|v| format!("{v:.4}")).collect();
+    let values = t.to_vec();
+    let format = NumberFormat::for_values(&values, 4);
+    let body: Vec<String> = values.iter().map(|&v| format.format(v)).collect();
     if t.ndim() == 0 {
         body[0].clone()
     } else {

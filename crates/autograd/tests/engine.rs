@@ -301,21 +301,26 @@ fn display_dot_and_trace_show_the_tape() {
     assert!(lines[4].starts_with("%3 = tanh %2"));
     let (grads, trace) = y.backward_traced();
     let text = trace.to_string();
-    // tanh'(−6) = 1 − tanh²(−6) ≈ 2.4576e-5; it flows to w as ·x and to x as ·w.
+    // tanh'(−6) = 1 − tanh²(−6) = 2.4577e-5 (to 5 digits); it flows to x as ·w = −3
+    // (−7.3730e-5) and to w as ·x = 2 (4.9153e-5). Small values print in scientific
+    // notation, so the trace never shows a misleading 0.0000.
+    let d = 1.0 - (-6.0f64).tanh().powi(2);
+    assert_eq!(format!("{d:.4e}"), "2.4577e-5");
     assert!(
         text.contains("step 1: %3 = tanh: dL/d%3 = 1.0000"),
         "{text}"
     );
+    assert!(text.contains("sends to %2: 2.4577e-5"), "{text}");
     assert!(
-        text.contains("step 2: %2 = mul (xw): dL/d%2 = 0.0000"),
+        text.contains("step 2: %2 = mul (xw): dL/d%2 = 2.4577e-5"),
         "{text}"
     );
-    assert!(text.contains("sends to %0: -0.0001"), "{text}");
-    assert!(text.contains("sends to %1: 0.0000"), "{text}");
+    assert!(text.contains("sends to %0: -7.3730e-5"), "{text}");
+    assert!(text.contains("sends to %1: 4.9153e-5"), "{text}");
     let dot = tape.to_dot_with(&grads);
     assert!(dot.starts_with("digraph tape {"));
     assert!(dot.contains("n0 -> n2;") && dot.contains("n1 -> n2;") && dot.contains("n2 -> n3;"));
-    assert!(dot.contains("grad -0.0001"));
+    assert!(dot.contains("grad -7.3730e-5"), "{dot}");
 }
 
 #[test]

@@ -11,8 +11,50 @@ pub const SUMMARY_THRESHOLD: usize = 1000;
 /// Entries shown at each end of an axis in a summarized print.
 pub const EDGE_ITEMS: usize = 3;
 
+/// How a group of numbers is printed: fixed-point with `precision` decimals, or scientific
+/// notation when some value would otherwise print as `0.0000` or be very long (as
+/// PyTorch does: a nonzero magnitude below 1e-4, or any at or above 1e8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NumberFormat {
+    /// Digits after the decimal point (of the mantissa, in scientific notation).
+    pub precision: usize,
+    /// Scientific notation.
+    pub scientific: bool,
+}
+
+impl NumberFormat {
+    /// The format for printing all of `values` consistently.
+    ///
+    /// ```
+    /// use tensor::display::NumberFormat;
+    /// assert_eq!(NumberFormat::for_values(&[0.5f32, 2.0], 4).format(0.5f32), "0.5000");
+    /// let small = NumberFormat::for_values(&[2.4576e-5f64, 1.0], 4);
+    /// assert_eq!(small.format(2.4576e-5f64), "2.4576e-5");
+    /// ```
+    pub fn for_values<T: Float>(values: &[T], precision: usize) -> Self {
+        let scientific = values.iter().any(|v| {
+            let a = v.abs().to_f64();
+            a.is_finite() && a != 0.0 && !(1e-4..1e8).contains(&a)
+        });
+        NumberFormat {
+            precision,
+            scientific,
+        }
+    }
+
+    /// One value in this format.
+    pub fn format<T: Float>(self, v: T) -> String {
+        if self.scientific {
+            format!("{:.*e}", self.precision, v.to_f64())
+        } else {
+            format!("{:.*}", self.precision, v)
+        }
+    }
+}
+
 impl<T: Float> fmt::Display for Tensor<T> {
-    /// Prints like PyTorch, one row per line, 4 decimals unless a precision is given.
+    /// Prints like PyTorch, one row per line, 4 decimals unless a precision is given,
+    /// switching the whole tensor to scientific notation when a value needs it.
     ///
     /// ```
     /// let t = tensor::Tensor::from([[1.0f32, 2.0], [3.0, 4.0]]);
@@ -20,10 +62,12 @@ impl<T: Float> fmt::Display for Tensor<T> {
     /// assert_eq!(format!("{}", tensor::Tensor::scalar(0.5f64)), "tensor(0.5000)");
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let data = self.to_vec();
+        let format = NumberFormat::for_values(&data, f.precision().unwrap_or(4));
         let printer = Printer {
-            data: self.to_vec(),
+            data,
             shape: self.shape(),
-            precision: f.precision().unwrap_or(4),
+            format,
             summarize: self.numel() > SUMMARY_THRESHOLD,
         };
         let mut out = String::from("tensor(");
@@ -50,7 +94,7 @@ impl<T: Float> fmt::Debug for Tensor<T> {
 struct Printer<'a, T> {
     data: Vec<T>,
     shape: &'a [usize],
-    precision: usize,
+    format: NumberFormat,
     summarize: bool,
 }
 
@@ -58,7 +102,7 @@ impl<T: Float> Printer<'_, T> {
     /// Writes the sub-array at `axis` whose first element is `data[start]`.
     fn write(&self, out: &mut String, axis: usize, start: usize) {
         if axis == self.shape.len() {
-            out.push_str(&format!("{:.*}", self.precision, self.data[start]));
+            out.push_str(&self.format.format(self.data[start]));
             return;
         }
         let len = self.shape[axis];

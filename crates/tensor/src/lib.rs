@@ -41,7 +41,7 @@ pub mod shape;
 pub mod simd;
 pub mod strided;
 
-mod display;
+pub mod display;
 mod ops;
 mod random;
 mod tensor;
