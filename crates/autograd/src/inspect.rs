@@ -62,7 +62,7 @@ impl<T: Float> fmt::Display for Tape<T> {
             let shape = format!("{:?}", node.value.shape());
             writeln!(
                 f,
-                "{lhs:<32} {label:<10} {shape:<12} {}",
+                "{lhs:<36} {label:<10} {shape:<12} {}",
                 short_value(&node.value)
             )?;
         }

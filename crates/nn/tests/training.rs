@@ -64,6 +64,10 @@ fn regression_and_classification_converge() {
     let logs = clf.evaluate(&xc, &yc).unwrap();
     assert!(logs.get("accuracy").unwrap() > 0.95);
     assert_eq!(clf.predict(&xc).unwrap().shape(), &[200, 2]);
+    assert_eq!(
+        clf.predict(&Tensor::zeros(&[0, 2])).unwrap().shape(),
+        &[0, 2]
+    );
 }
 
 /// A model that can memorize: one free parameter per row (the row index is the input,

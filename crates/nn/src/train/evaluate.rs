@@ -117,6 +117,11 @@ impl<T: Float> Model<T> {
         }
         self.module.set_training(false);
         let n = rows(x);
+        if n == 0 {
+            // No rows: the model still decides the output's other axes.
+            let tape = Tape::inference();
+            return Ok(self.module.forward(tape.constant(x.contiguous())).value());
+        }
         let mut parts = Vec::new();
         let mut start = 0;
         while start < n {
@@ -130,10 +135,6 @@ impl<T: Float> Model<T> {
             start += len;
         }
         let refs: Vec<&Tensor<T>> = parts.iter().collect();
-        Ok(if refs.is_empty() {
-            Tensor::zeros(&[0])
-        } else {
-            Tensor::concat(&refs, 0)
-        })
+        Ok(Tensor::concat(&refs, 0))
     }
 }
