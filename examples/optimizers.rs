@@ -109,6 +109,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("RMSprop", Box::new(RmsProp::new(1e-2))),
         ("Adam", Box::new(Adam::new(0.05))),
     ];
+    // Adam's state for the first steps, under PyTorch's names: the moments and the
+    // bias corrections that make the first steps full-sized.
+    println!("\nAdam(lr 0.05) on Rosenbrock, first 3 steps:");
+    let p = Param::new("xy", Tensor::from([-1.5f64, 2.0]));
+    let mut adam = Adam::new(0.05);
+    for t in 1..=3 {
+        let grads = {
+            let tape = Tape::new();
+            rosenbrock(tape.param(&p)).backward()
+        };
+        adam.step(&[&p], &grads);
+        let state: Vec<String> = adam
+            .state(&p)
+            .iter()
+            .map(|(n, v)| format!("{n} = {v:.4}"))
+            .collect();
+        let (bc1, bc2) = (1.0 - 0.9f64.powi(t), 1.0 - 0.999f64.powi(t));
+        println!(
+            "  step {t}: θ = {:.4}; {}; bias corrections 1−β₁ᵗ = {bc1:.4}, 1−β₂ᵗ = {bc2:.6}",
+            p.value(),
+            state.join("; ")
+        );
+    }
+
     println!("\nRosenbrock from (−1.5, 2), {steps} steps: final point and distance to the minimum (1, 1)");
     let mut paths = Vec::new();
     for (name, opt) in runs {

@@ -258,3 +258,37 @@ fn schedules_and_clipping_follow_their_definitions() {
     clip_grad_value(&mut grads, 3.5);
     assert_eq!(grads[&p].to_vec(), vec![3.0, -3.5]);
 }
+
+#[test]
+fn optimizer_state_is_inspectable_under_pytorch_names() {
+    let p = Param::new("theta", Tensor::from(START));
+    let mut adam = Adam::new(0.1).amsgrad(true);
+    assert!(adam.state(&p).is_empty(), "no state before the first step");
+    let g = grad(&START);
+    adam.step(&[&p], &loss_grads(&p));
+    let state = adam.state(&p);
+    let names: Vec<&str> = state.iter().map(|(n, _)| *n).collect();
+    assert_eq!(names, ["step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"]);
+    assert_eq!(state[0].1.item(), 1.0);
+    // After one step: m = (1 − β₁)·g, v = (1 − β₂)·g² (written from the formula).
+    for i in 0..4 {
+        assert!((state[1].1.to_vec()[i] - 0.1 * g[i]).abs() < 1e-12);
+        assert!((state[2].1.to_vec()[i] - 0.001 * g[i] * g[i]).abs() < 1e-12);
+    }
+    assert_eq!(state[1].1.shape(), &[4]);
+    let mut sgd = Sgd::new(0.1).momentum(0.9);
+    sgd.step(&[&p], &loss_grads(&p));
+    assert_eq!(sgd.state(&p)[0].0, "momentum_buffer");
+    let mut rms = RmsProp::new(0.01).centered(true).momentum(0.5);
+    rms.step(&[&p], &loss_grads(&p));
+    assert_eq!(
+        rms.state(&p).iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+        ["square_avg", "grad_avg", "momentum_buffer"]
+    );
+    let mut ada = Adagrad::new(0.01);
+    ada.step(&[&p], &loss_grads(&p));
+    assert_eq!(ada.state(&p)[1].0, "sum");
+    let mut delta = Adadelta::new(1.0);
+    delta.step(&[&p], &loss_grads(&p));
+    assert_eq!(delta.state(&p)[1].0, "acc_delta");
+}

@@ -11,9 +11,9 @@
 
 use autograd::{Grads, Param};
 use tensor::simd::dispatch;
-use tensor::Float;
+use tensor::{Float, Tensor};
 
-use super::{Optimizer, StateMap};
+use super::{shaped, Optimizer, StateMap};
 
 /// Adadelta (defaults: lr 1.0, rho 0.9, eps 1e-6, weight_decay 0).
 #[derive(Debug)]
@@ -95,6 +95,15 @@ impl<T: Float> Optimizer<T> for Adadelta<T> {
 
     fn set_learning_rate(&mut self, lr: f64) {
         self.lr = lr;
+    }
+
+    fn state(&self, param: &Param<T>) -> Vec<(&'static str, Tensor<T>)> {
+        self.state.get(param.id()).map_or_else(Vec::new, |(v, u)| {
+            vec![
+                ("square_avg", shaped(param, v)),
+                ("acc_delta", shaped(param, u)),
+            ]
+        })
     }
 
     fn name(&self) -> &'static str {

@@ -10,9 +10,9 @@
 
 use autograd::{Grads, Param};
 use tensor::simd::dispatch;
-use tensor::Float;
+use tensor::{Float, Tensor};
 
-use super::{Optimizer, StateMap};
+use super::{shaped, Optimizer, StateMap};
 
 /// Adagrad (defaults: lr 0.01, lr_decay 0, weight_decay 0, initial accumulator 0,
 /// eps 1e-10).
@@ -103,6 +103,17 @@ impl<T: Float> Optimizer<T> for Adagrad<T> {
 
     fn set_learning_rate(&mut self, lr: f64) {
         self.lr = lr;
+    }
+
+    fn state(&self, param: &Param<T>) -> Vec<(&'static str, Tensor<T>)> {
+        self.state
+            .get(param.id())
+            .map_or_else(Vec::new, |(t, sum)| {
+                vec![
+                    ("step", Tensor::scalar(T::from_usize(*t as usize))),
+                    ("sum", shaped(param, sum)),
+                ]
+            })
     }
 
     fn name(&self) -> &'static str {

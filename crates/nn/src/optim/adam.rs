@@ -13,9 +13,9 @@
 
 use autograd::{Grads, Param};
 use tensor::simd::dispatch;
-use tensor::Float;
+use tensor::{Float, Tensor};
 
-use super::{Optimizer, StateMap};
+use super::{shaped, Optimizer, StateMap};
 
 /// Per-parameter state: step count, first moment, second moment, running max of the second.
 type AdamState<T> = (u64, Vec<T>, Vec<T>, Vec<T>);
@@ -148,6 +148,22 @@ impl<T: Float> Optimizer<T> for Adam<T> {
 
     fn set_learning_rate(&mut self, lr: f64) {
         self.lr = lr;
+    }
+
+    fn state(&self, param: &Param<T>) -> Vec<(&'static str, Tensor<T>)> {
+        self.state
+            .get(param.id())
+            .map_or_else(Vec::new, |(t, m, v, vmax)| {
+                let mut out = vec![
+                    ("step", Tensor::scalar(T::from_usize(*t as usize))),
+                    ("exp_avg", shaped(param, m)),
+                    ("exp_avg_sq", shaped(param, v)),
+                ];
+                if self.amsgrad {
+                    out.push(("max_exp_avg_sq", shaped(param, vmax)));
+                }
+                out
+            })
     }
 
     fn name(&self) -> &'static str {

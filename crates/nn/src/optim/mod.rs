@@ -22,7 +22,7 @@ mod sgd;
 use std::collections::HashMap;
 
 use autograd::{Grads, Param, ParamId};
-use tensor::Float;
+use tensor::{Float, Tensor};
 
 pub use adadelta::Adadelta;
 pub use adagrad::Adagrad;
@@ -43,6 +43,13 @@ pub trait Optimizer<T: Float = f32>: Send {
     fn set_learning_rate(&mut self, lr: f64);
     /// A short name for logs.
     fn name(&self) -> &'static str;
+    /// The optimizer's state for one parameter, under PyTorch's names (`step`,
+    /// `exp_avg`, `exp_avg_sq`, `momentum_buffer`, …), each tensor shaped like the
+    /// parameter (`step` is a scalar). Empty before the first step. For teaching and
+    /// debugging: print it step by step to watch the moments and accumulators evolve.
+    fn state(&self, _param: &Param<T>) -> Vec<(&'static str, Tensor<T>)> {
+        Vec::new()
+    }
 }
 
 /// A boxed optimizer is an optimizer, so optimizers chosen at run time can be handed to
@@ -60,6 +67,15 @@ impl<T: Float> Optimizer<T> for Box<dyn Optimizer<T>> {
     fn name(&self) -> &'static str {
         (**self).name()
     }
+    fn state(&self, param: &Param<T>) -> Vec<(&'static str, Tensor<T>)> {
+        (**self).state(param)
+    }
+}
+
+/// A state buffer as a tensor shaped like `param`.
+pub(crate) fn shaped<T: Float>(param: &Param<T>, values: &[T]) -> Tensor<T> {
+    Tensor::from_vec(values.to_vec(), &param.shape())
+        .expect("state has one value per parameter entry")
 }
 
 /// Per-parameter state buffers, created on first use.
@@ -73,6 +89,11 @@ impl<S> StateMap<S> {
         StateMap {
             states: HashMap::new(),
         }
+    }
+
+    /// The state of one parameter, if it has taken a step.
+    pub(crate) fn get(&self, id: ParamId) -> Option<&S> {
+        self.states.get(&id)
     }
 
     /// Calls `update(weights, gradient, state)` for every parameter with a gradient,

@@ -11,9 +11,9 @@
 
 use autograd::{Grads, Param};
 use tensor::simd::dispatch;
-use tensor::Float;
+use tensor::{Float, Tensor};
 
-use super::{Optimizer, StateMap};
+use super::{shaped, Optimizer, StateMap};
 
 /// State of one parameter: square average, gradient average, momentum buffer.
 type RmsState<T> = (Vec<T>, Vec<T>, Vec<T>);
@@ -145,6 +145,21 @@ impl<T: Float> Optimizer<T> for RmsProp<T> {
 
     fn set_learning_rate(&mut self, lr: f64) {
         self.lr = lr;
+    }
+
+    fn state(&self, param: &Param<T>) -> Vec<(&'static str, Tensor<T>)> {
+        self.state
+            .get(param.id())
+            .map_or_else(Vec::new, |(v, gavg, buf)| {
+                let mut out = vec![("square_avg", shaped(param, v))];
+                if self.centered {
+                    out.push(("grad_avg", shaped(param, gavg)));
+                }
+                if self.momentum > 0.0 {
+                    out.push(("momentum_buffer", shaped(param, buf)));
+                }
+                out
+            })
     }
 
     fn name(&self) -> &'static str {

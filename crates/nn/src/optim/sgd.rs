@@ -11,9 +11,9 @@
 
 use autograd::{Grads, Param};
 use tensor::simd::dispatch;
-use tensor::Float;
+use tensor::{Float, Tensor};
 
-use super::{Optimizer, StateMap};
+use super::{shaped, Optimizer, StateMap};
 
 /// SGD (defaults: momentum 0, dampening 0, no Nesterov, weight decay 0).
 ///
@@ -126,6 +126,13 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
 
     fn set_learning_rate(&mut self, lr: f64) {
         self.lr = lr;
+    }
+
+    fn state(&self, param: &Param<T>) -> Vec<(&'static str, Tensor<T>)> {
+        match self.buffers.get(param.id()) {
+            Some(Some(b)) => vec![("momentum_buffer", shaped(param, b))],
+            _ => Vec::new(),
+        }
     }
 
     fn name(&self) -> &'static str {
