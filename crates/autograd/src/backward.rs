@@ -330,11 +330,3 @@ pub fn vjp<T: Float, D: BackwardOps<T>>(
         Op::Custom(index) => custom(*index),
     }
 }
-
-/// The axes `sum_to` reduces: leading axes, and axes where `to` has length 1.
-pub(crate) fn sum_to_axes(from: &[usize], to: &[usize]) -> Vec<usize> {
-    let lead = from.len() - to.len();
-    (0..from.len())
-        .filter(|&k| k < lead || (to[k - lead] == 1 && from[k] != 1))
-        .collect()
-}

@@ -4,7 +4,7 @@
 
 use tensor::{Float, Tensor};
 
-use crate::backward::{sum_to_axes, BackwardOps};
+use crate::backward::BackwardOps;
 use crate::tape::Var;
 
 fn signed(axes: &[usize]) -> Vec<isize> {
@@ -157,7 +157,8 @@ impl<'t, T: Float> BackwardOps<T> for Var<'t, T> {
         if Var::shape(*self) == shape {
             return *self;
         }
-        let axes = sum_to_axes(&Var::shape(*self), shape);
+        let axes =
+            tensor::shape::sum_to_axes(&Var::shape(*self), shape).unwrap_or_else(|e| panic!("{e}"));
         self.sum_axes(&signed(&axes), true).reshape(&signed(shape))
     }
     fn expand(&self, shape: &[usize]) -> Self {

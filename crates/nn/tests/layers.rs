@@ -2,7 +2,7 @@
 //! versus eval; Dropout statistics under a fixed seed; state-dict names.
 
 use approx::assert_relative_eq;
-use autograd::{gradcheck, GradcheckConfig, Param, Tape};
+use autograd::{gradcheck, GradcheckConfig, Param, Tape, Var};
 use nn::{
     BatchNorm1d, Dropout, Flatten, Identity, Init, LayerNorm, LeakyReLU, Linear, LogSoftmax,
     Module, ReLU, Sequential, Sigmoid, Softmax, Tanh, ELU, GELU,
@@ -11,36 +11,31 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 use tensor::Tensor;
 
-/// Sum of the output times fixed weights, so that every output element matters.
+/// Sum of the output times fixed weights 0.5..1.5, so that every output element matters
+/// and each with a different weight.
+fn weighted_sum<'t>(y: Var<'t, f64>) -> Var<'t, f64> {
+    let shape: Vec<isize> = y.shape().iter().map(|&d| d as isize).collect();
+    let w = Tensor::linspace(0.5, 1.5, y.value().numel()).reshape(&shape);
+    (y * y.tape().constant(w)).sum_all()
+}
+
 fn scalar_out(module: &dyn Module<f64>, x: &Tensor<f64>) -> f64 {
     let tape = Tape::new();
-    let y = module.forward(tape.constant(x.clone()));
-    let w = Tensor::linspace(0.5, 1.5, y.value().numel())
-        .reshape(&y.shape().iter().map(|&d| d as isize).collect::<Vec<_>>());
-    (y * tape.constant(w)).sum_all().item()
+    weighted_sum(module.forward(tape.constant(x.clone()))).item()
 }
 
 /// Checks a module's gradients with respect to its input (with `gradcheck`) and to every
 /// parameter (central differences on the parameter values).
 fn check_module(module: &dyn Module<f64>, x: &Tensor<f64>) {
     gradcheck(
-        |v| {
-            let y = module.forward(v[0]);
-            let n = y.value().numel();
-            let w = Tensor::linspace(0.5, 1.5, n)
-                .reshape(&y.shape().iter().map(|&d| d as isize).collect::<Vec<_>>());
-            (y * v[0].tape().constant(w)).sum_all()
-        },
+        |v| weighted_sum(module.forward(v[0])),
         std::slice::from_ref(x),
         GradcheckConfig::default(),
     )
     .unwrap_or_else(|e| panic!("{}: input: {e}", module.describe()));
     let grads = {
         let tape = Tape::new();
-        let y = module.forward(tape.constant(x.clone()));
-        let w = Tensor::linspace(0.5, 1.5, y.value().numel())
-            .reshape(&y.shape().iter().map(|&d| d as isize).collect::<Vec<_>>());
-        (y * tape.constant(w)).sum_all().backward()
+        weighted_sum(module.forward(tape.constant(x.clone()))).backward()
     };
     let eps = 1e-6;
     for (name, p) in module.parameters() {

@@ -61,3 +61,36 @@ pub fn normalize_axis(op: &'static str, axis: isize, ndim: usize) -> Result<usiz
         axis as usize
     })
 }
+
+/// The axes that summing a tensor of shape `from` must reduce (keeping them with length 1)
+/// to undo broadcasting `to` → `from`: the leading axes `from` added, and the axes where
+/// `to` has length 1 but `from` does not.
+///
+/// ```
+/// assert_eq!(tensor::shape::sum_to_axes(&[4, 2, 3], &[2, 1]).unwrap(), vec![0, 2]);
+/// assert!(tensor::shape::sum_to_axes(&[2, 3], &[4]).is_err());
+/// ```
+///
+/// # Errors
+/// [`TensorError::Broadcast`] if `to` does not broadcast to `from`.
+pub fn sum_to_axes(from: &[usize], to: &[usize]) -> Result<Vec<usize>, TensorError> {
+    let fail = || TensorError::Broadcast {
+        op: "sum_to",
+        from: to.to_vec(),
+        to: from.to_vec(),
+    };
+    if to.len() > from.len() {
+        return Err(fail());
+    }
+    let lead = from.len() - to.len();
+    let mut axes: Vec<usize> = (0..lead).collect();
+    for (k, &d) in to.iter().enumerate() {
+        let have = from[lead + k];
+        if d == 1 && have != 1 {
+            axes.push(lead + k);
+        } else if d != have {
+            return Err(fail());
+        }
+    }
+    Ok(axes)
+}

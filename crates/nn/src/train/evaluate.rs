@@ -8,12 +8,9 @@ use super::metrics::Metric;
 use super::model::{rows, Model, TrainError};
 
 impl<T: Float> Model<T> {
-    pub(crate) fn check_inputs(
-        &mut self,
-        what: &'static str,
-        x: &Tensor<T>,
-        y: &Tensor<T>,
-    ) -> Result<(), TrainError> {
+    /// `x` is `[rows, features]` with the feature count the first layer expects (when the
+    /// model says what it expects).
+    fn check_features(&self, what: &'static str, x: &Tensor<T>) -> Result<(), TrainError> {
         if let (Some(expected), Some(&found)) = (self.module.input_features(), x.shape().get(1)) {
             if found != expected || x.ndim() != 2 {
                 return Err(TrainError::Features {
@@ -23,6 +20,16 @@ impl<T: Float> Model<T> {
                 });
             }
         }
+        Ok(())
+    }
+
+    pub(crate) fn check_inputs(
+        &mut self,
+        what: &'static str,
+        x: &Tensor<T>,
+        y: &Tensor<T>,
+    ) -> Result<(), TrainError> {
+        self.check_features(what, x)?;
         if rows(x) == 0 {
             return Ok(());
         }
@@ -106,15 +113,7 @@ impl<T: Float> Model<T> {
     /// # Errors
     /// [`TrainError::Features`] if the feature count does not fit the model.
     pub fn predict(&mut self, x: &Tensor<T>) -> Result<Tensor<T>, TrainError> {
-        if let (Some(expected), Some(&found)) = (self.module.input_features(), x.shape().get(1)) {
-            if found != expected {
-                return Err(TrainError::Features {
-                    what: "predict",
-                    found,
-                    expected,
-                });
-            }
-        }
+        self.check_features("predict", x)?;
         self.module.set_training(false);
         let n = rows(x);
         if n == 0 {
