@@ -9,6 +9,17 @@ use crate::op::{Axes, Op};
 use crate::tape::{Inputs, Var};
 use crate::var_ops::axis_of;
 
+/// Resolves several possibly negative axes. A loop, not `map`: a panic inside a closure
+/// would lose the caller's location (`#[track_caller]` does not reach closures).
+#[track_caller]
+fn axes_of(axes: &[isize], ndim: usize, op: &str) -> Axes {
+    let mut out = Axes::new();
+    for &a in axes {
+        out.push(axis_of(a, ndim, op));
+    }
+    out
+}
+
 impl<'t, T: Float> Var<'t, T> {
     /// Sum over several axes.
     ///
@@ -17,7 +28,7 @@ impl<'t, T: Float> Var<'t, T> {
     #[track_caller]
     pub fn sum_axes(self, axes: &[isize], keepdim: bool) -> Self {
         let nd = self.ndim();
-        let resolved: Axes = axes.iter().map(|&a| axis_of(a, nd, "sum")).collect();
+        let resolved = axes_of(axes, nd, "sum");
         let value = self.value().sum_axes(axes, keepdim);
         self.unary(
             Op::Sum {
@@ -50,9 +61,9 @@ impl<'t, T: Float> Var<'t, T> {
     #[track_caller]
     pub fn mean_axes(self, axes: &[isize], keepdim: bool) -> Self {
         let shape = self.shape();
-        let n: usize = axes
+        let n: usize = axes_of(axes, shape.len(), "mean")
             .iter()
-            .map(|&a| shape[axis_of(a, shape.len(), "mean")])
+            .map(|&a| shape[a])
             .product();
         self.sum_axes(axes, keepdim).div_scalar(T::from_usize(n))
     }
@@ -99,9 +110,9 @@ impl<'t, T: Float> Var<'t, T> {
     #[track_caller]
     pub fn var_axes(self, axes: &[isize], ddof: usize, keepdim: bool) -> Self {
         let shape = self.shape();
-        let n: usize = axes
+        let n: usize = axes_of(axes, shape.len(), "var")
             .iter()
-            .map(|&a| shape[axis_of(a, shape.len(), "var")])
+            .map(|&a| shape[a])
             .product();
         let centered = self.sub(self.mean_axes(axes, true));
         centered
@@ -143,13 +154,15 @@ impl<'t, T: Float> Var<'t, T> {
         } else {
             other
         };
-        let value = a.value().try_matmul(&b.value()).unwrap_or_else(|e| {
-            panic!(
-                "matmul: shapes {:?} and {:?}: {e}",
-                self.shape(),
-                other.shape()
-            )
-        });
+        // A `match`, not a closure: closures do not carry `#[track_caller]`.
+        let value = match a.value().try_matmul(&b.value()) {
+            Ok(v) => v,
+            // Report the error for the shapes the caller passed (before 1-D promotion).
+            Err(e) => match self.value().try_matmul(&other.value()) {
+                Err(original) => panic!("{original}"),
+                Ok(_) => panic!("{e}"),
+            },
+        };
         let mut out = self.tape.record(Op::MatMul, smallvec![a.id, b.id], value);
         if other.ndim() == 1 {
             out = out.squeeze(-1);
@@ -189,7 +202,7 @@ impl<'t, T: Float> Var<'t, T> {
     #[track_caller]
     pub fn permute(self, perm: &[isize]) -> Self {
         let nd = self.ndim();
-        let resolved: Axes = perm.iter().map(|&p| axis_of(p, nd, "permute")).collect();
+        let resolved = axes_of(perm, nd, "permute");
         let value = self.value().permute(perm);
         self.unary(Op::Permute(resolved), value)
     }
@@ -200,7 +213,12 @@ impl<'t, T: Float> Var<'t, T> {
     /// If the element counts differ.
     #[track_caller]
     pub fn reshape(self, shape: &[isize]) -> Self {
-        self.unary_with(Op::Reshape, |v| v.reshape(shape))
+        // The fallible variant and a `match`: a panic inside a closure would lose the
+        // caller's location.
+        match self.with_value(|v| v.try_reshape(shape)) {
+            Ok(value) => self.unary(Op::Reshape, value),
+            Err(e) => panic!("{e}"),
+        }
     }
 
     /// Flattens to 1-D.
@@ -253,7 +271,10 @@ impl<'t, T: Float> Var<'t, T> {
         if self.shape() == shape {
             return self;
         }
-        self.unary_with(Op::Expand, |v| v.broadcast_to(shape))
+        match self.with_value(|v| v.try_broadcast_to(shape)) {
+            Ok(value) => self.unary(Op::Expand, value),
+            Err(e) => panic!("{e}"),
+        }
     }
 
     /// Inserts an axis of length 1.
@@ -273,6 +294,12 @@ impl<'t, T: Float> Var<'t, T> {
     #[track_caller]
     pub fn squeeze(self, axis: isize) -> Self {
         let ax = axis_of(axis, self.ndim(), "squeeze");
+        let shape = self.shape();
+        assert!(
+            shape[ax] == 1,
+            "squeeze: axis {axis} of shape {shape:?} has length {}, expected 1",
+            shape[ax]
+        );
         self.unary_with(Op::Squeeze(ax), |v| v.squeeze(ax as isize))
     }
 
@@ -376,13 +403,14 @@ impl<'t, T: Float> Var<'t, T> {
     #[track_caller]
     pub fn where_(mask: &Tensor<T>, a: Self, b: Self) -> Self {
         let (a, b) = a.broadcast_pair(b, "where");
-        let shape = tensor::broadcast_shapes(mask.shape(), &a.shape()).unwrap_or_else(|_| {
-            panic!(
+        let shape = match tensor::broadcast_shapes(mask.shape(), &a.shape()) {
+            Ok(shape) => shape,
+            Err(_) => panic!(
                 "where: mask {:?} and values {:?} do not broadcast",
                 mask.shape(),
                 a.shape()
-            )
-        });
+            ),
+        };
         let (a, b) = (a.broadcast_to(&shape), b.broadcast_to(&shape));
         let mask = mask.broadcast_to(&shape).contiguous();
         let value = Tensor::where_(&mask, &a.value(), &b.value());

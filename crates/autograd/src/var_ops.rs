@@ -14,6 +14,7 @@ const SQRT_2_OVER_PI: f64 = 0.797_884_560_802_865_4;
 /// The cubic coefficient of GELU's tanh form.
 const GELU_TANH_C: f64 = 0.044_715;
 
+#[track_caller]
 pub(crate) fn axis_of(axis: isize, ndim: usize, op: &str) -> usize {
     let n = ndim as isize;
     assert!(
@@ -55,8 +56,11 @@ impl<'t, T: Float> Var<'t, T> {
             return (self, other);
         }
         let (sa, sb) = (self.shape(), other.shape());
-        let shape = tensor::broadcast_shapes(&sa, &sb)
-            .unwrap_or_else(|_| panic!("{op}: shapes {sa:?} and {sb:?} are incompatible"));
+        // A `match`, not a closure: closures do not carry `#[track_caller]`.
+        let shape = match tensor::broadcast_shapes(&sa, &sb) {
+            Ok(shape) => shape,
+            Err(_) => panic!("{op}: shapes {sa:?} and {sb:?} are incompatible"),
+        };
         (self.broadcast_to(&shape), other.broadcast_to(&shape))
     }
 

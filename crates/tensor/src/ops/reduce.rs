@@ -8,13 +8,14 @@ use smallvec::SmallVec;
 use crate::element::Float;
 use crate::error::{unwrap, Result, TensorError};
 use crate::layout::Layout;
-use crate::shape::{normalize_axis, numel, Dims};
+use crate::shape::{normalize_axis, numel, sum_to_axes, Dims};
 use crate::strided;
 use crate::tensor::Tensor;
 
 impl<T: Float> Tensor<T> {
     /// Folds the given axes with `combine`, starting from `identity`; the reduced axes are
     /// kept with length 1 if `keepdim`, removed otherwise.
+    #[track_caller]
     fn reduce(
         &self,
         op: &'static str,
@@ -68,6 +69,7 @@ impl<T: Float> Tensor<T> {
     }
 
     /// Number of elements folded into each output by a reduction over `axes`.
+    #[track_caller]
     fn reduced_count(&self, op: &'static str, axes: &[isize]) -> usize {
         unwrap(self.resolve_axes(op, axes))
             .iter()
@@ -285,24 +287,10 @@ impl<T: Float> Tensor<T> {
         if self.shape() == shape {
             return Ok(self.clone());
         }
-        let fail = || TensorError::Broadcast {
-            op: "sum_to",
-            from: shape.to_vec(),
-            to: self.shape().to_vec(),
-        };
-        if shape.len() > self.ndim() {
-            return Err(fail());
-        }
-        let lead = self.ndim() - shape.len();
-        let mut axes: Vec<isize> = (0..lead as isize).collect();
-        for (k, &d) in shape.iter().enumerate() {
-            let have = self.shape()[lead + k];
-            if d == 1 && have != 1 {
-                axes.push((lead + k) as isize);
-            } else if d != have {
-                return Err(fail());
-            }
-        }
+        let axes: Vec<isize> = sum_to_axes(self.shape(), shape)?
+            .into_iter()
+            .map(|a| a as isize)
+            .collect();
         let summed = self.reduce("sum_to", &axes, true, T::ZERO, |a, b| a + b);
         let target: Vec<isize> = shape.iter().map(|&d| d as isize).collect();
         Ok(summed.reshape(&target))
