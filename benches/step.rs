@@ -78,7 +78,7 @@ fn mlp(sizes: &[usize], rng: &mut StdRng) -> Sequential {
     let mut net = Sequential::new();
     for w in sizes.windows(2) {
         if !net.is_empty() {
-            net.push(ReLU);
+            net.push(Relu);
         }
         net.push(Linear::new(w[0], w[1], rng));
     }

@@ -21,9 +21,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut rng = StdRng::seed_from_u64(1);
         let net = Sequential::new()
             .add(Linear::new(10, 64, &mut rng))
-            .add(ReLU)
+            .add(Relu)
             .add(Linear::new(64, 64, &mut rng))
-            .add(ReLU)
+            .add(Relu)
             .add(Linear::new(64, 1, &mut rng));
         Model::new(net, loss::Mse, Adam::new(1e-3))
     };

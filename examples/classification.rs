@@ -23,9 +23,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut rng = StdRng::seed_from_u64(7);
     let net = Sequential::new()
         .add(Linear::new(64, 128, &mut rng))
-        .add(ReLU)
+        .add(Relu)
         .add(Linear::new(128, 64, &mut rng))
-        .add(ReLU)
+        .add(Relu)
         .add(Linear::new(64, 10, &mut rng));
     let mut model =
         Model::new(net, loss::CrossEntropy, Adam::new(1e-3)).metric(Accuracy::default());

@@ -43,12 +43,12 @@ fn model(v: Variant) -> Model {
     if matches!(v, Variant::BatchNorm) {
         net.push(BatchNorm1d::new(H));
     }
-    net.push(ReLU);
+    net.push(Relu);
     if matches!(v, Variant::Dropout) {
         net.push(Dropout::new(0.5, 5));
     }
     net.push(reg(Linear::new(H, H, &mut rng)));
-    net.push(ReLU);
+    net.push(Relu);
     if matches!(v, Variant::Dropout) {
         net.push(Dropout::new(0.5, 6));
     }

@@ -29,11 +29,11 @@ pub mod prelude {
     pub use nn::optim::{self, Adadelta, Adagrad, Adam, AdamW, Optimizer, RmsProp, Sgd};
     pub use nn::train::{
         Accuracy, BinaryAccuracy, Callback, EarlyStopping, FitConfig, History, MeanAbsoluteError,
-        MeanSquaredError, Metric, Mode, Model, ReduceLROnPlateau,
+        MeanSquaredError, Metric, Mode, Model, ReduceLrOnPlateau,
     };
     pub use nn::{
-        BatchNorm1d, Dropout, Flatten, Identity, Init, LayerNorm, LeakyReLU, Linear, LogSoftmax,
-        Module, ReLU, Regularizer, Sequential, Sigmoid, Softmax, Tanh, ELU, GELU,
+        BatchNorm1d, Dropout, Elu, Flatten, Gelu, Identity, Init, LayerNorm, LeakyRelu, Linear,
+        LogSoftmax, Module, Regularizer, Relu, Sequential, Sigmoid, Softmax, Tanh,
     };
     pub use rand::rngs::StdRng;
     pub use rand::SeedableRng;

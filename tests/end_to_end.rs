@@ -12,9 +12,9 @@ fn the_study_guide_workflow_trains_and_stops_by_itself() {
     let mut rng = StdRng::seed_from_u64(42);
     let net = Sequential::new()
         .add(Linear::new(10, 64, &mut rng))
-        .add(ReLU)
+        .add(Relu)
         .add(Linear::new(64, 64, &mut rng))
-        .add(ReLU)
+        .add(Relu)
         .add(Linear::new(64, 1, &mut rng));
     let mut model = Model::new(net, loss::Mse, Adam::new(1e-2));
     let history = model

@@ -11,9 +11,9 @@ fn readme_training_example_runs() -> Result<(), Box<dyn std::error::Error>> {
     let mut rng = StdRng::seed_from_u64(42);
     let net = Sequential::new()
         .add(Linear::new(10, 64, &mut rng))
-        .add(ReLU)
+        .add(Relu)
         .add(Linear::new(64, 64, &mut rng))
-        .add(ReLU)
+        .add(Relu)
         .add(Linear::new(64, 1, &mut rng));
     let mut model = Model::new(net, loss::Mse, Adam::new(1e-3));
     let history = model.fit(

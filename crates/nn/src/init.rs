@@ -8,7 +8,7 @@
 //! | `GlorotNormal` | `N(0, 2/(fan_in + fan_out))` |
 //! | `HeUniform` (Kaiming, ReLU gain) | `U(−a, a)`, `a = √(6/fan_in)` |
 //! | `HeNormal` | `N(0, 2/fan_in)` |
-//! | `LecunUniform` (PyTorch's `Linear` default) | `U(−a, a)`, `a = 1/√fan_in` |
+//! | `UniformFanIn` (PyTorch's `Linear` default) | `U(−a, a)`, `a = 1/√fan_in` |
 //! | `Zeros`, `Ones`, `Constant(c)` | fixed |
 
 use rand::Rng;
@@ -31,8 +31,9 @@ pub enum Init {
     HeUniform,
     /// He/Kaiming normal.
     HeNormal,
-    /// `U(−1/√fan_in, 1/√fan_in)`: what PyTorch's `nn.Linear` uses for weight and bias.
-    LecunUniform,
+    /// `U(−1/√fan_in, 1/√fan_in)`: what PyTorch's `nn.Linear` uses for weight and bias
+    /// (`kaiming_uniform_(a=√5)`). Not Keras' `lecun_uniform`, which is `U(±√(3/fan_in))`.
+    UniformFanIn,
     /// `U(low, high)`.
     Uniform(f64, f64),
     /// `N(mean, std²)`.
@@ -73,7 +74,7 @@ impl Init {
             Init::HeNormal => {
                 Tensor::rand_normal(shape, T::ZERO, T::from_f64((2.0 / fi).sqrt()), rng)
             }
-            Init::LecunUniform => uniform(1.0 / fi.sqrt(), rng),
+            Init::UniformFanIn => uniform(1.0 / fi.sqrt(), rng),
             Init::Uniform(lo, hi) => {
                 Tensor::rand_uniform(shape, T::from_f64(lo), T::from_f64(hi), rng)
             }

@@ -23,8 +23,8 @@ pub mod train;
 
 pub use init::Init;
 pub use layers::{
-    BatchNorm1d, Dropout, Flatten, Identity, LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU,
-    Sigmoid, Softmax, Tanh, ELU, GELU,
+    BatchNorm1d, Dropout, Elu, Flatten, Gelu, Identity, LayerNorm, LeakyRelu, Linear, LogSoftmax,
+    Relu, Sigmoid, Softmax, Tanh,
 };
 pub use module::{Module, Named, Sequential};
 pub use regularize::Regularizer;

@@ -98,12 +98,12 @@ pub fn prefixed<'a, T: Float>(prefix: &str, named: Vec<Named<'a, T>>) -> Vec<Nam
 /// Modules applied one after the other; parameters are named by position (`0.weight`).
 ///
 /// ```
-/// use nn::{Linear, Module, ReLU, Sequential};
+/// use nn::{Linear, Module, Relu, Sequential};
 /// use rand::SeedableRng;
 /// let mut rng = rand::rngs::StdRng::seed_from_u64(0);
 /// let net = Sequential::<f32>::new()
 ///     .add(Linear::new(10, 64, &mut rng))
-///     .add(ReLU)
+///     .add(Relu)
 ///     .add(Linear::new(64, 1, &mut rng));
 /// assert_eq!(net.num_parameters(), 10 * 64 + 64 + 64 + 1);
 /// assert_eq!(net.parameters()[2].0, "2.weight");

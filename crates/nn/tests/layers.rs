@@ -4,8 +4,8 @@
 use approx::assert_relative_eq;
 use autograd::{gradcheck, GradcheckConfig, Param, Tape, Var};
 use nn::{
-    BatchNorm1d, Dropout, Flatten, Identity, Init, LayerNorm, LeakyReLU, Linear, LogSoftmax,
-    Module, ReLU, Sequential, Sigmoid, Softmax, Tanh, ELU, GELU,
+    BatchNorm1d, Dropout, Elu, Flatten, Gelu, Identity, Init, LayerNorm, LeakyRelu, Linear,
+    LogSoftmax, Module, Relu, Sequential, Sigmoid, Softmax, Tanh,
 };
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -85,11 +85,11 @@ fn every_layer_passes_gradcheck_through_input_and_parameters() {
             None,
             &mut rng,
         )),
-        Box::new(ReLU),
-        Box::new(LeakyReLU(0.1)),
-        Box::new(ELU(1.0)),
-        Box::new(GELU { tanh: false }),
-        Box::new(GELU { tanh: true }),
+        Box::new(Relu),
+        Box::new(LeakyRelu(0.1)),
+        Box::new(Elu(1.0)),
+        Box::new(Gelu { tanh: false }),
+        Box::new(Gelu { tanh: true }),
         Box::new(Sigmoid),
         Box::new(Tanh),
         Box::new(Softmax(-1)),
@@ -218,7 +218,7 @@ fn state_dict_names_follow_pytorch() {
     let mut rng = StdRng::seed_from_u64(0);
     let net = Sequential::<f32>::new()
         .add(Linear::new(3, 4, &mut rng))
-        .add(ReLU)
+        .add(Relu)
         .add(BatchNorm1d::new(4))
         .add(Linear::new(4, 1, &mut rng));
     let names: Vec<String> = net
@@ -261,7 +261,7 @@ fn initializers_have_the_stated_ranges_and_spreads() {
     assert_relative_eq!(spread(&gn), (2.0f64 / 500.0).sqrt(), max_relative = 0.03);
     let hu = Init::HeUniform.tensor::<f64>(&shape, fan_in, fan_out, &mut rng);
     assert!(hu.max_all() <= (6.0f64 / 300.0).sqrt());
-    let lecun = Init::LecunUniform.tensor::<f64>(&shape, fan_in, fan_out, &mut rng);
+    let lecun = Init::UniformFanIn.tensor::<f64>(&shape, fan_in, fan_out, &mut rng);
     assert!(lecun.max_all() <= 1.0 / 300f64.sqrt());
     assert_eq!(
         Init::Constant(0.5)

@@ -225,7 +225,7 @@ fn defaults_are_pytorchs() {
     assert_eq!(Adagrad::<f32>::default().learning_rate(), 1e-2);
     assert_eq!(Adadelta::<f32>::default().learning_rate(), 1.0);
     assert_eq!(RmsProp::<f32>::default().learning_rate(), 1e-2);
-    assert_eq!(AdamW::new::<f32>(1e-3).name(), "AdamW");
+    assert_eq!(AdamW::<f32>::new(1e-3).name(), "AdamW");
     let mut sgd = Sgd::<f32>::new(0.1);
     sgd.set_learning_rate(0.2);
     assert_eq!(sgd.learning_rate(), 0.2);

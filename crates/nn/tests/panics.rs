@@ -3,7 +3,7 @@
 use autograd::{Param, Tape};
 use nn::data::{Batches, MinMaxScaler, StandardScaler};
 use nn::optim::Sgd;
-use nn::train::{EarlyStopping, ReduceLROnPlateau};
+use nn::train::{EarlyStopping, ReduceLrOnPlateau};
 use nn::{BatchNorm1d, Dropout, LayerNorm, Module};
 use tensor::Tensor;
 
@@ -27,7 +27,7 @@ fn configuration_panics_name_the_problem() {
     assert!(panic_message(|| Sgd::<f32>::new(0.1).nesterov(true))
         .contains("nesterov needs momentum > 0"));
     assert!(
-        panic_message(|| ReduceLROnPlateau::new("val_loss").factor(1.0))
+        panic_message(|| ReduceLrOnPlateau::new("val_loss").factor(1.0))
             .contains("factor must be < 1")
     );
     assert!(

@@ -10,9 +10,9 @@ use nn::loss::{CrossEntropy, Loss, Mse};
 use nn::optim::{Adam, Sgd};
 use nn::train::{
     Accuracy, Callback, EarlyStopping, FitConfig, LambdaCallback, Logs, Mode, ModelCheckpoint,
-    Output, ReduceLROnPlateau, TrainContext, TrainError,
+    Output, ReduceLrOnPlateau, TrainContext, TrainError,
 };
-use nn::{Linear, Model, Module, Named, ReLU, Regularizer, Sequential};
+use nn::{Linear, Model, Module, Named, Regularizer, Relu, Sequential};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use tensor::Tensor;
@@ -29,7 +29,7 @@ fn small_net(seed: u64, inputs: usize, outputs: usize) -> Sequential {
     let mut rng = StdRng::seed_from_u64(seed);
     Sequential::new()
         .add(Linear::new(inputs, 16, &mut rng))
-        .add(ReLU)
+        .add(Relu)
         .add(Linear::new(16, outputs, &mut rng))
 }
 
@@ -310,7 +310,7 @@ fn reduce_lr_on_plateau_follows_keras() {
     let mut module = Linear::<f32>::new(1, 1, &mut rng);
     let mut opt = Sgd::new(1.0);
     let mut ctx = TrainContext::new(&mut module, &mut opt);
-    let mut cb = ReduceLROnPlateau::new("val_loss")
+    let mut cb = ReduceLrOnPlateau::new("val_loss")
         .factor(0.5)
         .patience(2)
         .cooldown(1)
@@ -331,7 +331,7 @@ fn reduce_lr_on_plateau_follows_keras() {
     // to min_lr 0.2; from then on the rate is at min_lr and stays.
     assert_eq!(lrs, vec![1.0, 1.0, 0.5, 0.5, 0.25, 0.25, 0.2, 0.2, 0.2]);
     // min_lr bounds the rate.
-    let mut cb = ReduceLROnPlateau::new("val_loss")
+    let mut cb = ReduceLrOnPlateau::new("val_loss")
         .factor(0.1)
         .patience(0)
         .min_lr(0.2);
@@ -530,7 +530,7 @@ fn terminate_on_nan_stops_quietly_and_csv_logger_writes_each_epoch() {
                 .batch_size(32)
                 .shuffle(false)
                 .verbose(0)
-                .callback(nn::train::TerminateOnNaN),
+                .callback(nn::train::TerminateOnNan),
         )
         .unwrap();
     assert_eq!((h.len(), h.stopped_epoch), (0, Some(0)));

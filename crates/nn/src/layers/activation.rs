@@ -6,55 +6,59 @@ use tensor::Float;
 use crate::module::Module;
 
 /// `max(x, 0)`.
+#[doc(alias = "ReLU")]
 #[derive(Clone, Copy, Debug, Default)]
-pub struct ReLU;
+pub struct Relu;
 
-impl<T: Float> Module<T> for ReLU {
+impl<T: Float> Module<T> for Relu {
     fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T> {
         x.relu()
     }
 }
 
 /// `x` if positive, else `slope·x` (PyTorch default slope 0.01).
+#[doc(alias = "LeakyReLU")]
 #[derive(Clone, Copy, Debug)]
-pub struct LeakyReLU(pub f64);
+pub struct LeakyRelu(pub f64);
 
-impl Default for LeakyReLU {
+impl Default for LeakyRelu {
     fn default() -> Self {
-        LeakyReLU(0.01)
+        LeakyRelu(0.01)
     }
 }
 
-impl<T: Float> Module<T> for LeakyReLU {
+impl<T: Float> Module<T> for LeakyRelu {
     fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T> {
         x.leaky_relu(T::from_f64(self.0))
     }
 }
 
 /// `x` if positive, else `alpha·(e^x − 1)` (default alpha 1).
+#[doc(alias = "ELU")]
 #[derive(Clone, Copy, Debug)]
-pub struct ELU(pub f64);
+pub struct Elu(pub f64);
 
-impl Default for ELU {
+impl Default for Elu {
     fn default() -> Self {
-        ELU(1.0)
+        Elu(1.0)
     }
 }
 
-impl<T: Float> Module<T> for ELU {
+impl<T: Float> Module<T> for Elu {
     fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T> {
         x.elu(T::from_f64(self.0))
     }
 }
 
-/// GELU; `GELU { tanh: true }` uses the tanh approximation.
+/// GELU; `Gelu { tanh: true }` uses the tanh approximation.
+#[doc(alias = "GELU")]
 #[derive(Clone, Copy, Debug, Default)]
-pub struct GELU {
+pub struct Gelu {
     /// Use `approximate="tanh"`.
     pub tanh: bool,
 }
 
-impl<T: Float> Module<T> for GELU {
+impl<T: Float> Module<T> for Gelu {
     fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T> {
         if self.tanh {
             x.gelu_tanh()

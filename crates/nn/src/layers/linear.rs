@@ -39,8 +39,8 @@ impl<T: Float> Linear<T> {
         Self::with_init(
             in_features,
             out_features,
-            Init::LecunUniform,
-            Some(Init::LecunUniform),
+            Init::UniformFanIn,
+            Some(Init::UniformFanIn),
             rng,
         )
     }

@@ -7,7 +7,7 @@ mod layernorm;
 mod linear;
 mod reshape;
 
-pub use activation::{LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh, ELU, GELU};
+pub use activation::{Elu, Gelu, LeakyRelu, LogSoftmax, Relu, Sigmoid, Softmax, Tanh};
 pub use batchnorm::BatchNorm1d;
 pub use dropout::Dropout;
 pub use layernorm::LayerNorm;

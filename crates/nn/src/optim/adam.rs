@@ -175,16 +175,72 @@ impl<T: Float> Optimizer<T> for Adam<T> {
     }
 }
 
-/// AdamW: Adam with decoupled weight decay (defaults as Adam, but weight_decay 0.01).
-pub struct AdamW;
+/// AdamW (Loshchilov & Hutter, "Decoupled Weight Decay Regularization", 2019; PyTorch's
+/// `torch.optim.AdamW`): Adam with the decay applied to θ directly instead of through the
+/// gradient. Defaults as PyTorch's: lr 1e-3, betas (0.9, 0.999), eps 1e-8,
+/// weight_decay 0.01, no amsgrad.
+///
+/// ```
+/// use nn::optim::{AdamW, Optimizer};
+/// let opt = AdamW::<f32>::new(1e-3).weight_decay(0.05);
+/// assert_eq!(opt.name(), "AdamW");
+/// ```
+#[derive(Debug)]
+pub struct AdamW<T: Float = f32>(Adam<T>);
 
-impl AdamW {
-    /// An AdamW optimizer with learning rate `lr` and weight decay 0.01; adjust it with
-    /// the [`Adam`] builder methods.
-    #[allow(clippy::new_ret_no_self)]
-    pub fn new<T: Float>(lr: f64) -> Adam<T> {
+impl<T: Float> Default for AdamW<T> {
+    fn default() -> Self {
+        Self::new(1e-3)
+    }
+}
+
+impl<T: Float> AdamW<T> {
+    /// AdamW with learning rate `lr` and PyTorch's other defaults (weight decay 0.01).
+    pub fn new(lr: f64) -> Self {
         let mut adam = Adam::new(lr).weight_decay(1e-2);
         adam.decoupled = true;
-        adam
+        AdamW(adam)
+    }
+
+    /// β₁ and β₂.
+    pub fn betas(self, beta1: f64, beta2: f64) -> Self {
+        AdamW(self.0.betas(beta1, beta2))
+    }
+
+    /// ε.
+    pub fn eps(self, v: f64) -> Self {
+        AdamW(self.0.eps(v))
+    }
+
+    /// The decoupled weight decay λ: each step scales θ by `1 − γ·λ`.
+    pub fn weight_decay(self, v: f64) -> Self {
+        AdamW(self.0.weight_decay(v))
+    }
+
+    /// The AMSGrad variant.
+    pub fn amsgrad(self, v: bool) -> Self {
+        AdamW(self.0.amsgrad(v))
+    }
+}
+
+impl<T: Float> Optimizer<T> for AdamW<T> {
+    fn step(&mut self, params: &[&Param<T>], grads: &Grads<T>) {
+        self.0.step(params, grads);
+    }
+
+    fn learning_rate(&self) -> f64 {
+        self.0.learning_rate()
+    }
+
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.0.set_learning_rate(lr);
+    }
+
+    fn state(&self, param: &Param<T>) -> Vec<(&'static str, Tensor<T>)> {
+        self.0.state(param)
+    }
+
+    fn name(&self) -> &'static str {
+        self.0.name()
     }
 }

@@ -39,7 +39,7 @@ pub trait Optimizer<T: Float = f32>: Send {
     fn step(&mut self, params: &[&Param<T>], grads: &Grads<T>);
     /// The current learning rate.
     fn learning_rate(&self) -> f64;
-    /// Changes the learning rate (schedules, `ReduceLROnPlateau`).
+    /// Changes the learning rate (schedules, `ReduceLrOnPlateau`).
     fn set_learning_rate(&mut self, lr: f64);
     /// A short name for logs.
     fn name(&self) -> &'static str;

@@ -220,9 +220,9 @@ where
 /// History so far instead of an error (without the callback, `fit` returns
 /// `TrainError::NonFinite`). The bad update is never applied.
 #[derive(Clone, Debug, Default)]
-pub struct TerminateOnNaN;
+pub struct TerminateOnNan;
 
-impl<T: Float> Callback<T> for TerminateOnNaN {
+impl<T: Float> Callback<T> for TerminateOnNan {
     fn on_batch_end(&mut self, batch: usize, logs: &Logs, ctx: &mut TrainContext<'_, T>) {
         if logs.get("loss").is_some_and(|l| !l.is_finite()) {
             ctx.print(format!("Batch {batch}: invalid loss, terminating training"));
@@ -234,7 +234,7 @@ impl<T: Float> Callback<T> for TerminateOnNaN {
 /// Multiplies the learning rate by `factor` when the monitored value has not improved by
 /// more than `min_delta` for `patience` epochs (Keras' rules: then waits `cooldown` epochs;
 /// never goes below `min_lr`). Writes `learning_rate` into the History.
-pub struct ReduceLROnPlateau {
+pub struct ReduceLrOnPlateau {
     monitor: String,
     factor: f64,
     patience: usize,
@@ -246,11 +246,11 @@ pub struct ReduceLROnPlateau {
     best: Option<f64>,
 }
 
-impl ReduceLROnPlateau {
+impl ReduceLrOnPlateau {
     /// Keras defaults: factor 0.1, patience 10, min_delta 1e-4, cooldown 0, min_lr 0,
     /// lower is better.
     pub fn new(monitor: &str) -> Self {
-        ReduceLROnPlateau {
+        ReduceLrOnPlateau {
             monitor: monitor.to_string(),
             factor: 0.1,
             patience: 10,
@@ -271,7 +271,7 @@ impl ReduceLROnPlateau {
     pub fn factor(mut self, factor: f64) -> Self {
         assert!(
             factor < 1.0,
-            "ReduceLROnPlateau: factor must be < 1, got {factor}"
+            "ReduceLrOnPlateau: factor must be < 1, got {factor}"
         );
         self.factor = factor;
         self
@@ -302,11 +302,11 @@ impl ReduceLROnPlateau {
     }
 }
 
-impl<T: Float> Callback<T> for ReduceLROnPlateau {
+impl<T: Float> Callback<T> for ReduceLrOnPlateau {
     fn on_epoch_end(&mut self, epoch: usize, logs: &Logs, ctx: &mut TrainContext<'_, T>) {
         let Some(current) = logs.get(&self.monitor) else {
             ctx.print(format!(
-                "ReduceLROnPlateau: {:?} is not in the logs; skipping",
+                "ReduceLrOnPlateau: {:?} is not in the logs; skipping",
                 self.monitor
             ));
             return;
@@ -332,7 +332,7 @@ impl<T: Float> Callback<T> for ReduceLROnPlateau {
                     let new = (old * self.factor).max(self.min_lr);
                     ctx.set_learning_rate(new);
                     ctx.print(format!(
-                        "Epoch {}: ReduceLROnPlateau reducing learning rate to {new:e}.",
+                        "Epoch {}: ReduceLrOnPlateau reducing learning rate to {new:e}.",
                         epoch + 1
                     ));
                     self.cooldown_counter = self.cooldown;

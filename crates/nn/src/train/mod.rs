@@ -13,7 +13,7 @@ mod progress;
 
 pub use callbacks::{
     Callback, CsvLogger, LambdaCallback, LearningRateScheduler, Logs, ModelCheckpoint,
-    ReduceLROnPlateau, TerminateOnNaN, TrainContext, Weights,
+    ReduceLrOnPlateau, TerminateOnNan, TrainContext, Weights,
 };
 pub use config::{FitConfig, Output, Validation};
 pub use early_stopping::{EarlyStopping, Mode};

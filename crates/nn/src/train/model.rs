@@ -86,7 +86,7 @@ pub enum TrainError {
 /// A module with its loss, optimizer and metrics: the Keras `Model` workflow.
 ///
 /// ```
-/// use nn::{Linear, Model, Sequential, ReLU};
+/// use nn::{Linear, Model, Sequential, Relu};
 /// use nn::loss::Mse;
 /// use nn::optim::Adam;
 /// use nn::train::FitConfig;
@@ -293,7 +293,7 @@ impl<T: Float> Model<T> {
                     batch: b,
                 };
                 if !value.is_finite() {
-                    // Callbacks see the bad loss first: `TerminateOnNaN` asks for a quiet
+                    // Callbacks see the bad loss first: `TerminateOnNan` asks for a quiet
                     // stop; otherwise `fit` fails. Either way this update is not applied.
                     let mut bad = Logs::new();
                     bad.set("loss", value);
