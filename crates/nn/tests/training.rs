@@ -242,21 +242,31 @@ fn early_stopping_follows_keras_rules_exactly() {
 }
 
 #[test]
-fn early_stopping_auto_mode_rejects_unknown_quantities_and_skips_missing_ones() {
+fn monitors_reject_unknown_quantities_before_the_first_epoch() {
     let (x, y) = regression_data();
     let mut model = Model::new(small_net(0, 2, 1), Mse, Adam::new(0.01));
-    let err = model
-        .fit(
-            &x,
-            &y,
-            FitConfig::new()
-                .epochs(3)
-                .verbose(0)
-                .callback(EarlyStopping::new("not_in_the_logs")),
-        )
-        .map(|_| ());
-    // Not in the logs at all: a warning and no effect (Keras), so training completes.
-    assert!(err.is_ok());
+    let before = model.module().parameters()[0].1.value();
+    // A name `fit` will never log (a typo, or val_loss without validation data): an error
+    // before the first epoch, listing the names that exist, whatever `verbose` says (Keras
+    // only warns, and a silent run then trains every epoch). Nothing trained.
+    for cb in [
+        Box::new(EarlyStopping::new("not_in_the_logs")) as Box<dyn nn::train::Callback>,
+        Box::new(EarlyStopping::new("val_loss")),
+        Box::new(nn::train::ReduceLrOnPlateau::new("val_mae")),
+        Box::new(
+            nn::train::ModelCheckpoint::new("/nonexistent/x.safetensors").save_best_only(true),
+        ),
+    ] {
+        let err = model
+            .fit(&x, &y, FitConfig::new().epochs(3).verbose(0).callback(cb))
+            .unwrap_err();
+        assert!(
+            matches!(err, TrainError::Callback(ref m)
+                if m.contains("will never be logged; available: loss, learning_rate")),
+            "{err}"
+        );
+    }
+    assert_eq!(model.module().parameters()[0].1.value(), before);
     let mut model = Model::new(small_net(0, 2, 1), Mse, Adam::new(0.01))
         .metric(nn::train::MeanAbsoluteError::default());
     let buf = Arc::new(Mutex::new(Vec::new()));
@@ -640,5 +650,6 @@ fn epoch_loss_is_the_batch_weighted_mean_and_includes_penalties() {
         .to_csv()
         .starts_with("epoch,loss,val_loss,learning_rate,seconds\n0,"));
     let svg = h.to_svg();
-    assert!(svg.starts_with("<svg") && svg.contains("val_loss") && svg.contains("best: epoch 1"));
+    // No early stopping ran, so no epoch is marked best.
+    assert!(svg.starts_with("<svg") && svg.contains("val_loss") && !svg.contains("best:"));
 }

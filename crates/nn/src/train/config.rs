@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use tensor::{Float, Tensor};
 
-use super::callbacks::Callback;
+use super::Callback;
 use crate::data::Augment;
 
 /// Where validation data comes from.
@@ -40,27 +40,46 @@ pub enum Output {
 ///     .validation_split(0.2)
 ///     .verbose(0)
 ///     .callback(EarlyStopping::new("val_loss").patience(10).restore_best_weights(true));
-/// assert_eq!(config.epochs, 1000);
+/// assert!(format!("{config:?}").contains("epochs: 1000"));
 /// ```
+///
+/// Every setter returns the changed config (`#[must_use]`): `config.epochs(10);` on its
+/// own line would change nothing, and the compiler says so.
 pub struct FitConfig<T: Float = f32> {
     /// Number of epochs (default 1).
-    pub epochs: usize,
+    pub(crate) epochs: usize,
     /// Samples per weight update (default 32). All rows: batch GD; 1: SGD.
-    pub batch_size: usize,
+    pub(crate) batch_size: usize,
     /// Reshuffle the training rows every epoch (default true).
-    pub shuffle: bool,
+    pub(crate) shuffle: bool,
     /// Validation data.
-    pub validation: Validation<T>,
+    pub(crate) validation: Validation<T>,
     /// 0 silent, 1 progress bar, 2 one line per epoch (default 1).
-    pub verbose: u8,
+    pub(crate) verbose: u8,
     /// Seed for shuffling (default 0).
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// The first epoch's index (to resume training; default 0).
-    pub initial_epoch: usize,
+    pub(crate) initial_epoch: usize,
     /// Where progress goes.
-    pub output: Output,
+    pub(crate) output: Output,
     pub(crate) callbacks: Vec<Box<dyn Callback<T>>>,
     pub(crate) augment: Vec<Box<dyn Augment<T>>>,
+}
+
+impl<T: Float> std::fmt::Debug for FitConfig<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FitConfig")
+            .field("epochs", &self.epochs)
+            .field("batch_size", &self.batch_size)
+            .field("shuffle", &self.shuffle)
+            .field("validation", &self.validation)
+            .field("verbose", &self.verbose)
+            .field("seed", &self.seed)
+            .field("initial_epoch", &self.initial_epoch)
+            .field("callbacks", &self.callbacks.len())
+            .field("augment", &self.augment.len())
+            .finish()
+    }
 }
 
 impl<T: Float> Default for FitConfig<T> {
@@ -71,6 +90,7 @@ impl<T: Float> Default for FitConfig<T> {
 
 impl<T: Float> FitConfig<T> {
     /// Keras' defaults: 1 epoch, batch size 32, shuffled, no validation, verbose 1.
+    #[must_use]
     pub fn new() -> Self {
         FitConfig {
             epochs: 1,
@@ -87,18 +107,21 @@ impl<T: Float> FitConfig<T> {
     }
 
     /// Number of epochs.
+    #[must_use]
     pub fn epochs(mut self, epochs: usize) -> Self {
         self.epochs = epochs;
         self
     }
 
     /// Samples per weight update.
+    #[must_use]
     pub fn batch_size(mut self, batch_size: usize) -> Self {
         self.batch_size = batch_size;
         self
     }
 
     /// Reshuffle the training rows every epoch.
+    #[must_use]
     pub fn shuffle(mut self, shuffle: bool) -> Self {
         self.shuffle = shuffle;
         self
@@ -106,48 +129,56 @@ impl<T: Float> FitConfig<T> {
 
     /// Hold out the last `fraction` of the rows for validation (Keras semantics:
     /// `split_at = floor(n·(1 − fraction))`, before shuffling).
+    #[must_use]
     pub fn validation_split(mut self, fraction: f64) -> Self {
         self.validation = Validation::Split(fraction);
         self
     }
 
     /// Validate on explicit rows (overrides a split).
+    #[must_use]
     pub fn validation_data(mut self, x: &Tensor<T>, y: &Tensor<T>) -> Self {
         self.validation = Validation::Data(x.clone(), y.clone());
         self
     }
 
     /// 0 silent, 1 progress bar, 2 one line per epoch.
+    #[must_use]
     pub fn verbose(mut self, verbose: u8) -> Self {
         self.verbose = verbose;
         self
     }
 
     /// Seed for shuffling.
+    #[must_use]
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self
     }
 
     /// Index of the first epoch (resuming).
+    #[must_use]
     pub fn initial_epoch(mut self, epoch: usize) -> Self {
         self.initial_epoch = epoch;
         self
     }
 
     /// Where progress goes.
+    #[must_use]
     pub fn output(mut self, output: Output) -> Self {
         self.output = output;
         self
     }
 
     /// Adds a callback.
+    #[must_use]
     pub fn callback(mut self, cb: impl Callback<T> + 'static) -> Self {
         self.callbacks.push(Box::new(cb));
         self
     }
 
     /// Adds an augmentation applied to every training batch (never to validation).
+    #[must_use]
     pub fn augment(mut self, a: impl Augment<T> + 'static) -> Self {
         self.augment.push(Box::new(a));
         self

@@ -3,9 +3,11 @@
 use autograd::Tape;
 use tensor::{Float, Tensor};
 
-use super::callbacks::Logs;
 use super::metrics::Metric;
 use super::model::{rows, Model, TrainError};
+use super::Logs;
+use crate::loss::Loss;
+use crate::module::Module;
 
 impl<T: Float> Model<T> {
     /// `x` is `[rows, features]` with the feature count the first layer expects (when the
@@ -58,36 +60,14 @@ impl<T: Float> Model<T> {
         y: &Tensor<T>,
         batch_size: usize,
     ) -> Logs {
-        let n = rows(x);
-        let (mut sum, mut penalty) = (0.0, 0.0);
-        let mut metrics: Vec<Box<dyn Metric<T>>> = std::mem::take(&mut self.metrics);
-        for m in &mut metrics {
-            m.reset();
-        }
-        let mut start = 0;
-        while start < n {
-            let len = batch_size.min(n - start);
-            let (xb, yb) = (x.narrow(0, start, len), y.narrow(0, start, len));
-            let tape = Tape::inference();
-            let pred = self.module.forward(tape.constant(xb.contiguous()));
-            sum += self.loss.loss(pred, &yb.contiguous()).item().to_f64() * len as f64;
-            penalty = self
-                .module
-                .penalty(&tape)
-                .map_or(0.0, |p| p.item().to_f64());
-            let pv = pred.value();
-            for m in &mut metrics {
-                m.update(&pv, &yb);
-            }
-            start += len;
-        }
-        let mut logs = Logs::new();
-        logs.set("loss", sum / n.max(1) as f64 + penalty);
-        for m in &metrics {
-            logs.set(m.name(), m.compute());
-        }
-        self.metrics = metrics;
-        logs
+        evaluate_logs(
+            &*self.module,
+            &*self.loss,
+            &mut self.metrics,
+            x,
+            y,
+            batch_size,
+        )
     }
 
     /// The loss (with regularization penalties) and metrics on `x`, `y`, in evaluation
@@ -136,4 +116,41 @@ impl<T: Float> Model<T> {
         let refs: Vec<&Tensor<T>> = parts.iter().collect();
         Ok(Tensor::concat(&refs, 0))
     }
+}
+
+/// The loss (with penalties) and metrics on `x`, `y` in batches, recording no tape; the
+/// metrics are reset first.
+pub(crate) fn evaluate_logs<T: Float>(
+    module: &dyn Module<T>,
+    loss: &dyn Loss<T>,
+    metrics: &mut [Box<dyn Metric<T>>],
+    x: &Tensor<T>,
+    y: &Tensor<T>,
+    batch_size: usize,
+) -> Logs {
+    let n = rows(x);
+    let (mut sum, mut penalty) = (0.0, 0.0);
+    for m in metrics.iter_mut() {
+        m.reset();
+    }
+    let mut start = 0;
+    while start < n {
+        let len = batch_size.min(n - start);
+        let (xb, yb) = (x.narrow(0, start, len), y.narrow(0, start, len));
+        let tape = Tape::inference();
+        let pred = module.forward(tape.constant(xb.contiguous()));
+        sum += loss.loss(pred, &yb.contiguous()).item().to_f64() * len as f64;
+        penalty = module.penalty(&tape).map_or(0.0, |p| p.item().to_f64());
+        let pv = pred.value();
+        for m in metrics.iter_mut() {
+            m.update(&pv, &yb);
+        }
+        start += len;
+    }
+    let mut logs = Logs::new();
+    logs.set("loss", sum / n.max(1) as f64 + penalty);
+    for m in metrics.iter() {
+        logs.set(m.name(), m.compute());
+    }
+    logs
 }

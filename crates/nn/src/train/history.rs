@@ -3,8 +3,8 @@
 use std::io;
 use std::path::Path;
 
-use super::callbacks::Logs;
-use super::plot;
+use super::plot::{self, Series};
+use super::Logs;
 
 /// Per-epoch values from `fit`: `loss`, each metric, their `val_` twins, the learning
 /// rate, and wall time, in the order Keras logs them.
@@ -28,6 +28,10 @@ pub struct History {
     pub stopped_epoch: Option<usize>,
     /// The best epoch according to early stopping, if one was used.
     pub best_epoch: Option<usize>,
+    /// The quantity early stopping monitored (whose best epoch is `best_epoch`).
+    pub monitor: Option<String>,
+    /// Whether higher values of `monitor` are better.
+    pub monitor_higher_is_better: bool,
 }
 
 impl History {
@@ -91,8 +95,49 @@ impl History {
 
     /// Training and validation curves as an SVG document: one panel per quantity (loss,
     /// then each metric), the best epoch marked, so the start of overfitting is visible.
+    /// The best epoch is the one early stopping chose, marked only on the panel of the
+    /// quantity it monitored.
     pub fn to_svg(&self) -> String {
-        plot::history_svg(self)
+        let bases: Vec<&str> = self
+            .history
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .filter(|n| !n.starts_with("val_") && *n != "learning_rate")
+            .collect();
+        let x0 = self.epoch.first().copied().unwrap_or(0);
+        let monitored = self.monitor.as_deref();
+        let mut body = String::new();
+        for (k, base) in bases.iter().enumerate() {
+            let val_name = format!("val_{base}");
+            let mut series = vec![Series {
+                name: base,
+                values: self.get(base).unwrap_or(&[]),
+                color: "#1f77b4",
+            }];
+            if let Some(v) = self.get(&val_name) {
+                series.push(Series {
+                    name: &val_name,
+                    values: v,
+                    color: "#ff7f0e",
+                });
+            }
+            let on_this_panel =
+                monitored.is_some_and(|m| m == *base || m.strip_prefix("val_") == Some(base));
+            let best = self
+                .best_epoch
+                .filter(|_| on_this_panel)
+                .and_then(|e| self.epoch.iter().position(|&x| x == e));
+            let label = best.map(|i| format!("best: epoch {}", self.epoch[i] + 1));
+            plot::panel(
+                &mut body,
+                plot::PANEL * k as f64,
+                base,
+                &series,
+                x0,
+                best.zip(label.as_deref()),
+            );
+        }
+        plot::document(bases.len(), &body)
     }
 
     /// Writes [`History::to_svg`] to a file.

@@ -3,22 +3,25 @@
 
 mod callbacks;
 mod config;
-mod early_stopping;
+mod context;
 mod evaluate;
+mod fit;
 mod history;
 mod metrics;
 mod model;
+mod monitor;
 mod plot;
 mod progress;
 
 pub use callbacks::{
-    Callback, CsvLogger, LambdaCallback, LearningRateScheduler, Logs, ModelCheckpoint,
-    ReduceLrOnPlateau, TerminateOnNan, TrainContext, Weights,
+    Callback, CsvLogger, EarlyStopping, LambdaCallback, LearningRateScheduler, ModelCheckpoint,
+    ReduceLrOnPlateau, TerminateOnNan,
 };
 pub use config::{FitConfig, Output, Validation};
-pub use early_stopping::{EarlyStopping, Mode};
+pub use context::{Logs, TrainContext, Weights};
 pub use history::History;
 pub use metrics::{Accuracy, BinaryAccuracy, MeanAbsoluteError, MeanSquaredError, Metric};
 pub use model::{Model, TrainError};
+pub use monitor::{Mode, Monitor, ThresholdMode};
 pub use plot::line_chart;
 pub use progress::{format_value, Progress};

@@ -1,20 +1,13 @@
 //! `Model`: a module with its loss, optimizer and metrics; `fit`, `evaluate`, `predict`.
 
-use std::time::Instant;
-
-use autograd::{Grads, Param, Tape};
+use autograd::Grads;
 use tensor::{Float, Tensor};
 use thiserror::Error;
 
-use super::callbacks::{Callback, Logs, TrainContext};
-use super::config::{FitConfig, Validation};
-use super::history::History;
 use super::metrics::Metric;
-use super::progress::Progress;
-use crate::data::Batches;
 use crate::loss::Loss;
 use crate::module::Module;
-use crate::optim::{clip_grad_norm, clip_grad_value, Optimizer};
+use crate::optim::Optimizer;
 
 /// Why `fit` (or `evaluate`) could not run or stopped.
 #[derive(Debug, Error, PartialEq)]
@@ -105,19 +98,22 @@ pub enum TrainError {
 pub struct Model<T: Float = f32> {
     pub(crate) module: Box<dyn Module<T>>,
     pub(crate) loss: Box<dyn Loss<T>>,
-    optimizer: Box<dyn Optimizer<T>>,
+    pub(crate) optimizer: Box<dyn Optimizer<T>>,
     pub(crate) metrics: Vec<Box<dyn Metric<T>>>,
-    clip_norm: Option<f64>,
-    clip_value: Option<f64>,
+    pub(crate) clip_norm: Option<f64>,
+    pub(crate) clip_value: Option<f64>,
+    /// The optimizer's rate when the model was built: what schedules start from.
+    pub(crate) initial_lr: f64,
 }
 
-/// Callback bookkeeping that outlives one hook call.
-#[derive(Default)]
-struct CallbackState {
-    stop: bool,
-    error: Option<String>,
-    early_stopping: Option<(Option<usize>, usize)>,
-    higher_is_better: Vec<(String, bool)>,
+impl<T: Float> std::fmt::Debug for Model<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Model")
+            .field("loss", &self.loss.name())
+            .field("optimizer", &self.optimizer.name())
+            .field("parameters", &self.module.parameters().len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl<T: Float> Model<T> {
@@ -127,10 +123,12 @@ impl<T: Float> Model<T> {
         loss: impl Loss<T> + 'static,
         optimizer: impl Optimizer<T> + 'static,
     ) -> Self {
+        let initial_lr = optimizer.learning_rate();
         Model {
             module: Box::new(module),
             loss: Box::new(loss),
             optimizer: Box::new(optimizer),
+            initial_lr,
             metrics: Vec::new(),
             clip_norm: None,
             clip_value: None,
@@ -169,269 +167,13 @@ impl<T: Float> Model<T> {
     pub fn optimizer(&self) -> &dyn Optimizer<T> {
         &*self.optimizer
     }
-
-    /// Trains on `x`, `y` as configured; returns the per-epoch history.
-    ///
-    /// Keras semantics: a `validation_split` takes the *last* fraction of the rows before
-    /// any shuffling, and those rows never train; only the training rows are reshuffled
-    /// each epoch. Validation runs after each epoch in evaluation mode with the epoch's
-    /// final weights. The epoch `loss` is the batch-size-weighted mean of the batch losses
-    /// (so it averages over changing weights) and includes regularization penalties.
-    ///
-    /// # Errors
-    /// [`TrainError`] for inputs that cannot train (row mismatch, empty data, a feature
-    /// count the first layer does not accept, targets the loss rejects, a bad split) —
-    /// all checked before the first update — and for a NaN or infinite loss or gradient,
-    /// naming the epoch and batch.
-    pub fn fit(
-        &mut self,
-        x: &Tensor<T>,
-        y: &Tensor<T>,
-        mut config: FitConfig<T>,
-    ) -> Result<History, TrainError> {
-        let n = rows(x);
-        if n != rows(y) {
-            return Err(TrainError::RowMismatch {
-                what: "fit",
-                x_rows: n,
-                y_rows: rows(y),
-            });
-        }
-        if n == 0 {
-            return Err(TrainError::Empty);
-        }
-        if config.batch_size == 0 {
-            return Err(TrainError::BatchSize);
-        }
-        let (x_train, y_train, validation) = match std::mem::take(&mut config.validation) {
-            Validation::None => (x.clone(), y.clone(), None),
-            Validation::Data(xv, yv) => (x.clone(), y.clone(), Some((xv, yv))),
-            Validation::Split(f) => {
-                let split_at = (n as f64 * (1.0 - f)).floor() as usize;
-                if !(f > 0.0 && f < 1.0) || split_at == 0 || split_at == n {
-                    return Err(TrainError::ValidationSplit {
-                        reason: format!("got {f} for {n} rows (training rows: {split_at})"),
-                    });
-                }
-                (
-                    x.narrow(0, 0, split_at),
-                    y.narrow(0, 0, split_at),
-                    Some((
-                        x.narrow(0, split_at, n - split_at),
-                        y.narrow(0, split_at, n - split_at),
-                    )),
-                )
-            }
-        };
-        self.check_inputs("fit", &x_train, &y_train)?;
-        if let Some((xv, yv)) = &validation {
-            if rows(xv) != rows(yv) {
-                return Err(TrainError::RowMismatch {
-                    what: "validation data",
-                    x_rows: rows(xv),
-                    y_rows: rows(yv),
-                });
-            }
-            self.check_inputs("validation data", xv, yv)?;
-        }
-        let x_train = x_train.contiguous();
-        let y_train = y_train.contiguous();
-
-        let mut batches = Batches::new(
-            rows(&x_train),
-            config.batch_size,
-            config.shuffle,
-            config.seed,
-        );
-        let steps = batches.len();
-        let mut progress =
-            Progress::new(config.verbose, config.output.clone(), config.epochs, steps);
-        let mut history = History {
-            steps,
-            ..History::default()
-        };
-        let mut callbacks = std::mem::take(&mut config.callbacks);
-        let mut augment = std::mem::take(&mut config.augment);
-        let mut state = CallbackState {
-            higher_is_better: self
-                .metrics
-                .iter()
-                .map(|m| (m.name().to_string(), m.higher_is_better()))
-                .collect(),
-            ..CallbackState::default()
-        };
-
-        self.module.set_training(true);
-        self.run_callbacks(&mut callbacks, &mut state, &progress, |cb, ctx| {
-            cb.on_train_begin(ctx)
-        });
-        for epoch in config.initial_epoch..config.epochs {
-            let started = Instant::now();
-            self.run_callbacks(&mut callbacks, &mut state, &progress, |cb, ctx| {
-                cb.on_epoch_begin(epoch, ctx)
-            });
-            progress.epoch_begin(epoch);
-            for m in &mut self.metrics {
-                m.reset();
-            }
-            let (mut loss_sum, mut seen) = (0.0, 0usize);
-            let mut logs = Logs::new();
-            for (b, idx) in batches.epoch().into_iter().enumerate() {
-                self.run_callbacks(&mut callbacks, &mut state, &progress, |cb, ctx| {
-                    cb.on_batch_begin(b, ctx)
-                });
-                let (mut xb, mut yb) =
-                    (x_train.index_select(0, &idx), y_train.index_select(0, &idx));
-                for a in &mut augment {
-                    (xb, yb) = a.apply(&xb, &yb);
-                }
-                let (value, pred, mut grads) = self.train_step(&xb, &yb);
-                let fail = |what, value| TrainError::NonFinite {
-                    what,
-                    value,
-                    epoch,
-                    batch: b,
-                };
-                if !value.is_finite() {
-                    // Callbacks see the bad loss first: `TerminateOnNan` asks for a quiet
-                    // stop; otherwise `fit` fails. Either way this update is not applied.
-                    let mut bad = Logs::new();
-                    bad.set("loss", value);
-                    self.run_callbacks(&mut callbacks, &mut state, &progress, |cb, ctx| {
-                        cb.on_batch_end(b, &bad, ctx)
-                    });
-                    if state.stop {
-                        self.run_callbacks(&mut callbacks, &mut state, &progress, |cb, ctx| {
-                            cb.on_train_end(ctx)
-                        });
-                        history.stopped_epoch = Some(epoch);
-                        self.module.set_training(false);
-                        return Ok(history);
-                    }
-                    self.module.set_training(false);
-                    return Err(fail("loss", value));
-                }
-                if let Some(bad) = first_non_finite(&grads) {
-                    self.module.set_training(false);
-                    return Err(fail("gradient", bad));
-                }
-                if let Some(c) = self.clip_value {
-                    clip_grad_value(&mut grads, c);
-                }
-                if let Some(c) = self.clip_norm {
-                    clip_grad_norm(&mut grads, c);
-                }
-                let params: Vec<&Param<T>> = self
-                    .module
-                    .parameters()
-                    .into_iter()
-                    .map(|(_, p)| p)
-                    .collect();
-                self.optimizer.step(&params, &grads);
-                for m in &mut self.metrics {
-                    m.update(&pred, &yb);
-                }
-                loss_sum += value * idx.len() as f64;
-                seen += idx.len();
-                logs = self.train_logs(loss_sum / seen as f64);
-                self.run_callbacks(&mut callbacks, &mut state, &progress, |cb, ctx| {
-                    cb.on_batch_end(b, &logs, ctx)
-                });
-                progress.batch_end(b + 1, &logs);
-            }
-            if let Some((xv, yv)) = &validation {
-                self.module.set_training(false);
-                let val = self.evaluate_logs(xv, yv, config.batch_size.max(256));
-                self.module.set_training(true);
-                for (name, v) in val.iter() {
-                    logs.set(&format!("val_{name}"), v);
-                }
-            }
-            logs.set("learning_rate", self.optimizer.learning_rate());
-            progress.epoch_end(&logs);
-            self.run_callbacks(&mut callbacks, &mut state, &progress, |cb, ctx| {
-                cb.on_epoch_end(epoch, &logs, ctx)
-            });
-            history.record(epoch, &logs, started.elapsed().as_secs_f64());
-            if let Some(e) = state.error.take() {
-                self.module.set_training(false);
-                return Err(TrainError::Callback(e));
-            }
-            if state.stop {
-                break;
-            }
-        }
-        self.run_callbacks(&mut callbacks, &mut state, &progress, |cb, ctx| {
-            cb.on_train_end(ctx)
-        });
-        if let Some((stopped, best)) = state.early_stopping {
-            history.stopped_epoch = stopped;
-            history.best_epoch = Some(best);
-        }
-        self.module.set_training(false);
-        Ok(history)
-    }
-
-    /// One forward and backward pass on a batch: (loss value, predictions, gradients).
-    /// The tape is dropped before returning, so the optimizer updates parameters in place.
-    fn train_step(&self, xb: &Tensor<T>, yb: &Tensor<T>) -> (f64, Tensor<T>, Grads<T>) {
-        let tape = Tape::new();
-        let pred = self.module.forward(tape.constant(xb.clone()));
-        let loss = self.loss.loss(pred, yb);
-        let total = match self.module.penalty(&tape) {
-            Some(p) => loss + p,
-            None => loss,
-        };
-        let value = total.item().to_f64();
-        let grads = if value.is_finite() {
-            total.backward()
-        } else {
-            Grads::default()
-        };
-        (value, pred.value(), grads)
-    }
-
-    fn train_logs(&self, loss: f64) -> Logs {
-        let mut logs = Logs::new();
-        logs.set("loss", loss);
-        for m in &self.metrics {
-            logs.set(m.name(), m.compute());
-        }
-        logs
-    }
-
-    fn run_callbacks(
-        &mut self,
-        callbacks: &mut [Box<dyn Callback<T>>],
-        state: &mut CallbackState,
-        progress: &Progress,
-        mut f: impl FnMut(&mut dyn Callback<T>, &mut TrainContext<'_, T>),
-    ) {
-        if callbacks.is_empty() {
-            return;
-        }
-        let mut ctx = TrainContext::new(&mut *self.module, &mut *self.optimizer);
-        ctx.stop = state.stop;
-        ctx.higher_is_better = std::mem::take(&mut state.higher_is_better);
-        ctx.early_stopping = state.early_stopping;
-        for cb in callbacks.iter_mut() {
-            f(&mut **cb, &mut ctx);
-        }
-        for message in &ctx.messages {
-            progress.message(message);
-        }
-        state.stop = ctx.stop;
-        state.error = state.error.take().or(ctx.error);
-        state.early_stopping = ctx.early_stopping;
-        state.higher_is_better = ctx.higher_is_better;
-    }
 }
 
 pub(crate) fn rows<T: Float>(t: &Tensor<T>) -> usize {
     t.shape().first().copied().unwrap_or(0)
 }
 
-fn first_non_finite<T: Float>(grads: &Grads<T>) -> Option<f64> {
+pub(crate) fn first_non_finite<T: Float>(grads: &Grads<T>) -> Option<f64> {
     grads.params().find_map(|(_, g)| {
         let g = g.contiguous();
         g.as_slice()

@@ -3,10 +3,8 @@
 
 use std::fmt::Write;
 
-use super::history::History;
-
 const WIDTH: f64 = 720.0;
-const PANEL: f64 = 300.0;
+pub(crate) const PANEL: f64 = 300.0;
 const MARGIN: (f64, f64, f64, f64) = (70.0, 20.0, 40.0, 45.0); // left, right, top, bottom
 
 /// One curve: name, values, colour, dashed.
@@ -210,54 +208,4 @@ pub fn line_chart(title: &str, curves: &[(&str, &[f64])]) -> String {
     let mut body = String::new();
     panel(&mut body, 0.0, title, &series, 0, None);
     document(1, &body)
-}
-
-pub(crate) fn history_svg(h: &History) -> String {
-    let bases: Vec<&str> = h
-        .history
-        .iter()
-        .map(|(n, _)| n.as_str())
-        .filter(|n| !n.starts_with("val_") && *n != "learning_rate")
-        .collect();
-    let x0 = h.epoch.first().copied().unwrap_or(0);
-    let mut body = String::new();
-    for (k, base) in bases.iter().enumerate() {
-        let val_name = format!("val_{base}");
-        let mut series = vec![Series {
-            name: base,
-            values: h.get(base).unwrap_or(&[]),
-            color: "#1f77b4",
-        }];
-        if let Some(v) = h.get(&val_name) {
-            series.push(Series {
-                name: &val_name,
-                values: v,
-                color: "#ff7f0e",
-            });
-        }
-        let watched = series.last().expect("at least the training curve").values;
-        let higher = base.contains("accuracy");
-        let best = (0..watched.len()).reduce(|a, b| {
-            let better = if higher {
-                watched[b] > watched[a]
-            } else {
-                watched[b] < watched[a]
-            };
-            if better {
-                b
-            } else {
-                a
-            }
-        });
-        let label = best.map(|i| format!("best: epoch {}", x0 + i + 1));
-        panel(
-            &mut body,
-            PANEL * k as f64,
-            base,
-            &series,
-            x0,
-            best.zip(label.as_deref()),
-        );
-    }
-    document(bases.len(), &body)
 }

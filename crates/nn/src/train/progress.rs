@@ -8,8 +8,8 @@
 use std::io::{IsTerminal, Write};
 use std::time::Instant;
 
-use super::callbacks::Logs;
 use super::config::Output;
+use super::Logs;
 
 /// Formats a logged value as Keras does: 4 decimals, or scientific notation for
 /// magnitudes at most 1e-3.

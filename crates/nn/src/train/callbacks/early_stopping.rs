@@ -3,19 +3,8 @@
 
 use tensor::Float;
 
-use super::callbacks::{Callback, Logs, TrainContext, Weights};
-
-/// Which direction is an improvement.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    /// Lower is better.
-    Min,
-    /// Higher is better.
-    Max,
-    /// `loss`/`val_loss` and error metrics: lower; metrics that say so (accuracy):
-    /// higher. An unknown quantity is an error, as in Keras 3.
-    Auto,
-}
+use super::Callback;
+use crate::train::{Logs, Mode, Monitor, ThresholdMode, TrainContext, Weights};
 
 /// Stops training when the monitored quantity stops improving.
 ///
@@ -35,84 +24,110 @@ pub enum Mode {
 /// least-squares line to the last `k` values and stop when its slope exceeds the
 /// tolerance (the curve has turned upward: overfitting).
 ///
+/// The monitored name is checked before the first epoch: a quantity `fit` will never log
+/// (a misspelled metric, `val_loss` without validation data) stops `fit` with an error
+/// that lists the available names.
+///
 /// ```
 /// use nn::train::EarlyStopping;
 /// let stop = EarlyStopping::<f32>::new("val_loss").patience(10).restore_best_weights(true);
 /// # let _ = stop;
 /// ```
 pub struct EarlyStopping<T: Float = f32> {
-    monitor: String,
-    min_delta: f64,
+    monitor: Monitor,
     patience: usize,
-    mode: Mode,
     baseline: Option<f64>,
     restore_best_weights: bool,
     start_from_epoch: usize,
     trend: Option<(usize, f64)>,
     // State.
     wait: usize,
-    best: Option<f64>,
     best_epoch: usize,
     stopped_epoch: Option<usize>,
     history: Vec<f64>,
-    higher: Option<bool>,
     best_weights: Option<Weights<T>>,
+}
+
+impl<T: Float> std::fmt::Debug for EarlyStopping<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EarlyStopping")
+            .field("monitor", &self.monitor)
+            .field("patience", &self.patience)
+            .field("baseline", &self.baseline)
+            .field("restore_best_weights", &self.restore_best_weights)
+            .field("start_from_epoch", &self.start_from_epoch)
+            .field("trend", &self.trend)
+            .field("wait", &self.wait)
+            .field("best_epoch", &self.best_epoch)
+            .field("stopped_epoch", &self.stopped_epoch)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<T: Float> EarlyStopping<T> {
     /// Early stopping on `monitor` with Keras' defaults: min_delta 0, patience 0, mode
     /// auto, no baseline, no restoring, start from epoch 0.
+    #[must_use]
     pub fn new(monitor: &str) -> Self {
         EarlyStopping {
-            monitor: monitor.to_string(),
-            min_delta: 0.0,
+            monitor: Monitor::new(monitor),
             patience: 0,
-            mode: Mode::Auto,
             baseline: None,
             restore_best_weights: false,
             start_from_epoch: 0,
             trend: None,
             wait: 0,
-            best: None,
             best_epoch: 0,
             stopped_epoch: None,
             history: Vec::new(),
-            higher: None,
             best_weights: None,
         }
     }
 
     /// Minimum change that counts as an improvement (its absolute value is used).
+    #[must_use]
     pub fn min_delta(mut self, v: f64) -> Self {
-        self.min_delta = v.abs();
+        self.monitor = self.monitor.min_delta(v);
+        self
+    }
+
+    /// Absolute (Keras, default) or relative (PyTorch) `min_delta`.
+    #[must_use]
+    pub fn threshold_mode(mut self, mode: ThresholdMode) -> Self {
+        self.monitor = self.monitor.threshold_mode(mode);
         self
     }
 
     /// Epochs without improvement to wait before stopping.
+    #[must_use]
     pub fn patience(mut self, v: usize) -> Self {
         self.patience = v;
         self
     }
 
     /// Direction of improvement.
+    #[must_use]
     pub fn mode(mut self, m: Mode) -> Self {
-        self.mode = m;
+        self.monitor = self.monitor.mode(m);
         self
     }
 
     /// A value the monitored quantity must beat for the wait to reset.
+    #[must_use]
     pub fn baseline(mut self, v: f64) -> Self {
         self.baseline = Some(v);
         self
     }
 
     /// Restore the best epoch's weights when training ends.
+    #[must_use]
     pub fn restore_best_weights(mut self, v: bool) -> Self {
         self.restore_best_weights = v;
         self
     }
 
     /// Ignore epochs before this one (warm-up).
+    #[must_use]
     pub fn start_from_epoch(mut self, v: usize) -> Self {
         self.start_from_epoch = v;
         self
@@ -125,6 +140,7 @@ impl<T: Float> EarlyStopping<T> {
     /// # Panics
     /// If `k < 2`.
     #[track_caller]
+    #[must_use]
     pub fn trend(mut self, k: usize, tolerance: f64) -> Self {
         assert!(
             k >= 2,
@@ -146,15 +162,12 @@ impl<T: Float> EarlyStopping<T> {
 
     /// The best value seen.
     pub fn best(&self) -> Option<f64> {
-        self.best
+        self.monitor.best()
     }
 
-    fn is_improvement(&self, current: f64, reference: Option<f64>, higher: bool) -> bool {
-        match reference {
-            None => true,
-            Some(r) if higher => current - self.min_delta > r,
-            Some(r) => current + self.min_delta < r,
-        }
+    /// Epochs since the last improvement (that reset the wait).
+    pub fn wait(&self) -> usize {
+        self.wait
     }
 }
 
@@ -173,40 +186,20 @@ pub(crate) fn slope(ys: &[f64]) -> f64 {
 }
 
 impl<T: Float> Callback<T> for EarlyStopping<T> {
-    fn on_train_begin(&mut self, _ctx: &mut TrainContext<'_, T>) {
+    fn on_train_begin(&mut self, ctx: &mut TrainContext<'_, T>) {
         self.wait = 0;
-        self.best = None;
+        self.monitor.reset();
         self.best_epoch = 0;
         self.stopped_epoch = None;
         self.history.clear();
         self.best_weights = None;
+        ctx.check_monitor("EarlyStopping", &mut self.monitor);
     }
 
     fn on_epoch_end(&mut self, epoch: usize, logs: &Logs, ctx: &mut TrainContext<'_, T>) {
-        let Some(current) = logs.get(&self.monitor) else {
-            ctx.print(format!(
-                "EarlyStopping: {:?} is not in the logs; skipping",
-                self.monitor
-            ));
+        let Some(current) = logs.get(self.monitor.name()) else {
             return;
         };
-        let higher = match (self.higher, self.mode) {
-            (Some(h), _) => h,
-            (None, Mode::Min) => false,
-            (None, Mode::Max) => true,
-            (None, Mode::Auto) => match ctx.higher_is_better(&self.monitor) {
-                Some(h) => h,
-                None => {
-                    ctx.fail(format!(
-                        "EarlyStopping: mode auto cannot tell whether {:?} should go up or down; \
-                         set mode(Mode::Min) or mode(Mode::Max)",
-                        self.monitor
-                    ));
-                    return;
-                }
-            },
-        };
-        self.higher = Some(higher);
         if epoch < self.start_from_epoch {
             return;
         }
@@ -214,9 +207,8 @@ impl<T: Float> Callback<T> for EarlyStopping<T> {
             self.best_weights = Some(ctx.weights());
             self.best_epoch = epoch;
         }
-        let improved = self.is_improvement(current, self.best, higher);
+        let improved = self.monitor.update(current);
         if improved {
-            self.best = Some(current);
             self.best_epoch = epoch;
             if self.restore_best_weights {
                 self.best_weights = Some(ctx.weights());
@@ -226,7 +218,11 @@ impl<T: Float> Callback<T> for EarlyStopping<T> {
             self.history.push(current);
             if self.history.len() >= k {
                 let m = slope(&self.history[self.history.len() - k..]);
-                let rising = if higher { -m } else { m };
+                let rising = if self.monitor.higher_is_better() {
+                    -m
+                } else {
+                    m
+                };
                 if rising > tolerance {
                     self.stopped_epoch = Some(epoch);
                     ctx.stop_training();
@@ -236,7 +232,7 @@ impl<T: Float> Callback<T> for EarlyStopping<T> {
         }
         self.wait += 1;
         if improved {
-            if self.baseline.is_none() || self.is_improvement(current, self.baseline, higher) {
+            if self.baseline.is_none() || self.monitor.is_improvement(current, self.baseline) {
                 self.wait = 0;
             }
             return;
@@ -251,7 +247,15 @@ impl<T: Float> Callback<T> for EarlyStopping<T> {
         if let Some(e) = self.stopped_epoch {
             ctx.print(format!("Epoch {}: early stopping", e + 1));
         }
-        ctx.early_stopping = Some((self.stopped_epoch, self.best_epoch));
+        let history = ctx.history_mut();
+        if self.stopped_epoch.is_some() {
+            history.stopped_epoch = self.stopped_epoch;
+        }
+        if self.monitor.best().is_some() {
+            history.best_epoch = Some(self.best_epoch);
+            history.monitor = Some(self.monitor.name().to_string());
+            history.monitor_higher_is_better = self.monitor.higher_is_better();
+        }
         if self.restore_best_weights {
             if let Some(w) = &self.best_weights {
                 ctx.print(format!(

@@ -1,0 +1,66 @@
+//! The callback protocol, and the standard callbacks, one per file.
+//!
+//! `fit` calls each callback at train, epoch and batch begin and end. Epoch numbers are
+//! 0-based, as in Keras (`Epoch 1/100` is epoch 0). A callback stops training with
+//! [`TrainContext::stop_training`]; `fit` checks that after the epoch-end hooks, so the
+//! stopping epoch is still recorded in the History. Callbacks that watch a logged value
+//! share one [`Monitor`](crate::train::Monitor), the one "did it improve?" rule, and
+//! check at train begin that `fit` will log it.
+
+mod csv_logger;
+mod early_stopping;
+mod lambda_callback;
+mod learning_rate_scheduler;
+mod model_checkpoint;
+mod reduce_lr_on_plateau;
+mod terminate_on_nan;
+
+use tensor::Float;
+
+pub use csv_logger::CsvLogger;
+pub use early_stopping::EarlyStopping;
+pub use lambda_callback::LambdaCallback;
+pub use learning_rate_scheduler::LearningRateScheduler;
+pub use model_checkpoint::ModelCheckpoint;
+pub use reduce_lr_on_plateau::ReduceLrOnPlateau;
+pub use terminate_on_nan::TerminateOnNan;
+
+use super::{Logs, TrainContext};
+
+/// Hooks into `fit`. Every method has an empty default.
+pub trait Callback<T: Float = f32>: Send {
+    /// Before the first epoch.
+    fn on_train_begin(&mut self, _ctx: &mut TrainContext<'_, T>) {}
+    /// After the last epoch (also after an early stop).
+    fn on_train_end(&mut self, _ctx: &mut TrainContext<'_, T>) {}
+    /// Before each epoch (0-based).
+    fn on_epoch_begin(&mut self, _epoch: usize, _ctx: &mut TrainContext<'_, T>) {}
+    /// After each epoch, with its logs (training and validation values).
+    fn on_epoch_end(&mut self, _epoch: usize, _logs: &Logs, _ctx: &mut TrainContext<'_, T>) {}
+    /// Before each training batch.
+    fn on_batch_begin(&mut self, _batch: usize, _ctx: &mut TrainContext<'_, T>) {}
+    /// After each training batch, with the running epoch values.
+    fn on_batch_end(&mut self, _batch: usize, _logs: &Logs, _ctx: &mut TrainContext<'_, T>) {}
+}
+
+/// A boxed callback is a callback, so run-time choices go straight into `FitConfig`.
+impl<T: Float> Callback<T> for Box<dyn Callback<T>> {
+    fn on_train_begin(&mut self, ctx: &mut TrainContext<'_, T>) {
+        (**self).on_train_begin(ctx)
+    }
+    fn on_train_end(&mut self, ctx: &mut TrainContext<'_, T>) {
+        (**self).on_train_end(ctx)
+    }
+    fn on_epoch_begin(&mut self, epoch: usize, ctx: &mut TrainContext<'_, T>) {
+        (**self).on_epoch_begin(epoch, ctx)
+    }
+    fn on_epoch_end(&mut self, epoch: usize, logs: &Logs, ctx: &mut TrainContext<'_, T>) {
+        (**self).on_epoch_end(epoch, logs, ctx)
+    }
+    fn on_batch_begin(&mut self, batch: usize, ctx: &mut TrainContext<'_, T>) {
+        (**self).on_batch_begin(batch, ctx)
+    }
+    fn on_batch_end(&mut self, batch: usize, logs: &Logs, ctx: &mut TrainContext<'_, T>) {
+        (**self).on_batch_end(batch, logs, ctx)
+    }
+}

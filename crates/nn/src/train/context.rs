@@ -1,0 +1,233 @@
+//! What `fit` shares with its callbacks: the epoch [`Logs`] and the [`TrainContext`]
+//! (the model, the optimizer, the History being written, and the stop flag).
+
+use tensor::{Float, Tensor};
+
+use super::history::History;
+use crate::module::Module;
+use crate::optim::Optimizer;
+
+/// A snapshot of a model's parameters and buffers, by state-dict name.
+pub type Weights<T> = Vec<(String, Tensor<T>)>;
+
+/// Named values of one epoch or batch, in the order they were added (`loss`, metrics,
+/// `val_loss`, …).
+///
+/// ```
+/// use nn::train::Logs;
+/// let mut logs = Logs::new();
+/// logs.set("loss", 0.5);
+/// logs.set("val_loss", 0.7);
+/// assert_eq!(logs.get("val_loss"), Some(0.7));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Logs {
+    entries: Vec<(String, f64)>,
+}
+
+impl Logs {
+    /// Empty logs.
+    #[must_use]
+    pub fn new() -> Self {
+        Logs::default()
+    }
+
+    /// Sets a value (replacing an existing one of that name, keeping its place).
+    pub fn set(&mut self, name: &str, value: f64) {
+        match self.entries.iter_mut().find(|(n, _)| n == name) {
+            Some(e) => e.1 = value,
+            None => self.entries.push((name.to_string(), value)),
+        }
+    }
+
+    /// The value of `name`, if logged.
+    pub fn get(&self, name: &str) -> Option<f64> {
+        self.entries
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v)
+    }
+
+    /// All entries in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, f64)> {
+        self.entries.iter().map(|(n, v)| (n.as_str(), *v))
+    }
+}
+
+/// What a callback may look at and change during `fit`. `fit` makes one for the whole
+/// run; the History it returns is the one callbacks see (and may annotate) here.
+pub struct TrainContext<'a, T: Float> {
+    pub(crate) module: &'a mut dyn Module<T>,
+    pub(crate) optimizer: &'a mut dyn Optimizer<T>,
+    pub(crate) history: History,
+    pub(crate) stop: bool,
+    pub(crate) messages: Vec<String>,
+    pub(crate) metric_directions: Vec<(String, bool)>,
+    pub(crate) log_names: Vec<String>,
+    pub(crate) initial_lr: f64,
+    pub(crate) error: Option<String>,
+}
+
+impl<T: Float> std::fmt::Debug for TrainContext<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrainContext")
+            .field("optimizer", &self.optimizer.name())
+            .field("learning_rate", &self.optimizer.learning_rate())
+            .field("stop", &self.stop)
+            .field("log_names", &self.log_names)
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a, T: Float> TrainContext<'a, T> {
+    /// A context outside `fit`, for driving callbacks by hand (tests, custom loops). The
+    /// names `fit` would log are unknown here, so monitors do not check them.
+    pub fn new(module: &'a mut dyn Module<T>, optimizer: &'a mut dyn Optimizer<T>) -> Self {
+        let initial_lr = optimizer.learning_rate();
+        TrainContext {
+            module,
+            optimizer,
+            history: History::default(),
+            stop: false,
+            messages: Vec::new(),
+            metric_directions: Vec::new(),
+            log_names: Vec::new(),
+            initial_lr,
+            error: None,
+        }
+    }
+
+    /// Stops training with an error: `fit` returns `TrainError::Callback` with this
+    /// message (a configuration mistake a callback can only detect once training runs).
+    pub fn fail(&mut self, message: impl Into<String>) {
+        self.error = Some(message.into());
+        self.stop = true;
+    }
+
+    /// The error set with [`TrainContext::fail`], if any.
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// Lines printed by callbacks and not yet shown.
+    pub fn messages(&self) -> &[String] {
+        &self.messages
+    }
+
+    /// Asks `fit` to stop after the current epoch.
+    pub fn stop_training(&mut self) {
+        self.stop = true;
+    }
+
+    /// True once a callback asked to stop.
+    pub fn stop_requested(&self) -> bool {
+        self.stop
+    }
+
+    /// A copy of every parameter and buffer.
+    pub fn weights(&self) -> Weights<T> {
+        snapshot(&*self.module)
+    }
+
+    /// Restores weights taken with [`TrainContext::weights`].
+    pub fn set_weights(&mut self, weights: &Weights<T>) {
+        restore(&*self.module, weights);
+    }
+
+    /// The model being trained.
+    pub fn module(&self) -> &dyn Module<T> {
+        &*self.module
+    }
+
+    /// The optimizer's learning rate.
+    pub fn learning_rate(&self) -> f64 {
+        self.optimizer.learning_rate()
+    }
+
+    /// The learning rate the optimizer had when the model was built (what schedules
+    /// start from, as PyTorch's `initial_lr`), however often it was changed since.
+    pub fn initial_learning_rate(&self) -> f64 {
+        self.initial_lr
+    }
+
+    /// Changes the optimizer's learning rate.
+    pub fn set_learning_rate(&mut self, lr: f64) {
+        self.optimizer.set_learning_rate(lr);
+    }
+
+    /// Prints a line (when `verbose > 0`), e.g. "Epoch 4: early stopping".
+    pub fn print(&mut self, message: impl Into<String>) {
+        self.messages.push(message.into());
+    }
+
+    /// The History recorded so far (epochs end to end, as `fit` will return it).
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
+    /// The History, for a callback to write what it owns (e.g. early stopping's
+    /// `stopped_epoch` and `best_epoch`).
+    pub fn history_mut(&mut self) -> &mut History {
+        &mut self.history
+    }
+
+    /// The names `fit` logs at each epoch end (`loss`, metrics, their `val_` twins,
+    /// `learning_rate`), known before the first epoch; empty outside `fit`.
+    pub fn log_names(&self) -> &[String] {
+        &self.log_names
+    }
+
+    /// Whether a higher value of the logged quantity `name` is better, if known (from
+    /// the compiled metrics; `loss` and `val_loss` are lower-is-better).
+    pub fn higher_is_better(&self, name: &str) -> Option<bool> {
+        let base = name.strip_prefix("val_").unwrap_or(name);
+        if base == "loss" {
+            return Some(false);
+        }
+        self.metric_directions
+            .iter()
+            .find(|(n, _)| n == base)
+            .map(|(_, h)| *h)
+    }
+
+    /// Resolves a monitor's direction and checks that `fit` will log its quantity; on
+    /// failure stops training with an error naming the callback, the quantity and the
+    /// names that are available. Returns whether it succeeded.
+    pub fn check_monitor(&mut self, callback: &str, monitor: &mut super::Monitor) -> bool {
+        if !self.log_names.is_empty() && !self.log_names.iter().any(|n| n == monitor.name()) {
+            self.fail(format!(
+                "{callback}: {:?} will never be logged; available: {}",
+                monitor.name(),
+                self.log_names.join(", ")
+            ));
+            return false;
+        }
+        match monitor.resolve(|n| self.higher_is_better(n)) {
+            Ok(_) => true,
+            Err(e) => {
+                self.fail(format!("{callback}: {e}"));
+                false
+            }
+        }
+    }
+}
+
+/// A copy of every parameter and buffer of `module`.
+pub(crate) fn snapshot<T: Float>(module: &dyn Module<T>) -> Weights<T> {
+    module
+        .parameters()
+        .into_iter()
+        .chain(module.buffers())
+        .map(|(name, p)| (name, p.value().contiguous()))
+        .collect()
+}
+
+/// Writes a snapshot back (names must match; they do, as it came from the same module).
+pub(crate) fn restore<T: Float>(module: &dyn Module<T>, weights: &Weights<T>) {
+    for (name, p) in module.parameters().into_iter().chain(module.buffers()) {
+        if let Some((_, t)) = weights.iter().find(|(n, _)| *n == name) {
+            p.set(t.clone());
+        }
+    }
+}

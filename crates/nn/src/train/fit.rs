@@ -1,0 +1,341 @@
+//! `Model::fit`: prepare → for each epoch (train the batches, validate, callbacks) →
+//! finish. One [`TrainContext`] lives for the whole run; callbacks see it at every hook
+//! and write what they own into its History.
+
+use std::time::Instant;
+
+use autograd::{Grads, Param, Tape};
+use tensor::{Float, Tensor};
+
+use super::config::{FitConfig, Validation};
+use super::evaluate::evaluate_logs;
+use super::metrics::Metric;
+use super::model::{first_non_finite, rows, Model, TrainError};
+use super::progress::Progress;
+use super::{Callback, History, Logs, TrainContext};
+use crate::data::{Augment, Batches};
+use crate::loss::Loss;
+use crate::module::Module;
+use crate::optim::{clip_grad_norm, clip_grad_value};
+
+/// The rows `fit` trains and validates on, checked and contiguous.
+struct Data<T: Float> {
+    x: Tensor<T>,
+    y: Tensor<T>,
+    validation: Option<(Tensor<T>, Tensor<T>)>,
+}
+
+impl<T: Float> Model<T> {
+    /// Trains on `x`, `y` as configured; returns the per-epoch history.
+    ///
+    /// Keras semantics: a `validation_split` takes the *last* fraction of the rows before
+    /// any shuffling, and those rows never train; only the training rows are reshuffled
+    /// each epoch. Validation runs after each epoch in evaluation mode with the epoch's
+    /// final weights. The epoch `loss` is the batch-size-weighted mean of the batch losses
+    /// (so it averages over changing weights) and includes regularization penalties.
+    ///
+    /// # Errors
+    /// [`TrainError`] for inputs that cannot train (row mismatch, empty data, a feature
+    /// count the first layer does not accept, targets the loss rejects, a bad split, a
+    /// callback monitoring a quantity that will never be logged) — all checked before the
+    /// first update — and for a NaN or infinite loss or gradient, naming the epoch and
+    /// batch; the update that would have applied it is not applied.
+    pub fn fit(
+        &mut self,
+        x: &Tensor<T>,
+        y: &Tensor<T>,
+        mut config: FitConfig<T>,
+    ) -> Result<History, TrainError> {
+        let data = self.prepare(x, y, &mut config)?;
+        let log_names = self.log_names(data.validation.is_some());
+        let mut run = Run::new(self, &mut config, log_names, rows(&data.x));
+        run.ctx.module.set_training(true);
+        let result = run.train(&data, &config);
+        // The one cleanup, whatever happened above.
+        run.ctx.module.set_training(false);
+        result.map(|()| run.ctx.history)
+    }
+
+    /// Checks the inputs and takes the validation rows out (before any shuffling).
+    fn prepare(
+        &mut self,
+        x: &Tensor<T>,
+        y: &Tensor<T>,
+        config: &mut FitConfig<T>,
+    ) -> Result<Data<T>, TrainError> {
+        let n = rows(x);
+        if n != rows(y) {
+            return Err(TrainError::RowMismatch {
+                what: "fit",
+                x_rows: n,
+                y_rows: rows(y),
+            });
+        }
+        if n == 0 {
+            return Err(TrainError::Empty);
+        }
+        if config.batch_size == 0 {
+            return Err(TrainError::BatchSize);
+        }
+        let (x_train, y_train, validation) = match std::mem::take(&mut config.validation) {
+            Validation::None => (x.clone(), y.clone(), None),
+            Validation::Data(xv, yv) => (x.clone(), y.clone(), Some((xv, yv))),
+            Validation::Split(f) => {
+                let split_at = (n as f64 * (1.0 - f)).floor() as usize;
+                if !(f > 0.0 && f < 1.0) || split_at == 0 || split_at == n {
+                    return Err(TrainError::ValidationSplit {
+                        reason: format!("got {f} for {n} rows (training rows: {split_at})"),
+                    });
+                }
+                let held_out = n - split_at;
+                (
+                    x.narrow(0, 0, split_at),
+                    y.narrow(0, 0, split_at),
+                    Some((
+                        x.narrow(0, split_at, held_out),
+                        y.narrow(0, split_at, held_out),
+                    )),
+                )
+            }
+        };
+        self.check_inputs("fit", &x_train, &y_train)?;
+        if let Some((xv, yv)) = &validation {
+            if rows(xv) != rows(yv) {
+                return Err(TrainError::RowMismatch {
+                    what: "validation data",
+                    x_rows: rows(xv),
+                    y_rows: rows(yv),
+                });
+            }
+            self.check_inputs("validation data", xv, yv)?;
+        }
+        Ok(Data {
+            x: x_train.contiguous(),
+            y: y_train.contiguous(),
+            validation,
+        })
+    }
+
+    /// The names each epoch's logs will hold, in order.
+    fn log_names(&self, validating: bool) -> Vec<String> {
+        let mut names = vec!["loss".to_string()];
+        names.extend(self.metrics.iter().map(|m| m.name().to_string()));
+        if validating {
+            let val: Vec<String> = names.iter().map(|n| format!("val_{n}")).collect();
+            names.extend(val);
+        }
+        names.push("learning_rate".to_string());
+        names
+    }
+}
+
+/// One `fit` run: the model's parts, borrowed apart, and the run's own state.
+struct Run<'m, T: Float> {
+    ctx: TrainContext<'m, T>,
+    loss: &'m dyn Loss<T>,
+    metrics: &'m mut Vec<Box<dyn Metric<T>>>,
+    clip_norm: Option<f64>,
+    clip_value: Option<f64>,
+    callbacks: Vec<Box<dyn Callback<T>>>,
+    augment: Vec<Box<dyn Augment<T>>>,
+    progress: Progress,
+    batches: Batches,
+}
+
+impl<'m, T: Float> Run<'m, T> {
+    fn new(
+        model: &'m mut Model<T>,
+        config: &mut FitConfig<T>,
+        log_names: Vec<String>,
+        n: usize,
+    ) -> Self {
+        let metric_directions = model
+            .metrics
+            .iter()
+            .map(|m| (m.name().to_string(), m.higher_is_better()))
+            .collect();
+        let mut ctx = TrainContext::new(&mut *model.module, &mut *model.optimizer);
+        ctx.metric_directions = metric_directions;
+        ctx.log_names = log_names;
+        ctx.initial_lr = model.initial_lr;
+        let batches = Batches::new(n, config.batch_size, config.shuffle, config.seed);
+        ctx.history.steps = batches.len();
+        let progress = Progress::new(
+            config.verbose,
+            config.output.clone(),
+            config.epochs,
+            batches.len(),
+        );
+        Run {
+            ctx,
+            loss: &*model.loss,
+            metrics: &mut model.metrics,
+            clip_norm: model.clip_norm,
+            clip_value: model.clip_value,
+            callbacks: std::mem::take(&mut config.callbacks),
+            augment: std::mem::take(&mut config.augment),
+            progress,
+            batches,
+        }
+    }
+
+    fn train(&mut self, data: &Data<T>, config: &FitConfig<T>) -> Result<(), TrainError> {
+        self.hook(|cb, ctx| cb.on_train_begin(ctx))?;
+        for epoch in config.initial_epoch..config.epochs {
+            let started = Instant::now();
+            self.hook(|cb, ctx| cb.on_epoch_begin(epoch, ctx))?;
+            let Some(mut logs) = self.train_epoch(epoch, data)? else {
+                self.ctx.history.stopped_epoch = Some(epoch);
+                break;
+            };
+            if let Some((xv, yv)) = &data.validation {
+                self.validate(xv, yv, config.batch_size.max(256), &mut logs);
+            }
+            logs.set("learning_rate", self.ctx.learning_rate());
+            self.progress.epoch_end(&logs);
+            self.hook(|cb, ctx| cb.on_epoch_end(epoch, &logs, ctx))?;
+            let seconds = started.elapsed().as_secs_f64();
+            self.ctx.history.record(epoch, &logs, seconds);
+            if self.ctx.stop {
+                break;
+            }
+        }
+        self.hook(|cb, ctx| cb.on_train_end(ctx))
+    }
+
+    /// One pass over the shuffled batches: the epoch's training logs, or `None` when a
+    /// callback asked for a quiet stop on a non-finite loss.
+    fn train_epoch(&mut self, epoch: usize, data: &Data<T>) -> Result<Option<Logs>, TrainError> {
+        self.progress.epoch_begin(epoch);
+        self.metrics.iter_mut().for_each(|m| m.reset());
+        let (mut loss_sum, mut seen, mut logs) = (0.0, 0usize, Logs::new());
+        for (b, idx) in self.batches.epoch().into_iter().enumerate() {
+            self.hook(|cb, ctx| cb.on_batch_begin(b, ctx))?;
+            let (mut xb, mut yb) = (data.x.index_select(0, &idx), data.y.index_select(0, &idx));
+            for a in &mut self.augment {
+                (xb, yb) = a.apply(&xb, &yb);
+            }
+            let (value, pred, grads) = train_step(&*self.ctx.module, self.loss, &xb, &yb);
+            if let Err(e) = check_finite(value, &grads, epoch, b) {
+                // Callbacks see the bad loss first (`TerminateOnNan` asks for a quiet
+                // stop); either way this update is not applied.
+                let mut bad = Logs::new();
+                bad.set("loss", value);
+                self.hook(|cb, ctx| cb.on_batch_end(b, &bad, ctx))?;
+                return if self.ctx.stop { Ok(None) } else { Err(e) };
+            }
+            self.apply(grads);
+            self.metrics.iter_mut().for_each(|m| m.update(&pred, &yb));
+            loss_sum += value * idx.len() as f64;
+            seen += idx.len();
+            logs = self.train_logs(loss_sum / seen as f64);
+            self.hook(|cb, ctx| cb.on_batch_end(b, &logs, ctx))?;
+            self.progress.batch_end(b + 1, &logs);
+        }
+        Ok(Some(logs))
+    }
+
+    /// Clips the gradients as configured and takes one optimizer step.
+    fn apply(&mut self, mut grads: Grads<T>) {
+        if let Some(c) = self.clip_value {
+            clip_grad_value(&mut grads, c);
+        }
+        if let Some(c) = self.clip_norm {
+            clip_grad_norm(&mut grads, c);
+        }
+        let module = &*self.ctx.module;
+        let params: Vec<&Param<T>> = module.parameters().into_iter().map(|(_, p)| p).collect();
+        self.ctx.optimizer.step(&params, &grads);
+    }
+
+    /// Adds the `val_` logs, computed in evaluation mode with the epoch's final weights.
+    fn validate(&mut self, xv: &Tensor<T>, yv: &Tensor<T>, batch_size: usize, logs: &mut Logs) {
+        self.ctx.module.set_training(false);
+        let val = evaluate_logs(
+            &*self.ctx.module,
+            self.loss,
+            self.metrics,
+            xv,
+            yv,
+            batch_size,
+        );
+        self.ctx.module.set_training(true);
+        for (name, v) in val.iter() {
+            logs.set(&format!("val_{name}"), v);
+        }
+    }
+
+    fn train_logs(&self, loss: f64) -> Logs {
+        let mut logs = Logs::new();
+        logs.set("loss", loss);
+        for m in self.metrics.iter() {
+            logs.set(m.name(), m.compute());
+        }
+        logs
+    }
+
+    /// Calls one hook on every callback, shows what they printed, and turns a callback's
+    /// failure into an error.
+    fn hook(
+        &mut self,
+        mut f: impl FnMut(&mut dyn Callback<T>, &mut TrainContext<'m, T>),
+    ) -> Result<(), TrainError> {
+        for cb in self.callbacks.iter_mut() {
+            f(&mut **cb, &mut self.ctx);
+        }
+        for message in self.ctx.messages.drain(..) {
+            self.progress.message(&message);
+        }
+        match self.ctx.error.take() {
+            Some(e) => Err(TrainError::Callback(e)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// One forward and backward pass on a batch: (loss value, predictions, gradients).
+/// The tape is dropped before returning, so the optimizer updates parameters in place.
+fn train_step<T: Float>(
+    module: &dyn Module<T>,
+    loss: &dyn Loss<T>,
+    xb: &Tensor<T>,
+    yb: &Tensor<T>,
+) -> (f64, Tensor<T>, Grads<T>) {
+    let tape = Tape::new();
+    let pred = module.forward(tape.constant(xb.clone()));
+    let loss = loss.loss(pred, yb);
+    let total = match module.penalty(&tape) {
+        Some(p) => loss + p,
+        None => loss,
+    };
+    let value = total.item().to_f64();
+    let grads = if value.is_finite() {
+        total.backward()
+    } else {
+        Grads::default()
+    };
+    (value, pred.value(), grads)
+}
+
+/// A non-finite loss or gradient, as the error `fit` returns.
+fn check_finite<T: Float>(
+    value: f64,
+    grads: &Grads<T>,
+    epoch: usize,
+    batch: usize,
+) -> Result<(), TrainError> {
+    let bad = if value.is_finite() {
+        first_non_finite(grads).map(|g| ("gradient", g))
+    } else {
+        Some(("loss", value))
+    };
+    match bad {
+        Some((what, value)) => Err(TrainError::NonFinite {
+            what,
+            value,
+            epoch,
+            batch,
+        }),
+        None => Ok(()),
+    }
+}
