@@ -18,7 +18,9 @@
 use smallvec::{smallvec, SmallVec};
 use tensor::{Float, Tensor};
 
+use crate::function::custom_vjp;
 use crate::op::Op;
+use crate::tape::{NodeId, Tape};
 
 /// One optional gradient per input.
 pub type InputGrads<D> = SmallVec<[Option<D>; 3]>;
@@ -90,11 +92,100 @@ pub trait BackwardOps<T: Float>: Clone {
     /// contiguous matrix, such as `Wᵀ` in a linear layer).
     fn stored_transposed(&self) -> bool;
 
+    /// Adds a further contribution to an accumulated gradient (a value used twice gets
+    /// the sum). Tensors add in place.
+    fn accumulate(&mut self, c: Self) {
+        *self = self.add(&c);
+    }
+
     /// Swap the last two axes (the matrix transpose).
     fn mt(&self) -> Self {
         let n = self.shape().len();
         self.transpose(n - 2, n - 1)
     }
+}
+
+/// The one reverse loop, for `backward` (`D` = [`Tensor`]: plain math) and `grad_graph`
+/// (`D` = [`crate::Var`]: the backward pass recorded on the tape).
+///
+/// Walks the tape from `root` down to the first node; push order is already topological
+/// order, so there is no sort and no recursion. At each node that has received a
+/// gradient: the node's hooks see it (and may replace it; in a recorded pass the
+/// replacement enters the graph as a constant), the derivative table ([`vjp`]) maps it to
+/// one contribution per input that needs one, `observe` sees the step, and each
+/// contribution is summed into its input's gradient (the first moved in, later ones
+/// accumulated). A gradient is dropped once its node is processed unless the node is a
+/// leaf or `keep(id)` says so, so memory holds only the gradients in flight. `handle(id)`
+/// gives node `id` as a `D` (its value, or a `Var` handle). Returns the kept gradients by
+/// node id.
+pub(crate) fn reverse<T: Float, D: BackwardOps<T>>(
+    tape: &Tape<T>,
+    root: NodeId,
+    seed: D,
+    handle: impl Fn(NodeId) -> D,
+    keep: impl Fn(NodeId) -> bool,
+    mut observe: impl FnMut(NodeId, &D, &[(NodeId, D)]),
+) -> Vec<Option<D>> {
+    let mut grads: Vec<Option<D>> = vec![None; root + 1];
+    let mut kept: Vec<Option<D>> = vec![None; root + 1];
+    if tape.nodes.borrow()[root].requires_grad {
+        grads[root] = Some(seed);
+    }
+    for i in (0..=root).rev() {
+        let Some(g) = grads[i].take() else { continue };
+        let g = apply_hooks(tape, i, g);
+        let (op, inputs, need) = {
+            let nodes = tape.nodes.borrow();
+            let need: SmallVec<[bool; 3]> = nodes[i]
+                .inputs
+                .iter()
+                .map(|&j| nodes[j].requires_grad)
+                .collect();
+            (nodes[i].op.clone(), nodes[i].inputs.clone(), need)
+        };
+        if !inputs.is_empty() {
+            let x: SmallVec<[D; 3]> = inputs.iter().map(|&j| handle(j)).collect();
+            let custom = |index| {
+                let values: Vec<Tensor<T>> = x.iter().map(D::value).collect();
+                let grads = custom_vjp(tape, index, &g.value(), &values, &need);
+                grads.into_iter().map(|c| c.map(|t| g.lift(t))).collect()
+            };
+            let contributions = vjp(&op, &g, &x, &handle(i), &need, custom);
+            let sends: SmallVec<[(NodeId, D); 3]> = inputs
+                .iter()
+                .zip(contributions)
+                .filter_map(|(&j, c)| c.map(|c| (j, c)))
+                .collect();
+            observe(i, &g, &sends);
+            for (j, c) in sends {
+                debug_assert_eq!(
+                    c.shape(),
+                    x[inputs.iter().position(|&k| k == j).unwrap_or(0)].shape(),
+                    "the rule for {} sent a gradient of the wrong shape",
+                    op.name()
+                );
+                match &mut grads[j] {
+                    Some(acc) => acc.accumulate(c),
+                    slot @ None => *slot = Some(c),
+                }
+            }
+        }
+        if inputs.is_empty() || keep(i) {
+            kept[i] = Some(g);
+        }
+    }
+    kept
+}
+
+/// Runs node `i`'s gradient hooks in the order they were registered.
+fn apply_hooks<T: Float, D: BackwardOps<T>>(tape: &Tape<T>, i: NodeId, mut g: D) -> D {
+    let hooks = tape.hooks.borrow();
+    for (_, hook) in hooks.iter().filter(|(id, _)| *id == i) {
+        if let Some(replaced) = hook(&g.value()) {
+            g = g.lift(replaced);
+        }
+    }
+    g
 }
 
 /// `1` where `pred` holds, else `0`, as a tensor shaped like `x`.
@@ -133,19 +224,8 @@ pub fn vjp<T: Float, D: BackwardOps<T>>(
         }
         Op::Maximum | Op::Minimum => {
             // The winning side takes the gradient; a tie splits it evenly (as PyTorch).
-            let (a, b) = (x[0].value(), x[1].value());
-            let max = matches!(op, Op::Maximum);
-            let wins = a.zip_with(&b, "maximum", |p, q| {
-                let win = if max { p > q } else { p < q };
-                T::from_f64(if win {
-                    1.0
-                } else if p == q {
-                    0.5
-                } else {
-                    0.0
-                })
-            });
-            let loses = wins.rsub_scalar(T::ONE);
+            let (wins, loses) =
+                winner_shares(&x[0].value(), &x[1].value(), matches!(op, Op::Maximum));
             smallvec![
                 n(0).then(|| g.mul(&g.lift(wins))),
                 n(1).then(|| g.mul(&g.lift(loses)))
@@ -160,18 +240,8 @@ pub fn vjp<T: Float, D: BackwardOps<T>>(
         Op::Ln => smallvec![Some(g.div(&x[0]))],
         // d/dx √x = 1/(2√x)
         Op::Sqrt => smallvec![Some(g.div(&out.scale(2.0)))],
-        Op::Abs => {
-            let sign = x[0].value().map(|v| {
-                if v > T::ZERO {
-                    T::ONE
-                } else if v < T::ZERO {
-                    -T::ONE
-                } else {
-                    T::ZERO
-                }
-            });
-            smallvec![Some(g.mul(&g.lift(sign)))]
-        }
+        // d/dx |x| = sign(x), 0 at the kink (as PyTorch)
+        Op::Abs => smallvec![Some(g.mul(&g.lift(sign(&x[0].value()))))],
         // d/dx erf x = 2/√π · e^(−x²)
         Op::Erf => {
             let a = &x[0];
@@ -191,34 +261,10 @@ pub fn vjp<T: Float, D: BackwardOps<T>>(
             let d = out.shift(*alpha).mul(&g.lift(neg)).add(&g.lift(pos));
             smallvec![Some(g.mul(&d))]
         }
-        Op::Gelu => {
-            // d/dx x·Φ(x) = Φ(x) + x·φ(x),  φ(x) = e^(−x²/2)/√(2π)
-            let a = &x[0];
-            let cdf = a
-                .scale(std::f64::consts::FRAC_1_SQRT_2)
-                .erf()
-                .shift(1.0)
-                .scale(0.5);
-            let pdf =
-                a.mul(a).scale(-0.5).exp().scale(
-                    0.5 * std::f64::consts::FRAC_2_SQRT_PI * std::f64::consts::FRAC_1_SQRT_2,
-                );
-            smallvec![Some(g.mul(&cdf.add(&a.mul(&pdf))))]
-        }
-        Op::GeluTanh => {
-            // out = ½x(1+t), t = tanh(u), u = k(x + c·x³):
-            // d/dx = ½(1+t) + ½x(1−t²)·k(1 + 3c·x²)
-            let (k, c) = (0.797_884_560_802_865_4, 0.044_715);
-            let a = &x[0];
-            let x2 = a.mul(a);
-            let t = a.add(&x2.mul(a).scale(c)).scale(k).tanh();
-            let du = x2.scale(3.0 * c).shift(1.0).scale(k);
-            let d = t
-                .shift(1.0)
-                .scale(0.5)
-                .add(&a.scale(0.5).mul(&t.mul(&t).neg().shift(1.0)).mul(&du));
-            smallvec![Some(g.mul(&d))]
-        }
+        // d/dx x·Φ(x) = Φ(x) + x·φ(x)
+        Op::Gelu => smallvec![Some(g.mul(&gelu_derivative(&x[0])))],
+        // d/dx ½x(1 + tanh u) = ½(1 + t) + ½x(1 − t²)·u',  u = k(x + c·x³)
+        Op::GeluTanh => smallvec![Some(g.mul(&gelu_tanh_derivative(&x[0])))],
         // softplus' = σ(x) = 1 / (1 + e^−x)
         Op::Softplus => smallvec![Some(g.mul(&x[0].neg().exp().shift(1.0).powf(-1.0)))],
         // σ' = σ(1 − σ)
@@ -236,61 +282,27 @@ pub fn vjp<T: Float, D: BackwardOps<T>>(
             )]
         }
 
+        // Put the summed axes back (length 1), then broadcast to the input's shape.
         Op::Sum { axes, keepdim } => {
-            // Put the summed axes back (length 1), then broadcast to the input's shape.
-            let mut sorted = axes.clone();
-            sorted.sort_unstable();
-            let mut gk = g.clone();
-            if !keepdim {
-                for &a in &sorted {
-                    gk = gk.unsqueeze(a);
-                }
-            }
-            smallvec![Some(gk.expand(&x[0].shape()))]
+            smallvec![Some(restore_axes(g, axes, *keepdim).expand(&x[0].shape()))]
         }
+        // The gradient goes to the maximal entries, split evenly on ties.
         Op::Max { axis, keepdim } => {
-            // The gradient goes to the maximal entries, split evenly on ties.
-            let xv = x[0].value();
-            let best = if *keepdim {
-                out.value()
-            } else {
-                out.value().unsqueeze(*axis as isize)
-            };
-            let hits = xv.zip_with(&best, "max", |v, m| if v == m { T::ONE } else { T::ZERO });
-            let share = hits.div(&hits.sum(*axis as isize, true));
-            let gk = if *keepdim {
-                g.clone()
-            } else {
-                g.unsqueeze(*axis)
-            };
-            smallvec![Some(gk.expand(&x[0].shape()).mul(&g.lift(share)))]
+            let gk = restore_axes(g, &[*axis], *keepdim).expand(&x[0].shape());
+            let share = max_shares(&x[0].value(), &out.value(), *axis, *keepdim);
+            smallvec![Some(gk.mul(&g.lift(share)))]
         }
+        // out = a·b:  da = g·bᵀ,  db = aᵀ·g  (summed over broadcast batch axes).
         Op::MatMul => {
-            // out = a·b:  da = g·bᵀ,  db = aᵀ·g  (summed over broadcast batch axes).
-            // When b is stored transposed (x·Wᵀ with W kept [out, in]), db is computed as
-            // (gᵀ·a)ᵀ: the same numbers, laid out like W, so nothing downstream copies.
             let (a, b) = (&x[0], &x[1]);
-            let plain = a.shape().len() == 2 && b.shape().len() == 2;
             smallvec![
                 n(0).then(|| g.matmul(&b.mt()).sum_to(&a.shape())),
-                n(1).then(|| {
-                    if plain && b.stored_transposed() {
-                        g.mt().matmul(a).mt()
-                    } else {
-                        a.mt().matmul(g).sum_to(&b.shape())
-                    }
-                }),
+                n(1).then(|| matmul_rhs_grad(a, b, g))
             ]
         }
 
         Op::Transpose(a, b) => smallvec![Some(g.transpose(*a, *b))],
-        Op::Permute(perm) => {
-            let mut inverse = vec![0; perm.len()];
-            for (k, &p) in perm.iter().enumerate() {
-                inverse[p] = k;
-            }
-            smallvec![Some(g.permute(&inverse))]
-        }
+        Op::Permute(perm) => smallvec![Some(g.permute(&inverse_permutation(perm)))],
         Op::Reshape => smallvec![Some(g.reshape(&x[0].shape()))],
         Op::Expand => smallvec![Some(g.sum_to(&x[0].shape()))],
         Op::Unsqueeze(axis) => smallvec![Some(g.squeeze(*axis))],
@@ -301,17 +313,8 @@ pub fn vjp<T: Float, D: BackwardOps<T>>(
         Op::Pad { axis, start, .. } => {
             smallvec![Some(g.narrow(*axis, *start, x[0].shape()[*axis]))]
         }
-        Op::Concat(axis) => {
-            let mut start = 0;
-            x.iter()
-                .enumerate()
-                .map(|(i, xi)| {
-                    let len = xi.shape()[*axis];
-                    start += len;
-                    n(i).then(|| g.narrow(*axis, start - len, len))
-                })
-                .collect()
-        }
+        // Each input gets its own slice of g.
+        Op::Concat(axis) => concat_grads(g, x, *axis, need),
         Op::IndexSelect { axis, indices } => {
             smallvec![Some(g.index_add(*axis, indices, x[0].shape()[*axis]))]
         }
@@ -319,8 +322,7 @@ pub fn vjp<T: Float, D: BackwardOps<T>>(
         Op::Gather(axis) => smallvec![Some(g.scatter_add(*axis, &x[1], &x[0].shape())), None],
         Op::ScatterAdd(axis) => smallvec![Some(g.gather(*axis, &x[1])), None],
         Op::Where => {
-            let m = x[0].value();
-            let not_m = m.map(|v| if v != T::ZERO { T::ZERO } else { T::ONE });
+            let (m, not_m) = (x[0].value(), mask(&x[0].value(), |v| v == T::ZERO));
             smallvec![
                 None,
                 n(1).then(|| g.mul(&g.lift(m))),
@@ -329,4 +331,118 @@ pub fn vjp<T: Float, D: BackwardOps<T>>(
         }
         Op::Custom(index) => custom(*index),
     }
+}
+
+// ---- Helpers that keep the arms short. Each computes one local derivative. ----
+
+/// `sign(x)` elementwise, with 0 at 0.
+fn sign<T: Float>(x: &Tensor<T>) -> Tensor<T> {
+    x.map(|v| {
+        if v > T::ZERO {
+            T::ONE
+        } else if v < T::ZERO {
+            -T::ONE
+        } else {
+            T::ZERO
+        }
+    })
+}
+
+/// For `maximum(a, b)` (or `minimum` with `max = false`): the share of the gradient
+/// each side takes: 1 for the winner, 0 for the loser, ½ each on a tie.
+fn winner_shares<T: Float>(a: &Tensor<T>, b: &Tensor<T>, max: bool) -> (Tensor<T>, Tensor<T>) {
+    let wins = a.zip_with(b, if max { "maximum" } else { "minimum" }, |p, q| {
+        let win = if max { p > q } else { p < q };
+        match (win, p == q) {
+            (true, _) => T::ONE,
+            (false, true) => T::from_f64(0.5),
+            (false, false) => T::ZERO,
+        }
+    });
+    let loses = wins.rsub_scalar(T::ONE);
+    (wins, loses)
+}
+
+/// For `max` along `axis`: 1/k at each of the k entries equal to the maximum, else 0.
+fn max_shares<T: Float>(x: &Tensor<T>, out: &Tensor<T>, axis: usize, keepdim: bool) -> Tensor<T> {
+    let best = if keepdim {
+        out.clone()
+    } else {
+        out.unsqueeze(axis as isize)
+    };
+    let hits = x.zip_with(&best, "max", |v, m| if v == m { T::ONE } else { T::ZERO });
+    hits.div(&hits.sum(axis as isize, true))
+}
+
+/// `g` with every reduced axis in `axes` put back as a length-1 axis (in increasing
+/// order), unless the reduction kept them.
+fn restore_axes<T: Float, D: BackwardOps<T>>(g: &D, axes: &[usize], keepdim: bool) -> D {
+    if keepdim {
+        return g.clone();
+    }
+    let mut sorted = axes.to_vec();
+    sorted.sort_unstable();
+    sorted.iter().fold(g.clone(), |gk, &a| gk.unsqueeze(a))
+}
+
+/// `db = aᵀ·g` for `out = a·b`. When b is stored transposed (`x·Wᵀ` with W kept
+/// `[out, in]`), it is computed as `(gᵀ·a)ᵀ`: the same numbers, laid out like W, so
+/// nothing downstream copies.
+fn matmul_rhs_grad<T: Float, D: BackwardOps<T>>(a: &D, b: &D, g: &D) -> D {
+    let plain = a.shape().len() == 2 && b.shape().len() == 2;
+    if plain && b.stored_transposed() {
+        g.mt().matmul(a).mt()
+    } else {
+        a.mt().matmul(g).sum_to(&b.shape())
+    }
+}
+
+/// The permutation that undoes `perm`.
+fn inverse_permutation(perm: &[usize]) -> Vec<usize> {
+    let mut inverse = vec![0; perm.len()];
+    for (k, &p) in perm.iter().enumerate() {
+        inverse[p] = k;
+    }
+    inverse
+}
+
+/// For `concat` along `axis`: input i gets the slice of `g` where it was placed.
+fn concat_grads<T: Float, D: BackwardOps<T>>(
+    g: &D,
+    x: &[D],
+    axis: usize,
+    need: &[bool],
+) -> InputGrads<D> {
+    let mut start = 0;
+    x.iter()
+        .zip(need)
+        .map(|(xi, &needed)| {
+            let len = xi.shape()[axis];
+            start += len;
+            needed.then(|| g.narrow(axis, start - len, len))
+        })
+        .collect()
+}
+
+/// `Φ(x) + x·φ(x)` with `Φ(x) = ½(1 + erf(x/√2))`, `φ(x) = e^(−x²/2)/√(2π)`.
+fn gelu_derivative<T: Float, D: BackwardOps<T>>(a: &D) -> D {
+    use std::f64::consts::{FRAC_1_SQRT_2, FRAC_2_SQRT_PI};
+    let cdf = a.scale(FRAC_1_SQRT_2).erf().shift(1.0).scale(0.5);
+    let pdf = a
+        .mul(a)
+        .scale(-0.5)
+        .exp()
+        .scale(0.5 * FRAC_2_SQRT_PI * FRAC_1_SQRT_2);
+    cdf.add(&a.mul(&pdf))
+}
+
+/// `½(1 + t) + ½x(1 − t²)·k(1 + 3c·x²)` with `t = tanh(k(x + c·x³))`, `k = √(2/π)`,
+/// `c = 0.044715` (PyTorch's `approximate="tanh"`).
+fn gelu_tanh_derivative<T: Float, D: BackwardOps<T>>(a: &D) -> D {
+    let (k, c) = (0.797_884_560_802_865_4, 0.044_715);
+    let x2 = a.mul(a);
+    let t = a.add(&x2.mul(a).scale(c)).scale(k).tanh();
+    let du = x2.scale(3.0 * c).shift(1.0).scale(k);
+    let slope = a.scale(0.5).mul(&t.mul(&t).neg().shift(1.0)).mul(&du);
+    t.shift(1.0).scale(0.5).add(&slope)
 }

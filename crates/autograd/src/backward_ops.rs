@@ -24,6 +24,9 @@ impl<T: Float> BackwardOps<T> for Tensor<T> {
     fn lift(&self, t: Tensor<T>) -> Self {
         t
     }
+    fn accumulate(&mut self, c: Self) {
+        self.add_assign(&c);
+    }
     fn add(&self, o: &Self) -> Self {
         Tensor::add(self, o)
     }

@@ -1,4 +1,4 @@
-//! Custom ops: add an operation the framework lacks, with its own forward and backward,
+//! Recording custom ops ([`Tape::apply`]): add an operation the framework lacks, with its own forward and backward,
 //! and use it exactly like a built-in op (then check it with [`crate::gradcheck()`]).
 //!
 //! As in JAX's `custom_vjp`, `forward` saves what backward needs as *named residuals*,
@@ -8,86 +8,11 @@ use std::sync::Arc;
 
 use tensor::{Float, Tensor};
 
+use crate::backward::InputGrads;
+use crate::custom::CustomEntry;
+pub use crate::custom::{CustomOp, Residuals};
 use crate::op::Op;
-use crate::tape::{CustomEntry, Inputs, Tape, Var};
-
-/// A user-defined differentiable operation.
-///
-/// ```
-/// use autograd::{CustomOp, Residuals, Tape};
-/// use tensor::Tensor;
-///
-/// /// softplus(x) = ln(1 + e^x), with derivative σ(x).
-/// struct Softplus;
-///
-/// impl CustomOp<f64> for Softplus {
-///     fn name(&self) -> &str {
-///         "softplus"
-///     }
-///     fn forward(&self, inputs: &[Tensor<f64>], saved: &mut Residuals<f64>) -> Tensor<f64> {
-///         let x = &inputs[0];
-///         saved.save("sigmoid", x.sigmoid());
-///         x.map(|v| v.exp().ln_1p())
-///     }
-///     fn backward(&self, g: &Tensor<f64>, saved: &Residuals<f64>) -> Vec<Tensor<f64>> {
-///         vec![g * saved.get("sigmoid")]
-///     }
-/// }
-///
-/// let tape = Tape::new();
-/// let x = tape.var(Tensor::from([0.0f64, 1.0]));
-/// let y = tape.apply(Softplus, &[x]).sum_all();
-/// let grads = y.backward();
-/// assert_eq!(grads[&x].to_vec()[0], 0.5);
-/// ```
-pub trait CustomOp<T: Float>: Send + Sync {
-    /// The name shown in the Wengert list and in error messages.
-    fn name(&self) -> &str;
-
-    /// Computes the output from the input values, saving in `saved` whatever backward
-    /// will need.
-    fn forward(&self, inputs: &[Tensor<T>], saved: &mut Residuals<T>) -> Tensor<T>;
-
-    /// Maps the output gradient `g` (dL/dout) to one gradient per input, each with its
-    /// input's shape.
-    fn backward(&self, g: &Tensor<T>, saved: &Residuals<T>) -> Vec<Tensor<T>>;
-}
-
-/// Tensors a custom op's forward saved for its backward, by name.
-#[derive(Clone, Debug, Default)]
-pub struct Residuals<T: Float> {
-    items: Vec<(String, Tensor<T>)>,
-}
-
-impl<T: Float> Residuals<T> {
-    /// Saves a tensor under a name (replacing an earlier one of the same name).
-    pub fn save(&mut self, name: &str, t: Tensor<T>) {
-        match self.items.iter_mut().find(|(n, _)| n == name) {
-            Some(slot) => slot.1 = t,
-            None => self.items.push((name.to_string(), t)),
-        }
-    }
-
-    /// The tensor saved under `name`.
-    ///
-    /// # Panics
-    /// If nothing was saved under that name; the message lists what was.
-    #[track_caller]
-    pub fn get(&self, name: &str) -> &Tensor<T> {
-        match self.items.iter().find(|(n, _)| n == name) {
-            Some((_, t)) => t,
-            None => {
-                let names: Vec<&str> = self.items.iter().map(|(n, _)| n.as_str()).collect();
-                panic!("no residual named {name:?} was saved; saved: {names:?}")
-            }
-        }
-    }
-
-    /// The names saved, in order.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.items.iter().map(|(n, _)| n.as_str())
-    }
-}
+use crate::tape::{Inputs, Tape, Var};
 
 impl<T: Float> Tape<T> {
     /// Applies a custom op to `inputs`, recording it like a built-in op.
@@ -110,7 +35,7 @@ impl<T: Float> Tape<T> {
             );
         }
         let values: Vec<Tensor<T>> = inputs.iter().map(|v| v.value()).collect();
-        let mut residuals = Residuals { items: Vec::new() };
+        let mut residuals = Residuals::default();
         let out = op.forward(&values, &mut residuals);
         let index = self.add_custom(CustomEntry {
             op: Arc::new(op),
@@ -124,4 +49,40 @@ impl<T: Float> Tape<T> {
     pub fn custom_name(&self, index: usize) -> String {
         self.custom.borrow()[index].op.name().to_string()
     }
+}
+
+/// Runs a custom op's backward and checks that it returned one gradient per input, each
+/// of its input's shape.
+pub(crate) fn custom_vjp<T: Float>(
+    tape: &Tape<T>,
+    index: usize,
+    g: &Tensor<T>,
+    inputs: &[Tensor<T>],
+    need: &[bool],
+) -> InputGrads<Tensor<T>> {
+    let custom = tape.custom.borrow();
+    let entry = &custom[index];
+    let grads = entry.op.backward(g, &entry.residuals);
+    assert!(
+        grads.len() == inputs.len(),
+        "custom op {:?}: backward returned {} gradients for {} inputs",
+        entry.op.name(),
+        grads.len(),
+        inputs.len()
+    );
+    grads
+        .into_iter()
+        .zip(inputs)
+        .zip(need)
+        .map(|((gi, xi), &needed)| {
+            assert!(
+                gi.shape() == xi.shape(),
+                "custom op {:?}: backward returned a gradient of shape {:?} for an input of shape {:?}",
+                entry.op.name(),
+                gi.shape(),
+                xi.shape()
+            );
+            needed.then_some(gi)
+        })
+        .collect()
 }

@@ -1,18 +1,14 @@
-//! The backward walk, and `Grads`, the gradients it returns.
-//!
-//! `backward` is one loop over the tape from the output down to the first node. For each
-//! node that needs a gradient and has received one, it looks up the node's rule in the
-//! derivative table ([`crate::backward::vjp`]) and sends each input its share. A value
-//! used twice receives two shares, which are summed: the first share is moved in, later
-//! ones are added in place. An intermediate gradient is dropped as soon as its node has
-//! been processed, so memory holds only the gradients still in flight.
+//! `backward`, `backward_traced` and `grad_graph` on a [`Var`], and [`Grads`], the
+//! gradients they return. All three run the one reverse loop,
+//! [`crate::backward::reverse`]: `backward` on tensors (plain math, recording nothing),
+//! `grad_graph` on `Var`s (the backward pass recorded, so it can be differentiated
+//! again).
 
 use std::ops::Index;
 
-use smallvec::SmallVec;
 use tensor::{Float, Tensor};
 
-use crate::backward::{vjp, InputGrads};
+use crate::backward::reverse;
 use crate::op::{Op, ParamId};
 use crate::param::Param;
 use crate::tape::{NodeId, Tape, Var};
@@ -206,44 +202,10 @@ impl<'t, T: Float> Var<'t, T> {
     #[track_caller]
     pub fn grad_graph(self, wrt: &[Var<'t, T>]) -> Vec<Option<Var<'t, T>>> {
         let seed = self.tape.constant(self.scalar_seed("grad_graph"));
-        let mut grads: Vec<Option<Var<'t, T>>> = vec![None; self.id + 1];
-        grads[self.id] = Some(seed);
-        for i in (0..=self.id).rev() {
-            let node = self.tape.node(i);
-            let Some(g) = grads[i] else { continue };
-            if !node.requires_grad || node.inputs.is_empty() {
-                continue;
-            }
-            let x: SmallVec<[Var<'t, T>; 3]> = node
-                .inputs
-                .iter()
-                .map(|&id| Var {
-                    id,
-                    tape: self.tape,
-                })
-                .collect();
-            let need: SmallVec<[bool; 3]> = x.iter().map(|v| v.requires_grad()).collect();
-            let out = Var {
-                id: i,
-                tape: self.tape,
-            };
-            let custom = |index: usize| {
-                let values: Vec<Tensor<T>> = x.iter().map(|v| v.value()).collect();
-                custom_vjp(self.tape, index, &g.value(), &values, &need)
-                    .into_iter()
-                    .map(|c| c.map(|t| self.tape.constant(t)))
-                    .collect()
-            };
-            let contributions = vjp(&node.op, &g, &x, &out, &need, custom);
-            for (&input, c) in node.inputs.iter().zip(contributions) {
-                if let Some(c) = c {
-                    grads[input] = Some(match grads[input] {
-                        Some(acc) => acc + c,
-                        None => c,
-                    });
-                }
-            }
-        }
+        let tape = self.tape;
+        let handle = |id: NodeId| Var { id, tape };
+        let keep = |i: NodeId| wrt.iter().any(|v| v.id == i);
+        let grads = reverse(tape, self.id, seed, handle, keep, |_, _, _| {});
         wrt.iter()
             .map(|v| grads.get(v.id).copied().flatten())
             .collect()
@@ -271,112 +233,31 @@ impl<'t, T: Float> Var<'t, T> {
     }
 }
 
-/// Runs a custom op's backward and checks that it returned one gradient per input, each
-/// of its input's shape.
-pub(crate) fn custom_vjp<T: Float>(
-    tape: &Tape<T>,
-    index: usize,
-    g: &Tensor<T>,
-    inputs: &[Tensor<T>],
-    need: &[bool],
-) -> InputGrads<Tensor<T>> {
-    let custom = tape.custom.borrow();
-    let entry = &custom[index];
-    let grads = entry.op.backward(g, &entry.residuals);
-    assert!(
-        grads.len() == inputs.len(),
-        "custom op {:?}: backward returned {} gradients for {} inputs",
-        entry.op.name(),
-        grads.len(),
-        inputs.len()
-    );
-    grads
-        .into_iter()
-        .zip(inputs)
-        .zip(need)
-        .map(|((gi, xi), &needed)| {
-            assert!(
-                gi.shape() == xi.shape(),
-                "custom op {:?}: backward returned a gradient of shape {:?} for an input of shape {:?}",
-                entry.op.name(),
-                gi.shape(),
-                xi.shape()
-            );
-            needed.then_some(gi)
-        })
-        .collect()
-}
-
-/// The reverse walk over `tape` from `root`, seeded with `seed`.
+/// The reverse walk for `backward`: the one loop of [`crate::backward::reverse`] on
+/// tensors, keeping the gradients of leaves, parameters and retained nodes.
 fn walk<T: Float>(
     tape: &Tape<T>,
     root: NodeId,
     seed: Tensor<T>,
     mut trace: Option<&mut Trace<T>>,
 ) -> Grads<T> {
+    let retained = tape.retained.borrow().clone();
+    let value = |j: NodeId| tape.nodes.borrow()[j].value.clone();
+    let keep = |i: NodeId| retained.contains(&i);
+    let observe = |i: NodeId, g: &Tensor<T>, sends: &[(NodeId, Tensor<T>)]| {
+        if let Some(t) = trace.as_deref_mut() {
+            let node = tape.node(i);
+            t.steps.push(TraceStep {
+                node: i,
+                op: node.op.name(),
+                label: node.label,
+                grad: g.clone(),
+                sends: sends.to_vec(),
+            });
+        }
+    };
+    let kept = reverse(tape, root, seed, value, keep, observe);
     let nodes = tape.nodes.borrow();
-    let hooks = tape.hooks.borrow();
-    let retained = tape.retained.borrow();
-    let mut grads: Vec<Option<Tensor<T>>> = vec![None; root + 1];
-    let mut kept: Vec<Option<Tensor<T>>> = vec![None; root + 1];
-    if nodes[root].requires_grad {
-        grads[root] = Some(seed);
-    }
-    for i in (0..=root).rev() {
-        let Some(mut g) = grads[i].take() else {
-            continue;
-        };
-        let node = &nodes[i];
-        for (_, hook) in hooks.iter().filter(|(id, _)| *id == i) {
-            if let Some(replaced) = hook(&g) {
-                g = replaced;
-            }
-        }
-        let keep = node.inputs.is_empty() || retained.contains(&i);
-        if !node.inputs.is_empty() {
-            let x: SmallVec<[Tensor<T>; 3]> = node
-                .inputs
-                .iter()
-                .map(|&j| nodes[j].value.clone())
-                .collect();
-            let need: SmallVec<[bool; 3]> = node
-                .inputs
-                .iter()
-                .map(|&j| nodes[j].requires_grad)
-                .collect();
-            let custom = |index| custom_vjp(tape, index, &g, &x, &need);
-            let contributions = vjp(&node.op, &g, &x, &node.value, &need, custom);
-            let mut sends = Vec::new();
-            for (&input, c) in node.inputs.iter().zip(contributions) {
-                let Some(c) = c else { continue };
-                debug_assert_eq!(
-                    c.shape(),
-                    nodes[input].value.shape(),
-                    "rule for {} sent a gradient of the wrong shape",
-                    node.op.name()
-                );
-                if trace.is_some() {
-                    sends.push((input, c.clone()));
-                }
-                match &mut grads[input] {
-                    Some(acc) => acc.add_assign(&c),
-                    slot @ None => *slot = Some(c),
-                }
-            }
-            if let Some(t) = trace.as_deref_mut() {
-                t.steps.push(TraceStep {
-                    node: i,
-                    op: node.op.name(),
-                    label: node.label.clone(),
-                    grad: g.clone(),
-                    sends,
-                });
-            }
-        }
-        if keep {
-            kept[i] = Some(g);
-        }
-    }
     let params = tape
         .params
         .borrow()

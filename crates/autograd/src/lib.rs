@@ -28,6 +28,7 @@
 
 pub mod backward;
 mod backward_ops;
+mod custom;
 pub mod function;
 pub mod gradcheck;
 pub mod grads;
@@ -45,6 +46,6 @@ pub use backward::BackwardOps;
 pub use function::{CustomOp, Residuals};
 pub use gradcheck::{gradcheck, gradgradcheck, GradcheckConfig, GradcheckError};
 pub use grads::{Grads, Trace, TraceStep};
-pub use op::{Op, ParamId};
+pub use op::{Op, OpKind, ParamId};
 pub use param::Param;
 pub use tape::{Node, NodeId, Tape, Var};

@@ -139,6 +139,59 @@ pub enum Op {
 }
 
 impl Op {
+    /// The op's kind (its variant without data).
+    pub fn kind(&self) -> OpKind {
+        match self {
+            Op::Leaf => OpKind::Leaf,
+            Op::Constant => OpKind::Constant,
+            Op::Param(..) => OpKind::Param,
+            Op::Add => OpKind::Add,
+            Op::Sub => OpKind::Sub,
+            Op::Mul => OpKind::Mul,
+            Op::Div => OpKind::Div,
+            Op::Maximum => OpKind::Maximum,
+            Op::Minimum => OpKind::Minimum,
+            Op::AddScalar(..) => OpKind::AddScalar,
+            Op::MulScalar(..) => OpKind::MulScalar,
+            Op::Neg => OpKind::Neg,
+            Op::PowScalar(..) => OpKind::PowScalar,
+            Op::Exp => OpKind::Exp,
+            Op::Ln => OpKind::Ln,
+            Op::Sqrt => OpKind::Sqrt,
+            Op::Abs => OpKind::Abs,
+            Op::Erf => OpKind::Erf,
+            Op::Relu => OpKind::Relu,
+            Op::LeakyRelu(..) => OpKind::LeakyRelu,
+            Op::Elu(..) => OpKind::Elu,
+            Op::Gelu => OpKind::Gelu,
+            Op::GeluTanh => OpKind::GeluTanh,
+            Op::Softplus => OpKind::Softplus,
+            Op::Sigmoid => OpKind::Sigmoid,
+            Op::Tanh => OpKind::Tanh,
+            Op::Softmax(..) => OpKind::Softmax,
+            Op::LogSoftmax(..) => OpKind::LogSoftmax,
+            Op::Clamp(..) => OpKind::Clamp,
+            Op::Sum { .. } => OpKind::Sum,
+            Op::Max { .. } => OpKind::Max,
+            Op::MatMul => OpKind::MatMul,
+            Op::Transpose(..) => OpKind::Transpose,
+            Op::Permute(..) => OpKind::Permute,
+            Op::Reshape => OpKind::Reshape,
+            Op::Expand => OpKind::Expand,
+            Op::Unsqueeze(..) => OpKind::Unsqueeze,
+            Op::Squeeze(..) => OpKind::Squeeze,
+            Op::Narrow { .. } => OpKind::Narrow,
+            Op::Pad { .. } => OpKind::Pad,
+            Op::Concat(..) => OpKind::Concat,
+            Op::IndexSelect { .. } => OpKind::IndexSelect,
+            Op::IndexAdd { .. } => OpKind::IndexAdd,
+            Op::Gather(..) => OpKind::Gather,
+            Op::ScatterAdd(..) => OpKind::ScatterAdd,
+            Op::Where => OpKind::Where,
+            Op::Custom(..) => OpKind::Custom,
+        }
+    }
+
     /// A short name, as printed in the Wengert list.
     pub fn name(&self) -> String {
         match self {
@@ -196,3 +249,173 @@ impl Op {
         }
     }
 }
+
+/// The kind of an [`Op`], without its data: one fieldless variant per `Op` variant, and
+/// [`OpKind::ALL`] listing every one. Tests that must cover every op (gradcheck rows,
+/// edge points) iterate `ALL` and match on `OpKind` without a `_` arm, so an op added to
+/// the table without its tests does not compile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum OpKind {
+    /// [`Op::Leaf`].
+    Leaf,
+    /// [`Op::Constant`].
+    Constant,
+    /// [`Op::Param`].
+    Param,
+    /// [`Op::Add`].
+    Add,
+    /// [`Op::Sub`].
+    Sub,
+    /// [`Op::Mul`].
+    Mul,
+    /// [`Op::Div`].
+    Div,
+    /// [`Op::Maximum`].
+    Maximum,
+    /// [`Op::Minimum`].
+    Minimum,
+    /// [`Op::AddScalar`].
+    AddScalar,
+    /// [`Op::MulScalar`].
+    MulScalar,
+    /// [`Op::Neg`].
+    Neg,
+    /// [`Op::PowScalar`].
+    PowScalar,
+    /// [`Op::Exp`].
+    Exp,
+    /// [`Op::Ln`].
+    Ln,
+    /// [`Op::Sqrt`].
+    Sqrt,
+    /// [`Op::Abs`].
+    Abs,
+    /// [`Op::Erf`].
+    Erf,
+    /// [`Op::Relu`].
+    Relu,
+    /// [`Op::LeakyRelu`].
+    LeakyRelu,
+    /// [`Op::Elu`].
+    Elu,
+    /// [`Op::Gelu`].
+    Gelu,
+    /// [`Op::GeluTanh`].
+    GeluTanh,
+    /// [`Op::Softplus`].
+    Softplus,
+    /// [`Op::Sigmoid`].
+    Sigmoid,
+    /// [`Op::Tanh`].
+    Tanh,
+    /// [`Op::Softmax`].
+    Softmax,
+    /// [`Op::LogSoftmax`].
+    LogSoftmax,
+    /// [`Op::Clamp`].
+    Clamp,
+    /// [`Op::Sum`].
+    Sum,
+    /// [`Op::Max`].
+    Max,
+    /// [`Op::MatMul`].
+    MatMul,
+    /// [`Op::Transpose`].
+    Transpose,
+    /// [`Op::Permute`].
+    Permute,
+    /// [`Op::Reshape`].
+    Reshape,
+    /// [`Op::Expand`].
+    Expand,
+    /// [`Op::Unsqueeze`].
+    Unsqueeze,
+    /// [`Op::Squeeze`].
+    Squeeze,
+    /// [`Op::Narrow`].
+    Narrow,
+    /// [`Op::Pad`].
+    Pad,
+    /// [`Op::Concat`].
+    Concat,
+    /// [`Op::IndexSelect`].
+    IndexSelect,
+    /// [`Op::IndexAdd`].
+    IndexAdd,
+    /// [`Op::Gather`].
+    Gather,
+    /// [`Op::ScatterAdd`].
+    ScatterAdd,
+    /// [`Op::Where`].
+    Where,
+    /// [`Op::Custom`].
+    Custom,
+}
+
+impl OpKind {
+    /// Every kind, in declaration order (checked at compile time below).
+    pub const ALL: [OpKind; 47] = [
+        OpKind::Leaf,
+        OpKind::Constant,
+        OpKind::Param,
+        OpKind::Add,
+        OpKind::Sub,
+        OpKind::Mul,
+        OpKind::Div,
+        OpKind::Maximum,
+        OpKind::Minimum,
+        OpKind::AddScalar,
+        OpKind::MulScalar,
+        OpKind::Neg,
+        OpKind::PowScalar,
+        OpKind::Exp,
+        OpKind::Ln,
+        OpKind::Sqrt,
+        OpKind::Abs,
+        OpKind::Erf,
+        OpKind::Relu,
+        OpKind::LeakyRelu,
+        OpKind::Elu,
+        OpKind::Gelu,
+        OpKind::GeluTanh,
+        OpKind::Softplus,
+        OpKind::Sigmoid,
+        OpKind::Tanh,
+        OpKind::Softmax,
+        OpKind::LogSoftmax,
+        OpKind::Clamp,
+        OpKind::Sum,
+        OpKind::Max,
+        OpKind::MatMul,
+        OpKind::Transpose,
+        OpKind::Permute,
+        OpKind::Reshape,
+        OpKind::Expand,
+        OpKind::Unsqueeze,
+        OpKind::Squeeze,
+        OpKind::Narrow,
+        OpKind::Pad,
+        OpKind::Concat,
+        OpKind::IndexSelect,
+        OpKind::IndexAdd,
+        OpKind::Gather,
+        OpKind::ScatterAdd,
+        OpKind::Where,
+        OpKind::Custom,
+    ];
+}
+
+// `ALL[i]` is the i-th variant and the last variant is `ALL`'s last entry: a kind added
+// to the enum but not to `ALL` (or listed out of order) fails to compile.
+const _: () = {
+    let mut i = 0;
+    while i < OpKind::ALL.len() {
+        assert!(OpKind::ALL[i] as usize == i, "OpKind::ALL is out of order");
+        i += 1;
+    }
+    assert!(
+        OpKind::Custom as usize + 1 == OpKind::ALL.len(),
+        "OpKind::ALL misses a kind"
+    );
+};

@@ -8,12 +8,11 @@
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::sync::Arc;
 
 use smallvec::SmallVec;
 use tensor::{Float, Tensor};
 
-use crate::function::{CustomOp, Residuals};
+use crate::custom::CustomEntry;
 use crate::op::{Op, ParamId};
 use crate::param::Param;
 
@@ -41,12 +40,6 @@ pub struct Node<T: Float> {
 
 /// A gradient hook: sees the gradient arriving at a node and may replace it.
 pub type Hook<T> = Box<dyn Fn(&Tensor<T>) -> Option<Tensor<T>>>;
-
-/// A custom op recorded on the tape, with the residuals its forward saved.
-pub(crate) struct CustomEntry<T: Float> {
-    pub(crate) op: Arc<dyn CustomOp<T>>,
-    pub(crate) residuals: Residuals<T>,
-}
 
 /// An append-only list of operations and their values: the record of one forward pass.
 ///
@@ -314,6 +307,11 @@ impl<'t, T: Float> Var<'t, T> {
     /// let grads = h.sum_all().backward();
     /// assert_eq!(grads[&x].to_vec(), vec![1.5, 1.5]);
     /// ```
+    ///
+    /// Hooks run in `backward`, `backward_traced` and `grad_graph` alike, on the total
+    /// gradient that reached the node. In `grad_graph` the hook sees the gradient's value;
+    /// a gradient it returns enters the recorded graph as a constant, so second
+    /// derivatives do not flow through a replaced gradient.
     pub fn register_hook(self, hook: impl Fn(&Tensor<T>) -> Option<Tensor<T>> + 'static) -> Self {
         self.tape.hooks.borrow_mut().push((self.id, Box::new(hook)));
         self

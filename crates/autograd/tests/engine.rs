@@ -129,6 +129,34 @@ fn hooks_see_the_summed_gradient_and_can_replace_it() {
     let g = y.backward();
     assert_eq!(seen.borrow().as_slice(), &[vec![4.0, 8.0]]);
     assert_eq!(g[&x].to_vec(), vec![8.0, 16.0]);
+
+    // A hook that returns Some(..) replaces what flows on: dy/dh clipped to [4, 5], then
+    // dx = 2·dh.
+    let tape = Tape::new();
+    let x = tape.var(Tensor::from([1.0f64, 2.0]));
+    let h = (x * 2.0).register_hook(|g| Some(g.map(|v| v.min(5.0))));
+    let g = (h * h).sum_all().backward();
+    assert_eq!(g[&x].to_vec(), vec![8.0, 10.0]);
+}
+
+#[test]
+fn hooks_apply_in_grad_graph_and_a_replacement_enters_as_a_constant() {
+    // y = x³ at x = 2. A hook on the output node doubles the seed: dy/dx = 2·3x² = 24, and
+    // the recorded gradient still depends on x: d/dx (2·3x²) = 12x = 24.
+    let tape = Tape::new();
+    let x = tape.var(Tensor::scalar(2.0f64));
+    let y = x.powi(3).register_hook(|g| Some(g * 2.0));
+    let dy = y.grad_graph(&[x])[0].unwrap();
+    assert_eq!(dy.item(), 24.0);
+    assert_eq!(dy.backward()[&x].item(), 24.0);
+    // A hook on x itself replaces x's whole gradient with a constant: the value is the
+    // hook's, and nothing of the recorded gradient depends on x any more.
+    let tape = Tape::new();
+    let x = tape.var(Tensor::scalar(2.0f64));
+    x.register_hook(|g| Some(g * 10.0));
+    let dy = x.powi(3).grad_graph(&[x])[0].unwrap();
+    assert_eq!(dy.item(), 120.0);
+    assert!(!dy.requires_grad(), "a replaced gradient is a constant");
 }
 
 #[test]
