@@ -34,58 +34,85 @@ pub trait BackwardOps<T: Float>: Clone {
     fn value(&self) -> Tensor<T>;
     /// A constant with the given value, beside `self` (a mask or weight that is not
     /// differentiated).
+    #[must_use]
     fn lift(&self, t: Tensor<T>) -> Self;
     /// `self + o`, broadcasting.
+    #[must_use]
     fn add(&self, o: &Self) -> Self;
     /// `self - o`, broadcasting.
+    #[must_use]
     fn sub(&self, o: &Self) -> Self;
     /// `self * o`, broadcasting.
+    #[must_use]
     fn mul(&self, o: &Self) -> Self;
     /// `self / o`, broadcasting.
+    #[must_use]
     fn div(&self, o: &Self) -> Self;
     /// `-self`.
+    #[must_use]
     fn neg(&self) -> Self;
     /// `self · s`.
+    #[must_use]
     fn scale(&self, s: f64) -> Self;
     /// `self + s`.
+    #[must_use]
     fn shift(&self, s: f64) -> Self;
     /// `e^self`.
+    #[must_use]
     fn exp(&self) -> Self;
     /// `self^p`.
+    #[must_use]
     fn powf(&self, p: f64) -> Self;
     /// `tanh self`.
+    #[must_use]
     fn tanh(&self) -> Self;
     /// `erf self`.
+    #[must_use]
     fn erf(&self) -> Self;
     /// Sum over `axes`, keeping them with length 1.
+    #[must_use]
     fn sum_keep(&self, axes: &[usize]) -> Self;
     /// Sum a broadcast value back to `shape`.
+    #[must_use]
     fn sum_to(&self, shape: &[usize]) -> Self;
     /// Broadcast to `shape`.
+    #[must_use]
     fn expand(&self, shape: &[usize]) -> Self;
     /// Matrix product (batch axes broadcast).
+    #[must_use]
     fn matmul(&self, o: &Self) -> Self;
     /// Swap two axes.
+    #[must_use]
     fn transpose(&self, a: usize, b: usize) -> Self;
     /// Reorder axes.
+    #[must_use]
     fn permute(&self, perm: &[usize]) -> Self;
     /// New shape, same elements.
+    #[must_use]
     fn reshape(&self, shape: &[usize]) -> Self;
     /// Insert a length-1 axis.
+    #[must_use]
     fn unsqueeze(&self, axis: usize) -> Self;
     /// Remove a length-1 axis.
+    #[must_use]
     fn squeeze(&self, axis: usize) -> Self;
     /// Keep `len` entries of `axis` from `start`.
+    #[must_use]
     fn narrow(&self, axis: usize, start: usize, len: usize) -> Self;
     /// Zero-pad `axis` to `len`, placing `self` at `start`.
+    #[must_use]
     fn pad(&self, axis: usize, start: usize, len: usize) -> Self;
     /// Pick entries along `axis`.
+    #[must_use]
     fn index_select(&self, axis: usize, indices: &[usize]) -> Self;
     /// Sum entries into positions along an axis of length `len`.
+    #[must_use]
     fn index_add(&self, axis: usize, indices: &[usize], len: usize) -> Self;
     /// `gather` with a constant index.
+    #[must_use]
     fn gather(&self, axis: usize, index: &Self) -> Self;
     /// `scatter_add` into a zero tensor of `shape` with a constant index.
+    #[must_use]
     fn scatter_add(&self, axis: usize, index: &Self, shape: &[usize]) -> Self;
 
     /// True if the value's last two axes are stored column-major (a transposed view of a
@@ -99,6 +126,7 @@ pub trait BackwardOps<T: Float>: Clone {
     }
 
     /// Swap the last two axes (the matrix transpose).
+    #[must_use]
     fn mt(&self) -> Self {
         let n = self.shape().len();
         self.transpose(n - 2, n - 1)

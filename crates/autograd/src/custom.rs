@@ -68,6 +68,7 @@ impl<T: Float> Residuals<T> {
     /// # Panics
     /// If nothing was saved under that name; the message lists what was.
     #[track_caller]
+    #[must_use]
     pub fn get(&self, name: &str) -> &Tensor<T> {
         match self.items.iter().find(|(n, _)| n == name) {
             Some((_, t)) => t,

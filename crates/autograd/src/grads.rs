@@ -24,6 +24,7 @@ pub struct Grads<T: Float = f32> {
 impl<T: Float> Grads<T> {
     /// The gradient of the output with respect to `v`, if `v` is a leaf, a parameter, or
     /// a node marked with [`Var::retain_grad`], and the output depends on it.
+    #[must_use]
     pub fn get(&self, v: &Var<'_, T>) -> Option<&Tensor<T>> {
         self.nodes.get(v.id).and_then(|g| g.as_ref())
     }
@@ -34,6 +35,7 @@ impl<T: Float> Grads<T> {
     }
 
     /// The gradient of the parameter with this id.
+    #[must_use]
     pub fn by_id(&self, id: ParamId) -> Option<&Tensor<T>> {
         self.params
             .iter()
@@ -147,6 +149,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert_eq!(y.backward()[&x].to_vec(), vec![2.0, 4.0, 6.0]);
     /// ```
     #[track_caller]
+    #[must_use]
     pub fn backward(self) -> Grads<T> {
         self.backward_with(self.scalar_seed("backward"))
     }
@@ -157,6 +160,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the seed's shape differs from the output's.
     #[track_caller]
+    #[must_use]
     pub fn backward_with(self, seed: Tensor<T>) -> Grads<T> {
         self.check_seed(&seed);
         walk(self.tape, self.id, seed, None)
@@ -168,6 +172,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the output has more than one element.
     #[track_caller]
+    #[must_use]
     pub fn backward_traced(self) -> (Grads<T>, Trace<T>) {
         let mut trace = Trace { steps: Vec::new() };
         let grads = walk(
@@ -200,6 +205,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the output has more than one element.
     #[track_caller]
+    #[must_use]
     pub fn grad_graph(self, wrt: &[Var<'t, T>]) -> Vec<Option<Var<'t, T>>> {
         let seed = self.tape.constant(self.scalar_seed("grad_graph"));
         let tape = self.tape;

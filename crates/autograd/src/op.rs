@@ -12,6 +12,7 @@ pub struct ParamId(pub(crate) u64);
 
 impl ParamId {
     /// The raw id number (unique in this process).
+    #[must_use]
     pub fn get(self) -> u64 {
         self.0
     }
@@ -85,9 +86,19 @@ pub enum Op {
     Clamp(f64, f64),
 
     /// Sum over axes; `keepdim` keeps them with length 1.
-    Sum { axes: Axes, keepdim: bool },
+    Sum {
+        /// The summed axes.
+        axes: Axes,
+        /// Whether they are kept with length 1.
+        keepdim: bool,
+    },
     /// Maximum along one axis; ties split the gradient evenly.
-    Max { axis: usize, keepdim: bool },
+    Max {
+        /// The reduced axis.
+        axis: usize,
+        /// Whether it is kept with length 1.
+        keepdim: bool,
+    },
     /// Matrix product of two operands with at least 2 axes (batch axes broadcast).
     MatMul,
 
@@ -105,26 +116,40 @@ pub enum Op {
     Squeeze(usize),
     /// Keep `len` entries of `axis` from `start`.
     Narrow {
+        /// The axis.
         axis: usize,
+        /// The first entry kept.
         start: usize,
+        /// How many entries are kept.
         len: usize,
     },
     /// Zero-pad along `axis` so that the input sits at `start` in a length of `len`
     /// (the adjoint of `Narrow`).
     Pad {
+        /// The axis.
         axis: usize,
+        /// Where the input starts in the output.
         start: usize,
+        /// The output's length along `axis`.
         len: usize,
     },
     /// Join inputs along an axis.
     Concat(usize),
     /// Pick entries along an axis.
-    IndexSelect { axis: usize, indices: Vec<usize> },
+    IndexSelect {
+        /// The axis.
+        axis: usize,
+        /// The picked positions, in output order.
+        indices: Vec<usize>,
+    },
     /// Sum entries into positions along an axis of length `len` (the adjoint of
     /// `IndexSelect`).
     IndexAdd {
+        /// The axis.
         axis: usize,
+        /// The target position of each input entry.
         indices: Vec<usize>,
+        /// The output's length along `axis`.
         len: usize,
     },
     /// `x.gather(axis, index)`; the index is input 1, a constant.
@@ -140,6 +165,7 @@ pub enum Op {
 
 impl Op {
     /// The op's kind (its variant without data).
+    #[must_use]
     pub fn kind(&self) -> OpKind {
         match self {
             Op::Leaf => OpKind::Leaf,
@@ -193,6 +219,7 @@ impl Op {
     }
 
     /// A short name, as printed in the Wengert list.
+    #[must_use]
     pub fn name(&self) -> String {
         match self {
             Op::Leaf => "var".into(),

@@ -23,7 +23,7 @@ pub type NodeId = usize;
 pub type Inputs = SmallVec<[NodeId; 2]>;
 
 /// One entry of the Wengert list.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Node<T: Float> {
     /// What produced the value.
     pub op: Op,
@@ -74,6 +74,7 @@ impl<T: Float> Default for Tape<T> {
 
 impl<T: Float> Tape<T> {
     /// An empty tape that records.
+    #[must_use]
     pub fn new() -> Self {
         Tape {
             // Room for a typical step (a small MLP with its loss and backward records about a
@@ -89,6 +90,7 @@ impl<T: Float> Tape<T> {
 
     /// A tape that never records a graph: every value is stored as a constant. Use it
     /// for evaluation (`predict`, validation).
+    #[must_use]
     pub fn inference() -> Self {
         let tape = Self::new();
         tape.recording.set(false);
@@ -227,16 +229,19 @@ pub struct Var<'t, T: Float = f32> {
 
 impl<'t, T: Float> Var<'t, T> {
     /// The node's position on the tape.
+    #[must_use]
     pub fn id(self) -> NodeId {
         self.id
     }
 
     /// The tape this value lives on.
+    #[must_use]
     pub fn tape(self) -> &'t Tape<T> {
         self.tape
     }
 
     /// The value (a cheap handle to shared storage).
+    #[must_use]
     pub fn value(self) -> Tensor<T> {
         self.tape.nodes.borrow()[self.id].value.clone()
     }
@@ -247,11 +252,13 @@ impl<'t, T: Float> Var<'t, T> {
     }
 
     /// The value's shape.
+    #[must_use]
     pub fn shape(self) -> Vec<usize> {
         self.tape.nodes.borrow()[self.id].value.shape().to_vec()
     }
 
     /// Number of axes.
+    #[must_use]
     pub fn ndim(self) -> usize {
         self.tape.nodes.borrow()[self.id].value.ndim()
     }
@@ -261,34 +268,42 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the value has more than one element.
     #[track_caller]
+    #[must_use]
     pub fn item(self) -> T {
         self.tape.nodes.borrow()[self.id].value.item()
     }
 
     /// True if a gradient flows to this value.
+    #[must_use]
     pub fn requires_grad(self) -> bool {
         self.tape.nodes.borrow()[self.id].requires_grad
     }
 
     /// The op that produced this value.
+    #[must_use]
     pub fn op(self) -> Op {
         self.tape.nodes.borrow()[self.id].op.clone()
     }
 
     /// Names the node for printing (`Display` of the tape, DOT, traces). Returns `self`
     /// so it chains: `let h = (x.matmul(w)).label("h");`.
+    #[must_use]
+    #[allow(clippy::return_self_not_must_use)] // called for its effect; chaining is optional
     pub fn label(self, name: &str) -> Self {
         self.tape.label_node(self.id, name);
         self
     }
 
     /// The same value as a constant: gradients stop here, as `torch.Tensor.detach`.
+    #[must_use]
     pub fn detach(self) -> Self {
         self.tape.constant(self.value())
     }
 
     /// Keeps this (non-leaf) node's gradient in the result of `backward`, as
     /// `torch.Tensor.retain_grad`. Leaves and parameters always keep theirs.
+    #[must_use]
+    #[allow(clippy::return_self_not_must_use)] // called for its effect; chaining is optional
     pub fn retain_grad(self) -> Self {
         self.tape.retained.borrow_mut().push(self.id);
         self
@@ -312,6 +327,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// gradient that reached the node. In `grad_graph` the hook sees the gradient's value;
     /// a gradient it returns enters the recorded graph as a constant, so second
     /// derivatives do not flow through a replaced gradient.
+    #[allow(clippy::return_self_not_must_use)] // called for its effect; chaining is optional
     pub fn register_hook(self, hook: impl Fn(&Tensor<T>) -> Option<Tensor<T>> + 'static) -> Self {
         self.tape.hooks.borrow_mut().push((self.id, Box::new(hook)));
         self

@@ -26,6 +26,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If an axis is out of range or repeated.
     #[track_caller]
+    #[must_use]
     pub fn sum_axes(self, axes: &[isize], keepdim: bool) -> Self {
         let nd = self.ndim();
         let resolved = axes_of(axes, nd, "sum");
@@ -44,11 +45,13 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the axis is out of range.
     #[track_caller]
+    #[must_use]
     pub fn sum(self, axis: isize, keepdim: bool) -> Self {
         self.sum_axes(&[axis], keepdim)
     }
 
     /// Sum of all elements: a 0-D `Var` (a loss).
+    #[must_use]
     pub fn sum_all(self) -> Self {
         let all: Vec<isize> = (0..self.ndim() as isize).collect();
         self.sum_axes(&all, false)
@@ -59,6 +62,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If an axis is out of range or repeated.
     #[track_caller]
+    #[must_use]
     pub fn mean_axes(self, axes: &[isize], keepdim: bool) -> Self {
         let shape = self.shape();
         let n: usize = axes_of(axes, shape.len(), "mean")
@@ -73,11 +77,13 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the axis is out of range.
     #[track_caller]
+    #[must_use]
     pub fn mean(self, axis: isize, keepdim: bool) -> Self {
         self.mean_axes(&[axis], keepdim)
     }
 
     /// Mean of all elements: a 0-D `Var`.
+    #[must_use]
     pub fn mean_all(self) -> Self {
         let all: Vec<isize> = (0..self.ndim() as isize).collect();
         self.mean_axes(&all, false)
@@ -89,6 +95,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the axis is out of range.
     #[track_caller]
+    #[must_use]
     pub fn max(self, axis: isize, keepdim: bool) -> Self {
         let ax = axis_of(axis, self.ndim(), "max");
         self.unary(
@@ -98,6 +105,7 @@ impl<'t, T: Float> Var<'t, T> {
     }
 
     /// Maximum of all elements: a 0-D `Var`.
+    #[must_use]
     pub fn max_all(self) -> Self {
         self.flatten().max(0, false)
     }
@@ -108,6 +116,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If an axis is out of range or repeated.
     #[track_caller]
+    #[must_use]
     pub fn var_axes(self, axes: &[isize], ddof: usize, keepdim: bool) -> Self {
         let shape = self.shape();
         let n: usize = axes_of(axes, shape.len(), "var")
@@ -126,11 +135,13 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the axis is out of range.
     #[track_caller]
+    #[must_use]
     pub fn var(self, axis: isize, ddof: usize, keepdim: bool) -> Self {
         self.var_axes(&[axis], ddof, keepdim)
     }
 
     /// Variance of all elements: a 0-D `Var`.
+    #[must_use]
     pub fn var_all(self, ddof: usize) -> Self {
         self.flatten().var(0, ddof, false)
     }
@@ -142,6 +153,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// If the shapes do not fit (the message names both), or the operands are on
     /// different tapes.
     #[track_caller]
+    #[must_use]
     pub fn matmul(self, other: Self) -> Self {
         self.same_tape(other, "matmul");
         let a = if self.ndim() == 1 {
@@ -174,6 +186,7 @@ impl<'t, T: Float> Var<'t, T> {
     }
 
     /// Swaps the last two axes (a 1-D value is returned unchanged).
+    #[must_use]
     pub fn t(self) -> Self {
         if self.ndim() < 2 {
             return self;
@@ -186,6 +199,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If an axis is out of range.
     #[track_caller]
+    #[must_use]
     pub fn transpose(self, a: isize, b: isize) -> Self {
         let nd = self.ndim();
         let (a, b) = (axis_of(a, nd, "transpose"), axis_of(b, nd, "transpose"));
@@ -200,6 +214,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If `perm` is not a permutation of the axes.
     #[track_caller]
+    #[must_use]
     pub fn permute(self, perm: &[isize]) -> Self {
         let nd = self.ndim();
         let resolved = axes_of(perm, nd, "permute");
@@ -212,6 +227,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the element counts differ.
     #[track_caller]
+    #[must_use]
     pub fn reshape(self, shape: &[isize]) -> Self {
         // The fallible variant and a `match`: a panic inside a closure would lose the
         // caller's location.
@@ -222,6 +238,7 @@ impl<'t, T: Float> Var<'t, T> {
     }
 
     /// Flattens to 1-D.
+    #[must_use]
     pub fn flatten(self) -> Self {
         self.reshape(&[-1])
     }
@@ -231,6 +248,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the axis or range is out of bounds.
     #[track_caller]
+    #[must_use]
     pub fn narrow(self, axis: isize, start: usize, len: usize) -> Self {
         let ax = axis_of(axis, self.ndim(), "narrow");
         let value = self.value().narrow(ax as isize, start, len);
@@ -249,6 +267,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the axis is out of range or the value does not fit.
     #[track_caller]
+    #[must_use]
     pub fn pad(self, axis: isize, start: usize, len: usize) -> Self {
         let ax = axis_of(axis, self.ndim(), "pad");
         let value = self.value().pad(ax as isize, start, len);
@@ -267,6 +286,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the shape is not compatible.
     #[track_caller]
+    #[must_use]
     pub fn broadcast_to(self, shape: &[usize]) -> Self {
         if self.shape() == shape {
             return self;
@@ -282,6 +302,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the axis is out of range.
     #[track_caller]
+    #[must_use]
     pub fn unsqueeze(self, axis: isize) -> Self {
         let ax = axis_of(axis, self.ndim() + 1, "unsqueeze");
         self.unary_with(Op::Unsqueeze(ax), |v| v.unsqueeze(ax as isize))
@@ -292,6 +313,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the axis is out of range or its length is not 1.
     #[track_caller]
+    #[must_use]
     pub fn squeeze(self, axis: isize) -> Self {
         let ax = axis_of(axis, self.ndim(), "squeeze");
         let shape = self.shape();
@@ -308,6 +330,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the list is empty, the shapes do not fit, or the `Var`s are on different tapes.
     #[track_caller]
+    #[must_use]
     pub fn concat(vars: &[Self], axis: isize) -> Self {
         let first = *vars.first().expect("concat: needs at least one Var");
         for v in vars {
@@ -326,6 +349,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the list is empty, the shapes differ, or the `Var`s are on different tapes.
     #[track_caller]
+    #[must_use]
     pub fn stack(vars: &[Self], axis: isize) -> Self {
         let expanded: Vec<Self> = vars.iter().map(|v| v.unsqueeze(axis)).collect();
         Self::concat(&expanded, axis)
@@ -336,6 +360,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the axis or an index is out of range.
     #[track_caller]
+    #[must_use]
     pub fn index_select(self, axis: isize, indices: &[usize]) -> Self {
         let ax = axis_of(axis, self.ndim(), "index_select");
         let value = self.value().index_select(ax as isize, indices);
@@ -354,6 +379,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the axis or an index is out of range.
     #[track_caller]
+    #[must_use]
     pub fn index_add(self, axis: isize, indices: &[usize], len: usize) -> Self {
         let ax = axis_of(axis, self.ndim(), "index_add");
         let value = self.value().index_add(ax as isize, indices, len);
@@ -373,6 +399,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the shapes do not fit or an index is out of range.
     #[track_caller]
+    #[must_use]
     pub fn scatter_add(self, axis: isize, index: &Tensor<T>, shape: &[usize]) -> Self {
         let ax = axis_of(axis, shape.len(), "scatter_add");
         let value = self.value().scatter_add(ax as isize, index, shape);
@@ -387,6 +414,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the shapes do not fit or an index is out of range.
     #[track_caller]
+    #[must_use]
     pub fn gather(self, axis: isize, index: &Tensor<T>) -> Self {
         let ax = axis_of(axis, self.ndim(), "gather");
         let value = self.value().gather(ax as isize, index);
@@ -401,6 +429,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the shapes do not broadcast, or `a` and `b` are on different tapes.
     #[track_caller]
+    #[must_use]
     pub fn where_(mask: &Tensor<T>, a: Self, b: Self) -> Self {
         let (a, b) = a.broadcast_pair(b, "where");
         let shape = match tensor::broadcast_shapes(mask.shape(), &a.shape()) {

@@ -85,6 +85,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the shapes do not broadcast, or the operands are on different tapes.
     #[track_caller]
+    #[must_use]
     pub fn add(self, other: Self) -> Self {
         self.binary(other, Op::Add, "add", |a, b| a.add(b))
     }
@@ -94,6 +95,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the shapes do not broadcast, or the operands are on different tapes.
     #[track_caller]
+    #[must_use]
     pub fn sub(self, other: Self) -> Self {
         self.binary(other, Op::Sub, "sub", |a, b| a.sub(b))
     }
@@ -103,6 +105,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the shapes do not broadcast, or the operands are on different tapes.
     #[track_caller]
+    #[must_use]
     pub fn mul(self, other: Self) -> Self {
         self.binary(other, Op::Mul, "mul", |a, b| a.mul(b))
     }
@@ -112,6 +115,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the shapes do not broadcast, or the operands are on different tapes.
     #[track_caller]
+    #[must_use]
     pub fn div(self, other: Self) -> Self {
         self.binary(other, Op::Div, "div", |a, b| a.div(b))
     }
@@ -121,6 +125,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the shapes do not broadcast, or the operands are on different tapes.
     #[track_caller]
+    #[must_use]
     pub fn maximum(self, other: Self) -> Self {
         self.binary(other, Op::Maximum, "maximum", |a, b| a.maximum(b))
     }
@@ -130,91 +135,109 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the shapes do not broadcast, or the operands are on different tapes.
     #[track_caller]
+    #[must_use]
     pub fn minimum(self, other: Self) -> Self {
         self.binary(other, Op::Minimum, "minimum", |a, b| a.minimum(b))
     }
 
     /// `x + s`.
+    #[must_use]
     pub fn add_scalar(self, s: T) -> Self {
         self.unary_with(Op::AddScalar(s.to_f64()), |v| v.add_scalar(s))
     }
 
     /// `x · s`.
+    #[must_use]
     pub fn mul_scalar(self, s: T) -> Self {
         self.unary_with(Op::MulScalar(s.to_f64()), |v| v.mul_scalar(s))
     }
 
     /// `x - s`.
+    #[must_use]
     pub fn sub_scalar(self, s: T) -> Self {
         self.add_scalar(-s)
     }
 
     /// `x / s` (recorded as a multiplication by `1/s`).
+    #[must_use]
     pub fn div_scalar(self, s: T) -> Self {
         self.mul_scalar(T::ONE / s)
     }
 
     /// `s - x` (recorded as `neg` then `add`).
+    #[must_use]
     pub fn rsub_scalar(self, s: T) -> Self {
         self.neg().add_scalar(s)
     }
 
     /// `s / x` (recorded as `pow -1` then `mul`).
+    #[must_use]
     pub fn rdiv_scalar(self, s: T) -> Self {
         self.powf(-T::ONE).mul_scalar(s)
     }
 
     /// `-x`.
+    #[must_use]
     pub fn neg(self) -> Self {
         self.unary_with(Op::Neg, |v| v.neg())
     }
 
     /// `x^p` for a constant real exponent.
+    #[must_use]
     pub fn powf(self, p: T) -> Self {
         self.unary_with(Op::PowScalar(p.to_f64()), |v| v.powf(p))
     }
 
     /// `x^n` for an integer exponent.
+    #[must_use]
     pub fn powi(self, n: i32) -> Self {
         self.unary_with(Op::PowScalar(n as f64), |v| v.powi(n))
     }
 
     /// `x²`.
+    #[must_use]
     pub fn square(self) -> Self {
         self.powi(2)
     }
 
     /// `e^x`.
+    #[must_use]
     pub fn exp(self) -> Self {
         self.unary_with(Op::Exp, |v| v.exp())
     }
 
     /// `ln x`.
+    #[must_use]
     pub fn ln(self) -> Self {
         self.unary_with(Op::Ln, |v| v.ln())
     }
 
     /// `√x`.
+    #[must_use]
     pub fn sqrt(self) -> Self {
         self.unary_with(Op::Sqrt, |v| v.sqrt())
     }
 
     /// `|x|` (gradient `sign(x)`, 0 at 0).
+    #[must_use]
     pub fn abs(self) -> Self {
         self.unary_with(Op::Abs, |v| v.abs())
     }
 
     /// The error function.
+    #[must_use]
     pub fn erf(self) -> Self {
         self.unary_with(Op::Erf, |v| v.erf())
     }
 
     /// `max(x, 0)` (gradient 0 at 0, as PyTorch).
+    #[must_use]
     pub fn relu(self) -> Self {
         self.unary_with(Op::Relu, |v| v.relu())
     }
 
     /// `x` for `x > 0`, else `slope · x` (PyTorch's default slope is 0.01).
+    #[must_use]
     pub fn leaky_relu(self, slope: T) -> Self {
         let value = self
             .value()
@@ -223,6 +246,7 @@ impl<'t, T: Float> Var<'t, T> {
     }
 
     /// `x` for `x > 0`, else `alpha · (e^x − 1)` (PyTorch's default alpha is 1).
+    #[must_use]
     pub fn elu(self, alpha: T) -> Self {
         let value = self.value().map(|x| {
             if x > T::ZERO {
@@ -235,6 +259,7 @@ impl<'t, T: Float> Var<'t, T> {
     }
 
     /// GELU, exact form: `x · Φ(x) = x · ½(1 + erf(x/√2))` (PyTorch's default).
+    #[must_use]
     pub fn gelu(self) -> Self {
         let half = T::from_f64(0.5);
         let r = T::from_f64(std::f64::consts::FRAC_1_SQRT_2);
@@ -244,6 +269,7 @@ impl<'t, T: Float> Var<'t, T> {
 
     /// GELU, tanh approximation: `½x(1 + tanh(√(2/π)(x + 0.044715x³)))`
     /// (PyTorch's `approximate="tanh"`).
+    #[must_use]
     pub fn gelu_tanh(self) -> Self {
         let (half, k, c) = (
             T::from_f64(0.5),
@@ -258,16 +284,19 @@ impl<'t, T: Float> Var<'t, T> {
 
     /// `ln(1 + e^x)`, stable for any `x` (the smooth ReLU; `−softplus(−x)` is
     /// `ln σ(x)`).
+    #[must_use]
     pub fn softplus(self) -> Self {
         self.unary_with(Op::Softplus, |v| v.softplus())
     }
 
     /// The logistic sigmoid.
+    #[must_use]
     pub fn sigmoid(self) -> Self {
         self.unary_with(Op::Sigmoid, |v| v.sigmoid())
     }
 
     /// Hyperbolic tangent.
+    #[must_use]
     pub fn tanh(self) -> Self {
         self.unary_with(Op::Tanh, |v| v.tanh())
     }
@@ -277,6 +306,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the axis is out of range.
     #[track_caller]
+    #[must_use]
     pub fn softmax(self, axis: isize) -> Self {
         let ax = axis_of(axis, self.ndim(), "softmax");
         self.unary_with(Op::Softmax(ax), |v| v.softmax(ax as isize))
@@ -287,6 +317,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the axis is out of range.
     #[track_caller]
+    #[must_use]
     pub fn log_softmax(self, axis: isize) -> Self {
         let ax = axis_of(axis, self.ndim(), "log_softmax");
         self.unary_with(Op::LogSoftmax(ax), |v| v.log_softmax(ax as isize))
@@ -297,6 +328,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If `min > max`.
     #[track_caller]
+    #[must_use]
     pub fn clamp(self, min: T, max: T) -> Self {
         self.unary(
             Op::Clamp(min.to_f64(), max.to_f64()),

@@ -69,6 +69,7 @@ fn check_same_shape<T: Float>(op: &str, pred: &Var<'_, T>, target: &Tensor<T>) {
 /// # Panics
 /// If the shapes differ.
 #[track_caller]
+#[must_use]
 pub fn mse_loss<'t, T: Float>(
     pred: Var<'t, T>,
     target: &Tensor<T>,
@@ -88,6 +89,7 @@ pub fn mse_loss<'t, T: Float>(
 /// # Panics
 /// If the shapes differ.
 #[track_caller]
+#[must_use]
 pub fn l1_loss<'t, T: Float>(
     pred: Var<'t, T>,
     target: &Tensor<T>,
@@ -107,6 +109,7 @@ pub fn l1_loss<'t, T: Float>(
 /// # Panics
 /// If the shapes differ.
 #[track_caller]
+#[must_use]
 pub fn huber_loss<'t, T: Float>(
     pred: Var<'t, T>,
     target: &Tensor<T>,
@@ -154,6 +157,7 @@ pub fn binary_cross_entropy<'t, T: Float>(
 /// # Panics
 /// If the shapes differ.
 #[track_caller]
+#[must_use]
 pub fn binary_cross_entropy_with_logits<'t, T: Float>(
     logits: Var<'t, T>,
     target: &Tensor<T>,
@@ -181,6 +185,7 @@ pub fn binary_cross_entropy_with_logits<'t, T: Float>(
 /// approx::assert_relative_eq!(l.item(), 2.0f64.ln());
 /// ```
 #[track_caller]
+#[must_use]
 pub fn cross_entropy<'t, T: Float>(
     logits: Var<'t, T>,
     target: &Tensor<T>,
@@ -195,6 +200,7 @@ pub fn cross_entropy<'t, T: Float>(
 /// # Panics
 /// If the shapes differ.
 #[track_caller]
+#[must_use]
 pub fn cross_entropy_probs<'t, T: Float>(
     logits: Var<'t, T>,
     target: &Tensor<T>,
@@ -211,6 +217,7 @@ pub fn cross_entropy_probs<'t, T: Float>(
 /// # Panics
 /// If the shapes do not fit or a label is outside `0..C`.
 #[track_caller]
+#[must_use]
 pub fn nll_loss<'t, T: Float>(
     log_probs: Var<'t, T>,
     target: &Tensor<T>,
@@ -262,6 +269,7 @@ pub fn check_class_targets<T: Float>(
 /// # Panics
 /// If the shapes differ.
 #[track_caller]
+#[must_use]
 pub fn kl_div<'t, T: Float>(
     input: Var<'t, T>,
     target: &Tensor<T>,

@@ -88,6 +88,7 @@ pub trait Module<T: Float = f32>: Send + Sync {
 }
 
 /// Prefixes names with `prefix.`, as PyTorch does for submodules.
+#[must_use]
 pub fn prefixed<'a, T: Float>(prefix: &str, named: Vec<Named<'a, T>>) -> Vec<Named<'a, T>> {
     named
         .into_iter()
@@ -113,14 +114,26 @@ pub struct Sequential<T: Float = f32> {
     layers: Vec<Box<dyn Module<T>>>,
 }
 
+impl<T: Float> std::fmt::Debug for Sequential<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<String> = self.parameters().into_iter().map(|(n, _)| n).collect();
+        f.debug_struct("Sequential")
+            .field("layers", &self.layers.len())
+            .field("parameters", &names)
+            .finish()
+    }
+}
+
 impl<T: Float> Sequential<T> {
     /// An empty stack.
+    #[must_use]
     pub fn new() -> Self {
         Sequential { layers: Vec::new() }
     }
 
     /// Appends a module (builder style).
     #[allow(clippy::should_implement_trait)]
+    #[must_use]
     pub fn add(mut self, layer: impl Module<T> + 'static) -> Self {
         self.layers.push(Box::new(layer));
         self
@@ -132,21 +145,25 @@ impl<T: Float> Sequential<T> {
     }
 
     /// Number of modules.
+    #[must_use]
     pub fn len(&self) -> usize {
         self.layers.len()
     }
 
     /// True if empty.
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.layers.is_empty()
     }
 
     /// The modules.
+    #[must_use]
     pub fn layers(&self) -> &[Box<dyn Module<T>>] {
         &self.layers
     }
 
     /// A table of the layers and their parameter counts, like Keras' `model.summary()`.
+    #[must_use]
     pub fn summary(&self) -> String {
         let mut out = format!("{:<4} {:<40} {:>10}\n", "#", "layer", "params");
         for (i, layer) in self.layers.iter().enumerate() {

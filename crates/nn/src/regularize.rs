@@ -23,6 +23,7 @@ pub enum Regularizer {
 
 impl Regularizer {
     /// The penalty for one weight, recorded on its tape.
+    #[must_use]
     pub fn penalty<'t, T: Float>(self, w: Var<'t, T>) -> Var<'t, T> {
         let (l1, l2) = match self {
             Regularizer::L1(a) => (a, 0.0),

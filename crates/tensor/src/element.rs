@@ -61,30 +61,42 @@ pub trait Float:
     /// Converts to `f64` (exact).
     fn to_f64(self) -> f64;
     /// Converts from `usize` (counts and indices).
+    #[must_use]
     fn from_usize(v: usize) -> Self {
         Self::from_f64(v as f64)
     }
     /// `e^self` (standard library, correctly rounded to about 1 ulp).
+    #[must_use]
     fn exp(self) -> Self;
     /// Natural logarithm.
+    #[must_use]
     fn ln(self) -> Self;
     /// `ln(1 + self)`, accurate near 0.
+    #[must_use]
     fn ln_1p(self) -> Self;
     /// Square root.
+    #[must_use]
     fn sqrt(self) -> Self;
     /// `self^p` for a real exponent.
+    #[must_use]
     fn powf(self, p: Self) -> Self;
     /// `self^n` for an integer exponent.
+    #[must_use]
     fn powi(self, n: i32) -> Self;
     /// Absolute value.
+    #[must_use]
     fn abs(self) -> Self;
     /// Hyperbolic tangent (standard library).
+    #[must_use]
     fn tanh(self) -> Self;
     /// The error function (used by exact GELU).
+    #[must_use]
     fn erf(self) -> Self;
     /// Larger of two values; NaN if either is NaN (as `torch.maximum`).
+    #[must_use]
     fn max(self, other: Self) -> Self;
     /// Smaller of two values; NaN if either is NaN (as `torch.minimum`).
+    #[must_use]
     fn min(self, other: Self) -> Self;
     /// True if NaN.
     fn is_nan(self) -> bool;
@@ -94,6 +106,7 @@ pub trait Float:
     /// otherwise spend thousands of steps in the subnormal range, where x86 arithmetic is
     /// about a hundred times slower.
     #[inline(always)]
+    #[must_use]
     fn flush_subnormal(self) -> Self {
         if self.abs() < Self::MIN_POSITIVE {
             Self::ZERO
@@ -102,10 +115,13 @@ pub trait Float:
         }
     }
     /// Vectorizable `e^self`; see [`crate::fastmath`] for its error bound.
+    #[must_use]
     fn fast_exp(self) -> Self;
     /// Vectorizable `tanh`; see [`crate::fastmath`] for its error bound.
+    #[must_use]
     fn fast_tanh(self) -> Self;
     /// Vectorizable logistic sigmoid `1 / (1 + e^-self)`.
+    #[must_use]
     fn fast_sigmoid(self) -> Self {
         Self::ONE / (Self::ONE + (-self).fast_exp())
     }

@@ -26,6 +26,7 @@
 
 /// `e^x` for `f32`, branch-free (Cephes `expf` polynomial).
 #[inline(always)]
+#[must_use]
 pub fn exp_f32(x: f32) -> f32 {
     const LOG2E: f32 = std::f32::consts::LOG2_E;
     // ln 2 split in two so that `n * LN2_HI` is exact.
@@ -68,6 +69,7 @@ pub fn exp_f32(x: f32) -> f32 {
 /// `e^x` for `f64`, branch-free (degree-13 Taylor polynomial on `|r| ≤ ln2/2`, whose
 /// truncation error `r^14/14!` is below 5e-18).
 #[inline(always)]
+#[must_use]
 pub fn exp_f64(x: f64) -> f64 {
     const LOG2E: f64 = std::f64::consts::LOG2_E;
     const LN2_HI: f64 = 6.931_457_519_531_25e-1;
@@ -115,6 +117,7 @@ pub fn exp_f64(x: f64) -> f64 {
 /// `tanh(x)` for `f32`, branch-free: an odd polynomial for `|x| < 0.625` (Cephes `tanhf`),
 /// `1 − 2/(e^{2|x|} + 1)` with the sign restored elsewhere.
 #[inline(always)]
+#[must_use]
 pub fn tanh_f32(x: f32) -> f32 {
     let ax = x.abs();
     let z = x * x;
@@ -136,6 +139,7 @@ pub fn tanh_f32(x: f32) -> f32 {
 /// `tanh(x)` for `f64`, branch-free: Cephes' rational approximation for `|x| < 0.625`,
 /// `1 − 2/(e^{2|x|} + 1)` with the sign restored elsewhere.
 #[inline(always)]
+#[must_use]
 pub fn tanh_f64(x: f64) -> f64 {
     const P: [f64; 3] = [
         -9.643_991_794_250_522e-1,

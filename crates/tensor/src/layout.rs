@@ -35,6 +35,7 @@ impl Clone for Layout {
 }
 
 /// Row-major ("C order") strides for `shape`.
+#[must_use]
 pub fn contiguous_strides(shape: &[usize]) -> Strides {
     let mut strides: Strides = SmallVec::from_elem(0, shape.len());
     let mut acc = 1;
@@ -47,6 +48,7 @@ pub fn contiguous_strides(shape: &[usize]) -> Strides {
 
 impl Layout {
     /// A row-major layout of `shape` starting at offset 0.
+    #[must_use]
     pub fn contiguous(shape: &[usize]) -> Self {
         Layout {
             shape: SmallVec::from_slice(shape),
@@ -57,6 +59,7 @@ impl Layout {
 
     /// A layout from its parts (no validation: the caller guarantees that every index
     /// stays inside the storage).
+    #[must_use]
     pub fn from_parts(shape: Dims, strides: Strides, offset: usize) -> Self {
         debug_assert_eq!(shape.len(), strides.len());
         Layout {
@@ -67,27 +70,32 @@ impl Layout {
     }
 
     /// The shape.
+    #[must_use]
     pub fn shape(&self) -> &[usize] {
         &self.shape
     }
 
     /// The strides, in elements.
+    #[must_use]
     pub fn strides(&self) -> &[usize] {
         &self.strides
     }
 
     /// Index of the first element in the storage.
+    #[must_use]
     pub fn offset(&self) -> usize {
         self.offset
     }
 
     /// Number of elements.
+    #[must_use]
     pub fn numel(&self) -> usize {
         numel(&self.shape)
     }
 
     /// True if the elements are packed in row-major order (axes of length 1 may have any
     /// stride).
+    #[must_use]
     pub fn is_contiguous(&self) -> bool {
         let mut expected = 1;
         for (&d, &s) in self.shape.iter().zip(&self.strides).rev() {
@@ -100,6 +108,7 @@ impl Layout {
     }
 
     /// Storage index of a logical multi-index (unchecked beyond debug assertions).
+    #[must_use]
     pub fn index_of(&self, index: &[usize]) -> usize {
         debug_assert_eq!(index.len(), self.shape.len());
         self.offset
@@ -111,6 +120,7 @@ impl Layout {
     }
 
     /// Swaps two axes.
+    #[must_use]
     pub fn transpose(&self, a: usize, b: usize) -> Layout {
         let mut out = self.clone();
         out.shape.swap(a, b);
@@ -119,6 +129,7 @@ impl Layout {
     }
 
     /// Reorders axes: axis `k` of the result is axis `perm[k]` of `self`.
+    #[must_use]
     pub fn permute(&self, perm: &[usize]) -> Layout {
         Layout {
             shape: perm.iter().map(|&p| self.shape[p]).collect(),
@@ -128,6 +139,7 @@ impl Layout {
     }
 
     /// Keeps `len` entries of `axis` starting at `start`, taking every `step`-th.
+    #[must_use]
     pub fn narrow(&self, axis: usize, start: usize, len: usize, step: usize) -> Layout {
         let mut out = self.clone();
         if len > 0 {
@@ -139,6 +151,7 @@ impl Layout {
     }
 
     /// Inserts an axis of length 1 at `axis`.
+    #[must_use]
     pub fn unsqueeze(&self, axis: usize) -> Layout {
         let mut out = self.clone();
         let stride = if axis < self.shape.len() {
@@ -152,6 +165,7 @@ impl Layout {
     }
 
     /// Removes an axis of length 1.
+    #[must_use]
     pub fn squeeze(&self, axis: usize) -> Layout {
         debug_assert_eq!(self.shape[axis], 1);
         let mut out = self.clone();
@@ -195,6 +209,7 @@ impl Layout {
     ///
     /// Works by grouping the old axes into runs that are contiguous with each other and
     /// splitting or merging axes only inside a run (the rule NumPy and PyTorch use).
+    #[must_use]
     pub fn reshape_view(&self, target: &[usize]) -> Option<Layout> {
         debug_assert_eq!(numel(target), self.numel());
         if self.numel() == 0 || self.is_contiguous() {

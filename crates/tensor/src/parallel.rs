@@ -18,11 +18,13 @@ pub const PARALLEL_CHUNK: usize = 1 << 16;
 pub const PARALLEL_MATMUL_FLOPS: usize = 24_000_000;
 
 /// True if `n` elements of elementwise work should be split across threads.
+#[must_use]
 pub fn split_elementwise(n: usize) -> bool {
     n >= PARALLEL_ELEMENTS && rayon::current_num_threads() > 1
 }
 
 /// True if a matmul of `flops` operations should run on several threads.
+#[must_use]
 pub fn split_matmul(flops: usize) -> bool {
     flops >= PARALLEL_MATMUL_FLOPS && rayon::current_num_threads() > 1
 }

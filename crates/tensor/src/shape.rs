@@ -8,6 +8,7 @@ use crate::error::TensorError;
 pub type Dims = SmallVec<[usize; 4]>;
 
 /// Number of elements of a shape (1 for a scalar's empty shape).
+#[must_use]
 pub fn numel(shape: &[usize]) -> usize {
     shape.iter().product()
 }

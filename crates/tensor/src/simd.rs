@@ -51,6 +51,7 @@ fn detect() -> SimdLevel {
 }
 
 /// The SIMD level [`dispatch`] uses on this machine.
+#[must_use]
 pub fn level() -> SimdLevel {
     #[cfg(target_arch = "x86_64")]
     {

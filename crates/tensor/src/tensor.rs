@@ -114,11 +114,13 @@ impl<T: Float> Tensor<T> {
     }
 
     /// Zeros with the shape of `other`.
+    #[must_use]
     pub fn zeros_like(other: &Self) -> Self {
         Self::zeros(other.shape())
     }
 
     /// Ones with the shape of `other`.
+    #[must_use]
     pub fn ones_like(other: &Self) -> Self {
         Self::ones(other.shape())
     }
@@ -191,48 +193,57 @@ impl<T: Float> Tensor<T> {
     }
 
     /// The shape: one length per axis.
+    #[must_use]
     pub fn shape(&self) -> &[usize] {
         self.layout.shape()
     }
 
     /// Number of axes.
+    #[must_use]
     pub fn ndim(&self) -> usize {
         self.shape().len()
     }
 
     /// Number of elements.
+    #[must_use]
     pub fn numel(&self) -> usize {
         self.layout.numel()
     }
 
     /// Strides in elements, one per axis (0 on broadcast axes).
+    #[must_use]
     pub fn strides(&self) -> &[usize] {
         self.layout.strides()
     }
 
     /// The layout (shape, strides, offset).
+    #[must_use]
     pub fn layout(&self) -> &Layout {
         &self.layout
     }
 
     /// True if the elements sit in row-major order without gaps.
+    #[must_use]
     pub fn is_contiguous(&self) -> bool {
         self.layout.is_contiguous()
     }
 
     /// True if `self` and `other` share storage (one is a view of the other, or both
     /// are views of a third).
+    #[must_use]
     pub fn shares_storage(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.storage, &other.storage)
     }
 
     /// The elements as a slice, if the tensor is contiguous.
+    #[must_use]
     pub fn as_slice(&self) -> Option<&[T]> {
         self.is_contiguous()
             .then(|| &self.storage[self.layout.offset()..self.layout.offset() + self.numel()])
     }
 
     /// The elements in row-major (logical) order, copied into a `Vec`.
+    #[must_use]
     pub fn to_vec(&self) -> Vec<T> {
         match self.as_slice() {
             Some(s) => s.to_vec(),
@@ -245,6 +256,7 @@ impl<T: Float> Tensor<T> {
     /// # Panics
     /// If the tensor does not have exactly one element.
     #[track_caller]
+    #[must_use]
     pub fn item(&self) -> T {
         assert!(
             self.numel() == 1,
@@ -265,6 +277,7 @@ impl<T: Float> Tensor<T> {
     /// assert_eq!(t.at(&[1, 0]), 3.0);
     /// ```
     #[track_caller]
+    #[must_use]
     pub fn at(&self, index: &[usize]) -> T {
         unwrap(self.try_at(index))
     }
@@ -296,6 +309,7 @@ impl<T: Float> Tensor<T> {
 
     /// A contiguous tensor with the same values: `self` itself (no copy) if already
     /// contiguous.
+    #[must_use]
     pub fn contiguous(&self) -> Self {
         if self.is_contiguous() {
             self.clone()
@@ -311,6 +325,7 @@ impl<T: Float> Tensor<T> {
     /// let b: tensor::Tensor<f64> = a.cast();
     /// assert_eq!(b.to_vec(), vec![1.5, 2.0]);
     /// ```
+    #[must_use]
     pub fn cast<U: Float>(&self) -> Tensor<U> {
         let data = strided::map(&self.storage, &self.layout, |x| U::from_f64(x.to_f64()));
         Tensor::from_storage(data, self.shape())
@@ -322,11 +337,13 @@ impl<T: Float> Tensor<T> {
     /// let t = tensor::Tensor::from([1.0f32, -2.0]).map(|x| x * 10.0);
     /// assert_eq!(t.to_vec(), vec![10.0, -20.0]);
     /// ```
+    #[must_use]
     pub fn map(&self, f: impl Fn(T) -> T + Sync) -> Self {
         Self::from_storage(strided::map(&self.storage, &self.layout, f), self.shape())
     }
 
     /// True if every element is finite (no NaN, no infinity).
+    #[must_use]
     pub fn all_finite(&self) -> bool {
         self.to_vec().iter().all(|x| x.is_finite())
     }

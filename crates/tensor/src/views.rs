@@ -16,6 +16,7 @@ impl<T: Float> Tensor<T> {
     /// assert_eq!(a.t().shape(), &[3, 2]);
     /// assert!(!a.t().is_contiguous());
     /// ```
+    #[must_use]
     pub fn t(&self) -> Self {
         if self.ndim() < 2 {
             return self.clone();
@@ -28,6 +29,7 @@ impl<T: Float> Tensor<T> {
     /// # Panics
     /// If an axis is out of range.
     #[track_caller]
+    #[must_use]
     pub fn transpose(&self, a: isize, b: isize) -> Self {
         let a = unwrap(normalize_axis("transpose", a, self.ndim()));
         let b = unwrap(normalize_axis("transpose", b, self.ndim()));
@@ -44,6 +46,7 @@ impl<T: Float> Tensor<T> {
     /// assert_eq!(a.permute(&[2, 0, 1]).shape(), &[4, 2, 3]);
     /// ```
     #[track_caller]
+    #[must_use]
     pub fn permute(&self, perm: &[isize]) -> Self {
         let n = self.ndim();
         let resolved: Result<Dims> = perm
@@ -74,6 +77,7 @@ impl<T: Float> Tensor<T> {
     /// assert_eq!(a.narrow(1, 1, 2).to_vec(), vec![2.0, 3.0, 5.0, 6.0]);
     /// ```
     #[track_caller]
+    #[must_use]
     pub fn narrow(&self, axis: isize, start: usize, len: usize) -> Self {
         self.slice(axis, start, start + len, 1)
     }
@@ -89,6 +93,7 @@ impl<T: Float> Tensor<T> {
     /// assert_eq!(a.slice(0, 1, 6, 2).to_vec(), vec![1.0, 3.0, 5.0]);
     /// ```
     #[track_caller]
+    #[must_use]
     pub fn slice(&self, axis: isize, start: usize, end: usize, step: usize) -> Self {
         let ax = unwrap(normalize_axis("slice", axis, self.ndim()));
         let d = self.shape()[ax];
@@ -106,6 +111,7 @@ impl<T: Float> Tensor<T> {
     /// # Panics
     /// If the axis is out of range `-(ndim+1)..=ndim`.
     #[track_caller]
+    #[must_use]
     pub fn unsqueeze(&self, axis: isize) -> Self {
         let ax = unwrap(normalize_axis("unsqueeze", axis, self.ndim() + 1));
         self.with_layout(self.layout.unsqueeze(ax))
@@ -116,6 +122,7 @@ impl<T: Float> Tensor<T> {
     /// # Panics
     /// If the axis is out of range or its length is not 1.
     #[track_caller]
+    #[must_use]
     pub fn squeeze(&self, axis: isize) -> Self {
         let ax = unwrap(normalize_axis("squeeze", axis, self.ndim()));
         assert!(
@@ -128,6 +135,7 @@ impl<T: Float> Tensor<T> {
     }
 
     /// Removes every axis of length 1 (a view).
+    #[must_use]
     pub fn squeeze_all(&self) -> Self {
         let mut out = self.clone();
         while let Some(ax) = out.shape().iter().position(|&d| d == 1) {
@@ -147,6 +155,7 @@ impl<T: Float> Tensor<T> {
     /// assert_eq!(b.to_vec(), vec![1.0, 2.0, 1.0, 2.0, 1.0, 2.0]);
     /// ```
     #[track_caller]
+    #[must_use]
     pub fn broadcast_to(&self, shape: &[usize]) -> Self {
         unwrap(self.try_broadcast_to(shape))
     }
@@ -169,6 +178,7 @@ impl<T: Float> Tensor<T> {
     /// assert!(a.reshape(&[24]).shares_storage(&a));
     /// ```
     #[track_caller]
+    #[must_use]
     pub fn reshape(&self, shape: &[isize]) -> Self {
         unwrap(self.try_reshape(shape))
     }
@@ -183,6 +193,7 @@ impl<T: Float> Tensor<T> {
     }
 
     /// Flattens to 1-D (a view when possible).
+    #[must_use]
     pub fn flatten(&self) -> Self {
         self.reshape(&[-1])
     }
@@ -192,6 +203,7 @@ impl<T: Float> Tensor<T> {
     /// # Panics
     /// If an axis is out of range or `start > end`.
     #[track_caller]
+    #[must_use]
     pub fn flatten_axes(&self, start: isize, end: isize) -> Self {
         if self.ndim() == 0 {
             return self.reshape(&[1]);

@@ -4,7 +4,8 @@
 #![allow(dead_code)]
 
 /// Row-major multi-indices of `shape`, in order.
-pub fn indices(shape: &[usize]) -> Vec<Vec<usize>> {
+#[must_use]
+pub(crate) fn indices(shape: &[usize]) -> Vec<Vec<usize>> {
     let n: usize = shape.iter().product();
     let mut out = Vec::with_capacity(n);
     let mut idx = vec![0; shape.len()];
@@ -22,19 +23,21 @@ pub fn indices(shape: &[usize]) -> Vec<Vec<usize>> {
 }
 
 /// Flat row-major position of a multi-index.
-pub fn flat(shape: &[usize], idx: &[usize]) -> usize {
+#[must_use]
+pub(crate) fn flat(shape: &[usize], idx: &[usize]) -> usize {
     idx.iter().zip(shape).fold(0, |acc, (i, d)| acc * d + i)
 }
 
 /// A contiguous array with a shape.
 #[derive(Clone, Debug)]
-pub struct Naive {
-    pub data: Vec<f64>,
-    pub shape: Vec<usize>,
+pub(crate) struct Naive {
+    pub(crate) data: Vec<f64>,
+    pub(crate) shape: Vec<usize>,
 }
 
 impl Naive {
-    pub fn new(data: Vec<f64>, shape: &[usize]) -> Self {
+    #[must_use]
+    pub(crate) fn new(data: Vec<f64>, shape: &[usize]) -> Self {
         assert_eq!(data.len(), shape.iter().product::<usize>());
         Naive {
             data,
@@ -43,7 +46,8 @@ impl Naive {
     }
 
     /// Builds the array of `shape` whose element at `out` is `self[src(out)]`.
-    pub fn gather(&self, shape: &[usize], src: impl Fn(&[usize]) -> Vec<usize>) -> Naive {
+    #[must_use]
+    pub(crate) fn gather(&self, shape: &[usize], src: impl Fn(&[usize]) -> Vec<usize>) -> Naive {
         let data = indices(shape)
             .iter()
             .map(|i| self.data[flat(&self.shape, &src(i))])
@@ -51,7 +55,8 @@ impl Naive {
         Naive::new(data, shape)
     }
 
-    pub fn get(&self, idx: &[usize]) -> f64 {
+    #[must_use]
+    pub(crate) fn get(&self, idx: &[usize]) -> f64 {
         self.data[flat(&self.shape, idx)]
     }
 }

@@ -132,7 +132,7 @@ fn axis_and_index_errors() {
     assert!(panic_message(|| drop(Tensor::from([3.0f32]).one_hot(3)))
         .contains("label 3 is not a whole number in 0..3"));
     assert!(panic_message(|| {
-        a.item();
+        let _ = a.item();
     })
     .contains("item: tensor of shape [2, 3] has 6 elements, expected 1"));
     assert!(

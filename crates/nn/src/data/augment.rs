@@ -13,6 +13,7 @@ pub trait Augment<T: Float = f32>: Send {
 }
 
 /// Adds Gaussian noise with standard deviation `std` to every feature.
+#[derive(Debug)]
 pub struct GaussianNoise {
     std: f64,
     rng: StdRng,
@@ -20,6 +21,7 @@ pub struct GaussianNoise {
 
 impl GaussianNoise {
     /// Noise with the given standard deviation and seed.
+    #[must_use]
     pub fn new(std: f64, seed: u64) -> Self {
         GaussianNoise {
             std,
@@ -46,6 +48,7 @@ fn image_axes(shape: &[usize], what: &str) -> (usize, usize) {
 }
 
 /// Mirrors each image left–right with probability `p` (default 0.5).
+#[derive(Debug)]
 pub struct RandomFlip {
     p: f64,
     rng: StdRng,
@@ -53,6 +56,7 @@ pub struct RandomFlip {
 
 impl RandomFlip {
     /// Horizontal flips with probability `p`.
+    #[must_use]
     pub fn new(p: f64, seed: u64) -> Self {
         RandomFlip {
             p,
@@ -86,6 +90,7 @@ impl<T: Float> Augment<T> for RandomFlip {
 
 /// Shifts each image by a random whole number of pixels, up to `max_shift` in each
 /// direction, filling the uncovered border with zeros.
+#[derive(Debug)]
 pub struct RandomShift {
     max_shift: usize,
     rng: StdRng,
@@ -93,6 +98,7 @@ pub struct RandomShift {
 
 impl RandomShift {
     /// Shifts of at most `max_shift` pixels vertically and horizontally.
+    #[must_use]
     pub fn new(max_shift: usize, seed: u64) -> Self {
         RandomShift {
             max_shift,
@@ -139,6 +145,7 @@ impl<T: Float> Augment<T> for RandomShift {
 /// mixup (Zhang et al., 2018): each sample is blended with another from the batch,
 /// `x̃ = λ·x_i + (1 − λ)·x_j` and `ỹ = λ·y_i + (1 − λ)·y_j`, with `λ ~ Beta(α, α)`.
 /// Targets must be one-hot or probabilities (`[N, C]`), or regression values.
+#[derive(Debug)]
 pub struct Mixup {
     alpha: f64,
     rng: StdRng,
@@ -146,6 +153,7 @@ pub struct Mixup {
 
 impl Mixup {
     /// mixup with parameter `alpha` (0.2 is common).
+    #[must_use]
     pub fn new(alpha: f64, seed: u64) -> Self {
         Mixup {
             alpha,

@@ -33,6 +33,7 @@ impl Batches {
     /// # Panics
     /// If `batch_size` is 0.
     #[track_caller]
+    #[must_use]
     pub fn new(n: usize, batch_size: usize, shuffle: bool, seed: u64) -> Self {
         assert!(batch_size > 0, "Batches: batch_size must be at least 1");
         Batches {
@@ -44,11 +45,13 @@ impl Batches {
     }
 
     /// Number of batches per epoch: `ceil(n / batch_size)`.
+    #[must_use]
     pub fn len(&self) -> usize {
         self.n.div_ceil(self.batch_size)
     }
 
     /// True if there are no rows.
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.n == 0
     }

@@ -38,6 +38,7 @@ pub struct SplitOptions {
 
 impl SplitOptions {
     /// A shuffled, unstratified split.
+    #[must_use]
     pub fn new(test_fraction: f64, seed: u64) -> Self {
         SplitOptions {
             test_fraction,
@@ -73,11 +74,13 @@ impl<T: Float> Dataset<T> {
     }
 
     /// Number of rows.
+    #[must_use]
     pub fn len(&self) -> usize {
         self.x.shape().first().copied().unwrap_or(0)
     }
 
     /// True if there are no rows.
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -87,6 +90,7 @@ impl<T: Float> Dataset<T> {
     /// # Panics
     /// If an index is out of range.
     #[track_caller]
+    #[must_use]
     pub fn select(&self, indices: &[usize]) -> Self {
         Dataset {
             x: self.x.index_select(0, indices),
@@ -101,6 +105,7 @@ impl<T: Float> Dataset<T> {
     /// # Panics
     /// If the feature or target shapes differ.
     #[track_caller]
+    #[must_use]
     pub fn concat(&self, other: &Self) -> Self {
         Dataset {
             x: Tensor::concat(&[&self.x, &other.x], 0),
@@ -111,6 +116,7 @@ impl<T: Float> Dataset<T> {
     }
 
     /// The same data in another float type.
+    #[must_use]
     pub fn cast<U: Float>(&self) -> Dataset<U> {
         Dataset {
             x: self.x.cast(),

@@ -42,6 +42,7 @@ impl SimpleImputer {
     /// # Panics
     /// If `x` is not 2-D.
     #[track_caller]
+    #[must_use]
     pub fn fit<T: Float>(x: &Tensor<T>, strategy: ImputeStrategy) -> Self {
         let fill = columns(x)
             .iter()
@@ -56,6 +57,7 @@ impl SimpleImputer {
     }
 
     /// The fill value of each column.
+    #[must_use]
     pub fn statistics(&self) -> &[f64] {
         &self.fill
     }
@@ -65,6 +67,7 @@ impl SimpleImputer {
     /// # Panics
     /// If the column count differs from the fitted one.
     #[track_caller]
+    #[must_use]
     pub fn transform<T: Float>(&self, x: &Tensor<T>) -> (Tensor<T>, Vec<usize>) {
         check_columns("SimpleImputer::transform", x, self.fill.len());
         let c = self.fill.len();

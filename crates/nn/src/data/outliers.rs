@@ -44,6 +44,7 @@ impl Outliers {
     /// # Panics
     /// If `x` is not 2-D.
     #[track_caller]
+    #[must_use]
     pub fn fit<T: Float>(x: &Tensor<T>, method: OutlierMethod) -> Self {
         let bounds = columns(x)
             .iter()
@@ -62,6 +63,7 @@ impl Outliers {
     }
 
     /// The (low, high) bounds of each column.
+    #[must_use]
     pub fn bounds(&self) -> &[(f64, f64)] {
         &self.bounds
     }
@@ -72,6 +74,7 @@ impl Outliers {
     /// # Panics
     /// If the column count differs from the fitted one.
     #[track_caller]
+    #[must_use]
     pub fn clip<T: Float>(&self, x: &Tensor<T>) -> (Tensor<T>, Vec<usize>) {
         check_columns("Outliers::clip", x, self.bounds.len());
         let c = self.bounds.len();
@@ -101,6 +104,7 @@ impl Outliers {
     /// # Panics
     /// If the column count differs from the fitted one.
     #[track_caller]
+    #[must_use]
     pub fn outlier_rows<T: Float>(&self, x: &Tensor<T>) -> Vec<usize> {
         check_columns("Outliers::outlier_rows", x, self.bounds.len());
         let c = self.bounds.len();
@@ -120,6 +124,7 @@ impl Outliers {
     /// # Panics
     /// If the column count differs from the fitted one.
     #[track_caller]
+    #[must_use]
     pub fn inlier_rows<T: Float>(&self, x: &Tensor<T>) -> Vec<usize> {
         let out = self.outlier_rows(x);
         (0..x.shape()[0]).filter(|i| !out.contains(i)).collect()

@@ -32,6 +32,7 @@ impl MinMaxScaler {
     /// # Panics
     /// If `x` is not 2-D.
     #[track_caller]
+    #[must_use]
     pub fn fit<T: Float>(x: &Tensor<T>) -> Self {
         Self::fit_range(x, 0.0, 1.0)
     }
@@ -41,6 +42,7 @@ impl MinMaxScaler {
     /// # Panics
     /// If `x` is not 2-D or `low >= high`.
     #[track_caller]
+    #[must_use]
     pub fn fit_range<T: Float>(x: &Tensor<T>, low: f64, high: f64) -> Self {
         assert!(low < high, "MinMaxScaler: range {low}..{high} is empty");
         let cols = columns(x);
@@ -66,6 +68,7 @@ impl MinMaxScaler {
     }
 
     /// Per-column minima seen in fitting.
+    #[must_use]
     pub fn data_min(&self) -> &[f64] {
         &self.min
     }
@@ -75,6 +78,7 @@ impl MinMaxScaler {
     /// # Panics
     /// If the column count differs from the fitted one.
     #[track_caller]
+    #[must_use]
     pub fn transform<T: Float>(&self, x: &Tensor<T>) -> Tensor<T> {
         check_columns("MinMaxScaler::transform", x, self.min.len());
         let span = self.high - self.low;
@@ -88,6 +92,7 @@ impl MinMaxScaler {
     /// # Panics
     /// If the column count differs from the fitted one.
     #[track_caller]
+    #[must_use]
     pub fn inverse_transform<T: Float>(&self, x: &Tensor<T>) -> Tensor<T> {
         check_columns("MinMaxScaler::inverse_transform", x, self.min.len());
         let span = self.high - self.low;
@@ -122,6 +127,7 @@ impl StandardScaler {
     /// # Panics
     /// If `x` is not 2-D.
     #[track_caller]
+    #[must_use]
     pub fn fit<T: Float>(x: &Tensor<T>) -> Self {
         let cols = columns(x);
         StandardScaler {
@@ -135,11 +141,13 @@ impl StandardScaler {
     }
 
     /// Per-column means.
+    #[must_use]
     pub fn mean(&self) -> &[f64] {
         &self.mean
     }
 
     /// Per-column standard deviations used for scaling.
+    #[must_use]
     pub fn std(&self) -> &[f64] {
         &self.std
     }
@@ -149,6 +157,7 @@ impl StandardScaler {
     /// # Panics
     /// If the column count differs from the fitted one.
     #[track_caller]
+    #[must_use]
     pub fn transform<T: Float>(&self, x: &Tensor<T>) -> Tensor<T> {
         check_columns("StandardScaler::transform", x, self.mean.len());
         map_columns(x, |j, v| (v - self.mean[j]) / self.std[j])
@@ -159,6 +168,7 @@ impl StandardScaler {
     /// # Panics
     /// If the column count differs from the fitted one.
     #[track_caller]
+    #[must_use]
     pub fn inverse_transform<T: Float>(&self, x: &Tensor<T>) -> Tensor<T> {
         check_columns("StandardScaler::inverse_transform", x, self.mean.len());
         map_columns(x, |j, v| v * self.std[j] + self.mean[j])

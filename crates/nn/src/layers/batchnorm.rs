@@ -17,6 +17,7 @@ use crate::module::{Module, Named};
 /// Keras' `BatchNormalization(momentum=0.99)` writes the same update as
 /// `moving = moving·0.99 + batch·0.01`, so Keras' `m` is PyTorch's `1 − m`: Keras 0.99 is
 /// our 0.01. (Keras also uses eps 1e-3 and the biased variance for its moving average.)
+#[derive(Debug)]
 pub struct BatchNorm1d<T: Float = f32> {
     weight: Param<T>,
     bias: Param<T>,
@@ -29,6 +30,7 @@ pub struct BatchNorm1d<T: Float = f32> {
 
 impl<T: Float> BatchNorm1d<T> {
     /// A layer for `features` channels: γ = 1, β = 0, running mean 0 and variance 1.
+    #[must_use]
     pub fn new(features: usize) -> Self {
         BatchNorm1d {
             weight: Param::new("weight", Tensor::ones(&[features])),
@@ -42,12 +44,14 @@ impl<T: Float> BatchNorm1d<T> {
     }
 
     /// Sets the momentum (PyTorch convention; see the type's docs).
+    #[must_use]
     pub fn momentum(mut self, momentum: f64) -> Self {
         self.momentum = momentum;
         self
     }
 
     /// Sets eps.
+    #[must_use]
     pub fn eps(mut self, eps: f64) -> Self {
         self.eps = eps;
         self

@@ -25,6 +25,7 @@ use crate::module::Module;
 /// Module::<f32>::set_training(&mut drop, false);
 /// assert_eq!(drop.forward(tape.constant(Tensor::<f32>::ones(&[3]))).value().to_vec(), vec![1.0; 3]);
 /// ```
+#[derive(Debug)]
 pub struct Dropout {
     p: f64,
     training: bool,
@@ -37,6 +38,7 @@ impl Dropout {
     /// # Panics
     /// If `p` is not in `[0, 1]`.
     #[track_caller]
+    #[must_use]
     pub fn new(p: f64, seed: u64) -> Self {
         assert!(
             (0.0..=1.0).contains(&p),

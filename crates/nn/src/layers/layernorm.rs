@@ -7,6 +7,7 @@ use crate::module::{Module, Named};
 
 /// Normalizes each sample over its last axis (biased variance, eps 1e-5), then applies a
 /// per-feature scale and shift, as PyTorch's `nn.LayerNorm(features)`.
+#[derive(Debug)]
 pub struct LayerNorm<T: Float = f32> {
     weight: Param<T>,
     bias: Param<T>,
@@ -15,6 +16,7 @@ pub struct LayerNorm<T: Float = f32> {
 
 impl<T: Float> LayerNorm<T> {
     /// Layer normalization over a last axis of length `features`.
+    #[must_use]
     pub fn new(features: usize) -> Self {
         LayerNorm {
             weight: Param::new("weight", Tensor::ones(&[features])),

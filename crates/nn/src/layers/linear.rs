@@ -27,6 +27,7 @@ use crate::regularize::Regularizer;
 /// let y = layer.forward(tape.constant(Tensor::zeros(&[5, 3])));
 /// assert_eq!(y.shape(), vec![5, 2]);
 /// ```
+#[derive(Debug)]
 pub struct Linear<T: Float = f32> {
     weight: Param<T>,
     bias: Option<Param<T>>,
@@ -69,6 +70,7 @@ impl<T: Float> Linear<T> {
 
     /// Adds a penalty on the weight (Keras `kernel_regularizer`): it is added to the loss
     /// and shows in the reported loss.
+    #[must_use]
     pub fn with_regularizer(mut self, r: Regularizer) -> Self {
         self.regularizer = Some(r);
         self

@@ -33,6 +33,7 @@ impl<T: Float> Default for Adadelta<T> {
 
 impl<T: Float> Adadelta<T> {
     /// Adadelta with learning rate `lr` and PyTorch's other defaults.
+    #[must_use]
     pub fn new(lr: f64) -> Self {
         Adadelta {
             lr,
@@ -44,18 +45,21 @@ impl<T: Float> Adadelta<T> {
     }
 
     /// ρ, the averaging coefficient.
+    #[must_use]
     pub fn rho(mut self, v: f64) -> Self {
         self.rho = v;
         self
     }
 
     /// ε.
+    #[must_use]
     pub fn eps(mut self, v: f64) -> Self {
         self.eps = v;
         self
     }
 
     /// Weight decay λ.
+    #[must_use]
     pub fn weight_decay(mut self, v: f64) -> Self {
         self.weight_decay = v;
         self

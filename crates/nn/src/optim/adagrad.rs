@@ -34,6 +34,7 @@ impl<T: Float> Default for Adagrad<T> {
 
 impl<T: Float> Adagrad<T> {
     /// Adagrad with learning rate `lr` and PyTorch's other defaults.
+    #[must_use]
     pub fn new(lr: f64) -> Self {
         Adagrad {
             lr,
@@ -46,24 +47,28 @@ impl<T: Float> Adagrad<T> {
     }
 
     /// Learning-rate decay η.
+    #[must_use]
     pub fn lr_decay(mut self, v: f64) -> Self {
         self.lr_decay = v;
         self
     }
 
     /// Weight decay λ.
+    #[must_use]
     pub fn weight_decay(mut self, v: f64) -> Self {
         self.weight_decay = v;
         self
     }
 
     /// Starting value of the accumulator (Keras uses 0.1).
+    #[must_use]
     pub fn initial_accumulator_value(mut self, v: f64) -> Self {
         self.initial_accumulator_value = v;
         self
     }
 
     /// ε.
+    #[must_use]
     pub fn eps(mut self, v: f64) -> Self {
         self.eps = v;
         self

@@ -47,6 +47,7 @@ impl<T: Float> Default for Adam<T> {
 
 impl<T: Float> Adam<T> {
     /// Adam with learning rate `lr` and PyTorch's other defaults.
+    #[must_use]
     pub fn new(lr: f64) -> Self {
         Adam {
             lr,
@@ -61,6 +62,7 @@ impl<T: Float> Adam<T> {
     }
 
     /// β₁ and β₂.
+    #[must_use]
     pub fn betas(mut self, beta1: f64, beta2: f64) -> Self {
         self.beta1 = beta1;
         self.beta2 = beta2;
@@ -68,18 +70,21 @@ impl<T: Float> Adam<T> {
     }
 
     /// ε.
+    #[must_use]
     pub fn eps(mut self, v: f64) -> Self {
         self.eps = v;
         self
     }
 
     /// Weight decay λ (coupled L2 for Adam, decoupled for AdamW).
+    #[must_use]
     pub fn weight_decay(mut self, v: f64) -> Self {
         self.weight_decay = v;
         self
     }
 
     /// The AMSGrad variant.
+    #[must_use]
     pub fn amsgrad(mut self, v: bool) -> Self {
         self.amsgrad = v;
         self
@@ -196,6 +201,7 @@ impl<T: Float> Default for AdamW<T> {
 
 impl<T: Float> AdamW<T> {
     /// AdamW with learning rate `lr` and PyTorch's other defaults (weight decay 0.01).
+    #[must_use]
     pub fn new(lr: f64) -> Self {
         let mut adam = Adam::new(lr).weight_decay(1e-2);
         adam.decoupled = true;
@@ -203,21 +209,25 @@ impl<T: Float> AdamW<T> {
     }
 
     /// β₁ and β₂.
+    #[must_use]
     pub fn betas(self, beta1: f64, beta2: f64) -> Self {
         AdamW(self.0.betas(beta1, beta2))
     }
 
     /// ε.
+    #[must_use]
     pub fn eps(self, v: f64) -> Self {
         AdamW(self.0.eps(v))
     }
 
     /// The decoupled weight decay λ: each step scales θ by `1 − γ·λ`.
+    #[must_use]
     pub fn weight_decay(self, v: f64) -> Self {
         AdamW(self.0.weight_decay(v))
     }
 
     /// The AMSGrad variant.
+    #[must_use]
     pub fn amsgrad(self, v: bool) -> Self {
         AdamW(self.0.amsgrad(v))
     }

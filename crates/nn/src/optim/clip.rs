@@ -4,6 +4,7 @@ use autograd::Grads;
 use tensor::Float;
 
 /// The L2 norm of all parameter gradients together.
+#[must_use]
 pub fn global_norm<T: Float>(grads: &Grads<T>) -> f64 {
     grads
         .params()

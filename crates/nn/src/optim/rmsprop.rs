@@ -39,6 +39,7 @@ impl<T: Float> Default for RmsProp<T> {
 
 impl<T: Float> RmsProp<T> {
     /// RMSprop with learning rate `lr` and PyTorch's other defaults.
+    #[must_use]
     pub fn new(lr: f64) -> Self {
         RmsProp {
             lr,
@@ -52,30 +53,35 @@ impl<T: Float> RmsProp<T> {
     }
 
     /// α, the averaging coefficient.
+    #[must_use]
     pub fn alpha(mut self, v: f64) -> Self {
         self.alpha = v;
         self
     }
 
     /// ε.
+    #[must_use]
     pub fn eps(mut self, v: f64) -> Self {
         self.eps = v;
         self
     }
 
     /// Weight decay λ.
+    #[must_use]
     pub fn weight_decay(mut self, v: f64) -> Self {
         self.weight_decay = v;
         self
     }
 
     /// Momentum μ.
+    #[must_use]
     pub fn momentum(mut self, v: f64) -> Self {
         self.momentum = v;
         self
     }
 
     /// Centered RMSprop (normalize by the variance estimate).
+    #[must_use]
     pub fn centered(mut self, v: bool) -> Self {
         self.centered = v;
         self

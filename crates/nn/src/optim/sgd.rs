@@ -34,6 +34,7 @@ pub struct Sgd<T: Float = f32> {
 
 impl<T: Float> Sgd<T> {
     /// Plain SGD with learning rate `lr`.
+    #[must_use]
     pub fn new(lr: f64) -> Self {
         Sgd {
             lr,
@@ -46,12 +47,14 @@ impl<T: Float> Sgd<T> {
     }
 
     /// Momentum factor μ.
+    #[must_use]
     pub fn momentum(mut self, momentum: f64) -> Self {
         self.momentum = momentum;
         self
     }
 
     /// Dampening τ for momentum.
+    #[must_use]
     pub fn dampening(mut self, dampening: f64) -> Self {
         self.dampening = dampening;
         self
@@ -62,6 +65,7 @@ impl<T: Float> Sgd<T> {
     /// # Panics
     /// If enabled without momentum or with dampening.
     #[track_caller]
+    #[must_use]
     pub fn nesterov(mut self, nesterov: bool) -> Self {
         assert!(
             !nesterov || (self.momentum > 0.0 && self.dampening == 0.0),
@@ -72,6 +76,7 @@ impl<T: Float> Sgd<T> {
     }
 
     /// L2 weight decay λ, added to the gradient.
+    #[must_use]
     pub fn weight_decay(mut self, weight_decay: f64) -> Self {
         self.weight_decay = weight_decay;
         self

@@ -41,6 +41,7 @@ impl Logs {
     }
 
     /// The value of `name`, if logged.
+    #[must_use]
     pub fn get(&self, name: &str) -> Option<f64> {
         self.entries
             .iter()
@@ -106,11 +107,13 @@ impl<'a, T: Float> TrainContext<'a, T> {
     }
 
     /// The error set with [`TrainContext::fail`], if any.
+    #[must_use]
     pub fn error(&self) -> Option<&str> {
         self.error.as_deref()
     }
 
     /// Lines printed by callbacks and not yet shown.
+    #[must_use]
     pub fn messages(&self) -> &[String] {
         &self.messages
     }
@@ -121,11 +124,13 @@ impl<'a, T: Float> TrainContext<'a, T> {
     }
 
     /// True once a callback asked to stop.
+    #[must_use]
     pub fn stop_requested(&self) -> bool {
         self.stop
     }
 
     /// A copy of every parameter and buffer.
+    #[must_use]
     pub fn weights(&self) -> Weights<T> {
         snapshot(&*self.module)
     }
@@ -136,17 +141,20 @@ impl<'a, T: Float> TrainContext<'a, T> {
     }
 
     /// The model being trained.
+    #[must_use]
     pub fn module(&self) -> &dyn Module<T> {
         &*self.module
     }
 
     /// The optimizer's learning rate.
+    #[must_use]
     pub fn learning_rate(&self) -> f64 {
         self.optimizer.learning_rate()
     }
 
     /// The learning rate the optimizer had when the model was built (what schedules
     /// start from, as PyTorch's `initial_lr`), however often it was changed since.
+    #[must_use]
     pub fn initial_learning_rate(&self) -> f64 {
         self.initial_lr
     }
@@ -162,6 +170,7 @@ impl<'a, T: Float> TrainContext<'a, T> {
     }
 
     /// The History recorded so far (epochs end to end, as `fit` will return it).
+    #[must_use]
     pub fn history(&self) -> &History {
         &self.history
     }
@@ -174,12 +183,14 @@ impl<'a, T: Float> TrainContext<'a, T> {
 
     /// The names `fit` logs at each epoch end (`loss`, metrics, their `val_` twins,
     /// `learning_rate`), known before the first epoch; empty outside `fit`.
+    #[must_use]
     pub fn log_names(&self) -> &[String] {
         &self.log_names
     }
 
     /// Whether a higher value of the logged quantity `name` is better, if known (from
     /// the compiled metrics; `loss` and `val_loss` are lower-is-better).
+    #[must_use]
     pub fn higher_is_better(&self, name: &str) -> Option<bool> {
         let base = name.strip_prefix("val_").unwrap_or(name);
         if base == "loss" {

@@ -47,6 +47,7 @@ impl History {
     }
 
     /// The values of `name` (`"loss"`, `"val_loss"`, `"accuracy"`, `"learning_rate"`, …).
+    #[must_use]
     pub fn get(&self, name: &str) -> Option<&[f64]> {
         self.history
             .iter()
@@ -55,22 +56,26 @@ impl History {
     }
 
     /// Number of epochs recorded.
+    #[must_use]
     pub fn len(&self) -> usize {
         self.epoch.len()
     }
 
     /// True if no epoch was recorded.
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.epoch.is_empty()
     }
 
     /// Index (into the recorded epochs) of the smallest value of `name`.
+    #[must_use]
     pub fn argmin(&self, name: &str) -> Option<usize> {
         let v = self.get(name)?;
         (0..v.len()).min_by(|&a, &b| v[a].total_cmp(&v[b]))
     }
 
     /// The history as CSV: `epoch,<names…>,seconds`, one row per epoch.
+    #[must_use]
     pub fn to_csv(&self) -> String {
         let names: Vec<&str> = self.history.iter().map(|(n, _)| n.as_str()).collect();
         let mut out = format!("epoch,{},seconds\n", names.join(","));
@@ -97,6 +102,7 @@ impl History {
     /// then each metric), the best epoch marked, so the start of overfitting is visible.
     /// The best epoch is the one early stopping chose, marked only on the panel of the
     /// quantity it monitored.
+    #[must_use]
     pub fn to_svg(&self) -> String {
         let bases: Vec<&str> = self
             .history

@@ -59,6 +59,7 @@ pub struct BinaryAccuracy {
 
 impl BinaryAccuracy {
     /// Binary accuracy with the given decision threshold.
+    #[must_use]
     pub fn new(threshold: f64) -> Self {
         BinaryAccuracy {
             threshold,

@@ -136,24 +136,28 @@ impl<T: Float> Model<T> {
     }
 
     /// Adds a metric (reported per epoch, with a `val_` twin when validating).
+    #[must_use]
     pub fn metric(mut self, m: impl Metric<T> + 'static) -> Self {
         self.metrics.push(Box::new(m));
         self
     }
 
     /// Clips the global gradient norm before each update (Keras `global_clipnorm`).
+    #[must_use]
     pub fn clip_grad_norm(mut self, max_norm: f64) -> Self {
         self.clip_norm = Some(max_norm);
         self
     }
 
     /// Clips every gradient entry into `[-v, v]` before each update (Keras `clipvalue`).
+    #[must_use]
     pub fn clip_grad_value(mut self, v: f64) -> Self {
         self.clip_value = Some(v);
         self
     }
 
     /// The module.
+    #[must_use]
     pub fn module(&self) -> &dyn Module<T> {
         &*self.module
     }
@@ -164,6 +168,7 @@ impl<T: Float> Model<T> {
     }
 
     /// The optimizer.
+    #[must_use]
     pub fn optimizer(&self) -> &dyn Optimizer<T> {
         &*self.optimizer
     }

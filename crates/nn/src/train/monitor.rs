@@ -89,11 +89,13 @@ impl Monitor {
     }
 
     /// The monitored name.
+    #[must_use]
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// The best value seen since the last [`Monitor::reset`].
+    #[must_use]
     pub fn best(&self) -> Option<f64> {
         self.best
     }
@@ -104,6 +106,7 @@ impl Monitor {
     }
 
     /// True when higher is better (after [`Monitor::resolve`]; lower is assumed before).
+    #[must_use]
     pub fn higher_is_better(&self) -> bool {
         self.higher.unwrap_or(self.mode == Mode::Max)
     }
@@ -144,6 +147,7 @@ impl Monitor {
     }
 
     /// Whether `current` improves on `reference` (`None`: always).
+    #[must_use]
     pub fn is_improvement(&self, current: f64, reference: Option<f64>) -> bool {
         let Some(r) = reference else { return true };
         let d = self.min_delta;
@@ -168,6 +172,7 @@ impl Monitor {
 
     /// The index of the best value in `values` by this monitor's direction (ties: the
     /// first), ignoring `min_delta` — what a plot marks.
+    #[must_use]
     pub fn best_index(&self, values: &[f64]) -> Option<usize> {
         let higher = self.higher_is_better();
         (0..values.len()).reduce(|a, b| {

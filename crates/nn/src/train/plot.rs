@@ -195,6 +195,7 @@ const PALETTE: [&str; 10] = [
 /// let svg = nn::train::line_chart("loss", &[("sgd", &[3.0, 2.0, 1.5][..]), ("adam", &[3.0, 1.0, 0.5][..])]);
 /// assert!(svg.starts_with("<svg") && svg.contains("adam"));
 /// ```
+#[must_use]
 pub fn line_chart(title: &str, curves: &[(&str, &[f64])]) -> String {
     let series: Vec<Series<'_>> = curves
         .iter()

@@ -18,6 +18,7 @@ use super::Logs;
 /// assert_eq!(nn::train::format_value(0.53124), "0.5312");
 /// assert_eq!(nn::train::format_value(0.0001234), "1.2340e-04");
 /// ```
+#[must_use]
 pub fn format_value(v: f64) -> String {
     if v.abs() > 1e-3 {
         format!("{v:.4}")
@@ -49,6 +50,7 @@ fn per_step(seconds: f64) -> String {
 }
 
 /// Progress for one `fit`: epoch headers, the per-batch bar, and epoch summaries.
+#[derive(Debug)]
 pub struct Progress {
     verbose: u8,
     output: Output,
@@ -66,6 +68,7 @@ const REDRAW_SECONDS: f64 = 0.05;
 
 impl Progress {
     /// Progress for `epochs` epochs of `steps` batches.
+    #[must_use]
     pub fn new(verbose: u8, output: Output, epochs: usize, steps: usize) -> Self {
         let live =
             verbose == 1 && matches!(output, Output::Stdout) && std::io::stdout().is_terminal();

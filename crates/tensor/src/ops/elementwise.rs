@@ -47,6 +47,7 @@ impl<T: Float> Tensor<T> {
     /// # Panics
     /// If the shapes do not broadcast; the message names `op` and both shapes.
     #[track_caller]
+    #[must_use]
     pub fn zip_with(&self, other: &Self, op: &'static str, f: impl Fn(T, T) -> T + Sync) -> Self {
         unwrap(self.try_zip_with(other, op, f))
     }
@@ -63,6 +64,7 @@ impl<T: Float> Tensor<T> {
     /// assert_eq!(a.add(&b).shape(), &[2, 3]);
     /// ```
     #[track_caller]
+    #[must_use]
     pub fn add(&self, other: &Self) -> Self {
         self.zip_with(other, "add", |a, b| a + b)
     }
@@ -72,6 +74,7 @@ impl<T: Float> Tensor<T> {
     /// # Panics
     /// If the shapes do not broadcast.
     #[track_caller]
+    #[must_use]
     pub fn sub(&self, other: &Self) -> Self {
         self.zip_with(other, "sub", |a, b| a - b)
     }
@@ -81,6 +84,7 @@ impl<T: Float> Tensor<T> {
     /// # Panics
     /// If the shapes do not broadcast.
     #[track_caller]
+    #[must_use]
     pub fn mul(&self, other: &Self) -> Self {
         self.zip_with(other, "mul", |a, b| a * b)
     }
@@ -90,6 +94,7 @@ impl<T: Float> Tensor<T> {
     /// # Panics
     /// If the shapes do not broadcast.
     #[track_caller]
+    #[must_use]
     pub fn div(&self, other: &Self) -> Self {
         self.zip_with(other, "div", |a, b| a / b)
     }
@@ -99,6 +104,7 @@ impl<T: Float> Tensor<T> {
     /// # Panics
     /// If the shapes do not broadcast.
     #[track_caller]
+    #[must_use]
     pub fn maximum(&self, other: &Self) -> Self {
         self.zip_with(other, "maximum", |a, b| a.max(b))
     }
@@ -108,6 +114,7 @@ impl<T: Float> Tensor<T> {
     /// # Panics
     /// If the shapes do not broadcast.
     #[track_caller]
+    #[must_use]
     pub fn minimum(&self, other: &Self) -> Self {
         self.zip_with(other, "minimum", |a, b| a.min(b))
     }
@@ -117,11 +124,13 @@ impl<T: Float> Tensor<T> {
     /// # Panics
     /// If the shapes do not broadcast.
     #[track_caller]
+    #[must_use]
     pub fn pow(&self, other: &Self) -> Self {
         self.zip_with(other, "pow", |a, b| a.powf(b))
     }
 
     /// `-self`.
+    #[must_use]
     pub fn neg(&self) -> Self {
         self.map(move |x| -x)
     }
@@ -132,31 +141,37 @@ impl<T: Float> Tensor<T> {
     /// let y = tensor::Tensor::from([0.0f64, 1.0]).exp();
     /// approx::assert_relative_eq!(y.to_vec()[1], std::f64::consts::E, max_relative = 1e-15);
     /// ```
+    #[must_use]
     pub fn exp(&self) -> Self {
         self.map(move |x| x.fast_exp())
     }
 
     /// Natural logarithm elementwise.
+    #[must_use]
     pub fn ln(&self) -> Self {
         self.map(move |x| x.ln())
     }
 
     /// `ln(1 + e^x)` elementwise, stable for any `x`: `max(x, 0) + ln(1 + e^-|x|)`.
+    #[must_use]
     pub fn softplus(&self) -> Self {
         self.map(move |x| x.max(T::ZERO) + (-x.abs()).fast_exp().ln_1p())
     }
 
     /// Square root elementwise.
+    #[must_use]
     pub fn sqrt(&self) -> Self {
         self.map(move |x| x.sqrt())
     }
 
     /// `x^p` elementwise for a real exponent.
+    #[must_use]
     pub fn powf(&self, p: T) -> Self {
         self.map(move |x| x.powf(p))
     }
 
     /// `x^n` elementwise for an integer exponent.
+    #[must_use]
     pub fn powi(&self, n: i32) -> Self {
         match n {
             1 => self.map(move |x| x),
@@ -166,21 +181,25 @@ impl<T: Float> Tensor<T> {
     }
 
     /// The error function elementwise (libm's `erf`, used by exact GELU).
+    #[must_use]
     pub fn erf(&self) -> Self {
         self.map(move |x| x.erf())
     }
 
     /// `x²` elementwise.
+    #[must_use]
     pub fn square(&self) -> Self {
         self.map(move |x| x * x)
     }
 
     /// Absolute value elementwise.
+    #[must_use]
     pub fn abs(&self) -> Self {
         self.map(move |x| x.abs())
     }
 
     /// `max(x, 0)` elementwise (NaN stays NaN).
+    #[must_use]
     pub fn relu(&self) -> Self {
         self.map(move |x| {
             if x.is_nan() || x > T::ZERO {
@@ -192,11 +211,13 @@ impl<T: Float> Tensor<T> {
     }
 
     /// The logistic sigmoid `1 / (1 + e^-x)` elementwise (vectorized).
+    #[must_use]
     pub fn sigmoid(&self) -> Self {
         self.map(move |x| x.fast_sigmoid())
     }
 
     /// Hyperbolic tangent elementwise (vectorized; see [`crate::fastmath`]).
+    #[must_use]
     pub fn tanh(&self) -> Self {
         self.map(move |x| x.fast_tanh())
     }
@@ -206,6 +227,7 @@ impl<T: Float> Tensor<T> {
     /// # Panics
     /// If `min > max`.
     #[track_caller]
+    #[must_use]
     pub fn clamp(&self, min: T, max: T) -> Self {
         assert!(min <= max, "clamp: min {min} is greater than max {max}");
         self.map(move |x| {
@@ -220,41 +242,49 @@ impl<T: Float> Tensor<T> {
     }
 
     /// `x + s` for a scalar `s`.
+    #[must_use]
     pub fn add_scalar(&self, s: T) -> Self {
         self.map(move |x| x + s)
     }
 
     /// `x - s` for a scalar `s`.
+    #[must_use]
     pub fn sub_scalar(&self, s: T) -> Self {
         self.map(move |x| x - s)
     }
 
     /// `x * s` for a scalar `s`.
+    #[must_use]
     pub fn mul_scalar(&self, s: T) -> Self {
         self.map(move |x| x * s)
     }
 
     /// `x / s` for a scalar `s`.
+    #[must_use]
     pub fn div_scalar(&self, s: T) -> Self {
         self.map(move |x| x / s)
     }
 
     /// `s - x` for a scalar `s`.
+    #[must_use]
     pub fn rsub_scalar(&self, s: T) -> Self {
         self.map(move |x| s - x)
     }
 
     /// `s / x` for a scalar `s`.
+    #[must_use]
     pub fn rdiv_scalar(&self, s: T) -> Self {
         self.map(move |x| s / x)
     }
 
     /// `max(x, s)` for a scalar `s`.
+    #[must_use]
     pub fn maximum_scalar(&self, s: T) -> Self {
         self.map(move |x| x.max(s))
     }
 
     /// `min(x, s)` for a scalar `s`.
+    #[must_use]
     pub fn minimum_scalar(&self, s: T) -> Self {
         self.map(move |x| x.min(s))
     }
@@ -266,56 +296,66 @@ impl<T: Float> Tensor<T> {
     /// assert_eq!(m.to_vec(), vec![0.0, 1.0]);
     /// ```
     #[track_caller]
+    #[must_use]
     pub fn gt(&self, other: &Self) -> Self {
         self.zip_with(other, "gt", |a, b| mask(a > b))
     }
 
     /// 1 where `self >= other`, else 0 (broadcasting).
     #[track_caller]
+    #[must_use]
     pub fn ge(&self, other: &Self) -> Self {
         self.zip_with(other, "ge", |a, b| mask(a >= b))
     }
 
     /// 1 where `self < other`, else 0 (broadcasting).
     #[track_caller]
+    #[must_use]
     pub fn lt(&self, other: &Self) -> Self {
         self.zip_with(other, "lt", |a, b| mask(a < b))
     }
 
     /// 1 where `self <= other`, else 0 (broadcasting).
     #[track_caller]
+    #[must_use]
     pub fn le(&self, other: &Self) -> Self {
         self.zip_with(other, "le", |a, b| mask(a <= b))
     }
 
     /// 1 where `self == other`, else 0 (broadcasting).
     #[track_caller]
+    #[must_use]
     pub fn eq_mask(&self, other: &Self) -> Self {
         self.zip_with(other, "eq", |a, b| mask(a == b))
     }
 
     /// 1 where `self != other`, else 0 (broadcasting).
     #[track_caller]
+    #[must_use]
     pub fn ne_mask(&self, other: &Self) -> Self {
         self.zip_with(other, "ne", |a, b| mask(a != b))
     }
 
     /// 1 where `x > s`, else 0.
+    #[must_use]
     pub fn gt_scalar(&self, s: T) -> Self {
         self.map(move |x| mask(x > s))
     }
 
     /// 1 where `x >= s`, else 0.
+    #[must_use]
     pub fn ge_scalar(&self, s: T) -> Self {
         self.map(move |x| mask(x >= s))
     }
 
     /// 1 where `x < s`, else 0.
+    #[must_use]
     pub fn lt_scalar(&self, s: T) -> Self {
         self.map(move |x| mask(x < s))
     }
 
     /// 1 where `x <= s`, else 0.
+    #[must_use]
     pub fn le_scalar(&self, s: T) -> Self {
         self.map(move |x| mask(x <= s))
     }
@@ -333,6 +373,7 @@ impl<T: Float> Tensor<T> {
     /// assert_eq!(r.to_vec(), vec![1.0, 0.0, 3.0]);
     /// ```
     #[track_caller]
+    #[must_use]
     pub fn where_(cond: &Self, a: &Self, b: &Self) -> Self {
         let shape = unwrap(
             broadcast_shapes(cond.shape(), a.shape())

@@ -21,6 +21,7 @@ impl<T: Float> Tensor<T> {
     /// assert_eq!(Tensor::concat(&[&a, &b], 0).shape(), &[3, 2]);
     /// ```
     #[track_caller]
+    #[must_use]
     pub fn concat(tensors: &[&Self], axis: isize) -> Self {
         unwrap(Self::try_concat(tensors, axis))
     }
@@ -72,6 +73,7 @@ impl<T: Float> Tensor<T> {
     /// assert_eq!(Tensor::stack(&[&a, &a, &a], 0).shape(), &[3, 2]);
     /// ```
     #[track_caller]
+    #[must_use]
     pub fn stack(tensors: &[&Self], axis: isize) -> Self {
         let first = tensors.first().expect("stack: needs at least one tensor");
         for t in tensors {
@@ -100,6 +102,7 @@ impl<T: Float> Tensor<T> {
     /// assert_eq!(x.index_select(0, &[2, 0]).to_vec(), vec![5.0, 6.0, 1.0, 2.0]);
     /// ```
     #[track_caller]
+    #[must_use]
     pub fn index_select(&self, axis: isize, indices: &[usize]) -> Self {
         unwrap(self.try_index_select(axis, indices))
     }
@@ -152,6 +155,7 @@ impl<T: Float> Tensor<T> {
     /// assert_eq!(logp.gather(1, &labels).to_vec(), vec![0.9, 0.7]);
     /// ```
     #[track_caller]
+    #[must_use]
     pub fn gather(&self, axis: isize, index: &Tensor<T>) -> Self {
         let ax = unwrap(normalize_axis("gather", axis, self.ndim()));
         assert!(
@@ -194,6 +198,7 @@ impl<T: Float> Tensor<T> {
     /// assert_eq!(y.to_vec(), vec![0.0, 0.0, 1.0, 1.0, 0.0, 0.0]);
     /// ```
     #[track_caller]
+    #[must_use]
     pub fn one_hot(&self, classes: usize) -> Self {
         unwrap(self.try_one_hot(classes))
     }
@@ -221,6 +226,7 @@ impl<T: Float> Tensor<T> {
     /// assert_eq!(x.pad(0, 1, 4).to_vec(), vec![0.0, 1.0, 2.0, 0.0]);
     /// ```
     #[track_caller]
+    #[must_use]
     pub fn pad(&self, axis: isize, start: usize, len: usize) -> Self {
         let ax = unwrap(normalize_axis("pad", axis, self.ndim()));
         let have = self.shape()[ax];
@@ -251,6 +257,7 @@ impl<T: Float> Tensor<T> {
     /// assert_eq!(g.index_add(0, &[2, 0, 2], 3).to_vec(), vec![2.0, 0.0, 4.0]);
     /// ```
     #[track_caller]
+    #[must_use]
     pub fn index_add(&self, axis: isize, indices: &[usize], len: usize) -> Self {
         let ax = unwrap(normalize_axis("index_add", axis, self.ndim()));
         assert!(
@@ -295,6 +302,7 @@ impl<T: Float> Tensor<T> {
     /// assert_eq!(g.scatter_add(1, &idx, &[2, 3]).to_vec(), vec![0.0, 1.0, 0.0, 2.0, 0.0, 0.0]);
     /// ```
     #[track_caller]
+    #[must_use]
     pub fn scatter_add(&self, axis: isize, index: &Tensor<T>, shape: &[usize]) -> Self {
         let ax = unwrap(normalize_axis("scatter_add", axis, shape.len()));
         assert!(

@@ -45,6 +45,7 @@ impl<T: Float> Tensor<T> {
     /// assert_eq!(a.matmul(&b.t()).to_vec(), vec![17.0, 23.0, 39.0, 53.0]); // no copy of b
     /// ```
     #[track_caller]
+    #[must_use]
     pub fn matmul(&self, other: &Self) -> Self {
         unwrap(self.try_matmul(other))
     }

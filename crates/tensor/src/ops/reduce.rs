@@ -87,6 +87,7 @@ impl<T: Float> Tensor<T> {
     /// assert_eq!(x.sum_axes(&[0, 2], false).to_vec(), vec![8.0, 8.0, 8.0]);
     /// ```
     #[track_caller]
+    #[must_use]
     pub fn sum_axes(&self, axes: &[isize], keepdim: bool) -> Self {
         self.reduce("sum", axes, keepdim, T::ZERO, |a, b| a + b)
     }
@@ -102,11 +103,13 @@ impl<T: Float> Tensor<T> {
     /// assert_eq!(x.sum(-1, true).shape(), &[2, 1]);
     /// ```
     #[track_caller]
+    #[must_use]
     pub fn sum(&self, axis: isize, keepdim: bool) -> Self {
         self.sum_axes(&[axis], keepdim)
     }
 
     /// Sum of all elements.
+    #[must_use]
     pub fn sum_all(&self) -> T {
         let all: Vec<isize> = (0..self.ndim() as isize).collect();
         self.sum_axes(&all, false).item()
@@ -117,6 +120,7 @@ impl<T: Float> Tensor<T> {
     /// # Panics
     /// If the axis is out of range.
     #[track_caller]
+    #[must_use]
     pub fn mean(&self, axis: isize, keepdim: bool) -> Self {
         self.mean_axes(&[axis], keepdim)
     }
@@ -126,12 +130,14 @@ impl<T: Float> Tensor<T> {
     /// # Panics
     /// If an axis is out of range or repeated.
     #[track_caller]
+    #[must_use]
     pub fn mean_axes(&self, axes: &[isize], keepdim: bool) -> Self {
         let n = T::from_usize(self.reduced_count("mean", axes));
         self.sum_axes(axes, keepdim).div_scalar(n)
     }
 
     /// Mean of all elements (NaN for an empty tensor).
+    #[must_use]
     pub fn mean_all(&self) -> T {
         self.sum_all() / T::from_usize(self.numel())
     }
@@ -141,6 +147,7 @@ impl<T: Float> Tensor<T> {
     /// # Panics
     /// If the axis is out of range.
     #[track_caller]
+    #[must_use]
     pub fn max(&self, axis: isize, keepdim: bool) -> Self {
         self.reduce("max", &[axis], keepdim, T::NEG_INFINITY, |a, b| a.max(b))
     }
@@ -150,6 +157,7 @@ impl<T: Float> Tensor<T> {
     /// # Panics
     /// If the axis is out of range.
     #[track_caller]
+    #[must_use]
     pub fn min(&self, axis: isize, keepdim: bool) -> Self {
         self.reduce("min", &[axis], keepdim, T::INFINITY, |a, b| a.min(b))
     }
@@ -178,6 +186,7 @@ impl<T: Float> Tensor<T> {
     /// assert_eq!(x.var(0, 1, false).item(), 5.0 / 3.0);
     /// ```
     #[track_caller]
+    #[must_use]
     pub fn var(&self, axis: isize, ddof: usize, keepdim: bool) -> Self {
         self.var_axes(&[axis], ddof, keepdim)
     }
@@ -187,6 +196,7 @@ impl<T: Float> Tensor<T> {
     /// # Panics
     /// If an axis is out of range or repeated.
     #[track_caller]
+    #[must_use]
     pub fn var_axes(&self, axes: &[isize], ddof: usize, keepdim: bool) -> Self {
         let n = self.reduced_count("var", axes);
         let mean = self.mean_axes(axes, true);
@@ -196,6 +206,7 @@ impl<T: Float> Tensor<T> {
     }
 
     /// Variance of all elements with `ddof` delta degrees of freedom.
+    #[must_use]
     pub fn var_all(&self, ddof: usize) -> T {
         self.flatten().var(0, ddof, false).item()
     }
@@ -211,6 +222,7 @@ impl<T: Float> Tensor<T> {
     /// assert_eq!(x.argmax(1, false).to_vec(), vec![1.0, 0.0]);
     /// ```
     #[track_caller]
+    #[must_use]
     pub fn argmax(&self, axis: isize, keepdim: bool) -> Self {
         self.arg_select("argmax", axis, keepdim, |candidate, best| candidate > best)
     }
@@ -220,6 +232,7 @@ impl<T: Float> Tensor<T> {
     /// # Panics
     /// If the axis is out of range or has length 0.
     #[track_caller]
+    #[must_use]
     pub fn argmin(&self, axis: isize, keepdim: bool) -> Self {
         self.arg_select("argmin", axis, keepdim, |candidate, best| candidate < best)
     }
@@ -278,6 +291,7 @@ impl<T: Float> Tensor<T> {
     /// assert_eq!(g.sum_to(&[2, 1]).to_vec(), vec![12.0, 12.0]);
     /// ```
     #[track_caller]
+    #[must_use]
     pub fn sum_to(&self, shape: &[usize]) -> Self {
         unwrap(self.try_sum_to(shape))
     }

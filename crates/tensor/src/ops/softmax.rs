@@ -18,6 +18,7 @@ impl<T: Float> Tensor<T> {
     /// assert_eq!(p.to_vec(), vec![0.5, 0.5]); // no overflow
     /// ```
     #[track_caller]
+    #[must_use]
     pub fn softmax(&self, axis: isize) -> Self {
         let shifted = self.sub(&self.max(axis, true));
         let e = shifted.exp();
@@ -35,6 +36,7 @@ impl<T: Float> Tensor<T> {
     /// approx::assert_relative_eq!(l.to_vec()[0], -(2.0f64.ln()));
     /// ```
     #[track_caller]
+    #[must_use]
     pub fn log_softmax(&self, axis: isize) -> Self {
         let shifted = self.sub(&self.max(axis, true));
         let lse = shifted.exp().sum(axis, true).ln();
@@ -46,6 +48,7 @@ impl<T: Float> Tensor<T> {
     /// # Panics
     /// If the axis is out of range.
     #[track_caller]
+    #[must_use]
     pub fn logsumexp(&self, axis: isize, keepdim: bool) -> Self {
         let m = self.max(axis, true);
         let lse = self.sub(&m).exp().sum(axis, true).ln().add(&m);

@@ -151,21 +151,25 @@ impl<T: Float> EarlyStopping<T> {
     }
 
     /// The epoch (0-based) at which training was stopped, if it was.
+    #[must_use]
     pub fn stopped_epoch(&self) -> Option<usize> {
         self.stopped_epoch
     }
 
     /// The best epoch (0-based) seen.
+    #[must_use]
     pub fn best_epoch(&self) -> usize {
         self.best_epoch
     }
 
     /// The best value seen.
+    #[must_use]
     pub fn best(&self) -> Option<f64> {
         self.monitor.best()
     }
 
     /// Epochs since the last improvement (that reset the wait).
+    #[must_use]
     pub fn wait(&self) -> usize {
         self.wait
     }

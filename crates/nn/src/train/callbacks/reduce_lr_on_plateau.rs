@@ -91,11 +91,13 @@ impl ReduceLrOnPlateau {
     }
 
     /// The monitored quantity and its best value.
+    #[must_use]
     pub fn monitor(&self) -> &Monitor {
         &self.monitor
     }
 
     /// Epochs since the last improvement (PyTorch's `num_bad_epochs`).
+    #[must_use]
     pub fn wait(&self) -> usize {
         self.wait
     }
