@@ -25,6 +25,18 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If an axis is out of range or repeated.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([[1.0f64, 2.0, 3.0], [4.0, 5.0, 6.0]]));
+    /// let s = x.sum_axes(&[0, 1], false);
+    /// assert_eq!(s.item(), 21.0);
+    /// assert_eq!(s.backward()[&x].to_vec(), vec![1.0; 6]);
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn sum_axes(self, axes: &[isize], keepdim: bool) -> Self {
@@ -44,6 +56,18 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the axis is out of range.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([[1.0f64, 2.0, 3.0], [4.0, 5.0, 6.0]]));
+    /// let s = x.sum(1, false);
+    /// assert_eq!(s.value().to_vec(), vec![6.0, 15.0]);
+    /// assert_eq!(s.shape(), vec![2]);
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn sum(self, axis: isize, keepdim: bool) -> Self {
@@ -51,6 +75,14 @@ impl<'t, T: Float> Var<'t, T> {
     }
 
     /// Sum of all elements: a 0-D `Var` (a loss).
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([[1.0f64, 2.0, 3.0], [4.0, 5.0, 6.0]]));
+    /// assert_eq!(x.sum_all().backward()[&x].to_vec(), vec![1.0; 6]);
+    /// ```
     #[must_use]
     pub fn sum_all(self) -> Self {
         let all: Vec<isize> = (0..self.ndim() as isize).collect();
@@ -61,6 +93,18 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If an axis is out of range or repeated.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([[1.0f64, 2.0, 3.0], [4.0, 5.0, 6.0]]));
+    /// let m = x.mean_axes(&[0, 1], true);
+    /// assert_eq!(m.shape(), vec![1, 1]);
+    /// assert_eq!(m.sum_all().backward()[&x].to_vec(), vec![1.0 / 6.0; 6]);
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn mean_axes(self, axes: &[isize], keepdim: bool) -> Self {
@@ -76,6 +120,16 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the axis is out of range.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([[1.0f64, 2.0, 3.0], [4.0, 5.0, 6.0]]));
+    /// assert_eq!(x.mean(0, false).value().to_vec(), vec![2.5, 3.5, 4.5]);
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn mean(self, axis: isize, keepdim: bool) -> Self {
@@ -83,6 +137,14 @@ impl<'t, T: Float> Var<'t, T> {
     }
 
     /// Mean of all elements: a 0-D `Var`.
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([[1.0f64, 2.0, 3.0], [4.0, 5.0, 6.0]]));
+    /// assert_eq!(x.mean_all().item(), 3.5);
+    /// ```
     #[must_use]
     pub fn mean_all(self) -> Self {
         let all: Vec<isize> = (0..self.ndim() as isize).collect();
@@ -94,6 +156,19 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the axis is out of range.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([[1.0f64, 3.0, 3.0], [4.0, 0.0, 2.0]]));
+    /// let m = x.max(1, false);
+    /// assert_eq!(m.value().to_vec(), vec![3.0, 4.0]);
+    /// // a tie splits the gradient evenly
+    /// assert_eq!(m.sum_all().backward()[&x].to_vec(), vec![0.0, 0.5, 0.5, 1.0, 0.0, 0.0]);
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn max(self, axis: isize, keepdim: bool) -> Self {
@@ -105,6 +180,16 @@ impl<'t, T: Float> Var<'t, T> {
     }
 
     /// Maximum of all elements: a 0-D `Var`.
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([[1.0f64, 2.0, 3.0], [4.0, 5.0, 6.0]]));
+    /// let m = x.max_all();
+    /// assert_eq!(m.item(), 6.0);
+    /// assert_eq!(m.backward()[&x].to_vec(), vec![0.0, 0.0, 0.0, 0.0, 0.0, 1.0]);
+    /// ```
     #[must_use]
     pub fn max_all(self) -> Self {
         self.flatten().max(0, false)
@@ -115,6 +200,17 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If an axis is out of range or repeated.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([[1.0f64, 2.0, 3.0], [4.0, 5.0, 6.0]]));
+    /// // each row is {a, a+1, a+2}: variance 1 with ddof 1
+    /// assert_eq!(x.var_axes(&[1], 1, false).value().to_vec(), vec![1.0, 1.0]);
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn var_axes(self, axes: &[isize], ddof: usize, keepdim: bool) -> Self {
@@ -134,6 +230,19 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the axis is out of range.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([1.0f64, 3.0]));
+    /// let v = x.var(0, 0, false); // ((1−2)² + (3−2)²)/2 = 1
+    /// assert_eq!(v.item(), 1.0);
+    /// // d/dxᵢ = 2(xᵢ − mean)/n
+    /// assert_eq!(v.backward()[&x].to_vec(), vec![-1.0, 1.0]);
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn var(self, axis: isize, ddof: usize, keepdim: bool) -> Self {
@@ -141,6 +250,14 @@ impl<'t, T: Float> Var<'t, T> {
     }
 
     /// Variance of all elements: a 0-D `Var`.
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([[1.0f64, 2.0, 3.0], [4.0, 5.0, 6.0]]));
+    /// assert_eq!(x.var_all(0).item(), 35.0 / 12.0);
+    /// ```
     #[must_use]
     pub fn var_all(self, ddof: usize) -> Self {
         self.flatten().var(0, ddof, false)
@@ -152,6 +269,21 @@ impl<'t, T: Float> Var<'t, T> {
     /// # Panics
     /// If the shapes do not fit (the message names both), or the operands are on
     /// different tapes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let a = tape.var(Tensor::from([[1.0f64, 2.0]]));
+    /// let b = tape.var(Tensor::from([[3.0f64], [4.0]]));
+    /// let y = a.matmul(b); // [1×2]·[2×1]
+    /// assert_eq!(y.item(), 11.0);
+    /// let g = y.backward();
+    /// assert_eq!(g[&a].to_vec(), vec![3.0, 4.0]); // g·bᵀ
+    /// assert_eq!(g[&b].to_vec(), vec![1.0, 2.0]); // aᵀ·g
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn matmul(self, other: Self) -> Self {
@@ -186,6 +318,14 @@ impl<'t, T: Float> Var<'t, T> {
     }
 
     /// Swaps the last two axes (a 1-D value is returned unchanged).
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([[1.0f64, 2.0, 3.0], [4.0, 5.0, 6.0]]));
+    /// assert_eq!(x.t().shape(), vec![3, 2]);
+    /// ```
     #[must_use]
     pub fn t(self) -> Self {
         if self.ndim() < 2 {
@@ -198,6 +338,16 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If an axis is out of range.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::<f64>::zeros(&[2, 3, 4]));
+    /// assert_eq!(x.transpose(0, 2).shape(), vec![4, 3, 2]);
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn transpose(self, a: isize, b: isize) -> Self {
@@ -213,6 +363,16 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If `perm` is not a permutation of the axes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::<f64>::zeros(&[2, 3, 4]));
+    /// assert_eq!(x.permute(&[2, 0, 1]).shape(), vec![4, 2, 3]);
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn permute(self, perm: &[isize]) -> Self {
@@ -226,6 +386,18 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the element counts differ.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([[1.0f64, 2.0, 3.0], [4.0, 5.0, 6.0]]));
+    /// let y = x.reshape(&[3, -1]);
+    /// assert_eq!(y.shape(), vec![3, 2]);
+    /// assert_eq!(y.value().to_vec(), x.value().to_vec());
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn reshape(self, shape: &[isize]) -> Self {
@@ -238,6 +410,14 @@ impl<'t, T: Float> Var<'t, T> {
     }
 
     /// Flattens to 1-D.
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([[1.0f64, 2.0, 3.0], [4.0, 5.0, 6.0]]));
+    /// assert_eq!(x.flatten().shape(), vec![6]);
+    /// ```
     #[must_use]
     pub fn flatten(self) -> Self {
         self.reshape(&[-1])
@@ -247,6 +427,18 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the axis or range is out of bounds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([[1.0f64, 2.0, 3.0], [4.0, 5.0, 6.0]]));
+    /// let y = x.narrow(1, 1, 2);
+    /// assert_eq!(y.value().to_vec(), vec![2.0, 3.0, 5.0, 6.0]);
+    /// assert_eq!(y.sum_all().backward()[&x].to_vec(), vec![0.0, 1.0, 1.0, 0.0, 1.0, 1.0]);
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn narrow(self, axis: isize, start: usize, len: usize) -> Self {
@@ -266,6 +458,16 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the axis is out of range or the value does not fit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([1.0f64, 2.0]));
+    /// assert_eq!(x.pad(0, 1, 4).value().to_vec(), vec![0.0, 1.0, 2.0, 0.0]);
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn pad(self, axis: isize, start: usize, len: usize) -> Self {
@@ -285,6 +487,18 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the shape is not compatible.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([1.0f64, 2.0]));
+    /// let y = x.broadcast_to(&[3, 2]);
+    /// // each entry was used 3 times, so its gradient is 3
+    /// assert_eq!(y.sum_all().backward()[&x].to_vec(), vec![3.0, 3.0]);
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn broadcast_to(self, shape: &[usize]) -> Self {
@@ -301,6 +515,16 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the axis is out of range.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([1.0f64, 2.0]));
+    /// assert_eq!(x.unsqueeze(0).shape(), vec![1, 2]);
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn unsqueeze(self, axis: isize) -> Self {
@@ -312,6 +536,16 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the axis is out of range or its length is not 1.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::<f64>::zeros(&[2, 1]));
+    /// assert_eq!(x.squeeze(1).shape(), vec![2]);
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn squeeze(self, axis: isize) -> Self {
@@ -329,6 +563,18 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the list is empty, the shapes do not fit, or the `Var`s are on different tapes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::{Tape, Var};
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let a = tape.var(Tensor::from([1.0f64]));
+    /// let b = tape.var(Tensor::from([2.0f64, 3.0]));
+    /// let c = Var::concat(&[a, b], 0);
+    /// assert_eq!(c.value().to_vec(), vec![1.0, 2.0, 3.0]);
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn concat(vars: &[Self], axis: isize) -> Self {
@@ -348,6 +594,17 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the list is empty, the shapes differ, or the `Var`s are on different tapes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::{Tape, Var};
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let a = tape.var(Tensor::from([1.0f64, 2.0]));
+    /// let b = tape.var(Tensor::from([3.0f64, 4.0]));
+    /// assert_eq!(Var::stack(&[a, b], 0).shape(), vec![2, 2]);
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn stack(vars: &[Self], axis: isize) -> Self {
@@ -359,6 +616,19 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the axis or an index is out of range.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([10.0f64, 20.0, 30.0]));
+    /// let y = x.index_select(0, &[2, 0, 2]);
+    /// assert_eq!(y.value().to_vec(), vec![30.0, 10.0, 30.0]);
+    /// // a row picked twice gets both gradients
+    /// assert_eq!(y.sum_all().backward()[&x].to_vec(), vec![1.0, 0.0, 2.0]);
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn index_select(self, axis: isize, indices: &[usize]) -> Self {
@@ -378,6 +648,16 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the axis or an index is out of range.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([1.0f64, 2.0, 3.0]));
+    /// assert_eq!(x.index_add(0, &[1, 0, 1], 2).value().to_vec(), vec![2.0, 4.0]);
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn index_add(self, axis: isize, indices: &[usize], len: usize) -> Self {
@@ -398,6 +678,18 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the shapes do not fit or an index is out of range.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([[1.0f64], [2.0]]));
+    /// let index = Tensor::from([[1.0f64], [0.0]]);
+    /// let y = x.scatter_add(1, &index, &[2, 2]);
+    /// assert_eq!(y.value().to_vec(), vec![0.0, 1.0, 2.0, 0.0]);
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn scatter_add(self, axis: isize, index: &Tensor<T>, shape: &[usize]) -> Self {
@@ -413,6 +705,19 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the shapes do not fit or an index is out of range.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([[0.1f64, 0.9], [0.8, 0.2]]));
+    /// let labels = Tensor::from([[1.0f64], [0.0]]);
+    /// let picked = x.gather(1, &labels);
+    /// assert_eq!(picked.value().to_vec(), vec![0.9, 0.8]);
+    /// assert_eq!(picked.sum_all().backward()[&x].to_vec(), vec![0.0, 1.0, 1.0, 0.0]);
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn gather(self, axis: isize, index: &Tensor<T>) -> Self {
@@ -428,6 +733,20 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the shapes do not broadcast, or `a` and `b` are on different tapes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::{Tape, Var};
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let a = tape.var(Tensor::from([1.0f64, 2.0]));
+    /// let b = tape.var(Tensor::from([3.0f64, 4.0]));
+    /// let mask = Tensor::from([1.0f64, 0.0]);
+    /// let y = Var::where_(&mask, a, b);
+    /// assert_eq!(y.value().to_vec(), vec![1.0, 4.0]);
+    /// assert_eq!(y.sum_all().backward()[&b].to_vec(), vec![0.0, 1.0]);
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn where_(mask: &Tensor<T>, a: Self, b: Self) -> Self {

@@ -84,6 +84,18 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the shapes do not broadcast, or the operands are on different tapes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([1.0f64, 4.0]));
+    /// let y = tape.var(Tensor::from([2.0f64, 3.0]));
+    /// let g = x.add(y).sum_all().backward();
+    /// assert_eq!(g[&y].to_vec(), vec![1.0, 1.0]); // d(x + y)/dy = 1
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn add(self, other: Self) -> Self {
@@ -94,6 +106,18 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the shapes do not broadcast, or the operands are on different tapes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([1.0f64, 4.0]));
+    /// let y = tape.var(Tensor::from([2.0f64, 3.0]));
+    /// let g = x.sub(y).sum_all().backward();
+    /// assert_eq!(g[&y].to_vec(), vec![-1.0, -1.0]); // d(x − y)/dy = −1
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn sub(self, other: Self) -> Self {
@@ -104,6 +128,18 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the shapes do not broadcast, or the operands are on different tapes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([1.0f64, 4.0]));
+    /// let y = tape.var(Tensor::from([2.0f64, 3.0]));
+    /// let g = x.mul(y).sum_all().backward();
+    /// assert_eq!(g[&x].to_vec(), vec![2.0, 3.0]); // d(xy)/dx = y
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn mul(self, other: Self) -> Self {
@@ -114,6 +150,18 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the shapes do not broadcast, or the operands are on different tapes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([1.0f64, 4.0]));
+    /// let y = tape.var(Tensor::from([2.0f64, 3.0]));
+    /// let g = x.div(y).sum_all().backward();
+    /// assert_eq!(g[&y].to_vec(), vec![-0.25, -4.0 / 9.0]); // d(x/y)/dy = −x/y²
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn div(self, other: Self) -> Self {
@@ -124,6 +172,19 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the shapes do not broadcast, or the operands are on different tapes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([1.0f64, 4.0]));
+    /// let y = tape.var(Tensor::from([2.0f64, 3.0]));
+    /// let m = x.maximum(y);
+    /// assert_eq!(m.value().to_vec(), vec![2.0, 4.0]);
+    /// assert_eq!(m.sum_all().backward()[&x].to_vec(), vec![0.0, 1.0]); // the larger side
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn maximum(self, other: Self) -> Self {
@@ -134,6 +195,19 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the shapes do not broadcast, or the operands are on different tapes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([1.0f64, 4.0]));
+    /// let y = tape.var(Tensor::from([2.0f64, 3.0]));
+    /// let m = x.minimum(y);
+    /// assert_eq!(m.value().to_vec(), vec![1.0, 3.0]);
+    /// assert_eq!(m.sum_all().backward()[&x].to_vec(), vec![1.0, 0.0]); // the smaller side
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn minimum(self, other: Self) -> Self {
@@ -141,102 +215,256 @@ impl<'t, T: Float> Var<'t, T> {
     }
 
     /// `x + s`.
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([1.0f64, 4.0]));
+    /// assert_eq!(x.add_scalar(0.5).value().to_vec(), vec![1.5, 4.5]);
+    /// ```
     #[must_use]
     pub fn add_scalar(self, s: T) -> Self {
         self.unary_with(Op::AddScalar(s.to_f64()), |v| v.add_scalar(s))
     }
 
     /// `x · s`.
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([1.0f64, 4.0]));
+    /// let g = x.mul_scalar(3.0).sum_all().backward();
+    /// assert_eq!(g[&x].to_vec(), vec![3.0, 3.0]);
+    /// ```
     #[must_use]
     pub fn mul_scalar(self, s: T) -> Self {
         self.unary_with(Op::MulScalar(s.to_f64()), |v| v.mul_scalar(s))
     }
 
     /// `x - s`.
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([1.0f64, 4.0]));
+    /// assert_eq!(x.sub_scalar(1.0).value().to_vec(), vec![0.0, 3.0]);
+    /// ```
     #[must_use]
     pub fn sub_scalar(self, s: T) -> Self {
         self.add_scalar(-s)
     }
 
     /// `x / s` (recorded as a multiplication by `1/s`).
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([1.0f64, 4.0]));
+    /// let g = x.div_scalar(2.0).sum_all().backward();
+    /// assert_eq!(g[&x].to_vec(), vec![0.5, 0.5]);
+    /// ```
     #[must_use]
     pub fn div_scalar(self, s: T) -> Self {
         self.mul_scalar(T::ONE / s)
     }
 
     /// `s - x` (recorded as `neg` then `add`).
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([1.0f64, 4.0]));
+    /// let y = x.rsub_scalar(1.0); // 1 − x
+    /// assert_eq!(y.value().to_vec(), vec![0.0, -3.0]);
+    /// assert_eq!(y.sum_all().backward()[&x].to_vec(), vec![-1.0, -1.0]);
+    /// ```
     #[must_use]
     pub fn rsub_scalar(self, s: T) -> Self {
         self.neg().add_scalar(s)
     }
 
     /// `s / x` (recorded as `pow -1` then `mul`).
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([1.0f64, 4.0]));
+    /// let y = x.rdiv_scalar(1.0); // 1/x, d/dx = −1/x²
+    /// assert_eq!(y.sum_all().backward()[&x].to_vec(), vec![-1.0, -1.0 / 16.0]);
+    /// ```
     #[must_use]
     pub fn rdiv_scalar(self, s: T) -> Self {
         self.powf(-T::ONE).mul_scalar(s)
     }
 
     /// `-x`.
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([1.0f64, 4.0]));
+    /// assert_eq!(x.neg().sum_all().backward()[&x].to_vec(), vec![-1.0, -1.0]);
+    /// ```
     #[must_use]
     pub fn neg(self) -> Self {
         self.unary_with(Op::Neg, |v| v.neg())
     }
 
     /// `x^p` for a constant real exponent.
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([1.0f64, 4.0]));
+    /// let y = x.powf(1.5); // d/dx x^1.5 = 1.5·√x
+    /// assert_eq!(y.sum_all().backward()[&x].to_vec(), vec![1.5, 3.0]);
+    /// ```
     #[must_use]
     pub fn powf(self, p: T) -> Self {
         self.unary_with(Op::PowScalar(p.to_f64()), |v| v.powf(p))
     }
 
     /// `x^n` for an integer exponent.
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([1.0f64, 4.0]));
+    /// let y = x.powi(3); // d/dx x³ = 3x²
+    /// assert_eq!(y.sum_all().backward()[&x].to_vec(), vec![3.0, 48.0]);
+    /// ```
     #[must_use]
     pub fn powi(self, n: i32) -> Self {
         self.unary_with(Op::PowScalar(n as f64), |v| v.powi(n))
     }
 
     /// `x²`.
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([1.0f64, 4.0]));
+    /// assert_eq!(x.square().sum_all().backward()[&x].to_vec(), vec![2.0, 8.0]); // 2x
+    /// ```
     #[must_use]
     pub fn square(self) -> Self {
         self.powi(2)
     }
 
     /// `e^x`.
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([0.0f64, 1.0]));
+    /// let y = x.exp();
+    /// assert_eq!(y.sum_all().backward()[&x].to_vec(), y.value().to_vec()); // (eˣ)′ = eˣ
+    /// ```
     #[must_use]
     pub fn exp(self) -> Self {
         self.unary_with(Op::Exp, |v| v.exp())
     }
 
     /// `ln x`.
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([1.0f64, 4.0]));
+    /// assert_eq!(x.ln().sum_all().backward()[&x].to_vec(), vec![1.0, 0.25]); // 1/x
+    /// ```
     #[must_use]
     pub fn ln(self) -> Self {
         self.unary_with(Op::Ln, |v| v.ln())
     }
 
     /// `√x`.
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([1.0f64, 4.0]));
+    /// let y = x.sqrt(); // d/dx √x = 1/(2√x)
+    /// assert_eq!(y.value().to_vec(), vec![1.0, 2.0]);
+    /// assert_eq!(y.sum_all().backward()[&x].to_vec(), vec![0.5, 0.25]);
+    /// ```
     #[must_use]
     pub fn sqrt(self) -> Self {
         self.unary_with(Op::Sqrt, |v| v.sqrt())
     }
 
     /// `|x|` (gradient `sign(x)`, 0 at 0).
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([-2.0f64, 0.0, 3.0]));
+    /// // sign(x), and 0 at the kink (as PyTorch)
+    /// assert_eq!(x.abs().sum_all().backward()[&x].to_vec(), vec![-1.0, 0.0, 1.0]);
+    /// ```
     #[must_use]
     pub fn abs(self) -> Self {
         self.unary_with(Op::Abs, |v| v.abs())
     }
 
     /// The error function.
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::scalar(0.0f64));
+    /// // d/dx erf x = 2/√π · e^(−x²)
+    /// let g = x.erf().backward()[&x].item();
+    /// assert!((g - std::f64::consts::FRAC_2_SQRT_PI).abs() < 1e-15);
+    /// ```
     #[must_use]
     pub fn erf(self) -> Self {
         self.unary_with(Op::Erf, |v| v.erf())
     }
 
     /// `max(x, 0)` (gradient 0 at 0, as PyTorch).
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([-1.0f64, 0.0, 2.0]));
+    /// let y = x.relu();
+    /// assert_eq!(y.value().to_vec(), vec![0.0, 0.0, 2.0]);
+    /// // gradient 0 at the kink x = 0 (as PyTorch)
+    /// assert_eq!(y.sum_all().backward()[&x].to_vec(), vec![0.0, 0.0, 1.0]);
+    /// ```
     #[must_use]
     pub fn relu(self) -> Self {
         self.unary_with(Op::Relu, |v| v.relu())
     }
 
     /// `x` for `x > 0`, else `slope · x` (PyTorch's default slope is 0.01).
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([-2.0f64, 3.0]));
+    /// let y = x.leaky_relu(0.1);
+    /// assert_eq!(y.value().to_vec(), vec![-0.2, 3.0]);
+    /// assert_eq!(y.sum_all().backward()[&x].to_vec(), vec![0.1, 1.0]);
+    /// ```
     #[must_use]
     pub fn leaky_relu(self, slope: T) -> Self {
         let value = self
@@ -246,6 +474,16 @@ impl<'t, T: Float> Var<'t, T> {
     }
 
     /// `x` for `x > 0`, else `alpha · (e^x − 1)` (PyTorch's default alpha is 1).
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([0.0f64, 2.0]));
+    /// let y = x.elu(1.0); // x ≤ 0: e^x − 1, slope e^x
+    /// assert_eq!(y.value().to_vec(), vec![0.0, 2.0]);
+    /// assert_eq!(y.sum_all().backward()[&x].to_vec(), vec![1.0, 1.0]);
+    /// ```
     #[must_use]
     pub fn elu(self, alpha: T) -> Self {
         let value = self.value().map(|x| {
@@ -259,6 +497,16 @@ impl<'t, T: Float> Var<'t, T> {
     }
 
     /// GELU, exact form: `x · Φ(x) = x · ½(1 + erf(x/√2))` (PyTorch's default).
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::scalar(0.0f64));
+    /// let y = x.gelu(); // x·Φ(x): 0 at 0, slope Φ(0) = ½
+    /// assert_eq!(y.item(), 0.0);
+    /// assert_eq!(y.backward()[&x].item(), 0.5);
+    /// ```
     #[must_use]
     pub fn gelu(self) -> Self {
         let half = T::from_f64(0.5);
@@ -269,6 +517,15 @@ impl<'t, T: Float> Var<'t, T> {
 
     /// GELU, tanh approximation: `½x(1 + tanh(√(2/π)(x + 0.044715x³)))`
     /// (PyTorch's `approximate="tanh"`).
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::scalar(0.0f64));
+    /// let y = x.gelu_tanh(); // ½x(1 + tanh(…)): slope ½ at 0
+    /// assert_eq!(y.backward()[&x].item(), 0.5);
+    /// ```
     #[must_use]
     pub fn gelu_tanh(self) -> Self {
         let (half, k, c) = (
@@ -284,18 +541,46 @@ impl<'t, T: Float> Var<'t, T> {
 
     /// `ln(1 + e^x)`, stable for any `x` (the smooth ReLU; `−softplus(−x)` is
     /// `ln σ(x)`).
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::scalar(0.0f64));
+    /// let y = x.softplus(); // ln 2 at 0, slope σ(0) = ½
+    /// assert!((y.item() - 2f64.ln()).abs() < 1e-15);
+    /// assert_eq!(y.backward()[&x].item(), 0.5);
+    /// ```
     #[must_use]
     pub fn softplus(self) -> Self {
         self.unary_with(Op::Softplus, |v| v.softplus())
     }
 
     /// The logistic sigmoid.
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::scalar(0.0f64));
+    /// let y = x.sigmoid(); // σ(0) = ½, σ′ = σ(1 − σ) = ¼
+    /// assert_eq!(y.item(), 0.5);
+    /// assert_eq!(y.backward()[&x].item(), 0.25);
+    /// ```
     #[must_use]
     pub fn sigmoid(self) -> Self {
         self.unary_with(Op::Sigmoid, |v| v.sigmoid())
     }
 
     /// Hyperbolic tangent.
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::scalar(0.0f64));
+    /// assert_eq!(x.tanh().backward()[&x].item(), 1.0); // 1 − tanh² = 1 at 0
+    /// ```
     #[must_use]
     pub fn tanh(self) -> Self {
         self.unary_with(Op::Tanh, |v| v.tanh())
@@ -305,6 +590,19 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the axis is out of range.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([[0.0f64, 0.0]]));
+    /// let p = x.softmax(-1);
+    /// assert_eq!(p.value().to_vec(), vec![0.5, 0.5]);
+    /// // the rows sum to 1 whatever x is, so Σ p has gradient 0
+    /// assert_eq!(p.sum_all().backward()[&x].to_vec(), vec![0.0, 0.0]);
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn softmax(self, axis: isize) -> Self {
@@ -316,6 +614,20 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If the axis is out of range.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([[0.0f64, 0.0]]));
+    /// let lp = x.log_softmax(-1);
+    /// assert!((lp.value().to_vec()[0] + 2f64.ln()).abs() < 1e-15);
+    /// // d/dx₀ log p₀ = 1 − p₀ = ½, d/dx₁ log p₀ = −p₁ = −½
+    /// let g = lp.narrow(1, 0, 1).sum_all().backward();
+    /// assert_eq!(g[&x].to_vec(), vec![0.5, -0.5]);
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn log_softmax(self, axis: isize) -> Self {
@@ -327,6 +639,18 @@ impl<'t, T: Float> Var<'t, T> {
     ///
     /// # Panics
     /// If `min > max`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from([-2.0f64, 0.5, 3.0]));
+    /// let y = x.clamp(-1.0, 1.0);
+    /// assert_eq!(y.value().to_vec(), vec![-1.0, 0.5, 1.0]);
+    /// assert_eq!(y.sum_all().backward()[&x].to_vec(), vec![0.0, 1.0, 0.0]);
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn clamp(self, min: T, max: T) -> Self {

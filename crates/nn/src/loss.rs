@@ -233,8 +233,41 @@ pub fn nll_loss<'t, T: Float>(
     reduce(-picked, reduction, n)
 }
 
-/// Checks class-index targets against predictions of shape `[N, C]`: `N` labels, each a
-/// whole number in `0..C`. Returns a message naming the first problem.
+/// Checks binary targets against predictions: the same shape, and every target a
+/// probability in `[0, 1]` (NaN included in the rejection).
+///
+/// # Errors
+/// A message naming the shapes, or the first bad target and its row.
+pub fn check_probability_targets<T: Float>(
+    pred_shape: &[usize],
+    target: &Tensor<T>,
+) -> Result<(), String> {
+    if pred_shape != target.shape() {
+        return Err(format!(
+            "predictions have shape {pred_shape:?} but targets have shape {:?}",
+            target.shape()
+        ));
+    }
+    let row_len = target.shape().iter().skip(1).product::<usize>().max(1);
+    match target
+        .to_vec()
+        .iter()
+        .position(|v| !(v.to_f64() >= 0.0 && v.to_f64() <= 1.0))
+    {
+        Some(i) => Err(format!(
+            "target {} in row {} is not a probability in [0, 1] (binary cross-entropy \
+             trains to a negative loss on such targets)",
+            target.to_vec()[i],
+            i / row_len
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Checks that `target` holds one class index in `0..C` per row of `[N, C]` predictions.
+///
+/// # Errors
+/// A message naming the shapes or the first bad label and its row.
 pub fn check_class_targets<T: Float>(
     pred_shape: &[usize],
     target: &Tensor<T>,
@@ -384,6 +417,9 @@ impl<T: Float> Loss<T> for Bce {
     fn loss<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Var<'t, T> {
         binary_cross_entropy(pred, target, Reduction::Mean)
     }
+    fn check(&self, pred_shape: &[usize], target: &Tensor<T>) -> Result<(), String> {
+        check_probability_targets(pred_shape, target)
+    }
     fn name(&self) -> &'static str {
         "binary_cross_entropy"
     }
@@ -396,6 +432,9 @@ pub struct BceWithLogits;
 impl<T: Float> Loss<T> for BceWithLogits {
     fn loss<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Var<'t, T> {
         binary_cross_entropy_with_logits(pred, target, Reduction::Mean)
+    }
+    fn check(&self, pred_shape: &[usize], target: &Tensor<T>) -> Result<(), String> {
+        check_probability_targets(pred_shape, target)
     }
     fn name(&self) -> &'static str {
         "binary_cross_entropy_with_logits"

@@ -73,6 +73,24 @@ pub enum TensorError {
         /// The axis length.
         len: usize,
     },
+    /// The shape has more elements (or bytes) than the address space can hold.
+    #[error("{op}: shape {shape:?} has more elements than this machine can address")]
+    TooLarge {
+        /// The operation.
+        op: &'static str,
+        /// The requested shape.
+        shape: Vec<usize>,
+    },
+    /// The memory for a tensor could not be allocated.
+    #[error("{op}: cannot allocate {bytes} bytes ({:.1} GiB) for shape {shape:?}", *bytes as f64 / (1u64 << 30) as f64)]
+    Alloc {
+        /// The operation.
+        op: &'static str,
+        /// The requested shape.
+        shape: Vec<usize>,
+        /// Bytes asked for.
+        bytes: usize,
+    },
     /// Any other invalid argument, described in words.
     #[error("{op}: {reason}")]
     Invalid {

@@ -41,7 +41,9 @@ pub fn contiguous_strides(shape: &[usize]) -> Strides {
     let mut acc = 1;
     for (s, &d) in strides.iter_mut().zip(shape).rev() {
         *s = acc;
-        acc *= d.max(1);
+        // Saturating: only a shape with a 0-length axis can get here with a product
+        // that overflows, and no element of it is ever addressed.
+        acc = acc.saturating_mul(d.max(1));
     }
     strides
 }
@@ -185,6 +187,7 @@ impl Layout {
         if target.len() < self.shape.len() {
             return Err(fail());
         }
+        crate::shape::try_numel("broadcast_to", target)?;
         let lead = target.len() - self.shape.len();
         let mut strides: Strides = SmallVec::from_elem(0, target.len());
         for (k, &t) in target.iter().enumerate().skip(lead) {

@@ -8,9 +8,56 @@ use crate::error::TensorError;
 pub type Dims = SmallVec<[usize; 4]>;
 
 /// Number of elements of a shape (1 for a scalar's empty shape).
+///
+/// # Panics
+/// If the count overflows `usize` (a shape no machine can hold), naming the shape.
 #[must_use]
+#[track_caller]
 pub fn numel(shape: &[usize]) -> usize {
-    shape.iter().product()
+    match try_numel("numel", shape) {
+        Ok(n) => n,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// Number of elements of a shape, with checked arithmetic: a count that overflows
+/// `usize` is [`TensorError::TooLarge`] naming `op` and the shape (in release builds an
+/// unchecked product would wrap to a small number and let later code read out of
+/// bounds).
+///
+/// ```
+/// use tensor::shape::try_numel;
+/// assert_eq!(try_numel("zeros", &[2, 3]).unwrap(), 6);
+/// assert_eq!(try_numel("zeros", &[0, usize::MAX]).unwrap(), 0);
+/// assert!(try_numel("zeros", &[3, 6148914691236517206]).is_err());
+/// ```
+pub fn try_numel(op: &'static str, shape: &[usize]) -> Result<usize, TensorError> {
+    if shape.contains(&0) {
+        return Ok(0);
+    }
+    shape
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| TensorError::TooLarge {
+            op,
+            shape: shape.to_vec(),
+        })
+}
+
+/// The bytes a contiguous buffer of `shape` with elements of `elem_size` bytes needs,
+/// checked: at most `isize::MAX` (Rust's limit for one allocation).
+pub fn try_bytes(
+    op: &'static str,
+    shape: &[usize],
+    elem_size: usize,
+) -> Result<usize, TensorError> {
+    let n = try_numel(op, shape)?;
+    n.checked_mul(elem_size)
+        .filter(|&b| b <= isize::MAX as usize)
+        .ok_or_else(|| TensorError::TooLarge {
+            op,
+            shape: shape.to_vec(),
+        })
 }
 
 /// The shape two shapes broadcast to, by NumPy's rules: align at the right; each pair of

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::element::Float;
 use crate::error::{unwrap, Result, TensorError};
 use crate::layout::Layout;
-use crate::shape::numel;
+use crate::shape::{numel, try_bytes, try_numel};
 use crate::strided;
 
 /// An n-dimensional array of `f32` (the default) or `f64`.
@@ -47,7 +47,7 @@ impl<T: Float> Tensor<T> {
     /// assert_eq!(err.to_string(), "from_vec: data has 3 elements but shape [2, 2] needs 4");
     /// ```
     pub fn from_vec(data: Vec<T>, shape: &[usize]) -> Result<Self> {
-        let expected = numel(shape);
+        let expected = try_numel("from_vec", shape)?;
         if data.len() != expected {
             return Err(TensorError::LengthMismatch {
                 op: "from_vec",
@@ -83,8 +83,40 @@ impl<T: Float> Tensor<T> {
     }
 
     /// A tensor of `shape` filled with `value`.
+    ///
+    /// # Panics
+    /// If the shape's size overflows or the memory cannot be allocated; the message gives
+    /// the shape and the bytes asked for. Use [`Tensor::try_full`] to get an error.
+    #[track_caller]
+    #[must_use]
     pub fn full(shape: &[usize], value: T) -> Self {
-        Self::from_storage(std::iter::repeat_n(value, numel(shape)).collect(), shape)
+        unwrap(Self::try_full(shape, value))
+    }
+
+    /// [`Tensor::full`], or an error when the shape is too large or the allocation fails
+    /// (instead of aborting the process).
+    ///
+    /// ```
+    /// use tensor::{Tensor, TensorError};
+    /// let huge = Tensor::<f32>::try_full(&[1 << 40, 1 << 40], 0.0);
+    /// assert!(matches!(huge, Err(TensorError::Alloc { .. } | TensorError::TooLarge { .. })));
+    /// ```
+    pub fn try_full(shape: &[usize], value: T) -> Result<Self> {
+        let bytes = try_bytes("full", shape, std::mem::size_of::<T>())?;
+        let n = try_numel("full", shape)?;
+        let mut data = Vec::new();
+        data.try_reserve_exact(n).map_err(|_| TensorError::Alloc {
+            op: "full",
+            shape: shape.to_vec(),
+            bytes,
+        })?;
+        data.resize(n, value);
+        Ok(Self::from_parts(data, shape))
+    }
+
+    /// [`Tensor::zeros`], or an error when the shape is too large or the allocation fails.
+    pub fn try_zeros(shape: &[usize]) -> Result<Self> {
+        Self::try_full(shape, T::ZERO)
     }
 
     /// A tensor of zeros.
@@ -93,11 +125,13 @@ impl<T: Float> Tensor<T> {
     /// let z = tensor::Tensor::<f32>::zeros(&[2, 3]);
     /// assert_eq!(z.sum_all(), 0.0);
     /// ```
+    #[track_caller]
     pub fn zeros(shape: &[usize]) -> Self {
         Self::full(shape, T::ZERO)
     }
 
     /// A tensor of ones.
+    #[track_caller]
     pub fn ones(shape: &[usize]) -> Self {
         Self::full(shape, T::ONE)
     }
@@ -185,7 +219,7 @@ impl<T: Float> Tensor<T> {
     /// assert_eq!(i.to_vec(), vec![1.0, 0.0, 0.0, 1.0]);
     /// ```
     pub fn eye(n: usize) -> Self {
-        let mut data = vec![T::ZERO; n * n];
+        let mut data = vec![T::ZERO; numel(&[n, n])];
         for i in 0..n {
             data[i * n + i] = T::ONE;
         }
@@ -238,6 +272,10 @@ impl<T: Float> Tensor<T> {
     /// The elements as a slice, if the tensor is contiguous.
     #[must_use]
     pub fn as_slice(&self) -> Option<&[T]> {
+        if self.numel() == 0 {
+            // An empty view's offset may point past the end of its storage.
+            return Some(&[]);
+        }
         self.is_contiguous()
             .then(|| &self.storage[self.layout.offset()..self.layout.offset() + self.numel()])
     }

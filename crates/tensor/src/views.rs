@@ -4,7 +4,7 @@
 
 use crate::element::Float;
 use crate::error::{unwrap, Result, TensorError};
-use crate::shape::{normalize_axis, numel, Dims};
+use crate::shape::{normalize_axis, numel, try_numel, Dims};
 use crate::tensor::Tensor;
 
 impl<T: Float> Tensor<T> {
@@ -221,11 +221,14 @@ impl<T: Float> Tensor<T> {
     }
 
     fn infer_shape(&self, shape: &[isize]) -> Result<Dims> {
-        let fail = |to: Vec<usize>| TensorError::Reshape {
-            from: self.shape().to_vec(),
-            from_numel: self.numel(),
-            to_numel: numel(&to),
-            to,
+        let fail = |to: Vec<usize>| match try_numel("reshape", &to) {
+            Ok(to_numel) => TensorError::Reshape {
+                from: self.shape().to_vec(),
+                from_numel: self.numel(),
+                to_numel,
+                to,
+            },
+            Err(too_large) => too_large,
         };
         let unknown: Vec<usize> = (0..shape.len()).filter(|&k| shape[k] == -1).collect();
         if unknown.len() > 1 || shape.iter().any(|&d| d < -1) {
@@ -236,19 +239,20 @@ impl<T: Float> Tensor<T> {
                 ),
             });
         }
-        let known: usize = shape
+        let mut out: Dims = shape.iter().map(|&d| d.max(0) as usize).collect();
+        let known_lengths: Vec<usize> = shape
             .iter()
             .filter(|&&d| d >= 0)
             .map(|&d| d as usize)
-            .product();
-        let mut out: Dims = shape.iter().map(|&d| d.max(0) as usize).collect();
+            .collect();
+        let known = try_numel("reshape", &known_lengths)?;
         if let Some(&k) = unknown.first() {
             if known == 0 || !self.numel().is_multiple_of(known) {
                 return Err(fail(out.to_vec()));
             }
             out[k] = self.numel() / known;
         }
-        if numel(&out) != self.numel() {
+        if try_numel("reshape", &out)? != self.numel() {
             return Err(fail(out.to_vec()));
         }
         Ok(out)

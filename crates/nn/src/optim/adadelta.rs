@@ -101,6 +101,15 @@ impl<T: Float> Optimizer<T> for Adadelta<T> {
         self.lr = lr;
     }
 
+    fn hyperparameters(&self) -> Vec<(&'static str, f64)> {
+        vec![
+            ("lr", self.lr),
+            ("rho", self.rho),
+            ("eps", self.eps),
+            ("weight_decay", self.weight_decay),
+        ]
+    }
+
     fn state(&self, param: &Param<T>) -> Vec<(&'static str, Tensor<T>)> {
         self.state.get(param.id()).map_or_else(Vec::new, |(v, u)| {
             vec![

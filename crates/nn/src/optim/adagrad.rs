@@ -110,6 +110,16 @@ impl<T: Float> Optimizer<T> for Adagrad<T> {
         self.lr = lr;
     }
 
+    fn hyperparameters(&self) -> Vec<(&'static str, f64)> {
+        vec![
+            ("lr", self.lr),
+            ("lr_decay", self.lr_decay),
+            ("weight_decay", self.weight_decay),
+            ("initial_accumulator_value", self.initial_accumulator_value),
+            ("eps", self.eps),
+        ]
+    }
+
     fn state(&self, param: &Param<T>) -> Vec<(&'static str, Tensor<T>)> {
         self.state
             .get(param.id())

@@ -155,6 +155,17 @@ impl<T: Float> Optimizer<T> for Adam<T> {
         self.lr = lr;
     }
 
+    fn hyperparameters(&self) -> Vec<(&'static str, f64)> {
+        vec![
+            ("lr", self.lr),
+            ("beta1", self.beta1),
+            ("beta2", self.beta2),
+            ("eps", self.eps),
+            ("weight_decay", self.weight_decay),
+            ("amsgrad", f64::from(u8::from(self.amsgrad))),
+        ]
+    }
+
     fn state(&self, param: &Param<T>) -> Vec<(&'static str, Tensor<T>)> {
         self.state
             .get(param.id())
@@ -244,6 +255,10 @@ impl<T: Float> Optimizer<T> for AdamW<T> {
 
     fn set_learning_rate(&mut self, lr: f64) {
         self.0.set_learning_rate(lr);
+    }
+
+    fn hyperparameters(&self) -> Vec<(&'static str, f64)> {
+        self.0.hyperparameters()
     }
 
     fn state(&self, param: &Param<T>) -> Vec<(&'static str, Tensor<T>)> {

@@ -18,6 +18,7 @@ mod clip;
 mod rmsprop;
 mod schedule;
 mod sgd;
+mod validate;
 
 use std::collections::HashMap;
 
@@ -31,6 +32,7 @@ pub use clip::{clip_grad_norm, clip_grad_value, global_norm};
 pub use rmsprop::RmsProp;
 pub use schedule::{CosineAnnealing, ExponentialDecay, LrSchedule, StepDecay};
 pub use sgd::Sgd;
+pub use validate::{validate, OptimizerError};
 
 /// An update rule applied to parameters given their gradients.
 pub trait Optimizer<T: Float = f32>: Send {
@@ -49,6 +51,19 @@ pub trait Optimizer<T: Float = f32>: Send {
     /// debugging: print it step by step to watch the moments and accumulators evolve.
     fn state(&self, _param: &Param<T>) -> Vec<(&'static str, Tensor<T>)> {
         Vec::new()
+    }
+    /// The hyper-parameters under PyTorch's names (`lr`, `betas` as `beta1`/`beta2`,
+    /// `eps`, `weight_decay`, …; flags as 0 or 1), for validation and display.
+    fn hyperparameters(&self) -> Vec<(&'static str, f64)> {
+        vec![("lr", self.learning_rate())]
+    }
+    /// Checks every hyper-parameter against its allowed range ([`validate`]); `fit` calls
+    /// this before the first step.
+    ///
+    /// # Errors
+    /// The first hyper-parameter that is not finite or is out of range, named.
+    fn validate(&self) -> Result<(), OptimizerError> {
+        validate(self.name(), &self.hyperparameters())
     }
 }
 
@@ -69,6 +84,9 @@ impl<T: Float> Optimizer<T> for Box<dyn Optimizer<T>> {
     }
     fn state(&self, param: &Param<T>) -> Vec<(&'static str, Tensor<T>)> {
         (**self).state(param)
+    }
+    fn hyperparameters(&self) -> Vec<(&'static str, f64)> {
+        (**self).hyperparameters()
     }
 }
 

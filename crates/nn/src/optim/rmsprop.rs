@@ -153,6 +153,17 @@ impl<T: Float> Optimizer<T> for RmsProp<T> {
         self.lr = lr;
     }
 
+    fn hyperparameters(&self) -> Vec<(&'static str, f64)> {
+        vec![
+            ("lr", self.lr),
+            ("alpha", self.alpha),
+            ("eps", self.eps),
+            ("weight_decay", self.weight_decay),
+            ("momentum", self.momentum),
+            ("centered", f64::from(u8::from(self.centered))),
+        ]
+    }
+
     fn state(&self, param: &Param<T>) -> Vec<(&'static str, Tensor<T>)> {
         self.state
             .get(param.id())

@@ -133,6 +133,16 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
         self.lr = lr;
     }
 
+    fn hyperparameters(&self) -> Vec<(&'static str, f64)> {
+        vec![
+            ("lr", self.lr),
+            ("momentum", self.momentum),
+            ("dampening", self.dampening),
+            ("weight_decay", self.weight_decay),
+            ("nesterov", f64::from(u8::from(self.nesterov))),
+        ]
+    }
+
     fn state(&self, param: &Param<T>) -> Vec<(&'static str, Tensor<T>)> {
         match self.buffers.get(param.id()) {
             Some(Some(b)) => vec![("momentum_buffer", shaped(param, b))],

@@ -83,6 +83,9 @@ impl<T: Float> Model<T> {
                 y_rows: rows(y),
             });
         }
+        if rows(x) == 0 {
+            return Err(TrainError::NoRows { what: "evaluate" });
+        }
         self.check_inputs("evaluate", x, y)?;
         self.module.set_training(false);
         Ok(self.evaluate_logs(x, y, 256))

@@ -63,6 +63,7 @@ impl<T: Float> Model<T> {
         y: &Tensor<T>,
         config: &mut FitConfig<T>,
     ) -> Result<Data<T>, TrainError> {
+        self.optimizer.validate()?;
         let n = rows(x);
         if n != rows(y) {
             return Err(TrainError::RowMismatch {
@@ -100,6 +101,11 @@ impl<T: Float> Model<T> {
         };
         self.check_inputs("fit", &x_train, &y_train)?;
         if let Some((xv, yv)) = &validation {
+            if rows(xv) == 0 {
+                return Err(TrainError::NoRows {
+                    what: "validation data",
+                });
+            }
             if rows(xv) != rows(yv) {
                 return Err(TrainError::RowMismatch {
                     what: "validation data",
@@ -184,6 +190,10 @@ impl<'m, T: Float> Run<'m, T> {
         for epoch in config.initial_epoch..config.epochs {
             let started = Instant::now();
             self.hook(|cb, ctx| cb.on_epoch_begin(epoch, ctx))?;
+            let lr = self.ctx.learning_rate();
+            if !(lr.is_finite() && lr >= 0.0) {
+                return Err(TrainError::LearningRate { epoch, value: lr });
+            }
             let Some(mut logs) = self.train_epoch(epoch, data)? else {
                 self.ctx.history.stopped_epoch = Some(epoch);
                 break;

@@ -74,6 +74,28 @@ pub enum TrainError {
     /// A callback stopped training with an error.
     #[error("fit: {0}")]
     Callback(String),
+    /// Evaluation or validation data with no rows (a loss or metric over nothing has no
+    /// value; reporting 0 would read as a perfect score).
+    #[error("{what}: the data has no rows, so there is nothing to measure")]
+    NoRows {
+        /// `evaluate` or `validation data`.
+        what: &'static str,
+    },
+    /// An optimizer hyper-parameter is out of range (checked before the first step).
+    #[error("fit: {0}")]
+    Optimizer(#[from] crate::optim::OptimizerError),
+    /// A schedule or callback set a learning rate that is not a finite number ≥ 0.
+    #[error(
+        "fit: the learning rate is {value} at epoch {epoch} (0-based; shown as Epoch {}); \
+         a schedule or callback set it, and it must be a finite number ≥ 0",
+        epoch + 1
+    )]
+    LearningRate {
+        /// 0-based epoch.
+        epoch: usize,
+        /// The rate.
+        value: f64,
+    },
 }
 
 /// A module with its loss, optimizer and metrics: the Keras `Model` workflow.

@@ -5,7 +5,7 @@
 
 use crate::element::Float;
 use crate::error::{unwrap, Result, TensorError};
-use crate::shape::{normalize_axis, Dims};
+use crate::shape::{normalize_axis, numel, try_numel, Dims};
 use crate::tensor::Tensor;
 
 impl<T: Float> Tensor<T> {
@@ -53,7 +53,7 @@ impl<T: Float> Tensor<T> {
             .iter()
             .map(|t| t.shape()[ax..].iter().product())
             .collect();
-        let mut data = Vec::with_capacity(shape.iter().product());
+        let mut data = Vec::with_capacity(numel(&shape));
         for o in 0..outer {
             for (part, &block) in parts.iter().zip(&blocks) {
                 data.extend_from_slice(&part[o * block..(o + 1) * block]);
@@ -206,7 +206,7 @@ impl<T: Float> Tensor<T> {
     /// `one_hot`, or an error naming the first invalid label.
     pub fn try_one_hot(&self, classes: usize) -> Result<Self> {
         let labels = self.to_vec();
-        let mut data = vec![T::ZERO; labels.len() * classes];
+        let mut data = vec![T::ZERO; try_numel("one_hot", &[labels.len(), classes])?];
         for (row, &v) in labels.iter().enumerate() {
             data[row * classes + class_index("one_hot", v, classes)?] = T::ONE;
         }
@@ -314,7 +314,7 @@ impl<T: Float> Tensor<T> {
             index.shape()
         );
         let strides = crate::layout::contiguous_strides(shape);
-        let mut out = vec![T::ZERO; shape.iter().product()];
+        let mut out = vec![T::ZERO; numel(shape)];
         let (src, idx) = (self.to_vec(), index.to_vec());
         let mut pos = vec![0usize; shape.len()];
         for (&x, &v) in src.iter().zip(&idx) {

@@ -145,20 +145,22 @@ impl<T: Float> Tensor<T> {
     /// Maximum along one axis (NaN if any element on the way is NaN).
     ///
     /// # Panics
-    /// If the axis is out of range.
+    /// If the axis is out of range or has length 0.
     #[track_caller]
     #[must_use]
     pub fn max(&self, axis: isize, keepdim: bool) -> Self {
+        self.nonempty_axis("max", axis);
         self.reduce("max", &[axis], keepdim, T::NEG_INFINITY, |a, b| a.max(b))
     }
 
     /// Minimum along one axis (NaN if any element on the way is NaN).
     ///
     /// # Panics
-    /// If the axis is out of range.
+    /// If the axis is out of range or has length 0.
     #[track_caller]
     #[must_use]
     pub fn min(&self, axis: isize, keepdim: bool) -> Self {
+        self.nonempty_axis("min", axis);
         self.reduce("min", &[axis], keepdim, T::INFINITY, |a, b| a.min(b))
     }
 
@@ -235,6 +237,18 @@ impl<T: Float> Tensor<T> {
     #[must_use]
     pub fn argmin(&self, axis: isize, keepdim: bool) -> Self {
         self.arg_select("argmin", axis, keepdim, |candidate, best| candidate < best)
+    }
+
+    /// Panics unless `axis` exists and has at least one entry (a maximum or minimum of
+    /// nothing has no value; PyTorch raises there too).
+    #[track_caller]
+    fn nonempty_axis(&self, op: &'static str, axis: isize) {
+        let ax = unwrap(normalize_axis(op, axis, self.ndim()));
+        assert!(
+            self.shape()[ax] > 0,
+            "{op}: axis {axis} of shape {:?} is empty, and the {op} of no values is undefined",
+            self.shape()
+        );
     }
 
     #[track_caller]

@@ -5,6 +5,8 @@
 //! and nothing overflows.
 
 use crate::element::Float;
+use crate::error::unwrap;
+use crate::shape::normalize_axis;
 use crate::tensor::Tensor;
 
 impl<T: Float> Tensor<T> {
@@ -20,7 +22,10 @@ impl<T: Float> Tensor<T> {
     #[track_caller]
     #[must_use]
     pub fn softmax(&self, axis: isize) -> Self {
-        let shifted = self.sub(&self.max(axis, true));
+        let Some(m) = self.shift_for("softmax", axis) else {
+            return self.clone();
+        };
+        let shifted = self.sub(&m);
         let e = shifted.exp();
         let s = e.sum(axis, true);
         e.div(&s)
@@ -38,7 +43,10 @@ impl<T: Float> Tensor<T> {
     #[track_caller]
     #[must_use]
     pub fn log_softmax(&self, axis: isize) -> Self {
-        let shifted = self.sub(&self.max(axis, true));
+        let Some(m) = self.shift_for("log_softmax", axis) else {
+            return self.clone();
+        };
+        let shifted = self.sub(&m);
         let lse = shifted.exp().sum(axis, true).ln();
         shifted.sub(&lse)
     }
@@ -50,12 +58,28 @@ impl<T: Float> Tensor<T> {
     #[track_caller]
     #[must_use]
     pub fn logsumexp(&self, axis: isize, keepdim: bool) -> Self {
-        let m = self.max(axis, true);
+        let Some(m) = self.shift_for("logsumexp", axis) else {
+            // The log of an empty sum: −∞ along an empty axis, as NumPy/PyTorch.
+            return self.sum(axis, keepdim).map(|_| T::NEG_INFINITY);
+        };
         let lse = self.sub(&m).exp().sum(axis, true).ln().add(&m);
         if keepdim {
             lse
         } else {
             lse.squeeze(axis)
         }
+    }
+
+    /// The maximum along `axis` (kept), the shift that makes `e^(x − m)` safe, with a row
+    /// of only −∞ shifted by 0 instead (so masked rows give e^−∞ = 0, not −∞ − −∞ = NaN).
+    /// `None` when the axis is empty (nothing to normalize). Panics name `op`.
+    #[track_caller]
+    fn shift_for(&self, op: &'static str, axis: isize) -> Option<Self> {
+        let ax = unwrap(normalize_axis(op, axis, self.ndim()));
+        if self.shape()[ax] == 0 {
+            return None;
+        }
+        let m = self.max(ax as isize, true);
+        Some(m.map(|v| if v == T::NEG_INFINITY { T::ZERO } else { v }))
     }
 }

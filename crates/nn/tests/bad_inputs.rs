@@ -1,0 +1,202 @@
+//! A catalogue of bad inputs to `fit`, `evaluate` and the optimizers: each is an error
+//! of the right type whose message names the problem, found before the first update, and
+//! the model's weights are unchanged afterwards.
+
+use nn::loss::{Bce, BceWithLogits, Mse};
+use nn::optim::{Adadelta, Adagrad, Adam, AdamW, LrSchedule, Optimizer, RmsProp, Sgd};
+use nn::train::{FitConfig, LearningRateScheduler, TrainError};
+use nn::{Linear, Model, Sequential};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use tensor::Tensor;
+
+fn data() -> (Tensor<f32>, Tensor<f32>) {
+    let x = Tensor::<f32>::linspace(-1.0, 1.0, 20).reshape(&[20, 1]);
+    let y = x.map(|v| if v > 0.0 { 1.0 } else { 0.0 });
+    (x, y)
+}
+
+fn net() -> Sequential {
+    let mut rng = StdRng::seed_from_u64(0);
+    Sequential::new().add(Linear::new(1, 1, &mut rng))
+}
+
+fn weights(model: &Model) -> Vec<Vec<f32>> {
+    model
+        .module()
+        .parameters()
+        .iter()
+        .map(|(_, p)| p.value().to_vec())
+        .collect()
+}
+
+fn fit_with(opt: Box<dyn Optimizer>) -> (Result<nn::train::History, TrainError>, bool) {
+    let (x, y) = data();
+    let mut model = Model::new(net(), Mse, opt);
+    let before = weights(&model);
+    let r = model.fit(&x, &y, FitConfig::new().epochs(2).verbose(0));
+    let unchanged = weights(&model) == before;
+    (r, unchanged)
+}
+
+#[test]
+fn optimizer_hyperparameters_out_of_range_are_rejected_before_the_first_step() {
+    let cases: Vec<(Box<dyn Optimizer>, &str, &str)> = vec![
+        (Box::new(Sgd::new(f64::NAN)), "lr", "finite"),
+        (Box::new(Sgd::new(-0.1)), "lr", "≥ 0"),
+        (Box::new(Adam::new(f64::INFINITY)), "lr", "finite"),
+        (Box::new(Sgd::new(0.1).momentum(-0.5)), "momentum", "≥ 0"),
+        (
+            Box::new(Sgd::new(0.1).weight_decay(-1e-4)),
+            "weight_decay",
+            "≥ 0",
+        ),
+        (
+            Box::new(Sgd::new(0.1).momentum(0.9).dampening(1.5)),
+            "dampening",
+            "in [0, 1]",
+        ),
+        (
+            Box::new(Adam::new(1e-3).betas(0.9, 1.0)),
+            "beta2",
+            "in [0, 1)",
+        ),
+        (
+            Box::new(Adam::new(1e-3).betas(-0.1, 0.999)),
+            "beta1",
+            "in [0, 1)",
+        ),
+        (Box::new(Adam::new(1e-3).eps(0.0)), "eps", "> 0"),
+        (
+            Box::new(AdamW::new(1e-3).weight_decay(-0.01)),
+            "weight_decay",
+            "≥ 0",
+        ),
+        (
+            Box::new(RmsProp::new(1e-3).alpha(1.5)),
+            "alpha",
+            "in [0, 1]",
+        ),
+        (Box::new(RmsProp::new(1e-3).eps(-1e-8)), "eps", "> 0"),
+        (
+            Box::new(Adagrad::new(1e-2).lr_decay(-1.0)),
+            "lr_decay",
+            "≥ 0",
+        ),
+        (Box::new(Adadelta::new(1.0).rho(1.1)), "rho", "in [0, 1]"),
+    ];
+    for (opt, parameter, allowed) in cases {
+        let name = opt.name();
+        let (r, unchanged) = fit_with(opt);
+        let err = r.unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            matches!(err, TrainError::Optimizer(ref e) if e.parameter == parameter),
+            "{name}: {msg}"
+        );
+        assert!(msg.contains(name) && msg.contains(allowed), "{msg}");
+        assert!(unchanged, "{name}: weights changed");
+    }
+    // The defaults of every optimizer are valid.
+    for opt in [
+        Box::new(Sgd::<f32>::new(0.1)) as Box<dyn Optimizer>,
+        Box::new(Adam::default()),
+        Box::new(AdamW::default()),
+        Box::new(RmsProp::new(1e-2)),
+        Box::new(Adagrad::new(1e-2)),
+        Box::new(Adadelta::new(1.0)),
+    ] {
+        assert_eq!(opt.validate(), Ok(()), "{}", opt.name());
+    }
+}
+
+/// A schedule that goes wrong at epoch 2.
+#[derive(Clone, Copy, Debug)]
+struct Broken;
+
+impl LrSchedule for Broken {
+    fn rate(&self, epoch: usize, initial: f64) -> f64 {
+        if epoch >= 2 {
+            f64::NAN
+        } else {
+            initial
+        }
+    }
+}
+
+#[test]
+fn a_schedule_that_produces_a_bad_rate_stops_fit_naming_the_epoch() {
+    let (x, y) = data();
+    let mut model = Model::new(net(), Mse, Sgd::new(0.1));
+    let err = model
+        .fit(
+            &x,
+            &y,
+            FitConfig::new()
+                .epochs(5)
+                .verbose(0)
+                .callback(LearningRateScheduler::new(Broken)),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, TrainError::LearningRate { epoch: 2, value } if value.is_nan()),
+        "{err}"
+    );
+    assert!(err.to_string().contains("Epoch 3"), "{err}");
+}
+
+#[test]
+fn empty_evaluation_or_validation_data_is_an_error_not_a_perfect_score() {
+    let (x, y) = data();
+    let mut model = Model::new(net(), Mse, Sgd::new(0.1));
+    let (x0, y0) = (x.narrow(0, 0, 0), y.narrow(0, 0, 0));
+    assert_eq!(
+        model.evaluate(&x0, &y0).unwrap_err(),
+        TrainError::NoRows { what: "evaluate" }
+    );
+    let before = weights(&model);
+    let err = model
+        .fit(
+            &x,
+            &y,
+            FitConfig::new().verbose(0).validation_data(&x0, &y0),
+        )
+        .unwrap_err();
+    assert_eq!(
+        err,
+        TrainError::NoRows {
+            what: "validation data"
+        }
+    );
+    assert!(err.to_string().contains("no rows"));
+    assert_eq!(weights(&model), before);
+}
+
+#[test]
+fn binary_cross_entropy_targets_outside_0_1_are_rejected_with_the_row() {
+    let (x, mut y) = data();
+    y = y.map(|v| v); // a copy we may edit
+    let mut bad = y.to_vec();
+    bad[7] = 2.0;
+    let y_bad = Tensor::from_vec(bad, &[20, 1]).unwrap();
+    for loss in [
+        Box::new(Bce) as Box<dyn nn::loss::Loss>,
+        Box::new(BceWithLogits),
+    ] {
+        let mut model = Model::new(net(), loss, Sgd::new(0.1));
+        let err = model
+            .fit(&x, &y_bad, FitConfig::new().verbose(0))
+            .unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, TrainError::Targets { .. }), "{msg}");
+        assert!(
+            msg.contains("target 2 in row 7") && msg.contains("[0, 1]"),
+            "{msg}"
+        );
+    }
+    // Valid targets (0, 1 and soft labels in between) are accepted.
+    let mut model = Model::new(net(), BceWithLogits, Sgd::new(0.1));
+    assert!(model
+        .fit(&x, &y.map(|v| 0.1 + 0.8 * v), FitConfig::new().verbose(0))
+        .is_ok());
+}

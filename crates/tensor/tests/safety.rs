@@ -1,0 +1,144 @@
+//! Safe on every input: element counts that overflow `usize`, allocations that cannot be
+//! made, and tensors with zero-length axes. Each case either works as NumPy/PyTorch do or
+//! fails with a message naming the op and the shape — never a wrapped count, an
+//! out-of-bounds read or an abort.
+
+use tensor::{Tensor, TensorError};
+
+fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
+    let err = std::panic::catch_unwind(f).expect_err("expected a panic");
+    err.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap()
+}
+
+#[test]
+fn element_counts_that_overflow_are_errors_naming_the_shape() {
+    // 3 · 6148914691236517206 wraps to 2 in release builds.
+    let shape = [3, 6_148_914_691_236_517_206];
+    let err = Tensor::<f32>::from_vec(vec![1.0, 2.0], &shape).unwrap_err();
+    assert_eq!(
+        err,
+        TensorError::TooLarge {
+            op: "from_vec",
+            shape: shape.to_vec()
+        }
+    );
+    assert!(err.to_string().contains("[3, 6148914691236517206]"));
+    for shape in [
+        vec![1 << 32, 1 << 32],
+        vec![usize::MAX, 2],
+        vec![2, 3, usize::MAX / 5],
+    ] {
+        assert!(matches!(
+            Tensor::<f64>::try_full(&shape, 0.0),
+            Err(TensorError::TooLarge { .. })
+        ));
+        let s = shape.clone();
+        let msg = panic_message(move || drop(Tensor::<f32>::zeros(&s)));
+        assert!(msg.contains(&format!("{shape:?}")), "{msg}");
+    }
+    // A view never allocates, but its element count must still exist.
+    let big = [(1 << 18) + 1, (1 << 46) + 1];
+    let err = Tensor::scalar(1.0f32).try_broadcast_to(&big).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TensorError::TooLarge {
+                op: "broadcast_to",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = Tensor::<f32>::zeros(&[4])
+        .try_reshape(&[-1, 1 << 62, 8])
+        .unwrap_err();
+    assert!(
+        matches!(err, TensorError::TooLarge { op: "reshape", .. }),
+        "{err}"
+    );
+    // A zero-length axis makes any other length fine.
+    assert_eq!(Tensor::<f32>::zeros(&[0, usize::MAX]).numel(), 0);
+}
+
+#[test]
+fn an_allocation_that_cannot_be_made_is_an_error_not_an_abort() {
+    // 2^60 f32 = 4 EiB: within isize::MAX bytes, beyond any address space.
+    let shape = [1 << 30, 1 << 30];
+    let err = Tensor::<f32>::try_zeros(&shape).unwrap_err();
+    assert_eq!(
+        err,
+        TensorError::Alloc {
+            op: "full",
+            shape: shape.to_vec(),
+            bytes: 1 << 62
+        }
+    );
+    let msg = panic_message(move || drop(Tensor::<f32>::ones(&shape)));
+    assert!(
+        msg.contains("cannot allocate 4611686018427387904 bytes"),
+        "{msg}"
+    );
+}
+
+/// Runs `f` and returns its panic message, if it panicked.
+fn outcome(f: impl FnOnce() + std::panic::UnwindSafe) -> Option<String> {
+    std::panic::catch_unwind(f).err().map(|err| {
+        err.downcast_ref::<String>()
+            .cloned()
+            .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default()
+    })
+}
+
+#[test]
+fn zero_length_axes_behave_as_in_numpy() {
+    let e = Tensor::<f32>::zeros(&[3, 0]);
+    assert_eq!(e.as_slice(), Some(&[][..]));
+    assert_eq!(e.narrow(0, 1, 2).shape(), &[2, 0]);
+    assert_eq!(e.narrow(1, 0, 0).to_vec(), Vec::<f32>::new());
+    assert_eq!(e.index_select(0, &[2, 0]).shape(), &[2, 0]);
+    assert_eq!(e.index_select(1, &[]).shape(), &[3, 0]);
+    assert_eq!(e.t().contiguous().shape(), &[0, 3]);
+    assert_eq!(e.reshape(&[0, 5]).shape(), &[0, 5]);
+    assert_eq!(e.sum(1, false).to_vec(), vec![0.0; 3]); // the empty sum is 0
+    assert_eq!(e.sum_all(), 0.0);
+    assert!(e.mean(1, false).to_vec().iter().all(|v| v.is_nan())); // 0/0, as NumPy
+                                                                   // [2, 0] · [0, 4] is a [2, 4] matrix of zeros (the empty sum).
+    let a = Tensor::<f32>::zeros(&[2, 0]);
+    let b = Tensor::<f32>::ones(&[0, 4]);
+    assert_eq!(a.matmul(&b).to_vec(), vec![0.0; 8]);
+    // Rows of a [0, 3] batch: empty in, empty out.
+    let rows = Tensor::<f32>::zeros(&[0, 3]);
+    assert_eq!(rows.softmax(-1).shape(), &[0, 3]);
+    assert_eq!(rows.matmul(&Tensor::ones(&[3, 2])).shape(), &[0, 2]);
+    assert_eq!((&rows + 1.0).shape(), &[0, 3]);
+    assert_eq!(
+        Tensor::concat(&[&rows, &Tensor::ones(&[2, 3])], 0).shape(),
+        &[2, 3]
+    );
+    // A view of a narrowed-away range (offset past the end of an empty storage).
+    let v = Tensor::<f32>::zeros(&[0, 4]).narrow(1, 4, 0);
+    assert_eq!(v.to_vec(), Vec::<f32>::new());
+    assert_eq!(v.as_slice(), Some(&[][..]));
+}
+
+#[test]
+fn reductions_without_an_identity_on_empty_axes_name_the_op() {
+    let e = Tensor::<f32>::zeros(&[3, 0]);
+    for (name, msg) in [
+        ("max", outcome(|| drop(e.max(1, false)))),
+        ("min", outcome(|| drop(e.min(1, false)))),
+        ("argmax", outcome(|| drop(e.argmax(1, false)))),
+    ] {
+        let msg = msg.unwrap_or_else(|| panic!("{name} of an empty axis should fail"));
+        assert!(
+            msg.starts_with(name) && msg.contains("[3, 0]") && msg.contains("empty"),
+            "{msg}"
+        );
+    }
+    // Along a non-empty axis they are fine: the result is empty.
+    assert_eq!(e.max(0, false).shape(), &[0]);
+}
