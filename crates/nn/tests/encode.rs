@@ -13,8 +13,12 @@ fn people() -> Table {
                 45,m,\"Lima\",no\n\
                 NA,f,Oslo,yes\n\
                 27, m ,Lima,maybe\n";
-    parse_table(text, "people.csv", &CsvOptions::new().categorical(["sex", "city", "label"]))
-        .unwrap()
+    parse_table(
+        text,
+        "people.csv",
+        &CsvOptions::new().categorical(["sex", "city", "label"]),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -112,7 +116,10 @@ fn label_encoder_maps_text_classes_to_indices_and_back() {
     let enc = LabelEncoder::fit(labels);
     assert_eq!(enc.classes(), ["maybe", "no", "yes"]);
     let y = enc.transform::<f32, _>(labels).unwrap();
-    assert_eq!((y.shape(), y.to_vec()), (&[4][..], vec![2.0, 1.0, 2.0, 0.0]));
+    assert_eq!(
+        (y.shape(), y.to_vec()),
+        (&[4][..], vec![2.0, 1.0, 2.0, 0.0])
+    );
     assert_eq!(enc.inverse_transform(&y).unwrap(), labels);
     assert!(enc.transform::<f32, _>(&["perhaps"]).is_err());
     let err = enc
