@@ -116,6 +116,24 @@ fn wengert_writes_num_batches_tracked_as_an_int64_scalar_and_reads_it_back() {
     assert_eq!((entry.dtype(), entry.shape()), (Dtype::I64, &[][..]));
     assert_eq!(entry.data(), 3i64.to_le_bytes());
     assert_eq!(file.tensor("1.running_mean").unwrap().dtype(), Dtype::F32);
+    // Every entry has the name, dtype and shape PyTorch's own state dict of this model has
+    // (as PyTorch listed it in the fixture's JSON), and there are no others.
+    let spec: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(FIXTURES).join("mlp_batchnorm.json")).unwrap(),
+    )
+    .unwrap();
+    let torch = spec["state_dict"].as_object().unwrap();
+    assert_eq!(file.len(), torch.len());
+    for (name, entry) in torch {
+        let ours = file.tensor(name).unwrap();
+        let dtype = match entry["dtype"].as_str().unwrap() {
+            "float32" => Dtype::F32,
+            "int64" => Dtype::I64,
+            other => panic!("{other}"),
+        };
+        let shape: Vec<usize> = serde_json::from_value(entry["shape"].clone()).unwrap();
+        assert_eq!((ours.dtype(), ours.shape()), (dtype, &shape[..]), "{name}");
+    }
     // PyTorch's names and order.
     let names: Vec<String> = net.state_dict().into_iter().map(|(n, _)| n).collect();
     assert_eq!(
@@ -242,5 +260,53 @@ fn old_files_without_num_batches_tracked_still_load_and_bad_files_are_named() {
     assert!(err
         .to_string()
         .starts_with(&format!("{}: not a valid safetensors file", path.display())));
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn half_precision_and_integer_entries_convert_and_odd_dtypes_are_named() {
+    use safetensors::tensor::TensorView;
+    let path = temp("f16.safetensors");
+    // A Linear(2, 1) written in f16 by hand: weight [[1.5, -2.0]] (0x3E00, 0xC000), bias
+    // [0.25] (0x3400).
+    let weight = [0x00u8, 0x3E, 0x00, 0xC0];
+    let bias = [0x00u8, 0x34];
+    let views = vec![
+        (
+            "weight",
+            TensorView::new(Dtype::F16, vec![1, 2], &weight).unwrap(),
+        ),
+        ("bias", TensorView::new(Dtype::F16, vec![1], &bias).unwrap()),
+    ];
+    std::fs::write(&path, safetensors::serialize(views, None).unwrap()).unwrap();
+    let linear = Linear::<f64>::new(2, 1, &mut StdRng::seed_from_u64(0));
+    load_weights(&linear, &path).unwrap();
+    let state = linear.state_dict();
+    assert_eq!(
+        (state[0].1.to_vec(), state[1].1.to_vec()),
+        (vec![1.5, -2.0], vec![0.25])
+    );
+    // An 8-bit float cannot be read: the error names the file, the entry and the dtype.
+    let views = vec![(
+        "bias",
+        TensorView::new(Dtype::F8_E4M3, vec![1], &[0u8]).unwrap(),
+    )];
+    std::fs::write(&path, safetensors::serialize(views, None).unwrap()).unwrap();
+    let err = load_weights(&linear, &path).unwrap_err();
+    assert!(
+        err.to_string().starts_with(&format!(
+            "{}: bias has dtype F8_E4M3, which cannot be converted to a float",
+            path.display()
+        )),
+        "{err}"
+    );
+    let twice = vec![
+        ("w".to_string(), Tensor::<f32>::zeros(&[1])),
+        ("w".to_string(), Tensor::<f32>::zeros(&[1])),
+    ];
+    let err = nn::io::save_state_dict(&twice, &path).unwrap_err();
+    assert!(err
+        .to_string()
+        .ends_with("two entries are named \"w\"; a state dict needs unique names"));
     std::fs::remove_file(&path).unwrap();
 }

@@ -51,6 +51,14 @@ pub enum WeightsError {
         /// Its dtype, as safetensors names it.
         dtype: String,
     },
+    /// Two state-dict entries share a name.
+    #[error("{file}: two entries are named {name:?}; a state dict needs unique names")]
+    DuplicateName {
+        /// The file being written.
+        file: PathBuf,
+        /// The repeated name.
+        name: String,
+    },
     /// The file's tensors do not match the model's.
     #[error("{file}: weights do not match the model:\n{}", problems.join("\n"))]
     Mismatch {
@@ -66,13 +74,20 @@ pub enum WeightsError {
 /// `num_batches_tracked` entries as I64 (PyTorch's dtype for them).
 ///
 /// # Errors
-/// [`WeightsError::Io`] if the file cannot be written; [`WeightsError::Format`] if two
-/// entries share a name.
+/// [`WeightsError::Io`] if the file cannot be written; [`WeightsError::DuplicateName`] if
+/// two entries share a name.
 pub fn save_state_dict<T: Float>(
     state: &[(String, Tensor<T>)],
     path: impl AsRef<Path>,
 ) -> Result<(), WeightsError> {
     let path = path.as_ref();
+    let mut seen = std::collections::HashSet::new();
+    if let Some((name, _)) = state.iter().find(|(n, _)| !seen.insert(n.as_str())) {
+        return Err(WeightsError::DuplicateName {
+            file: path.to_path_buf(),
+            name: name.clone(),
+        });
+    }
     let encoded: Vec<(&str, safetensors::Dtype, &[usize], Vec<u8>)> = state
         .iter()
         .map(|(name, t)| {
