@@ -123,6 +123,18 @@ impl CsvOptions {
 ///
 /// # Errors
 /// [`DataError::Io`] if the file cannot be read; otherwise as [`parse_csv`].
+///
+/// ```
+/// use nn::data::{read_csv, CsvOptions, Target};
+/// let path = std::env::temp_dir().join(format!("doc-read-csv-{}.csv", std::process::id()));
+/// // A UCI-style file: semicolons, "?" for a missing value, the label first.
+/// std::fs::write(&path, "label;x1;x2\r\n1;0.5;?\r\n0;2;3\r\n").unwrap();
+/// let opts = CsvOptions::new().sniff_delimiter().na_values(["?"]).target(Target::Indices(vec![0]));
+/// let data = read_csv::<f32>(&path, &opts).unwrap();
+/// assert_eq!((data.x.shape(), data.y.to_vec()), (&[2, 2][..], vec![1.0, 0.0]));
+/// assert!(data.x.to_vec()[1].is_nan());
+/// # std::fs::remove_file(&path).unwrap();
+/// ```
 pub fn read_csv<T: Float>(
     path: impl AsRef<Path>,
     options: &CsvOptions,
