@@ -24,7 +24,10 @@ pub mod prelude {
     pub use autograd::{
         gradcheck, gradgradcheck, CustomOp, GradcheckConfig, Grads, Param, Residuals, Tape, Var,
     };
-    pub use nn::data::{self, datasets, Dataset, MinMaxScaler, StandardScaler};
+    pub use nn::data::{
+        self, datasets, read_csv, read_table, CsvOptions, Dataset, HandleUnknown, LabelEncoder,
+        MinMaxScaler, OneHotEncoder, OrdinalEncoder, StandardScaler, Table, Target,
+    };
     pub use nn::loss::{self, Loss};
     pub use nn::optim::{self, Adadelta, Adagrad, Adam, AdamW, Optimizer, RmsProp, Sgd};
     pub use nn::train::{

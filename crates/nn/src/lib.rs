@@ -19,6 +19,7 @@ pub mod loss;
 pub mod module;
 pub mod optim;
 pub mod regularize;
+pub mod state_dict;
 pub mod train;
 
 pub use init::Init;
@@ -28,4 +29,5 @@ pub use layers::{
 };
 pub use module::{Module, Named, Sequential};
 pub use regularize::Regularizer;
+pub use state_dict::{IncompatibleKeys, StateDict, StateDictError};
 pub use train::{FitConfig, History, Model};

@@ -5,7 +5,9 @@
 //! (`0.weight`, `encoder.1.bias`).
 
 use autograd::{Param, Tape, Var};
-use tensor::Float;
+use tensor::{Float, Tensor};
+
+use crate::state_dict::{self, IncompatibleKeys, StateDict, StateDictError};
 
 /// A named reference to a parameter or buffer.
 pub type Named<'a, T> = (String, &'a Param<T>);
@@ -84,6 +86,59 @@ pub trait Module<T: Float = f32>: Send + Sync {
     /// Number of trainable scalars.
     fn num_parameters(&self) -> usize {
         self.parameters().iter().map(|(_, p)| p.numel()).sum()
+    }
+
+    /// Every parameter and buffer by its PyTorch name, in PyTorch's order (each module's
+    /// parameters, then its buffers; submodules in order). The tensors share storage with
+    /// the module's values until either side changes (copy-on-write).
+    ///
+    /// The default lists [`parameters`](Module::parameters) then
+    /// [`buffers`](Module::buffers); a container overrides it to keep each child's entries
+    /// together, as [`Sequential`] does.
+    fn state_dict(&self) -> StateDict<T> {
+        state_dict::collect(self)
+    }
+
+    /// Copies `state` into the module's parameters and buffers, matching by name
+    /// (PyTorch's `load_state_dict(state_dict, strict)`).
+    ///
+    /// * `strict`: every name must match both ways; otherwise the error lists the missing
+    ///   and unexpected names.
+    /// * not `strict`: loads the entries whose names match and returns the others as
+    ///   [`IncompatibleKeys`].
+    /// * A shape that differs fails either way, listing every one.
+    /// * A missing `num_batches_tracked` is not an error (PyTorch's rule for state dicts
+    ///   written before BatchNorm counted batches); the module keeps its count.
+    ///
+    /// Nothing changes unless the load succeeds.
+    ///
+    /// # Errors
+    /// [`StateDictError`] listing every problem.
+    ///
+    /// ```
+    /// use nn::{BatchNorm1d, Linear, Module, Sequential};
+    /// use rand::SeedableRng;
+    /// let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+    /// let a = Sequential::<f32>::new().add(Linear::new(3, 2, &mut rng)).add(BatchNorm1d::new(2));
+    /// let b = Sequential::<f32>::new().add(Linear::new(3, 2, &mut rng)).add(BatchNorm1d::new(2));
+    /// let names: Vec<String> = a.state_dict().into_iter().map(|(n, _)| n).collect();
+    /// assert_eq!(names, ["0.weight", "0.bias", "1.weight", "1.bias",
+    ///                    "1.running_mean", "1.running_var", "1.num_batches_tracked"]);
+    /// b.load_state_dict(&a.state_dict(), true).unwrap();
+    /// assert_eq!(b.state_dict()[0].1, a.state_dict()[0].1);
+    ///
+    /// // Non-strict: the head only; the rest is reported, not loaded.
+    /// let head = Sequential::<f32>::new().add(Linear::new(3, 2, &mut rng));
+    /// let skipped = head.load_state_dict(&a.state_dict(), false).unwrap();
+    /// assert_eq!(skipped.unexpected_keys.len(), 5);
+    /// assert!(head.load_state_dict(&a.state_dict(), true).is_err());
+    /// ```
+    fn load_state_dict(
+        &self,
+        state: &[(String, Tensor<T>)],
+        strict: bool,
+    ) -> Result<IncompatibleKeys, StateDictError> {
+        state_dict::load(self, state, strict)
     }
 }
 
@@ -199,6 +254,19 @@ impl<T: Float> Module<T> for Sequential<T> {
         let mut out = Vec::new();
         for (i, layer) in self.layers.iter().enumerate() {
             out.extend(prefixed(&i.to_string(), layer.buffers()));
+        }
+        out
+    }
+
+    fn state_dict(&self) -> StateDict<T> {
+        let mut out = Vec::new();
+        for (i, layer) in self.layers.iter().enumerate() {
+            out.extend(
+                layer
+                    .state_dict()
+                    .into_iter()
+                    .map(|(n, t)| (format!("{i}.{n}"), t)),
+            );
         }
         out
     }

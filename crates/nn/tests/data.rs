@@ -187,6 +187,7 @@ fn csv_reads_headers_targets_and_missing_values() {
             header: false,
             delimiter: ' ',
             target: Target::Indices(vec![0]),
+            ..Default::default()
         },
     )
     .unwrap();
@@ -200,12 +201,14 @@ fn csv_errors_name_file_line_and_column() {
     let ragged = parse_csv::<f32>("a,b\n1,2\n3\n", "r.csv", &opts).unwrap_err();
     assert_eq!(
         ragged.to_string(),
-        "r.csv:3: expected 2 fields (as on the first data line), found 1"
+        "r.csv:3: too few fields: found 1, expected 2 (as in the header)"
     );
     let bad = parse_csv::<f32>("a,b\n1,2\n3,x7\n", "n.csv", &opts).unwrap_err();
     assert_eq!(
         bad.to_string(),
-        "n.csv:3: column 2 (b): \"x7\" is not a number"
+        "n.csv:3: column 2 (b): \"x7\" is not a number (if \"b\" holds categories, read it \
+         with CsvOptions::categorical and read_table, then encode it with OneHotEncoder or \
+         OrdinalEncoder)"
     );
     assert!(matches!(
         bad,

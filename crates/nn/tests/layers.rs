@@ -209,8 +209,10 @@ fn batchnorm_uses_batch_statistics_in_training_and_running_ones_in_eval() {
             .iter()
             .map(|(n, _)| n.as_str())
             .collect::<Vec<_>>(),
-        ["running_mean", "running_var"]
+        ["running_mean", "running_var", "num_batches_tracked"]
     );
+    // One training pass counted; the eval pass is not.
+    assert_eq!(bn.num_batches_tracked(), 1);
 }
 
 #[test]
@@ -237,7 +239,8 @@ fn state_dict_names_follow_pytorch() {
             "3.weight",
             "3.bias",
             "2.running_mean",
-            "2.running_var"
+            "2.running_var",
+            "2.num_batches_tracked"
         ]
     );
     assert_eq!(net.parameters()[0].1.shape(), vec![4, 3]); // [out, in], as PyTorch stores it

@@ -14,8 +14,7 @@
 
 use std::sync::OnceLock;
 
-use tensor::Tensor;
-
+use super::csv::{parse_csv, CsvOptions, Target};
 use super::dataset::Dataset;
 
 const IRIS: &str = include_str!("../../data/iris.csv");
@@ -25,17 +24,20 @@ const DIABETES_X: &str = include_str!("../../data/diabetes_data_raw.csv");
 const DIABETES_Y: &str = include_str!("../../data/diabetes_target.csv");
 const DIGITS: &str = include_str!("../../data/digits.csv");
 
-/// Parses rows of numbers separated by `sep` (the embedded files are known to be valid).
-fn rows(text: &str, sep: char, skip_header: bool) -> Vec<Vec<f32>> {
-    text.lines()
-        .skip(usize::from(skip_header))
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            l.split(sep)
-                .map(|f| f.trim().parse::<f32>().expect("embedded data is numeric"))
-                .collect()
-        })
-        .collect()
+/// Reads the numbers of an embedded file (known to be valid) through the CSV reader:
+/// no header (scikit-learn's first line of counts and class names is skipped), the last
+/// column as the target, or none.
+fn read(text: &str, sep: char, skip_first_line: bool, target: Target) -> Dataset {
+    let body = if skip_first_line {
+        text.split_once('\n').map_or("", |(_, rest)| rest)
+    } else {
+        text
+    };
+    let options = CsvOptions::new()
+        .header(false)
+        .delimiter(sep)
+        .target(target);
+    parse_csv(body, "embedded", &options).expect("embedded data is numeric")
 }
 
 /// A dataset whose rows end with the class label.
@@ -46,14 +48,10 @@ fn labelled(
     features: Vec<String>,
     classes: Vec<String>,
 ) -> Dataset {
-    let rows = rows(text, sep, header);
-    let n = rows.len();
-    let f = rows[0].len() - 1;
-    let x: Vec<f32> = rows.iter().flat_map(|r| r[..f].iter().copied()).collect();
-    let y: Vec<f32> = rows.iter().map(|r| r[f]).collect();
+    let data = read(text, sep, header, Target::Last);
     Dataset {
-        x: Tensor::from_vec(x, &[n, f]).expect("rectangular"),
-        y: Tensor::from_vec(y, &[n]).expect("one label per row"),
+        x: data.x,
+        y: data.y.reshape(&[-1]),
         feature_names: features,
         target_names: classes,
     }
@@ -150,21 +148,13 @@ pub fn breast_cancer() -> Dataset {
 /// rows.
 pub fn diabetes() -> Dataset {
     static DATA: OnceLock<Dataset> = OnceLock::new();
-    DATA.get_or_init(|| {
-        let x = rows(DIABETES_X, ' ', false);
-        let y: Vec<f32> = rows(DIABETES_Y, ' ', false)
-            .into_iter()
-            .map(|r| r[0])
-            .collect();
-        let n = x.len();
-        Dataset {
-            x: Tensor::from_vec(x.concat(), &[n, 10]).expect("10 columns"),
-            y: Tensor::from_vec(y, &[n, 1]).expect("one target per row"),
-            feature_names: names(&[
-                "age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6",
-            ]),
-            target_names: names(&["progression"]),
-        }
+    DATA.get_or_init(|| Dataset {
+        x: read(DIABETES_X, ' ', false, Target::None).x,
+        y: read(DIABETES_Y, ' ', false, Target::None).x,
+        feature_names: names(&[
+            "age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6",
+        ]),
+        target_names: names(&["progression"]),
     })
     .clone()
 }

@@ -23,22 +23,60 @@ pub enum DataError {
         /// The file.
         file: String,
     },
-    /// A line has a different number of fields than the first one.
-    #[error(
-        "{file}:{line}: expected {expected} fields (as on the first data line), found {found}"
-    )]
+    /// A line has a different number of fields than the header (or the first data line).
+    #[error("{file}:{line}: too {} fields: found {found}, expected {expected} ({reference})", few_or_many(.found, .expected))]
     Ragged {
         /// The file.
         file: String,
         /// 1-based line number.
         line: usize,
-        /// Fields on the first data line.
+        /// Fields in the header (or on the first data line without a header).
         expected: usize,
         /// Fields on this line.
         found: usize,
+        /// Where `expected` comes from: "as in the header" or "as on the first data line".
+        reference: &'static str,
+    },
+    /// The header line has a column without a name (often a trailing delimiter: `a,b,y,`).
+    #[error("{file}:{line}: column {column} of {columns} in the header has no name{}", if .column == .columns { " (a trailing delimiter?)" } else { "" })]
+    EmptyColumnName {
+        /// The file.
+        file: String,
+        /// 1-based line of the header.
+        line: u64,
+        /// 1-based column number.
+        column: usize,
+        /// Number of columns in the header.
+        columns: usize,
+    },
+    /// Two header columns have the same name.
+    #[error("{file}:{line}: the header names column {first} and column {second} both {name:?}")]
+    DuplicateColumnName {
+        /// The file.
+        file: String,
+        /// 1-based line of the header.
+        line: u64,
+        /// The repeated name.
+        name: String,
+        /// 1-based number of its first column.
+        first: usize,
+        /// 1-based number of the repeat.
+        second: usize,
+    },
+    /// The first line has no `expected` delimiter but holds another common one.
+    #[error("{file}:1: no {expected:?} in the first line {line:?}, but it has {found:?}: set CsvOptions::delimiter({found:?}) or CsvOptions::sniff_delimiter()")]
+    Delimiter {
+        /// The file.
+        file: String,
+        /// The delimiter in the options.
+        expected: char,
+        /// The delimiter the line seems to use.
+        found: char,
+        /// The first line.
+        line: String,
     },
     /// A field is not a number.
-    #[error("{file}:{line}: column {column} ({name}): {text:?} is not a number")]
+    #[error("{file}:{line}: column {column} ({name}): {text:?} is not a number (if {name:?} holds categories, read it with CsvOptions::categorical and read_table, then encode it with OneHotEncoder or OrdinalEncoder)")]
     NotNumeric {
         /// The file.
         file: String,
@@ -61,6 +99,36 @@ pub enum DataError {
         /// What the file has.
         available: String,
     },
+    /// A column asked for by name does not exist.
+    #[error("{file}: no column {column:?} (columns: {})", available.join(", "))]
+    UnknownColumn {
+        /// The file (or table) the column was looked up in.
+        file: String,
+        /// The name asked for.
+        column: String,
+        /// The names that exist.
+        available: Vec<String>,
+    },
+    /// A column holds text where numbers were asked for, or numbers where text was.
+    #[error("column {column:?} holds {found}, not {expected}")]
+    ColumnType {
+        /// The column.
+        column: String,
+        /// What was asked for ("numbers" or "text").
+        expected: &'static str,
+        /// What it holds.
+        found: &'static str,
+    },
+    /// An encoder met a category it did not see when fitted.
+    #[error("column {column:?}: unknown category {value:?} (known: {}); fit on more data or use HandleUnknown::Ignore", known.join(", "))]
+    UnknownCategory {
+        /// The column.
+        column: String,
+        /// The unseen value.
+        value: String,
+        /// The categories seen in fit.
+        known: Vec<String>,
+    },
     /// A fraction is outside its valid range.
     #[error("{what} must be in (0, 1), got {value}")]
     InvalidFraction {
@@ -77,4 +145,12 @@ pub enum DataError {
         /// What is wrong.
         reason: String,
     },
+}
+
+fn few_or_many(found: &usize, expected: &usize) -> &'static str {
+    if found < expected {
+        "few"
+    } else {
+        "many"
+    }
 }

@@ -13,6 +13,8 @@ use crate::module::{Module, Named};
 ///   running variance uses the *unbiased* batch variance.
 /// * Evaluation: normalize with the running statistics.
 /// * `eps = 1e-5` is added to the variance.
+/// * Buffers, as in PyTorch's state dict: `running_mean`, `running_var`, and
+///   `num_batches_tracked` (training batches seen; saved as an int64 scalar).
 ///
 /// Keras' `BatchNormalization(momentum=0.99)` writes the same update as
 /// `moving = moving·0.99 + batch·0.01`, so Keras' `m` is PyTorch's `1 − m`: Keras 0.99 is
@@ -23,6 +25,9 @@ pub struct BatchNorm1d<T: Float = f32> {
     bias: Param<T>,
     running_mean: Param<T>,
     running_var: Param<T>,
+    /// Training-mode forward passes so far; an int64 scalar in PyTorch's state dicts (the
+    /// weights I/O writes it as one). Kept in `T`, so in f32 it counts exactly up to 2^24.
+    num_batches_tracked: Param<T>,
     momentum: f64,
     eps: f64,
     training: bool,
@@ -37,6 +42,7 @@ impl<T: Float> BatchNorm1d<T> {
             bias: Param::new("bias", Tensor::zeros(&[features])),
             running_mean: Param::new("running_mean", Tensor::zeros(&[features])),
             running_var: Param::new("running_var", Tensor::ones(&[features])),
+            num_batches_tracked: Param::new("num_batches_tracked", Tensor::scalar(T::ZERO)),
             momentum: 0.1,
             eps: 1e-5,
             training: true,
@@ -65,6 +71,12 @@ impl<T: Float> BatchNorm1d<T> {
     /// The running (unbiased) variance.
     pub fn running_var(&self) -> Tensor<T> {
         self.running_var.value()
+    }
+
+    /// How many training-mode batches have updated the running statistics (PyTorch's
+    /// `num_batches_tracked`).
+    pub fn num_batches_tracked(&self) -> u64 {
+        self.num_batches_tracked.value().to_vec()[0].to_f64() as u64
     }
 }
 
@@ -108,6 +120,8 @@ impl<T: Float> Module<T> for BatchNorm1d<T> {
             *rv = rv
                 .mul_scalar(T::ONE - m)
                 .add(&unbiased.reshape(&[-1]).mul_scalar(m));
+            let mut count = self.num_batches_tracked.write();
+            *count = count.add_scalar(T::ONE);
             (x - mean) / (var + eps).sqrt()
         } else {
             let mean = tape.constant(self.running_mean.value().reshape(&stat_shape));
@@ -127,6 +141,7 @@ impl<T: Float> Module<T> for BatchNorm1d<T> {
         vec![
             ("running_mean".into(), &self.running_mean),
             ("running_var".into(), &self.running_var),
+            ("num_batches_tracked".into(), &self.num_batches_tracked),
         ]
     }
 

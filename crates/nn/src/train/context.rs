@@ -224,21 +224,15 @@ impl<'a, T: Float> TrainContext<'a, T> {
     }
 }
 
-/// A copy of every parameter and buffer of `module`.
+/// A copy of every parameter and buffer of `module`: its state dict (sharing storage
+/// until either side changes).
 pub(crate) fn snapshot<T: Float>(module: &dyn Module<T>) -> Weights<T> {
-    module
-        .parameters()
-        .into_iter()
-        .chain(module.buffers())
-        .map(|(name, p)| (name, p.value().contiguous()))
-        .collect()
+    module.state_dict()
 }
 
-/// Writes a snapshot back (names must match; they do, as it came from the same module).
+/// Writes a snapshot of the same module back.
 pub(crate) fn restore<T: Float>(module: &dyn Module<T>, weights: &Weights<T>) {
-    for (name, p) in module.parameters().into_iter().chain(module.buffers()) {
-        if let Some((_, t)) = weights.iter().find(|(n, _)| *n == name) {
-            p.set(t.clone());
-        }
-    }
+    module
+        .load_state_dict(weights, true)
+        .expect("a snapshot loads into the module it was taken from");
 }

@@ -1,0 +1,217 @@
+//! CSV files as other programs write them: spreadsheet exports, semicolons, CR-only line
+//! endings, quoting, missing-value spellings, bad headers — each checked against values
+//! written by hand.
+
+use nn::data::{parse_csv, parse_table, read_csv, CsvOptions, DataError, Dataset, Target};
+
+fn read(text: &str, opts: &CsvOptions) -> Result<Dataset<f64>, DataError> {
+    parse_csv::<f64>(text, "t.csv", opts)
+}
+
+#[test]
+fn a_spreadsheet_export_loads_bom_crlf_and_quotes() {
+    // What a spreadsheet writes: BOM, CRLF, every field quoted, a comma inside a name,
+    // a doubled quote inside a name, and a newline inside a quoted name.
+    let text = "\u{feff}\"age, years\",\"say \"\"hi\"\"\",\"two\nlines\",\"y\"\r\n\
+                \"41\",\"1.5\",\"-2\",\"1\"\r\n\
+                \"35\",\"\",\"3e2\",\"0\"\r\n";
+    let d = read(text, &CsvOptions::default()).unwrap();
+    assert_eq!(d.feature_names, ["age, years", "say \"hi\"", "two\nlines"]);
+    assert_eq!(d.target_names, ["y"]);
+    let x = d.x.to_vec();
+    assert_eq!(
+        (x[0], x[1], x[2], x[3], x[5]),
+        (41.0, 1.5, -2.0, 35.0, 300.0)
+    );
+    assert!(x[4].is_nan());
+    assert_eq!(d.y.to_vec(), [1.0, 0.0]);
+}
+
+#[test]
+fn line_endings_lf_crlf_and_cr_only_read_the_same_and_count_lines() {
+    for (ending, what) in [("\n", "LF"), ("\r\n", "CRLF"), ("\r", "CR")] {
+        let text = ["a,b", "1,2", "3,4", ""].join(ending);
+        let d = read(&text, &CsvOptions::default()).unwrap();
+        assert_eq!(d.x.to_vec(), [1.0, 3.0], "{what}");
+        assert_eq!(d.y.to_vec(), [2.0, 4.0], "{what}");
+        // Errors report the right line whatever the ending.
+        let bad = ["a,b", "1,2", "3,4", "5,x"].join(ending);
+        let err = read(&bad, &CsvOptions::default()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                DataError::NotNumeric {
+                    line: 4,
+                    column: 2,
+                    ..
+                }
+            ),
+            "{what}: {err}"
+        );
+    }
+}
+
+#[test]
+fn delimiters_any_byte_and_sniffed_from_the_header() {
+    let semi = "a;b;y\n1;2;3\n";
+    let d = read(semi, &CsvOptions::new().delimiter(';')).unwrap();
+    assert_eq!(d.x.to_vec(), [1.0, 2.0]);
+    let err = read(semi, &CsvOptions::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "t.csv:1: no ',' in the first line \"a;b;y\", but it has ';': set \
+         CsvOptions::delimiter(';') or CsvOptions::sniff_delimiter()"
+    );
+    for (text, what) in [
+        (semi, "semicolon"),
+        ("a\tb\ty\n1\t2\t3\n", "tab"),
+        ("a,b,y\n1,2,3\n", "comma"),
+        // Quoted delimiters do not count: two ';' outside quotes beat three ',' inside.
+        ("\"a,b,c,d\";b;y\n1;2;3\n", "quoted"),
+    ] {
+        let d = read(text, &CsvOptions::new().sniff_delimiter()).unwrap();
+        assert_eq!(
+            (d.x.to_vec(), d.y.to_vec()),
+            (vec![1.0, 2.0], vec![3.0]),
+            "{what}"
+        );
+    }
+    let pipes = read("a|y\n1|2\n", &CsvOptions::new().delimiter('|')).unwrap();
+    assert_eq!(pipes.y.to_vec(), [2.0]);
+    let err = read("a,y\n", &CsvOptions::new().delimiter('→')).unwrap_err();
+    assert!(err.to_string().contains("one ASCII character"), "{err}");
+}
+
+#[test]
+fn pandas_missing_value_spellings_and_user_ones_read_as_nan() {
+    let spellings = [
+        "", "NA", "N/A", "NaN", "nan", "null", "NULL", "#N/A", "-NaN", "-nan", "<NA>", "n/a",
+        "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "1.#IND", "1.#QNAN", "None",
+    ];
+    let text: String = std::iter::once("x,y\n".to_string())
+        .chain(spellings.iter().map(|s| format!("{s},1\n")))
+        .collect();
+    let d = read(&text, &CsvOptions::default()).unwrap();
+    assert_eq!(d.len(), spellings.len());
+    assert!(d.x.to_vec().iter().all(|v| v.is_nan()));
+    // UCI's "?" only when asked; "-999" as a sentinel wins over the number.
+    let uci = "x,y\n?,1\n-999,2\n7,3\n";
+    let err = read(uci, &CsvOptions::default()).unwrap_err();
+    assert!(
+        matches!(err, DataError::NotNumeric { line: 2, .. }),
+        "{err}"
+    );
+    let d = read(uci, &CsvOptions::new().na_values(["?", "-999"])).unwrap();
+    let x = d.x.to_vec();
+    assert!(x[0].is_nan() && x[1].is_nan());
+    assert_eq!(x[2], 7.0);
+}
+
+#[test]
+fn header_problems_are_named() {
+    let trailing = read("a,b,y,\n1,2,3,\n", &CsvOptions::default()).unwrap_err();
+    assert_eq!(
+        trailing.to_string(),
+        "t.csv:1: column 4 of 4 in the header has no name (a trailing delimiter?)"
+    );
+    let gap = read("a,,y\n1,2,3\n", &CsvOptions::default()).unwrap_err();
+    assert_eq!(
+        gap.to_string(),
+        "t.csv:1: column 2 of 3 in the header has no name"
+    );
+    let dup = read("a,b,a\n1,2,3\n", &CsvOptions::default()).unwrap_err();
+    assert_eq!(
+        dup.to_string(),
+        "t.csv:1: the header names column 1 and column 3 both \"a\""
+    );
+    let missing = read(
+        "age,income\n1,2\n",
+        &CsvOptions::new().target(Target::Names(vec!["price".into()])),
+    )
+    .unwrap_err();
+    assert_eq!(
+        missing.to_string(),
+        "t.csv: target column \"price\" not found (columns: age, income)"
+    );
+}
+
+#[test]
+fn field_counts_are_checked_with_line_numbers() {
+    let many = read("a,b\n1,2\n\n3,4,5\n", &CsvOptions::default()).unwrap_err();
+    assert_eq!(
+        many.to_string(),
+        "t.csv:4: too many fields: found 3, expected 2 (as in the header)"
+    );
+    // A quoted newline is one field, and the line of the next record counts it.
+    let quoted = read(
+        "a,b\n\"1\n\",2\n3\n",
+        &CsvOptions::new().target(Target::None),
+    );
+    assert!(matches!(
+        quoted.unwrap_err(),
+        DataError::Ragged {
+            line: 4,
+            expected: 2,
+            found: 1,
+            ..
+        }
+    ));
+    let no_header = read("1,2\n3\n", &CsvOptions::new().header(false)).unwrap_err();
+    assert_eq!(
+        no_header.to_string(),
+        "t.csv:2: too few fields: found 1, expected 2 (as on the first data line)"
+    );
+    // Blank and space-only lines are skipped.
+    let d = read("a,b\n1,2\n   \n\n3,4\n", &CsvOptions::default()).unwrap();
+    assert_eq!(d.len(), 2);
+}
+
+#[test]
+fn numeric_reader_points_to_the_categorical_path() {
+    let text = "age,city,y\n31,Seoul,1\n";
+    let err = read(text, &CsvOptions::default()).unwrap_err();
+    assert!(
+        err.to_string().starts_with(
+            "t.csv:2: column 2 (city): \"Seoul\" is not a number (if \"city\" holds categories, \
+             read it with CsvOptions::categorical and read_table"
+        ),
+        "{err}"
+    );
+    let err = read(text, &CsvOptions::new().categorical(["city"])).unwrap_err();
+    assert!(err.to_string().contains("read_table"), "{err}");
+    let table = parse_table(text, "t.csv", &CsvOptions::new().categorical(["town"])).unwrap_err();
+    assert_eq!(
+        table.to_string(),
+        "t.csv: no column \"town\" (columns: age, city, y)"
+    );
+}
+
+#[test]
+fn a_large_numeric_file_streams_from_disk() {
+    // 20,000 rows x 20 columns written here, read back exactly (f64 round trip).
+    let dir = std::env::temp_dir().join(format!("wengert-csv-big-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("big.csv");
+    let (rows, cols) = (20_000, 20);
+    let value = |i: usize, j: usize| (i * cols + j) as f64 * 0.25 - 7.0;
+    let mut text = (0..cols)
+        .map(|j| format!("c{j}"))
+        .collect::<Vec<_>>()
+        .join(",")
+        + "\n";
+    for i in 0..rows {
+        let line: Vec<String> = (0..cols).map(|j| value(i, j).to_string()).collect();
+        text.push_str(&line.join(","));
+        text.push('\n');
+    }
+    std::fs::write(&path, text).unwrap();
+    let d = read_csv::<f64>(&path, &CsvOptions::default()).unwrap();
+    assert_eq!(
+        (d.x.shape(), d.y.shape()),
+        (&[rows, cols - 1][..], &[rows, 1][..])
+    );
+    let (x, y) = (d.x.to_vec(), d.y.to_vec());
+    assert_eq!(x[(rows - 1) * (cols - 1) + 3], value(rows - 1, 3));
+    assert_eq!(y[rows / 2], value(rows / 2, cols - 1));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
