@@ -14,6 +14,7 @@ mod error;
 mod impute;
 mod outliers;
 mod scale;
+mod split;
 mod stats;
 
 pub use augment::{Augment, GaussianNoise, Mixup, RandomFlip, RandomShift};

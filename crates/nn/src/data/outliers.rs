@@ -3,7 +3,9 @@
 
 use tensor::{Float, Tensor};
 
-use super::stats::{check_columns, columns, map_columns, mean, quantile, std};
+use super::stats::{
+    check_columns, columns, is_constant, map_columns, mean, min_max, quantile, std,
+};
 
 /// How bounds are computed per column.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -41,6 +43,12 @@ pub struct Outliers {
 impl Outliers {
     /// Fits bounds on the columns of `x` (NaN ignored).
     ///
+    /// A column that is constant up to rounding (the rule described at
+    /// [`StandardScaler`](super::StandardScaler)) has no spread: its bounds are its own
+    /// smallest and largest value, so no training value is an outlier and any other value
+    /// is, whatever the method. Without this, a std or IQR that is only rounding noise
+    /// (1.4e-17 for ten rows of 0.1) would decide which of the equal values are outliers.
+    ///
     /// # Panics
     /// If `x` is not 2-D.
     #[track_caller]
@@ -48,6 +56,7 @@ impl Outliers {
         let bounds = columns(x)
             .iter()
             .map(|c| match method {
+                _ if is_constant(c) => min_max(c),
                 OutlierMethod::Iqr(k) => {
                     let (q1, q3) = (quantile(c, 0.25), quantile(c, 0.75));
                     (q1 - k * (q3 - q1), q3 + k * (q3 - q1))
