@@ -100,7 +100,7 @@ fn labelled(counts: &[usize]) -> Dataset<f32> {
     let y: Vec<f32> = counts
         .iter()
         .enumerate()
-        .flat_map(|(c, &k)| std::iter::repeat(c as f32).take(k))
+        .flat_map(|(c, &k)| std::iter::repeat_n(c as f32, k))
         .collect();
     let n = y.len();
     let x = Tensor::from_vec((0..n).map(|i| i as f32).collect(), &[n, 1]).unwrap();

@@ -90,7 +90,7 @@ fn sgd_with_and_without_momentum() {
 fn adam_and_amsgrad_and_adamw() {
     let (lr, b1, b2, eps) = (1e-3, 0.9, 0.999, 1e-8);
     for amsgrad in [false, true] {
-        let (mut m, mut v, mut vmax) = (vec![0.0f64; 5], vec![0.0f64; 5], vec![0.0f64; 5]);
+        let (mut m, mut v, mut vmax) = ([0.0f64; 5], [0.0f64; 5], [0.0f64; 5]);
         let opt = Adam::new(lr).amsgrad(amsgrad);
         check("Adam", opt, STEPS, |th, g, t| {
             for i in 0..G.len() {
@@ -105,7 +105,7 @@ fn adam_and_amsgrad_and_adamw() {
         });
     }
     let wd = 1e-2;
-    let (mut m, mut v) = (vec![0.0f64; 5], vec![0.0f64; 5]);
+    let (mut m, mut v) = ([0.0f64; 5], [0.0f64; 5]);
     check("AdamW", AdamW::new(lr), STEPS, |th, g, t| {
         for i in 0..G.len() {
             th[i] -= lr * wd * th[i];
@@ -120,7 +120,7 @@ fn adam_and_amsgrad_and_adamw() {
 #[test]
 fn adagrad_and_adadelta() {
     let (lr, eps) = (1e-2, 1e-10);
-    let mut s = vec![0.0f64; 5];
+    let mut s = [0.0f64; 5];
     check("Adagrad", Adagrad::new(lr), STEPS, |th, g, _| {
         for i in 0..G.len() {
             s[i] += g[i] * g[i];
@@ -128,7 +128,7 @@ fn adagrad_and_adadelta() {
         }
     });
     let (lr, rho, eps) = (1.0, 0.9, 1e-6);
-    let (mut v, mut u) = (vec![0.0f64; 5], vec![0.0f64; 5]);
+    let (mut v, mut u) = ([0.0f64; 5], [0.0f64; 5]);
     check("Adadelta", Adadelta::new(lr), STEPS, |th, g, _| {
         for i in 0..G.len() {
             v[i] = rho * v[i] + (1.0 - rho) * g[i] * g[i];
@@ -143,7 +143,7 @@ fn adagrad_and_adadelta() {
 fn rmsprop_plain_and_with_momentum() {
     let (lr, alpha, eps, mu) = (1e-3, 0.99, 1e-8, 0.9);
     for momentum in [0.0, mu] {
-        let (mut v, mut b) = (vec![0.0f64; 5], vec![0.0f64; 5]);
+        let (mut v, mut b) = ([0.0f64; 5], [0.0f64; 5]);
         let opt = RmsProp::new(lr).momentum(momentum);
         check("RMSprop", opt, STEPS, |th, g, _| {
             for i in 0..G.len() {
@@ -166,7 +166,7 @@ fn centered_rmsprop_stays_finite_when_the_variance_estimate_cancels() {
     // |Δ| ≤ γ·|g|/ε (÷ (1 − μ) with momentum).
     let (lr, alpha, eps) = (1e-2, 0.99, 1e-8);
     for mu in [0.0, 0.9] {
-        let (mut v, mut ga, mut b) = (vec![0.0f64; 5], vec![0.0f64; 5], vec![0.0f64; 5]);
+        let (mut v, mut ga, mut b) = ([0.0f64; 5], [0.0f64; 5], [0.0f64; 5]);
         let opt = || RmsProp::new(lr).centered(true).momentum(mu);
         check("centered RMSprop", opt(), 500, |th, g, _| {
             for i in 0..G.len() {

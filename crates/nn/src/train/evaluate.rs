@@ -49,7 +49,16 @@ impl<T: Float> Model<T> {
                 what,
                 loss: self.loss.name(),
                 reason,
-            })
+            })?;
+        // Metrics are checked on all targets before the first batch. `TrainError` has no
+        // variant for a metric yet, so this panics (as `update` would on the first batch),
+        // with the metric and both shapes in the message.
+        for m in &self.metrics {
+            if let Err(e) = m.check(&pred_shape, y) {
+                panic!("{what}: {e}");
+            }
+        }
+        Ok(())
     }
 
     pub(crate) fn evaluate_logs(
@@ -95,6 +104,10 @@ impl<T: Float> Model<T> {
     ///
     /// # Errors
     /// As the input checks of [`Model::fit`].
+    ///
+    /// # Panics
+    /// If a metric cannot read the targets (see [`Metric::check`]), before any batch, with
+    /// the metric and both shapes in the message.
     pub fn evaluate(&mut self, x: &Tensor<T>, y: &Tensor<T>) -> Result<Logs, TrainError> {
         if rows(x) != rows(y) {
             return Err(TrainError::RowMismatch {

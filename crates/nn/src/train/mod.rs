@@ -18,7 +18,9 @@ pub use callbacks::{
 pub use config::{FitConfig, Output, Validation};
 pub use early_stopping::{EarlyStopping, Mode};
 pub use history::History;
-pub use metrics::{Accuracy, BinaryAccuracy, MeanAbsoluteError, MeanSquaredError, Metric};
+pub use metrics::{
+    Accuracy, BinaryAccuracy, MeanAbsoluteError, MeanSquaredError, Metric, MetricError,
+};
 pub use model::{Model, TrainError};
 pub use plot::line_chart;
 pub use progress::{format_value, Progress};
