@@ -222,37 +222,34 @@ impl<'t, T: Float> Var<'t, T> {
         self.unary(Op::LeakyRelu(slope.to_f64()), value)
     }
 
-    /// `x` for `x > 0`, else `alpha · (e^x − 1)` (PyTorch's default alpha is 1).
+    /// `x` for `x > 0`, else `alpha · (e^x − 1)` (PyTorch's default alpha is 1), with
+    /// `e^x − 1` computed by `expm1`: in f32 `exp(x) − 1` is 0 at x = −1e-8.
     pub fn elu(self, alpha: T) -> Self {
-        let value = self.value().map(|x| {
-            if x > T::ZERO {
-                x
-            } else {
-                alpha * (x.fast_exp() - T::ONE)
-            }
-        });
+        let value = self
+            .value()
+            .map(|x| if x > T::ZERO { x } else { alpha * x.exp_m1() });
         self.unary(Op::Elu(alpha.to_f64()), value)
     }
 
-    /// GELU, exact form: `x · Φ(x) = x · ½(1 + erf(x/√2))` (PyTorch's default).
+    /// GELU, exact form: `x · Φ(x) = x · ½(1 + erf(x/√2))` (PyTorch's default), with
+    /// `Φ(x)` computed as `½·erfc(−x/√2)`: `1 + erf` cancels for negative `x` (in f32 it
+    /// is 0 below x ≈ −5.9, where GELU is still −1e-8).
     pub fn gelu(self) -> Self {
         let half = T::from_f64(0.5);
         let r = T::from_f64(std::f64::consts::FRAC_1_SQRT_2);
-        let value = self.value().map(|x| x * half * (T::ONE + (x * r).erf()));
+        let value = self.value().map(|x| x * half * (-(x * r)).erfc());
         self.unary(Op::Gelu, value)
     }
 
     /// GELU, tanh approximation: `½x(1 + tanh(√(2/π)(x + 0.044715x³)))`
-    /// (PyTorch's `approximate="tanh"`).
+    /// (PyTorch's `approximate="tanh"`), computed as `x·σ(2u)` with `u` the tanh's
+    /// argument: the same function (`1 + tanh u = 2σ(2u)`), without the cancellation of
+    /// `1 + tanh u` for negative `x`.
     pub fn gelu_tanh(self) -> Self {
-        let (half, k, c) = (
-            T::from_f64(0.5),
-            T::from_f64(SQRT_2_OVER_PI),
-            T::from_f64(GELU_TANH_C),
-        );
+        let (two_k, c) = (T::from_f64(2.0 * SQRT_2_OVER_PI), T::from_f64(GELU_TANH_C));
         let value = self
             .value()
-            .map(|x| half * x * (T::ONE + (k * (x + c * x * x * x)).fast_tanh()));
+            .map(|x| x * (two_k * (x + c * x * x * x)).fast_sigmoid());
         self.unary(Op::GeluTanh, value)
     }
 

@@ -127,7 +127,8 @@ pub fn huber_loss<'t, T: Float>(
 }
 
 /// Binary cross-entropy on probabilities, with PyTorch's clamp of each log at −100 (so
-/// `p = 0` or `1` gives a large finite loss rather than infinity).
+/// `p = 0` or `1` gives a large finite loss rather than infinity). `ln(1 − p)` has the
+/// value of `log1p(−p)`, as in PyTorch: `1 − p` rounds to 1 in f32 for `p < 6e-8`.
 ///
 /// # Panics
 /// If the shapes differ.
@@ -141,15 +142,36 @@ pub fn binary_cross_entropy<'t, T: Float>(
     let tape = p.tape();
     let floor = T::from_f64(-100.0);
     let log_p = p.ln().clamp(floor, T::INFINITY);
-    let log_1mp = p.rsub_scalar(T::ONE).ln().clamp(floor, T::INFINITY);
+    let log_1mp = ln_one_minus(p).clamp(floor, T::INFINITY);
     let y = tape.constant(target.clone());
     let one_minus_y = tape.constant(target.rsub_scalar(T::ONE));
     let per = -(y * log_p + one_minus_y * log_1mp);
     reduce(per, reduction, target.shape().first().copied().unwrap_or(1))
 }
 
+/// `ln(1 − p)` with the value of `log1p(−p)`. The graph is `ln(1 − p)`, whose gradient
+/// `−1/(1 − p)` is accurate (`1 − p` is only rounded, not cancelled, relative to its
+/// size); the difference between the two values, which is rounding alone, is added as a
+/// constant. (A `Log1p` op would need a rule in `backward.rs`.)
+fn ln_one_minus<'t, T: Float>(p: Var<'t, T>) -> Var<'t, T> {
+    let composed = p.rsub_scalar(T::ONE).ln();
+    let precise = p.value().neg().log1p();
+    let correction = precise.zip_with(&composed.value(), "ln_one_minus", |a, b| {
+        // Equal values, including both −∞ at p = 1, need no correction (∞ − ∞ is NaN).
+        if a == b {
+            T::ZERO
+        } else {
+            a - b
+        }
+    });
+    composed + p.tape().constant(correction)
+}
+
 /// Binary cross-entropy on logits, stable for any logit: `softplus(x) − x·y`, whose
-/// gradient is `σ(x) − y`.
+/// gradient is `σ(x) − y`. Computed as `(1 − y)·softplus(x) + y·softplus(−x)` (the same
+/// function, `softplus(x) − x = softplus(−x)`), a sum of non-negative terms: the direct
+/// form cancels when the logit is confidently right (x = 20, y = 1: `20 + 2e-9 − 20`
+/// is 0 in f32, not 2.1e-9).
 ///
 /// # Panics
 /// If the shapes differ.
@@ -160,7 +182,12 @@ pub fn binary_cross_entropy_with_logits<'t, T: Float>(
     reduction: Reduction,
 ) -> Var<'t, T> {
     check_same_shape("binary_cross_entropy_with_logits", &logits, target);
-    let per = logits.softplus() - logits * logits.tape().constant(target.clone());
+    let tape = logits.tape();
+    let (y, one_minus_y) = (
+        tape.constant(target.clone()),
+        tape.constant(target.rsub_scalar(T::ONE)),
+    );
+    let per = one_minus_y * logits.softplus() + y * logits.neg().softplus();
     reduce(per, reduction, target.shape().first().copied().unwrap_or(1))
 }
 

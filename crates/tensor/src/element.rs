@@ -70,6 +70,9 @@ pub trait Float:
     fn ln(self) -> Self;
     /// `ln(1 + self)`, accurate near 0.
     fn ln_1p(self) -> Self;
+    /// `e^self − 1`, accurate near 0 (where `exp(x) − 1` cancels: in f32 it is 0 at
+    /// x = −1e-8 and 1.3 % off at −1e-6).
+    fn exp_m1(self) -> Self;
     /// Square root.
     fn sqrt(self) -> Self;
     /// `self^p` for a real exponent.
@@ -80,8 +83,12 @@ pub trait Float:
     fn abs(self) -> Self;
     /// Hyperbolic tangent (standard library).
     fn tanh(self) -> Self;
-    /// The error function (used by exact GELU).
+    /// The error function.
     fn erf(self) -> Self;
+    /// The complementary error function `1 − erf(self)`, accurate where `erf` is near 1
+    /// (used by exact GELU: `Φ(x) = ½·erfc(−x/√2)`, which `½(1 + erf(x/√2))` rounds to 0
+    /// for x below about −6 in f32).
+    fn erfc(self) -> Self;
     /// Larger of two values; NaN if either is NaN (as `torch.maximum`).
     fn max(self, other: Self) -> Self;
     /// Smaller of two values; NaN if either is NaN (as `torch.minimum`).
@@ -105,9 +112,19 @@ pub trait Float:
     fn fast_exp(self) -> Self;
     /// Vectorizable `tanh`; see [`crate::fastmath`] for its error bound.
     fn fast_tanh(self) -> Self;
-    /// Vectorizable logistic sigmoid `1 / (1 + e^-self)`.
+    /// Vectorizable logistic sigmoid `1 / (1 + e^-self)`, computed from `e = e^-|self|`
+    /// (which cannot overflow) as `1/(1 + e)` for `self ≥ 0` and `e/(1 + e)` below, so a
+    /// large negative input gives `≈ e^self` (down into the subnormals) rather than
+    /// `1/∞ = 0`, and `σ(−x) = 1 − σ(x)` holds without cancellation.
+    #[inline(always)]
     fn fast_sigmoid(self) -> Self {
-        Self::ONE / (Self::ONE + (-self).fast_exp())
+        let e = (-self.abs()).fast_exp();
+        let s = Self::ONE / (Self::ONE + e);
+        if self >= Self::ZERO {
+            s
+        } else {
+            e * s
+        }
     }
 }
 
@@ -142,6 +159,10 @@ impl Float for f32 {
         f32::ln_1p(self)
     }
     #[inline(always)]
+    fn exp_m1(self) -> Self {
+        f32::exp_m1(self)
+    }
+    #[inline(always)]
     fn sqrt(self) -> Self {
         f32::sqrt(self)
     }
@@ -163,6 +184,9 @@ impl Float for f32 {
     }
     fn erf(self) -> Self {
         libm::erff(self)
+    }
+    fn erfc(self) -> Self {
+        libm::erfcf(self)
     }
     #[inline(always)]
     fn max(self, other: Self) -> Self {
@@ -233,6 +257,10 @@ impl Float for f64 {
         f64::ln_1p(self)
     }
     #[inline(always)]
+    fn exp_m1(self) -> Self {
+        f64::exp_m1(self)
+    }
+    #[inline(always)]
     fn sqrt(self) -> Self {
         f64::sqrt(self)
     }
@@ -254,6 +282,9 @@ impl Float for f64 {
     }
     fn erf(self) -> Self {
         libm::erf(self)
+    }
+    fn erfc(self) -> Self {
+        libm::erfc(self)
     }
     #[inline(always)]
     fn max(self, other: Self) -> Self {
