@@ -247,7 +247,9 @@ fn binary_cross_entropies_keep_small_losses_in_f32() {
         );
     };
     // (−80, 0) costs e^−80 = 1.8e-35, still a normal f32.
-    let logits = [20.0f32, -20.0, 30.0, 1e-8, -1e-8, 0.0, 3.0, -80.0, -100.0, 5.0];
+    let logits = [
+        20.0f32, -20.0, 30.0, 1e-8, -1e-8, 0.0, 3.0, -80.0, -100.0, 5.0,
+    ];
     let labels = [1.0f32, 0.0, 1.0, 1.0, 0.0, 1.0, 0.3, 0.0, 1.0, 0.7];
     let y = Tensor::from_vec(labels.to_vec(), &[labels.len()]).unwrap();
     let got = value_f32(

@@ -2,7 +2,7 @@
 
 use autograd::{Param, Tape};
 use nn::data::{Batches, MinMaxScaler, StandardScaler};
-use nn::optim::Sgd;
+use nn::optim::{Adadelta, Adagrad, Adam, AdamW, RmsProp, Sgd};
 use nn::train::{EarlyStopping, ReduceLrOnPlateau};
 use nn::{BatchNorm1d, Dropout, LayerNorm, Module};
 use tensor::Tensor;
@@ -50,6 +50,40 @@ fn configuration_panics_name_the_problem() {
         panic_message(|| StandardScaler::fit(&Tensor::<f32>::zeros(&[4])))
             .contains("expected a [rows, columns] tensor")
     );
+    // Optimizer settings that would make a non-negative quantity negative (PyTorch's
+    // ValueErrors; RMSprop's α > 1 too).
+    for (msg, expected) in [
+        (
+            panic_message(|| Adam::<f32>::new(1e-3).betas(0.9, 1.5)),
+            "Adam: betas must be in [0, 1), got (0.9, 1.5)",
+        ),
+        (
+            panic_message(|| AdamW::<f32>::new(1e-3).betas(-0.1, 0.9)),
+            "Adam: betas must be in [0, 1), got (-0.1, 0.9)",
+        ),
+        (
+            panic_message(|| RmsProp::<f32>::new(1e-2).alpha(1.01)),
+            "RmsProp: alpha must be in [0, 1], got 1.01",
+        ),
+        (
+            panic_message(|| Adadelta::<f32>::new(1.0).rho(f64::NAN)),
+            "Adadelta: rho must be in [0, 1], got NaN",
+        ),
+        (
+            panic_message(|| Adagrad::<f32>::new(1e-2).initial_accumulator_value(-0.1)),
+            "Adagrad: initial_accumulator_value must be ≥ 0, got -0.1",
+        ),
+        (
+            panic_message(|| Adagrad::<f32>::new(1e-2).lr_decay(-1e-3)),
+            "Adagrad: lr_decay must be ≥ 0, got -0.001",
+        ),
+        (
+            panic_message(|| Adam::<f32>::new(1e-3).eps(-1e-8)),
+            "Adam: eps must be ≥ 0, got -0.00000001",
+        ),
+    ] {
+        assert!(msg.contains(expected), "{msg}");
+    }
     let p = Param::new("w", Tensor::<f32>::zeros(&[2]));
     assert!(panic_message(|| p.set(Tensor::zeros(&[3])))
         .contains("parameter \"w\" has shape [2], the new value [3]"));

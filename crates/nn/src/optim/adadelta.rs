@@ -44,13 +44,26 @@ impl<T: Float> Adadelta<T> {
     }
 
     /// ρ, the averaging coefficient.
+    ///
+    /// # Panics
+    /// Unless ρ is in [0, 1] (PyTorch's check).
+    #[track_caller]
     pub fn rho(mut self, v: f64) -> Self {
+        assert!(
+            (0.0..=1.0).contains(&v),
+            "Adadelta: rho must be in [0, 1], got {v}"
+        );
         self.rho = v;
         self
     }
 
     /// ε.
+    ///
+    /// # Panics
+    /// If ε < 0 (PyTorch's check).
+    #[track_caller]
     pub fn eps(mut self, v: f64) -> Self {
+        assert!(v >= 0.0, "Adadelta: eps must be ≥ 0, got {v}");
         self.eps = v;
         self
     }

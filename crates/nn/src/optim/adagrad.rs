@@ -46,7 +46,12 @@ impl<T: Float> Adagrad<T> {
     }
 
     /// Learning-rate decay η.
+    ///
+    /// # Panics
+    /// If η < 0 (PyTorch's check: the step size `γ/(1 + (t − 1)·η)` would cross 0).
+    #[track_caller]
     pub fn lr_decay(mut self, v: f64) -> Self {
+        assert!(v >= 0.0, "Adagrad: lr_decay must be ≥ 0, got {v}");
         self.lr_decay = v;
         self
     }
@@ -58,13 +63,26 @@ impl<T: Float> Adagrad<T> {
     }
 
     /// Starting value of the accumulator (Keras uses 0.1).
+    ///
+    /// # Panics
+    /// If negative (PyTorch's check: the accumulator's square root would be NaN).
+    #[track_caller]
     pub fn initial_accumulator_value(mut self, v: f64) -> Self {
+        assert!(
+            v >= 0.0,
+            "Adagrad: initial_accumulator_value must be ≥ 0, got {v}"
+        );
         self.initial_accumulator_value = v;
         self
     }
 
     /// ε.
+    ///
+    /// # Panics
+    /// If ε < 0 (PyTorch's check).
+    #[track_caller]
     pub fn eps(mut self, v: f64) -> Self {
+        assert!(v >= 0.0, "Adagrad: eps must be ≥ 0, got {v}");
         self.eps = v;
         self
     }

@@ -61,14 +61,27 @@ impl<T: Float> Adam<T> {
     }
 
     /// β₁ and β₂.
+    ///
+    /// # Panics
+    /// Unless both are in [0, 1) (PyTorch's check: β₂ > 1 would make `v` negative).
+    #[track_caller]
     pub fn betas(mut self, beta1: f64, beta2: f64) -> Self {
+        assert!(
+            (0.0..1.0).contains(&beta1) && (0.0..1.0).contains(&beta2),
+            "Adam: betas must be in [0, 1), got ({beta1}, {beta2})"
+        );
         self.beta1 = beta1;
         self.beta2 = beta2;
         self
     }
 
     /// ε.
+    ///
+    /// # Panics
+    /// If ε < 0 (PyTorch's check).
+    #[track_caller]
     pub fn eps(mut self, v: f64) -> Self {
+        assert!(v >= 0.0, "Adam: eps must be ≥ 0, got {v}");
         self.eps = v;
         self
     }
@@ -207,11 +220,19 @@ impl<T: Float> AdamW<T> {
     }
 
     /// β₁ and β₂.
+    ///
+    /// # Panics
+    /// Unless both are in [0, 1).
+    #[track_caller]
     pub fn betas(self, beta1: f64, beta2: f64) -> Self {
         AdamW(self.0.betas(beta1, beta2))
     }
 
     /// ε.
+    ///
+    /// # Panics
+    /// If ε < 0.
+    #[track_caller]
     pub fn eps(self, v: f64) -> Self {
         AdamW(self.0.eps(v))
     }

@@ -59,13 +59,27 @@ impl<T: Float> RmsProp<T> {
     }
 
     /// α, the averaging coefficient.
+    ///
+    /// # Panics
+    /// Unless α is in [0, 1] (PyTorch checks only α ≥ 0; above 1 the square average
+    /// `α·v + (1 − α)·g²` goes negative and the weights NaN).
+    #[track_caller]
     pub fn alpha(mut self, v: f64) -> Self {
+        assert!(
+            (0.0..=1.0).contains(&v),
+            "RmsProp: alpha must be in [0, 1], got {v}"
+        );
         self.alpha = v;
         self
     }
 
     /// ε.
+    ///
+    /// # Panics
+    /// If ε < 0 (PyTorch's check).
+    #[track_caller]
     pub fn eps(mut self, v: f64) -> Self {
+        assert!(v >= 0.0, "RmsProp: eps must be ≥ 0, got {v}");
         self.eps = v;
         self
     }
