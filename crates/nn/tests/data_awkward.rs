@@ -96,6 +96,31 @@ fn outlier_bounds_of_a_constant_column_are_its_range() {
     }
 }
 
+#[test]
+fn a_column_without_values_scales_and_clips_nothing() {
+    // All NaN when fitted: NaN statistics; new finite values pass through clipping (the
+    // old bounds panicked in `clamp`) and become NaN when scaled.
+    let x = column(&[f64::NAN, f64::NAN]);
+    let new = column(&[1.0, -3.0]);
+    for method in [OutlierMethod::Iqr(1.5), OutlierMethod::ZScore(3.0)] {
+        let o = Outliers::fit(&x, method);
+        assert!(o.bounds()[0].0.is_nan() && o.bounds()[0].1.is_nan());
+        let (clipped, counts) = o.clip(&new);
+        assert_eq!((clipped.to_vec(), counts), (vec![1.0, -3.0], vec![0]));
+        assert!(o.outlier_rows(&new).is_empty());
+    }
+    assert!(MinMaxScaler::fit(&x)
+        .transform(&new)
+        .to_vec()
+        .iter()
+        .all(|v| v.is_nan()));
+    assert!(StandardScaler::fit(&x)
+        .transform(&new)
+        .to_vec()
+        .iter()
+        .all(|v| v.is_nan()));
+}
+
 fn labelled(counts: &[usize]) -> Dataset<f32> {
     let y: Vec<f32> = counts
         .iter()

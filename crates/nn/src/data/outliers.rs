@@ -46,7 +46,8 @@ impl Outliers {
     /// A column that is constant up to rounding (the rule described at
     /// [`StandardScaler`](super::StandardScaler)) has no spread: its bounds are its own
     /// smallest and largest value, so no training value is an outlier and any other value
-    /// is, whatever the method. Without this, a std or IQR that is only rounding noise
+    /// is, whatever the method. A column with no values has NaN bounds, which flag and
+    /// clip nothing. Without this, a std or IQR that is only rounding noise
     /// (1.4e-17 for ten rows of 0.1) would decide which of the equal values are outliers.
     ///
     /// # Panics
@@ -94,10 +95,12 @@ impl Outliers {
         }
         (
             map_columns(x, |j, v| {
-                if v.is_nan() {
+                let (lo, hi) = self.bounds[j];
+                // NaN bounds (a column with no values when fitted) clip nothing.
+                if v.is_nan() || lo.is_nan() || hi.is_nan() {
                     v
                 } else {
-                    v.clamp(self.bounds[j].0, self.bounds[j].1)
+                    v.clamp(lo, hi)
                 }
             }),
             counts,

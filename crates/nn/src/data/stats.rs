@@ -58,8 +58,11 @@ pub(crate) fn is_constant(v: &[f64]) -> bool {
     var <= n * eps * var + (n * eps * m).powi(2)
 }
 
-/// Smallest and largest value (±∞ reversed for an empty column).
+/// Smallest and largest value (NaN for an empty column).
 pub(crate) fn min_max(v: &[f64]) -> (f64, f64) {
+    if v.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
     v.iter()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
             (lo.min(x), hi.max(x))

@@ -134,7 +134,9 @@ fn accuracy_truth<T: Float>(pred: &[usize], target: &Tensor<T>) -> Result<Truth,
 /// * predictions `[N]` or `[N, 1]`: binary, class 1 above 0.5 (`BinaryAccuracy`).
 ///
 /// Other shapes panic (or fail in [`Metric::try_update`]) with both shapes named. Ties in
-/// an arg-max go to the first index.
+/// an arg-max go to the first index. For a single logit output (binary cross-entropy
+/// with logits), the 0.5 threshold is wrong, as in Keras: use [`BinaryAccuracy::new`]
+/// with 0.0.
 ///
 /// ```
 /// use nn::train::{Accuracy, Metric};
