@@ -6,7 +6,7 @@
 use autograd::Var;
 use nn::loss::{CrossEntropy, Mse};
 use nn::optim::Sgd;
-use nn::train::{Accuracy, BinaryAccuracy, MeanAbsoluteError, MeanSquaredError, Metric};
+use nn::train::{Accuracy, BinaryAccuracy, FitConfig, MeanAbsoluteError, MeanSquaredError, Metric};
 use nn::{Model, Module};
 use tensor::Tensor;
 
@@ -268,6 +268,18 @@ fn evaluate_reads_one_hot_targets_and_reports_metric_shape_errors() {
     });
     assert!(
         msg.starts_with("evaluate: mae: predictions of shape [4, 3] and targets of shape [4]"),
+        "{msg}"
+    );
+    // `fit` checks before the first batch, naming itself.
+    let msg = panic_message(|| {
+        let _ = model.fit(
+            &scores(),
+            &v([0.0, 2.0, 2.0, 0.0]),
+            FitConfig::new().verbose(0),
+        );
+    });
+    assert!(
+        msg.starts_with("fit: mae: predictions of shape [4, 3] and targets of shape [4]"),
         "{msg}"
     );
 }
