@@ -18,9 +18,10 @@
 use smallvec::{smallvec, SmallVec};
 use tensor::{Float, Tensor};
 
+use crate::anomaly::Phase;
 use crate::function::custom_vjp;
 use crate::op::Op;
-use crate::tape::{NodeId, Tape};
+use crate::tape::{first_non_finite, NodeId, Tape};
 
 /// One optional gradient per input.
 pub type InputGrads<D> = SmallVec<[Option<D>; 3]>;
@@ -69,6 +70,21 @@ pub trait BackwardOps<T: Float>: Clone {
     /// `erf self`.
     #[must_use]
     fn erf(&self) -> Self;
+    /// `ln self`.
+    #[must_use]
+    fn ln(&self) -> Self;
+    /// `sin self`.
+    #[must_use]
+    fn sin(&self) -> Self;
+    /// `cos self`.
+    #[must_use]
+    fn cos(&self) -> Self;
+    /// `σ(self)`, the logistic sigmoid.
+    #[must_use]
+    fn sigmoid(&self) -> Self;
+    /// `self^o` with a tensor exponent, broadcasting.
+    #[must_use]
+    fn pow(&self, o: &Self) -> Self;
     /// Sum over `axes`, keeping them with length 1.
     #[must_use]
     fn sum_keep(&self, axes: &[usize]) -> Self;
@@ -184,6 +200,13 @@ pub(crate) fn reverse<T: Float, D: BackwardOps<T>>(
                 .zip(contributions)
                 .filter_map(|(&j, c)| c.map(|c| (j, c)))
                 .collect();
+            if tape.detects_anomaly() {
+                for (_, c) in &sends {
+                    if let Some(v) = first_non_finite(&c.value()) {
+                        tape.report_anomaly(Phase::Backward, i, v);
+                    }
+                }
+            }
             observe(i, &g, &sends);
             for (j, c) in sends {
                 debug_assert_eq!(
@@ -263,6 +286,8 @@ pub fn vjp<T: Float, D: BackwardOps<T>>(
         Op::MulScalar(s) => smallvec![Some(g.scale(*s))],
         Op::Neg => smallvec![Some(g.neg())],
         // d/dx x^p = p·x^(p-1)
+        // d/dx x^p = p·x^(p−1); 0 for p = 0 (the constant 1), also at x = 0 (as PyTorch)
+        Op::PowScalar(p) if *p == 0.0 => smallvec![Some(g.scale(0.0))],
         Op::PowScalar(p) => smallvec![Some(g.mul(&x[0].powf(p - 1.0)).scale(*p))],
         Op::Exp => smallvec![Some(g.mul(out))],
         Op::Ln => smallvec![Some(g.div(&x[0]))],
@@ -276,27 +301,46 @@ pub fn vjp<T: Float, D: BackwardOps<T>>(
             let d = a.mul(a).neg().exp().scale(std::f64::consts::FRAC_2_SQRT_PI);
             smallvec![Some(g.mul(&d))]
         }
+        // sin' = cos, cos' = −sin
+        Op::Sin => smallvec![Some(g.mul(&x[0].cos()))],
+        Op::Cos => smallvec![Some(g.mul(&x[0].sin()).neg())],
+        // d/dx ln(1 + x) = 1/(1 + x)
+        Op::Log1p => smallvec![Some(g.div(&x[0].shift(1.0)))],
+        // d/dx (e^x − 1) = e^x (from x: `out + 1` cancels for negative x)
+        Op::Expm1 => smallvec![Some(g.mul(&x[0].exp()))],
+        // out = a^b: da = b·a^(b−1) (0 where b = 0), db = out·ln a (0 where a = 0, b ≥ 0)
+        Op::Pow => {
+            let (da, db) = pow_derivatives(&x[0], &x[1], out);
+            smallvec![n(0).then(|| g.mul(&da)), n(1).then(|| g.mul(&db))]
+        }
+        // d/dp = (p − y) / max(p(1 − p), 1e-12), PyTorch's fused rule (finite at p ∈ {0, 1})
+        Op::BinaryCrossEntropy => {
+            let (p, y) = (&x[0], &x[1]);
+            smallvec![Some(g.mul(&p.sub(y)).div(&bce_denominator(p))), None]
+        }
         Op::Relu => smallvec![Some(g.mul(&g.lift(mask(&x[0].value(), |v| v > T::ZERO))))],
         Op::LeakyRelu(slope) => {
             let s = T::from_f64(*slope);
             let d = x[0].value().map(|v| if v > T::ZERO { T::ONE } else { s });
             smallvec![Some(g.mul(&g.lift(d)))]
         }
+        // x > 0: 1;  x ≤ 0: α·e^x (from x: `out + α` cancels for very negative x)
         Op::Elu(alpha) => {
-            // x > 0: 1;  x ≤ 0: α·e^x = out + α
             let pos = mask(&x[0].value(), |v| v > T::ZERO);
-            let neg = pos.rsub_scalar(T::ONE);
-            let d = out.shift(*alpha).mul(&g.lift(neg)).add(&g.lift(pos));
-            smallvec![Some(g.mul(&d))]
+            let d = x[0]
+                .exp()
+                .scale(*alpha)
+                .mul(&g.lift(pos.rsub_scalar(T::ONE)));
+            smallvec![Some(g.mul(&d.add(&g.lift(pos))))]
         }
         // d/dx x·Φ(x) = Φ(x) + x·φ(x)
         Op::Gelu => smallvec![Some(g.mul(&gelu_derivative(&x[0])))],
         // d/dx ½x(1 + tanh u) = ½(1 + t) + ½x(1 − t²)·u',  u = k(x + c·x³)
         Op::GeluTanh => smallvec![Some(g.mul(&gelu_tanh_derivative(&x[0])))],
         // softplus' = σ(x) = 1 / (1 + e^−x)
-        Op::Softplus => smallvec![Some(g.mul(&x[0].neg().exp().shift(1.0).powf(-1.0)))],
-        // σ' = σ(1 − σ)
-        Op::Sigmoid => smallvec![Some(g.mul(&out.mul(&out.neg().shift(1.0))))],
+        Op::Softplus => smallvec![Some(g.mul(&x[0].sigmoid()))],
+        // σ' = σ(x)·σ(−x) (`σ(1 − σ)` is 0 once σ rounds to 1)
+        Op::Sigmoid => smallvec![Some(g.mul(&out.mul(&x[0].neg().sigmoid())))],
         // tanh' = 1 − tanh²
         Op::Tanh => smallvec![Some(g.mul(&out.mul(out).neg().shift(1.0)))],
         // dx = out ⊙ (g − Σ_axis g⊙out)
@@ -473,4 +517,39 @@ fn gelu_tanh_derivative<T: Float, D: BackwardOps<T>>(a: &D) -> D {
     let du = x2.scale(3.0 * c).shift(1.0).scale(k);
     let slope = a.scale(0.5).mul(&t.mul(&t).neg().shift(1.0)).mul(&du);
     t.shift(1.0).scale(0.5).add(&slope)
+}
+
+/// For `out = a^b`: `(b·a^(b−1), out·ln a)`, with PyTorch's conventions at the special
+/// points: the first is 0 where `b = 0` (the constant 1), the second is 0 where `a = 0`
+/// and `b ≥ 0` (`0^b` is constant in `b` there).
+fn pow_derivatives<T: Float, D: BackwardOps<T>>(a: &D, b: &D, out: &D) -> (D, D) {
+    let (av, bv) = (a.value(), b.value());
+    // Where b = 0, take a^(b−1) at a = 1 instead (0⁻¹ = ∞ would give 0·∞ = NaN).
+    let b_nonzero = mask(&bv, |v| v != T::ZERO);
+    let a_for_da = a
+        .mul(&a.lift(b_nonzero.clone()))
+        .add(&a.lift(b_nonzero.rsub_scalar(T::ONE)));
+    let da = b.mul(&a_for_da.pow(&b.shift(-1.0))).mul(&a.lift(b_nonzero));
+    let flat = av.zip_with(&bv, "pow", |p, q| {
+        if p == T::ZERO && q >= T::ZERO {
+            T::ZERO
+        } else {
+            T::ONE
+        }
+    });
+    // Where the derivative is 0, take ln of 1 instead of ln 0 (so no 0·∞ = NaN).
+    let safe_a = a
+        .mul(&a.lift(flat.clone()))
+        .add(&a.lift(flat.rsub_scalar(T::ONE)));
+    let db = out.mul(&safe_a.ln()).mul(&a.lift(flat));
+    (da, db)
+}
+
+/// `max(p(1 − p), ε)` with ε = 1e-12, as PyTorch's `binary_cross_entropy_backward`.
+fn bce_denominator<T: Float, D: BackwardOps<T>>(p: &D) -> D {
+    const EPS: f64 = 1e-12;
+    let d = p.mul(&p.neg().shift(1.0));
+    let above = mask(&d.value(), |v| v.to_f64() > EPS);
+    d.mul(&p.lift(above.clone()))
+        .add(&p.lift(above.rsub_scalar(T::ONE).mul_scalar(T::from_f64(EPS))))
 }

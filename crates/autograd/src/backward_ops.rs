@@ -60,6 +60,21 @@ impl<T: Float> BackwardOps<T> for Tensor<T> {
     fn erf(&self) -> Self {
         Tensor::erf(self)
     }
+    fn ln(&self) -> Self {
+        Tensor::ln(self)
+    }
+    fn sin(&self) -> Self {
+        Tensor::sin(self)
+    }
+    fn cos(&self) -> Self {
+        Tensor::cos(self)
+    }
+    fn sigmoid(&self) -> Self {
+        Tensor::sigmoid(self)
+    }
+    fn pow(&self, o: &Self) -> Self {
+        Tensor::pow(self, o)
+    }
     fn sum_keep(&self, axes: &[usize]) -> Self {
         self.sum_axes(&signed(axes), true)
     }
@@ -152,6 +167,21 @@ impl<'t, T: Float> BackwardOps<T> for Var<'t, T> {
     }
     fn erf(&self) -> Self {
         Var::erf(*self)
+    }
+    fn ln(&self) -> Self {
+        Var::ln(*self)
+    }
+    fn sin(&self) -> Self {
+        Var::sin(*self)
+    }
+    fn cos(&self) -> Self {
+        Var::cos(*self)
+    }
+    fn sigmoid(&self) -> Self {
+        Var::sigmoid(*self)
+    }
+    fn pow(&self, o: &Self) -> Self {
+        Var::pow(*self, *o)
     }
     fn sum_keep(&self, axes: &[usize]) -> Self {
         self.sum_axes(&signed(axes), true)

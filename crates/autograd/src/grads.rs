@@ -154,6 +154,24 @@ impl<'t, T: Float> Var<'t, T> {
         self.backward_with(self.scalar_seed("backward"))
     }
 
+    /// [`Var::backward`], and then the first anomaly the tape found, if anomaly detection
+    /// is on ([`Tape::detect_anomaly`]): a NaN or infinity in the forward pass or in a
+    /// gradient, naming the op, its input shapes and the line that recorded it.
+    ///
+    /// # Errors
+    /// The [`crate::Anomaly`] found.
+    ///
+    /// # Panics
+    /// If the output has more than one element.
+    #[track_caller]
+    pub fn try_backward(self) -> Result<Grads<T>, crate::Anomaly> {
+        let grads = self.backward();
+        match self.tape.anomaly() {
+            Some(a) => Err(a),
+            None => Ok(grads),
+        }
+    }
+
     /// Backpropagates from this output with the given seed gradient (dL/dout), for
     /// non-scalar outputs.
     ///

@@ -26,6 +26,7 @@
 //! [`grads`] (the reverse walk), [`gradcheck()`] (checking it all against finite
 //! differences), [`inspect`] (printing the tape, DOT, traces).
 
+pub mod anomaly;
 pub mod backward;
 mod backward_ops;
 mod custom;
@@ -40,8 +41,10 @@ pub mod strategies;
 pub mod tape;
 mod var_arith;
 mod var_axes;
+mod var_math;
 mod var_ops;
 
+pub use anomaly::{Anomaly, Phase};
 pub use backward::BackwardOps;
 pub use function::{CustomOp, Residuals};
 pub use gradcheck::{gradcheck, gradgradcheck, GradcheckConfig, GradcheckError};

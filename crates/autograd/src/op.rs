@@ -62,6 +62,20 @@ pub enum Op {
     Abs,
     /// The error function.
     Erf,
+    /// `sin x`.
+    Sin,
+    /// `cos x`.
+    Cos,
+    /// `ln(1 + x)`, precise near 0.
+    Log1p,
+    /// `e^x − 1`, precise near 0.
+    Expm1,
+    /// `a^b` elementwise with a tensor exponent (input 1).
+    Pow,
+    /// Binary cross-entropy on probabilities, elementwise and fused (PyTorch's
+    /// `binary_cross_entropy(reduction="none")`): `−(y·ln p + (1 − y)·ln(1 − p))`, each
+    /// log clamped at −100, a zero-weight term dropped; the target (input 1) is a constant.
+    BinaryCrossEntropy,
     /// `max(x, 0)`.
     Relu,
     /// `x` if positive, else `slope · x`.
@@ -186,6 +200,12 @@ impl Op {
             Op::Sqrt => OpKind::Sqrt,
             Op::Abs => OpKind::Abs,
             Op::Erf => OpKind::Erf,
+            Op::Sin => OpKind::Sin,
+            Op::Cos => OpKind::Cos,
+            Op::Log1p => OpKind::Log1p,
+            Op::Expm1 => OpKind::Expm1,
+            Op::Pow => OpKind::Pow,
+            Op::BinaryCrossEntropy => OpKind::BinaryCrossEntropy,
             Op::Relu => OpKind::Relu,
             Op::LeakyRelu(..) => OpKind::LeakyRelu,
             Op::Elu(..) => OpKind::Elu,
@@ -240,6 +260,12 @@ impl Op {
             Op::Sqrt => "sqrt".into(),
             Op::Abs => "abs".into(),
             Op::Erf => "erf".into(),
+            Op::Sin => "sin".into(),
+            Op::Cos => "cos".into(),
+            Op::Log1p => "log1p".into(),
+            Op::Expm1 => "expm1".into(),
+            Op::Pow => "pow".into(),
+            Op::BinaryCrossEntropy => "binary_cross_entropy".into(),
             Op::Relu => "relu".into(),
             Op::LeakyRelu(s) => format!("leaky_relu {s}"),
             Op::Elu(a) => format!("elu {a}"),
@@ -320,6 +346,18 @@ pub enum OpKind {
     Abs,
     /// [`Op::Erf`].
     Erf,
+    /// [`Op::Sin`].
+    Sin,
+    /// [`Op::Cos`].
+    Cos,
+    /// [`Op::Log1p`].
+    Log1p,
+    /// [`Op::Expm1`].
+    Expm1,
+    /// [`Op::Pow`].
+    Pow,
+    /// [`Op::BinaryCrossEntropy`].
+    BinaryCrossEntropy,
     /// [`Op::Relu`].
     Relu,
     /// [`Op::LeakyRelu`].
@@ -382,7 +420,7 @@ pub enum OpKind {
 
 impl OpKind {
     /// Every kind, in declaration order (checked at compile time below).
-    pub const ALL: [OpKind; 47] = [
+    pub const ALL: [OpKind; 53] = [
         OpKind::Leaf,
         OpKind::Constant,
         OpKind::Param,
@@ -401,6 +439,12 @@ impl OpKind {
         OpKind::Sqrt,
         OpKind::Abs,
         OpKind::Erf,
+        OpKind::Sin,
+        OpKind::Cos,
+        OpKind::Log1p,
+        OpKind::Expm1,
+        OpKind::Pow,
+        OpKind::BinaryCrossEntropy,
         OpKind::Relu,
         OpKind::LeakyRelu,
         OpKind::Elu,

@@ -8,10 +8,12 @@
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
+use std::panic::Location;
 
 use smallvec::SmallVec;
 use tensor::{Float, Tensor};
 
+use crate::anomaly::{Anomaly, Phase};
 use crate::custom::CustomEntry;
 use crate::op::{Op, ParamId};
 use crate::param::Param;
@@ -64,6 +66,11 @@ pub struct Tape<T: Float = f32> {
     pub(crate) retained: RefCell<Vec<NodeId>>,
     pub(crate) custom: RefCell<Vec<CustomEntry<T>>>,
     recording: Cell<bool>,
+    /// Anomaly detection: on/off, where each node was recorded (only while on), and the
+    /// first anomaly found.
+    detect: Cell<bool>,
+    pub(crate) locations: RefCell<Vec<Option<&'static Location<'static>>>>,
+    pub(crate) anomaly: RefCell<Option<Anomaly>>,
 }
 
 impl<T: Float> Default for Tape<T> {
@@ -85,7 +92,68 @@ impl<T: Float> Tape<T> {
             retained: RefCell::new(Vec::new()),
             custom: RefCell::new(Vec::new()),
             recording: Cell::new(true),
+            detect: Cell::new(false),
+            locations: RefCell::new(Vec::new()),
+            anomaly: RefCell::new(None),
         }
+    }
+
+    /// Turns anomaly detection on or off (PyTorch's `torch.autograd.detect_anomaly`, but
+    /// for the forward pass too): while on, every op remembers the line of your code that
+    /// recorded it, and the first NaN or infinity a value or a gradient takes is kept as an
+    /// [`Anomaly`] naming the op, its input shapes, the pass and that line. Read it with
+    /// [`Tape::anomaly`] or [`Var::try_backward`]. Off (the default), recording costs one
+    /// flag test per op.
+    ///
+    /// ```
+    /// use autograd::{Phase, Tape};
+    /// use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// tape.detect_anomaly(true);
+    /// let x = tape.var(Tensor::from([1.0f64, 0.0]));
+    /// let y = (x / x).sum_all(); // 0/0 in the second entry
+    /// let err = y.try_backward().unwrap_err();
+    /// assert_eq!((err.phase, err.op.as_str()), (Phase::Forward, "div"));
+    /// assert_eq!(err.location.unwrap().file(), file!()); // this doc test's own line
+    /// ```
+    pub fn detect_anomaly(&self, on: bool) {
+        self.detect.set(on);
+    }
+
+    /// True while anomaly detection is on.
+    pub fn detects_anomaly(&self) -> bool {
+        self.detect.get()
+    }
+
+    /// The first anomaly found since detection was turned on, if any.
+    pub fn anomaly(&self) -> Option<Anomaly> {
+        self.anomaly.borrow().clone()
+    }
+
+    /// Records the first anomaly (later ones are usually its consequences).
+    pub(crate) fn report_anomaly(&self, phase: Phase, node: NodeId, value: f64) {
+        if self.anomaly.borrow().is_some() {
+            return;
+        }
+        let (op, input_shapes) = {
+            let nodes = self.nodes.borrow();
+            let n = &nodes[node];
+            let shapes = n
+                .inputs
+                .iter()
+                .map(|&i| nodes[i].value.shape().to_vec())
+                .collect();
+            (n.op.name(), shapes)
+        };
+        let location = self.locations.borrow().get(node).copied().flatten();
+        *self.anomaly.borrow_mut() = Some(Anomaly {
+            phase,
+            op,
+            node,
+            input_shapes,
+            value,
+            location,
+        });
     }
 
     /// A tape that never records a graph: every value is stored as a constant. Use it
@@ -175,16 +243,32 @@ impl<T: Float> Tape<T> {
 
     /// Appends a node computed from `inputs` by `op`. The node needs a gradient if any
     /// input does; when not recording it is stored as a constant without inputs.
+    #[track_caller]
     pub(crate) fn record(&self, op: Op, inputs: Inputs, value: Tensor<T>) -> Var<'_, T> {
         let requires_grad = self.recording.get() && {
             let nodes = self.nodes.borrow();
             inputs.iter().any(|&i| nodes[i].requires_grad)
         };
-        if requires_grad {
+        let bad = if self.detect.get() {
+            first_non_finite(&value)
+        } else {
+            None
+        };
+        let var = if requires_grad {
             self.push(op, inputs, value, true)
         } else {
             self.push(Op::Constant, Inputs::new(), value, false)
+        };
+        if self.detect.get() {
+            let mut locations = self.locations.borrow_mut();
+            locations.resize(var.id, None);
+            locations.push(Some(Location::caller()));
+            drop(locations);
+            if let Some(v) = bad {
+                self.report_anomaly(Phase::Forward, var.id, v);
+            }
         }
+        var
     }
 
     fn push(&self, op: Op, inputs: Inputs, value: Tensor<T>, requires_grad: bool) -> Var<'_, T> {
@@ -363,5 +447,14 @@ impl<T: Float> fmt::Debug for Var<'_, T> {
 impl<T: Float> fmt::Display for Var<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.value(), f)
+    }
+}
+
+/// The first NaN or infinite element of `t`, if any.
+pub(crate) fn first_non_finite<T: Float>(t: &Tensor<T>) -> Option<f64> {
+    let check = |s: &[T]| s.iter().find(|v| !v.is_finite()).map(|v| v.to_f64());
+    match t.as_slice() {
+        Some(s) => check(s),
+        None => check(&t.to_vec()),
     }
 }

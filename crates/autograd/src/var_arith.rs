@@ -19,18 +19,21 @@ macro_rules! var_ops {
         }
         impl<'t, T: Float> $Trait<T> for Var<'t, T> {
             type Output = Var<'t, T>;
+            #[track_caller]
             fn $method(self, rhs: T) -> Var<'t, T> {
                 self.$scalar(rhs)
             }
         }
         impl<'t> $Trait<Var<'t, f32>> for f32 {
             type Output = Var<'t, f32>;
+            #[track_caller]
             fn $method(self, rhs: Var<'t, f32>) -> Var<'t, f32> {
                 rhs.$rscalar(self)
             }
         }
         impl<'t> $Trait<Var<'t, f64>> for f64 {
             type Output = Var<'t, f64>;
+            #[track_caller]
             fn $method(self, rhs: Var<'t, f64>) -> Var<'t, f64> {
                 rhs.$rscalar(self)
             }
@@ -45,6 +48,7 @@ var_ops!(Div, div, div_scalar, rdiv_scalar);
 
 impl<'t, T: Float> Neg for Var<'t, T> {
     type Output = Var<'t, T>;
+    #[track_caller]
     fn neg(self) -> Var<'t, T> {
         Var::neg(self)
     }

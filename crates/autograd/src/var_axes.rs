@@ -84,6 +84,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert_eq!(x.sum_all().backward()[&x].to_vec(), vec![1.0; 6]);
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn sum_all(self) -> Self {
         let all: Vec<isize> = (0..self.ndim() as isize).collect();
         self.sum_axes(&all, false)
@@ -146,6 +147,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert_eq!(x.mean_all().item(), 3.5);
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn mean_all(self) -> Self {
         let all: Vec<isize> = (0..self.ndim() as isize).collect();
         self.mean_axes(&all, false)
@@ -191,6 +193,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert_eq!(m.backward()[&x].to_vec(), vec![0.0, 0.0, 0.0, 0.0, 0.0, 1.0]);
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn max_all(self) -> Self {
         self.flatten().max(0, false)
     }
@@ -259,6 +262,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert_eq!(x.var_all(0).item(), 35.0 / 12.0);
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn var_all(self, ddof: usize) -> Self {
         self.flatten().var(0, ddof, false)
     }
@@ -327,6 +331,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert_eq!(x.t().shape(), vec![3, 2]);
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn t(self) -> Self {
         if self.ndim() < 2 {
             return self;
@@ -419,6 +424,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert_eq!(x.flatten().shape(), vec![6]);
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn flatten(self) -> Self {
         self.reshape(&[-1])
     }

@@ -33,11 +33,13 @@ pub(crate) fn axis_of(axis: isize, ndim: usize, op: &str) -> usize {
 // traits does not apply.
 #[allow(clippy::should_implement_trait)]
 impl<'t, T: Float> Var<'t, T> {
+    #[track_caller]
     pub(crate) fn unary(self, op: Op, value: Tensor<T>) -> Self {
         self.tape.record(op, smallvec![self.id], value)
     }
 
     /// Records `op` with the value `f(&input)`, computed without cloning the input.
+    #[track_caller]
     pub(crate) fn unary_with(self, op: Op, f: impl FnOnce(&Tensor<T>) -> Tensor<T>) -> Self {
         let value = self.with_value(f);
         self.unary(op, value)
@@ -65,7 +67,7 @@ impl<'t, T: Float> Var<'t, T> {
     }
 
     #[track_caller]
-    fn binary(
+    pub(crate) fn binary(
         self,
         other: Self,
         op: Op,
@@ -224,6 +226,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert_eq!(x.add_scalar(0.5).value().to_vec(), vec![1.5, 4.5]);
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn add_scalar(self, s: T) -> Self {
         self.unary_with(Op::AddScalar(s.to_f64()), |v| v.add_scalar(s))
     }
@@ -239,6 +242,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert_eq!(g[&x].to_vec(), vec![3.0, 3.0]);
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn mul_scalar(self, s: T) -> Self {
         self.unary_with(Op::MulScalar(s.to_f64()), |v| v.mul_scalar(s))
     }
@@ -253,6 +257,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert_eq!(x.sub_scalar(1.0).value().to_vec(), vec![0.0, 3.0]);
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn sub_scalar(self, s: T) -> Self {
         self.add_scalar(-s)
     }
@@ -268,6 +273,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert_eq!(g[&x].to_vec(), vec![0.5, 0.5]);
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn div_scalar(self, s: T) -> Self {
         self.mul_scalar(T::ONE / s)
     }
@@ -284,6 +290,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert_eq!(y.sum_all().backward()[&x].to_vec(), vec![-1.0, -1.0]);
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn rsub_scalar(self, s: T) -> Self {
         self.neg().add_scalar(s)
     }
@@ -299,6 +306,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert_eq!(y.sum_all().backward()[&x].to_vec(), vec![-1.0, -1.0 / 16.0]);
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn rdiv_scalar(self, s: T) -> Self {
         self.powf(-T::ONE).mul_scalar(s)
     }
@@ -313,6 +321,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert_eq!(x.neg().sum_all().backward()[&x].to_vec(), vec![-1.0, -1.0]);
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn neg(self) -> Self {
         self.unary_with(Op::Neg, |v| v.neg())
     }
@@ -328,6 +337,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert_eq!(y.sum_all().backward()[&x].to_vec(), vec![1.5, 3.0]);
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn powf(self, p: T) -> Self {
         self.unary_with(Op::PowScalar(p.to_f64()), |v| v.powf(p))
     }
@@ -343,6 +353,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert_eq!(y.sum_all().backward()[&x].to_vec(), vec![3.0, 48.0]);
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn powi(self, n: i32) -> Self {
         self.unary_with(Op::PowScalar(n as f64), |v| v.powi(n))
     }
@@ -357,6 +368,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert_eq!(x.square().sum_all().backward()[&x].to_vec(), vec![2.0, 8.0]); // 2x
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn square(self) -> Self {
         self.powi(2)
     }
@@ -372,6 +384,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert_eq!(y.sum_all().backward()[&x].to_vec(), y.value().to_vec()); // (eˣ)′ = eˣ
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn exp(self) -> Self {
         self.unary_with(Op::Exp, |v| v.exp())
     }
@@ -386,6 +399,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert_eq!(x.ln().sum_all().backward()[&x].to_vec(), vec![1.0, 0.25]); // 1/x
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn ln(self) -> Self {
         self.unary_with(Op::Ln, |v| v.ln())
     }
@@ -402,6 +416,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert_eq!(y.sum_all().backward()[&x].to_vec(), vec![0.5, 0.25]);
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn sqrt(self) -> Self {
         self.unary_with(Op::Sqrt, |v| v.sqrt())
     }
@@ -417,6 +432,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert_eq!(x.abs().sum_all().backward()[&x].to_vec(), vec![-1.0, 0.0, 1.0]);
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn abs(self) -> Self {
         self.unary_with(Op::Abs, |v| v.abs())
     }
@@ -433,6 +449,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert!((g - std::f64::consts::FRAC_2_SQRT_PI).abs() < 1e-15);
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn erf(self) -> Self {
         self.unary_with(Op::Erf, |v| v.erf())
     }
@@ -450,6 +467,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert_eq!(y.sum_all().backward()[&x].to_vec(), vec![0.0, 0.0, 1.0]);
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn relu(self) -> Self {
         self.unary_with(Op::Relu, |v| v.relu())
     }
@@ -466,6 +484,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert_eq!(y.sum_all().backward()[&x].to_vec(), vec![0.1, 1.0]);
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn leaky_relu(self, slope: T) -> Self {
         let value = self
             .value()
@@ -473,7 +492,8 @@ impl<'t, T: Float> Var<'t, T> {
         self.unary(Op::LeakyRelu(slope.to_f64()), value)
     }
 
-    /// `x` for `x > 0`, else `alpha · (e^x − 1)` (PyTorch's default alpha is 1).
+    /// `x` for `x > 0`, else `alpha · (e^x − 1)` (PyTorch's default alpha is 1), with
+    /// `e^x − 1` computed by `expm1`: in f32 `exp(x) − 1` is 0 at x = −1e-8.
     ///
     /// ```
     /// # use autograd::Tape;
@@ -485,18 +505,17 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert_eq!(y.sum_all().backward()[&x].to_vec(), vec![1.0, 1.0]);
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn elu(self, alpha: T) -> Self {
-        let value = self.value().map(|x| {
-            if x > T::ZERO {
-                x
-            } else {
-                alpha * (x.fast_exp() - T::ONE)
-            }
-        });
+        let value = self
+            .value()
+            .map(|x| if x > T::ZERO { x } else { alpha * x.exp_m1() });
         self.unary(Op::Elu(alpha.to_f64()), value)
     }
 
-    /// GELU, exact form: `x · Φ(x) = x · ½(1 + erf(x/√2))` (PyTorch's default).
+    /// GELU, exact form: `x · Φ(x) = x · ½(1 + erf(x/√2))` (PyTorch's default), with
+    /// `Φ(x)` computed as `½·erfc(−x/√2)`: `1 + erf` cancels for negative `x` (in f32 it
+    /// is 0 below x ≈ −5.9, where GELU is still −1e-8).
     ///
     /// ```
     /// # use autograd::Tape;
@@ -508,15 +527,18 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert_eq!(y.backward()[&x].item(), 0.5);
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn gelu(self) -> Self {
         let half = T::from_f64(0.5);
         let r = T::from_f64(std::f64::consts::FRAC_1_SQRT_2);
-        let value = self.value().map(|x| x * half * (T::ONE + (x * r).erf()));
+        let value = self.value().map(|x| x * half * (-(x * r)).erfc());
         self.unary(Op::Gelu, value)
     }
 
     /// GELU, tanh approximation: `½x(1 + tanh(√(2/π)(x + 0.044715x³)))`
-    /// (PyTorch's `approximate="tanh"`).
+    /// (PyTorch's `approximate="tanh"`), computed as `x·σ(2u)` with `u` the tanh's
+    /// argument: the same function (`1 + tanh u = 2σ(2u)`), without the cancellation of
+    /// `1 + tanh u` for negative `x`.
     ///
     /// ```
     /// # use autograd::Tape;
@@ -527,15 +549,12 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert_eq!(y.backward()[&x].item(), 0.5);
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn gelu_tanh(self) -> Self {
-        let (half, k, c) = (
-            T::from_f64(0.5),
-            T::from_f64(SQRT_2_OVER_PI),
-            T::from_f64(GELU_TANH_C),
-        );
+        let (two_k, c) = (T::from_f64(2.0 * SQRT_2_OVER_PI), T::from_f64(GELU_TANH_C));
         let value = self
             .value()
-            .map(|x| half * x * (T::ONE + (k * (x + c * x * x * x)).fast_tanh()));
+            .map(|x| x * (two_k * (x + c * x * x * x)).fast_sigmoid());
         self.unary(Op::GeluTanh, value)
     }
 
@@ -552,6 +571,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert_eq!(y.backward()[&x].item(), 0.5);
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn softplus(self) -> Self {
         self.unary_with(Op::Softplus, |v| v.softplus())
     }
@@ -568,6 +588,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert_eq!(y.backward()[&x].item(), 0.25);
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn sigmoid(self) -> Self {
         self.unary_with(Op::Sigmoid, |v| v.sigmoid())
     }
@@ -582,6 +603,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// assert_eq!(x.tanh().backward()[&x].item(), 1.0); // 1 − tanh² = 1 at 0
     /// ```
     #[must_use]
+    #[track_caller]
     pub fn tanh(self) -> Self {
         self.unary_with(Op::Tanh, |v| v.tanh())
     }

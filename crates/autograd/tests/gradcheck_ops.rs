@@ -94,6 +94,19 @@ fn rows(kind: OpKind) -> Vec<Row> {
         OpKind::Sqrt => unary(|v| v[0].sqrt(), Positive),
         OpKind::Abs => unary(|v| v[0].abs(), AwayFromZero),
         OpKind::Erf => unary(|v| v[0].erf(), Any),
+        OpKind::Sin => unary(|v| v[0].sin(), Any),
+        OpKind::Cos => unary(|v| v[0].cos(), Any),
+        OpKind::Log1p => unary(|v| v[0].log1p(), Positive),
+        OpKind::Expm1 => unary(|v| v[0].expm1(), Any),
+        OpKind::Pow => vec![
+            row(&[&[3, 4], &[3, 4]], Positive, |v| v[0].pow(v[1])),
+            row(&[&[3, 4], &[4]], Positive, |v| v[0].pow(v[1])),
+            row(&[&[3, 1], &[1, 4]], Positive, |v| v[0].pow(v[1])),
+        ],
+        OpKind::BinaryCrossEntropy => vec![row(&[&[2, 3]], Any, |v| {
+            let y = Tensor::from([[0.0, 1.0, 0.3], [1.0, 0.0, 0.7]]);
+            v[0].sigmoid().binary_cross_entropy(&y)
+        })],
         OpKind::Relu => unary(|v| v[0].relu(), AwayFromZero),
         OpKind::LeakyRelu => unary(|v| v[0].leaky_relu(0.1), AwayFromZero),
         OpKind::Elu => unary(|v| v[0].elu(1.3), AwayFromZero),

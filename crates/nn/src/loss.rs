@@ -130,29 +130,53 @@ pub fn huber_loss<'t, T: Float>(
 }
 
 /// Binary cross-entropy on probabilities, with PyTorch's clamp of each log at −100 (so
-/// `p = 0` or `1` gives a large finite loss rather than infinity).
+/// `p = 0` or `1` gives a large finite loss rather than infinity), computed by the fused
+/// op [`Var::binary_cross_entropy`]: a zero-weight term is dropped (`p = 1, y = 1` is
+/// exactly 0), `ln(1 − p)` is `log1p(−p)`, and the gradient
+/// `(p − y) / max(p(1 − p), 1e-12)` (PyTorch's) stays finite when a sigmoid saturates to
+/// exactly 0 or 1 in f32 (|logit| above about 17).
 ///
 /// # Panics
 /// If the shapes differ.
+///
+/// ```
+/// use autograd::Tape;
+/// use nn::loss::{binary_cross_entropy, Reduction};
+/// use tensor::Tensor;
+/// let tape = Tape::new();
+/// let logit = tape.var(Tensor::from([20.0f32]));
+/// let p = logit.sigmoid(); // rounds to exactly 1.0 in f32
+/// let l = binary_cross_entropy(p, &Tensor::from([1.0]), Reduction::Mean);
+/// assert_eq!(l.item(), 0.0);
+/// assert!(l.backward()[&logit].item().is_finite()); // was NaN (0/0 in ln's rule)
+/// ```
 #[track_caller]
+#[must_use]
 pub fn binary_cross_entropy<'t, T: Float>(
     p: Var<'t, T>,
     target: &Tensor<T>,
     reduction: Reduction,
 ) -> Var<'t, T> {
     check_same_shape("binary_cross_entropy", &p, target);
-    let tape = p.tape();
-    let floor = T::from_f64(-100.0);
-    let log_p = p.ln().clamp(floor, T::INFINITY);
-    let log_1mp = p.rsub_scalar(T::ONE).ln().clamp(floor, T::INFINITY);
-    let y = tape.constant(target.clone());
-    let one_minus_y = tape.constant(target.rsub_scalar(T::ONE));
-    let per = -(y * log_p + one_minus_y * log_1mp);
+    let per = p.binary_cross_entropy(target);
     reduce(per, reduction, target.shape().first().copied().unwrap_or(1))
 }
 
+/// `Σ weight · term` elementwise with the terms whose weight is exactly 0 dropped rather
+/// than multiplied (so `0 · (−∞)` is 0, the limit `0 · ln 0 = 0`, not NaN). The dropped
+/// terms receive a zero gradient.
+fn weighted<'t, T: Float>(weight: &Tensor<T>, term: Var<'t, T>) -> Var<'t, T> {
+    let tape = term.tape();
+    let kept = weight.map(|w| if w == T::ZERO { T::ZERO } else { T::ONE });
+    let zeros = tape.constant(Tensor::zeros(weight.shape()));
+    Var::where_(&kept, term * tape.constant(weight.clone()), zeros)
+}
+
 /// Binary cross-entropy on logits, stable for any logit: `softplus(x) − x·y`, whose
-/// gradient is `σ(x) − y`.
+/// gradient is `σ(x) − y`. Computed as `(1 − y)·softplus(x) + y·softplus(−x)` (the same
+/// function, `softplus(x) − x = softplus(−x)`), a sum of non-negative terms: the direct
+/// form cancels when the logit is confidently right (x = 20, y = 1: `20 + 2e-9 − 20`
+/// is 0 in f32, not 2.1e-9).
 ///
 /// # Panics
 /// If the shapes differ.
@@ -164,7 +188,8 @@ pub fn binary_cross_entropy_with_logits<'t, T: Float>(
     reduction: Reduction,
 ) -> Var<'t, T> {
     check_same_shape("binary_cross_entropy_with_logits", &logits, target);
-    let per = logits.softplus() - logits * logits.tape().constant(target.clone());
+    let per = weighted(&target.rsub_scalar(T::ONE), logits.softplus())
+        + weighted(target, logits.neg().softplus());
     reduce(per, reduction, target.shape().first().copied().unwrap_or(1))
 }
 
@@ -207,7 +232,8 @@ pub fn cross_entropy_probs<'t, T: Float>(
     reduction: Reduction,
 ) -> Var<'t, T> {
     check_same_shape("cross_entropy_probs", &logits, target);
-    let per = -(logits.log_softmax(1) * logits.tape().constant(target.clone())).sum(1, false);
+    // A masked class (logit −∞) with target 0 contributes 0, not 0·(−∞).
+    let per = -weighted(target, logits.log_softmax(1)).sum(1, false);
     reduce(per, reduction, target.shape()[0])
 }
 
@@ -311,18 +337,22 @@ pub fn kl_div<'t, T: Float>(
     check_same_shape("kl_div", &input, target);
     let tape = input.tape();
     let y_ln_y = target.map(|y| if y > T::ZERO { y * y.ln() } else { T::ZERO });
-    let per = tape.constant(y_ln_y) - input * tape.constant(target.clone());
+    // Terms with y = 0 are 0 (xlogy), also where the log-probability is −∞.
+    let per = tape.constant(y_ln_y) - weighted(target, input);
     reduce(per, reduction, target.shape().first().copied().unwrap_or(1))
 }
 
 /// Gaussian negative log-likelihood (PyTorch `GaussianNLLLoss`, `full=False`):
 /// `½(ln max(σ², eps) + (μ − y)²/max(σ², eps))` per element, with `eps = 1e-6`. With a
 /// fixed σ² this is MSE scaled by `1/(2σ²)` plus a constant: least squares is maximum
-/// likelihood under Gaussian noise.
+/// likelihood under Gaussian noise. The clamp at `eps` does not block the gradient
+/// (PyTorch clamps under `no_grad`, straight-through), so a variance that collapsed below
+/// `eps` still gets a gradient and can recover.
 ///
 /// # Panics
 /// If the shapes differ.
 #[track_caller]
+#[must_use]
 pub fn gaussian_nll_loss<'t, T: Float>(
     mean: Var<'t, T>,
     target: &Tensor<T>,
@@ -330,7 +360,11 @@ pub fn gaussian_nll_loss<'t, T: Float>(
     reduction: Reduction,
 ) -> Var<'t, T> {
     check_same_shape("gaussian_nll_loss", &mean, target);
-    let var = var.clamp(T::from_f64(1e-6), T::INFINITY);
+    // PyTorch clamps the variance at eps without blocking its gradient
+    // (straight-through): a collapsed variance can still grow back.
+    let eps = T::from_f64(1e-6);
+    let lifted = var.value().map(|v| if v < eps { eps - v } else { T::ZERO });
+    let var = var + var.tape().constant(lifted);
     let d = mean - mean.tape().constant(target.clone());
     let per = (var.ln() + d.square() / var) * T::from_f64(0.5);
     reduce(per, reduction, target.shape().first().copied().unwrap_or(1))

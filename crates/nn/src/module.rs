@@ -88,6 +88,14 @@ pub trait Module<T: Float = f32>: Send + Sync {
         self.parameters().iter().map(|(_, p)| p.numel()).sum()
     }
 
+    /// True if the module normalizes with batch statistics in training mode (BatchNorm),
+    /// so a batch of one row cannot train it. `fit` checks this before the first epoch.
+    /// Containers answer for their children; a custom module holding a BatchNorm layer
+    /// should forward the question.
+    fn uses_batch_statistics(&self) -> bool {
+        false
+    }
+
     /// Every parameter and buffer by its PyTorch name, in PyTorch's order (each module's
     /// parameters, then its buffers; submodules in order). The tensors share storage with
     /// the module's values until either side changes (copy-on-write).
@@ -269,6 +277,10 @@ impl<T: Float> Module<T> for Sequential<T> {
             );
         }
         out
+    }
+
+    fn uses_batch_statistics(&self) -> bool {
+        self.layers.iter().any(|l| l.uses_batch_statistics())
     }
 
     fn set_training(&mut self, training: bool) {

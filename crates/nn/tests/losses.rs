@@ -220,3 +220,54 @@ fn bad_labels_are_named() {
     let err = nn::loss::check_class_targets(&[2, 3], &Tensor::<f32>::from([0.0])).unwrap_err();
     assert!(err.contains("expected 2 class labels"));
 }
+
+/// Per-element f32 loss values.
+fn value_f32(
+    f: impl for<'t> Fn(autograd::Var<'t, f32>) -> autograd::Var<'t, f32>,
+    pred: &[f32],
+) -> Vec<f32> {
+    let tape = Tape::new();
+    f(tape.var(Tensor::from_vec(pred.to_vec(), &[pred.len()]).unwrap()))
+        .value()
+        .to_vec()
+}
+
+#[test]
+fn binary_cross_entropies_keep_small_losses_in_f32() {
+    // f64 references: softplus(x) − x·y = max(x, 0) − x·y + ln(1 + e^−|x|), and
+    // −[y·ln p + (1 − y)·ln(1 − p)] with log1p. Bound 8·ε_f32 relative: a few rounded
+    // operations, every term non-negative (no cancellation left). The old forms gave 0
+    // for (x = 20, y = 1) and for p = 1e-8, y = 0.
+    let eps = f64::from(f32::EPSILON);
+    let check = |what: &str, got: f32, want: f64| {
+        let err = (f64::from(got) - want).abs();
+        assert!(
+            err <= 8.0 * eps * want.abs(),
+            "{what}: {got:e}, f64 gives {want:e}"
+        );
+    };
+    // (−80, 0) costs e^−80 = 1.8e-35, still a normal f32.
+    let logits = [
+        20.0f32, -20.0, 30.0, 1e-8, -1e-8, 0.0, 3.0, -80.0, -100.0, 5.0,
+    ];
+    let labels = [1.0f32, 0.0, 1.0, 1.0, 0.0, 1.0, 0.3, 0.0, 1.0, 0.7];
+    let y = Tensor::from_vec(labels.to_vec(), &[labels.len()]).unwrap();
+    let got = value_f32(
+        |v| binary_cross_entropy_with_logits(v, &y, Reduction::None),
+        &logits,
+    );
+    for ((x, l), g) in logits.iter().zip(labels).zip(got) {
+        let (x, l) = (f64::from(*x), f64::from(l));
+        let want = x.max(0.0) - x * l + (-x.abs()).exp().ln_1p();
+        check(&format!("bce_with_logits(x = {x}, y = {l})"), g, want);
+    }
+    let probs = [1e-8f32, 1e-4, 0.3, 0.5, 1.0 - 1e-3, 1e-20];
+    let labels = [0.0f32, 0.0, 0.3, 1.0, 1.0, 0.0];
+    let y = Tensor::from_vec(labels.to_vec(), &[labels.len()]).unwrap();
+    let got = value_f32(|v| binary_cross_entropy(v, &y, Reduction::None), &probs);
+    for ((p, l), g) in probs.iter().zip(labels).zip(got) {
+        let (p, l) = (f64::from(*p), f64::from(l));
+        let want = -(l * p.ln() + (1.0 - l) * (-p).ln_1p());
+        check(&format!("bce(p = {p:e}, y = {l})"), g, want);
+    }
+}

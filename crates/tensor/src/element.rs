@@ -74,6 +74,10 @@ pub trait Float:
     /// `ln(1 + self)`, accurate near 0.
     #[must_use]
     fn ln_1p(self) -> Self;
+    /// `e^self − 1`, accurate near 0 (where `exp(x) − 1` cancels: in f32 it is 0 at
+    /// x = −1e-8 and 1.3 % off at −1e-6).
+    #[must_use]
+    fn exp_m1(self) -> Self;
     /// Square root.
     #[must_use]
     fn sqrt(self) -> Self;
@@ -89,9 +93,20 @@ pub trait Float:
     /// Hyperbolic tangent (standard library).
     #[must_use]
     fn tanh(self) -> Self;
-    /// The error function (used by exact GELU).
+    /// Sine (standard library), in radians.
+    #[must_use]
+    fn sin(self) -> Self;
+    /// Cosine (standard library), in radians.
+    #[must_use]
+    fn cos(self) -> Self;
+    /// The error function.
     #[must_use]
     fn erf(self) -> Self;
+    /// The complementary error function `1 − erf(self)`, accurate where `erf` is near 1
+    /// (used by exact GELU: `Φ(x) = ½·erfc(−x/√2)`, which `½(1 + erf(x/√2))` rounds to 0
+    /// for x below about −6 in f32).
+    #[must_use]
+    fn erfc(self) -> Self;
     /// Larger of two values; NaN if either is NaN (as `torch.maximum`).
     #[must_use]
     fn max(self, other: Self) -> Self;
@@ -120,10 +135,20 @@ pub trait Float:
     /// Vectorizable `tanh`; see [`crate::fastmath`] for its error bound.
     #[must_use]
     fn fast_tanh(self) -> Self;
-    /// Vectorizable logistic sigmoid `1 / (1 + e^-self)`.
+    /// Vectorizable logistic sigmoid `1 / (1 + e^-self)`, computed from `e = e^-|self|`
+    /// (which cannot overflow) as `1/(1 + e)` for `self ≥ 0` and `e/(1 + e)` below, so a
+    /// large negative input gives `≈ e^self` (down into the subnormals) rather than
+    /// `1/∞ = 0`, and `σ(−x) = 1 − σ(x)` holds without cancellation.
+    #[inline(always)]
     #[must_use]
     fn fast_sigmoid(self) -> Self {
-        Self::ONE / (Self::ONE + (-self).fast_exp())
+        let e = (-self.abs()).fast_exp();
+        let s = Self::ONE / (Self::ONE + e);
+        if self >= Self::ZERO {
+            s
+        } else {
+            e * s
+        }
     }
 }
 
@@ -158,6 +183,10 @@ impl Float for f32 {
         f32::ln_1p(self)
     }
     #[inline(always)]
+    fn exp_m1(self) -> Self {
+        f32::exp_m1(self)
+    }
+    #[inline(always)]
     fn sqrt(self) -> Self {
         f32::sqrt(self)
     }
@@ -177,8 +206,17 @@ impl Float for f32 {
     fn tanh(self) -> Self {
         f32::tanh(self)
     }
+    fn sin(self) -> Self {
+        f32::sin(self)
+    }
+    fn cos(self) -> Self {
+        f32::cos(self)
+    }
     fn erf(self) -> Self {
         libm::erff(self)
+    }
+    fn erfc(self) -> Self {
+        libm::erfcf(self)
     }
     #[inline(always)]
     fn max(self, other: Self) -> Self {
@@ -249,6 +287,10 @@ impl Float for f64 {
         f64::ln_1p(self)
     }
     #[inline(always)]
+    fn exp_m1(self) -> Self {
+        f64::exp_m1(self)
+    }
+    #[inline(always)]
     fn sqrt(self) -> Self {
         f64::sqrt(self)
     }
@@ -268,8 +310,17 @@ impl Float for f64 {
     fn tanh(self) -> Self {
         f64::tanh(self)
     }
+    fn sin(self) -> Self {
+        f64::sin(self)
+    }
+    fn cos(self) -> Self {
+        f64::cos(self)
+    }
     fn erf(self) -> Self {
         libm::erf(self)
+    }
+    fn erfc(self) -> Self {
+        libm::erfc(self)
     }
     #[inline(always)]
     fn max(self, other: Self) -> Self {

@@ -11,7 +11,7 @@
 //! |---|---|---|
 //! | `exp`  | 2 ulp (relative 2.4e-7) | 2 ulp (relative 4.5e-16) |
 //! | `tanh` | 3 ulp or 1e-7 absolute  | relative 1e-15 or 1e-16 absolute |
-//! | `sigmoid` (`1/(1 + exp(−x))`) | relative 5e-7 | relative 1e-15 |
+//! | `sigmoid` (`1/(1 + e)` or `e/(1 + e)`, `e = exp(−|x|)`) | relative 5e-7 | relative 1e-15 |
 //!
 //! Special values follow the standard library: `exp(+inf) = inf`, `exp(-inf) = 0`,
 //! overflow gives `inf`, NaN stays NaN, `tanh(±inf) = ±1`. Results that would be

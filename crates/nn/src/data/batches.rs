@@ -24,6 +24,7 @@ pub struct Batches {
     n: usize,
     batch_size: usize,
     shuffle: bool,
+    drop_last: bool,
     rng: StdRng,
 }
 
@@ -40,14 +41,32 @@ impl Batches {
             n,
             batch_size,
             shuffle,
+            drop_last: false,
             rng: StdRng::seed_from_u64(seed),
         }
     }
 
-    /// Number of batches per epoch: `ceil(n / batch_size)`.
+    /// Drop the last batch when it is smaller than `batch_size` (PyTorch `DataLoader`'s
+    /// `drop_last`); the dropped rows change every epoch when shuffling.
+    ///
+    /// ```
+    /// let batches = nn::data::Batches::new(10, 4, false, 0).drop_last(true);
+    /// assert_eq!(batches.len(), 2);
+    /// ```
+    #[must_use]
+    pub fn drop_last(mut self, drop_last: bool) -> Self {
+        self.drop_last = drop_last;
+        self
+    }
+
+    /// Number of batches per epoch: `ceil(n / batch_size)` (`floor` with `drop_last`).
     #[must_use]
     pub fn len(&self) -> usize {
-        self.n.div_ceil(self.batch_size)
+        if self.drop_last {
+            self.n / self.batch_size
+        } else {
+            self.n.div_ceil(self.batch_size)
+        }
     }
 
     /// True if there are no rows.
@@ -62,6 +81,11 @@ impl Batches {
         if self.shuffle {
             order.shuffle(&mut self.rng);
         }
-        order.chunks(self.batch_size).map(|c| c.to_vec()).collect()
+        let full = self.len();
+        order
+            .chunks(self.batch_size)
+            .take(full)
+            .map(|c| c.to_vec())
+            .collect()
     }
 }

@@ -6,6 +6,7 @@ use rand::SeedableRng;
 use tensor::{Float, Tensor};
 
 use super::error::DataError;
+use super::split::{stratified_test_counts, test_count};
 
 /// Rows of features and targets.
 ///
@@ -127,11 +128,12 @@ impl<T: Float> Dataset<T> {
     }
 
     /// Splits shuffled rows into (train, test), the test part holding
-    /// `round(n · test_fraction)` rows (at least 1, and leaving at least 1 for training).
+    /// `⌈n · test_fraction⌉` rows and the train part the rest, as scikit-learn's
+    /// `train_test_split` (10 rows at 0.25 give 3 test rows).
     ///
     /// # Errors
     /// [`DataError::InvalidFraction`] outside (0, 1); [`DataError::Invalid`] with fewer
-    /// than 2 rows.
+    /// than 2 rows, or when no row would be left for training.
     ///
     /// ```
     /// let data = nn::data::datasets::iris();
@@ -148,9 +150,33 @@ impl<T: Float> Dataset<T> {
 
     /// Splits with full control: shuffle or not, stratified or not.
     ///
+    /// With `stratify`, the test part still holds `⌈n · test_fraction⌉` rows, shared among
+    /// the classes in proportion to their sizes as scikit-learn's `StratifiedShuffleSplit`
+    /// does: each class gets the floor of its expected count, and the rows left over go to
+    /// the classes with the largest fractional parts (ties broken by the seed). A class
+    /// much smaller than the others may get no test row. Ten classes of 2 rows at 0.2 ask
+    /// for 4 test rows, too few for 10 classes: an error, not a 50 % test part.
+    ///
     /// # Errors
     /// As [`Dataset::train_test_split`]; with `stratify`, [`DataError::Invalid`] if `y`
-    /// does not hold class indices.
+    /// does not hold class indices, [`DataError::ClassTooSmall`] if a class has a single
+    /// row, and [`DataError::PartSmallerThanClasses`] if the train or test part would have
+    /// fewer rows than there are classes.
+    ///
+    /// ```
+    /// use nn::data::{DataError, Dataset, SplitOptions};
+    /// use tensor::Tensor;
+    /// let y = Tensor::from_vec((0..20).map(|i| (i % 10) as f32).collect(), &[20]).unwrap();
+    /// let data = Dataset::new(Tensor::zeros(&[20, 1]), y).unwrap();
+    /// let strat = SplitOptions { stratify: true, ..SplitOptions::new(0.5, 0) };
+    /// let (train, test) = data.train_test_split_with(strat).unwrap();
+    /// assert_eq!((train.len(), test.len()), (10, 10)); // one row of each class on each side
+    /// let too_few = SplitOptions { test_fraction: 0.2, ..strat }; // 4 test rows, 10 classes
+    /// assert!(matches!(
+    ///     data.train_test_split_with(too_few),
+    ///     Err(DataError::PartSmallerThanClasses { part: "test", rows: 4, classes: 10 })
+    /// ));
+    /// ```
     pub fn train_test_split_with(&self, opts: SplitOptions) -> Result<(Self, Self), DataError> {
         let (train, test) = self.split_indices(opts)?;
         Ok((self.select(&train), self.select(&test)))
@@ -176,19 +202,16 @@ impl<T: Float> Dataset<T> {
             });
         }
         let mut rng = StdRng::seed_from_u64(opts.seed);
-        let test_count =
-            |m: usize| ((m as f64 * f).round() as usize).clamp(1, m.saturating_sub(1).max(1));
+        let n_test = test_count(n, f)?;
         if !opts.stratify {
             let mut order: Vec<usize> = (0..n).collect();
             if opts.shuffle {
                 order.shuffle(&mut rng);
             }
-            let k = test_count(n);
-            let test = order[n - k..].to_vec();
-            let train = order[..n - k].to_vec();
+            let test = order[n - n_test..].to_vec();
+            let train = order[..n - n_test].to_vec();
             return Ok((train, test));
         }
-        // Stratified: split each class separately with the same fraction.
         let labels = self
             .y
             .to_indices(usize::MAX)
@@ -196,21 +219,13 @@ impl<T: Float> Dataset<T> {
                 what: "train_test_split (stratify)",
                 reason: e.to_string(),
             })?;
-        let classes = labels.iter().max().map_or(0, |m| m + 1);
+        let per_class = stratified_test_counts(&labels, n_test, &mut rng)?;
         let (mut train, mut test) = (Vec::new(), Vec::new());
-        for c in 0..classes {
+        for (c, &k) in per_class.iter().enumerate() {
             let mut rows: Vec<usize> = (0..n).filter(|&i| labels[i] == c).collect();
-            if rows.is_empty() {
-                continue;
-            }
             if opts.shuffle {
                 rows.shuffle(&mut rng);
             }
-            let k = if rows.len() == 1 {
-                0
-            } else {
-                test_count(rows.len())
-            };
             test.extend_from_slice(&rows[rows.len() - k..]);
             train.extend_from_slice(&rows[..rows.len() - k]);
         }

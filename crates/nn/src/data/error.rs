@@ -145,6 +145,32 @@ pub enum DataError {
         /// What is wrong.
         reason: String,
     },
+    /// A stratified split met a class with fewer than 2 rows: it cannot appear on both
+    /// sides (scikit-learn raises the same error).
+    #[error(
+        "train_test_split (stratify): class {class} has only {count} row(s); every class needs \
+         at least 2 to appear in both parts"
+    )]
+    ClassTooSmall {
+        /// The class index.
+        class: usize,
+        /// Its number of rows.
+        count: usize,
+    },
+    /// A stratified split's train or test part would have fewer rows than there are
+    /// classes, so some class could not appear in it.
+    #[error(
+        "train_test_split (stratify): the {part} part would have {rows} row(s), fewer than \
+         the {classes} classes"
+    )]
+    PartSmallerThanClasses {
+        /// `"train"` or `"test"`.
+        part: &'static str,
+        /// Rows that part would get.
+        rows: usize,
+        /// Number of classes present.
+        classes: usize,
+    },
 }
 
 fn few_or_many(found: &usize, expected: &usize) -> &'static str {

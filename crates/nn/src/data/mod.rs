@@ -17,6 +17,7 @@ mod error;
 mod impute;
 mod outliers;
 mod scale;
+mod split;
 mod stats;
 mod table;
 

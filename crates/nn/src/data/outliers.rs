@@ -3,7 +3,9 @@
 
 use tensor::{Float, Tensor};
 
-use super::stats::{check_columns, columns, map_columns, mean, quantile, std};
+use super::stats::{
+    check_columns, columns, is_constant, map_columns, mean, min_max, quantile, std,
+};
 
 /// How bounds are computed per column.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -41,6 +43,13 @@ pub struct Outliers {
 impl Outliers {
     /// Fits bounds on the columns of `x` (NaN ignored).
     ///
+    /// A column that is constant up to rounding (the rule described at
+    /// [`StandardScaler`](super::StandardScaler)) has no spread: its bounds are its own
+    /// smallest and largest value, so no training value is an outlier and any other value
+    /// is, whatever the method. A column with no values has NaN bounds, which flag and
+    /// clip nothing. Without this, a std or IQR that is only rounding noise
+    /// (1.4e-17 for ten rows of 0.1) would decide which of the equal values are outliers.
+    ///
     /// # Panics
     /// If `x` is not 2-D.
     #[track_caller]
@@ -49,6 +58,7 @@ impl Outliers {
         let bounds = columns(x)
             .iter()
             .map(|c| match method {
+                _ if is_constant(c) => min_max(c),
                 OutlierMethod::Iqr(k) => {
                     let (q1, q3) = (quantile(c, 0.25), quantile(c, 0.75));
                     (q1 - k * (q3 - q1), q3 + k * (q3 - q1))
@@ -88,10 +98,12 @@ impl Outliers {
         }
         (
             map_columns(x, |j, v| {
-                if v.is_nan() {
+                let (lo, hi) = self.bounds[j];
+                // NaN bounds (a column with no values when fitted) clip nothing.
+                if v.is_nan() || lo.is_nan() || hi.is_nan() {
                     v
                 } else {
-                    v.clamp(self.bounds[j].0, self.bounds[j].1)
+                    v.clamp(lo, hi)
                 }
             }),
             counts,

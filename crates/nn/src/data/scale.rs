@@ -3,11 +3,12 @@
 
 use tensor::{Float, Tensor};
 
-use super::stats::{check_columns, columns, map_columns, mean, std};
+use super::stats::{check_columns, columns, is_constant, map_columns, mean, min_max, std};
 
 /// Scales each column linearly so that its training minimum maps to `low` and its
 /// maximum to `high` (default 0 and 1): `(x − min)/(max − min)·(high − low) + low`.
-/// A constant column maps to `low` (its range is treated as 1, as scikit-learn does).
+/// A constant column maps to `low` (its range is treated as 1, as scikit-learn does);
+/// "constant" allows for rounding, by the rule described at [`StandardScaler`].
 /// NaN values are ignored when fitting and stay NaN.
 ///
 /// ```
@@ -45,20 +46,12 @@ impl MinMaxScaler {
     #[must_use]
     pub fn fit_range<T: Float>(x: &Tensor<T>, low: f64, high: f64) -> Self {
         assert!(low < high, "MinMaxScaler: range {low}..{high} is empty");
-        let cols = columns(x);
-        let min: Vec<f64> = cols
-            .iter()
-            .map(|c| c.iter().copied().fold(f64::INFINITY, f64::min))
-            .collect();
-        let max: Vec<f64> = cols
-            .iter()
-            .map(|c| c.iter().copied().fold(f64::NEG_INFINITY, f64::max))
-            .collect();
-        let range = min
-            .iter()
-            .zip(&max)
-            .map(|(lo, hi)| if hi > lo { hi - lo } else { 1.0 })
-            .collect();
+        let (mut min, mut range) = (Vec::new(), Vec::new());
+        for c in columns(x) {
+            let (lo, hi) = min_max(&c);
+            min.push(lo);
+            range.push(if is_constant(&c) { 1.0 } else { hi - lo });
+        }
         MinMaxScaler {
             min,
             range,
@@ -107,6 +100,12 @@ impl MinMaxScaler {
 /// column is only centred (its std is treated as 1). NaN values are ignored when fitting
 /// and stay NaN.
 ///
+/// "Constant" allows for rounding, as scikit-learn's `_is_constant_feature` does: a column
+/// counts as constant when its variance is at most `n·ε·var + (n·ε·mean)²` (ε the f64
+/// machine epsilon), the most that computing the statistics of `n` equal values can
+/// produce. Ten rows of 0.1 have a computed std of 1.4e-17; they are centred to ≈ 0, not
+/// divided by that std.
+///
 /// ```
 /// use nn::data::StandardScaler;
 /// use tensor::Tensor;
@@ -134,8 +133,7 @@ impl StandardScaler {
             mean: cols.iter().map(|c| mean(c)).collect(),
             std: cols
                 .iter()
-                .map(|c| std(c))
-                .map(|s| if s > 0.0 { s } else { 1.0 })
+                .map(|c| if is_constant(c) { 1.0 } else { std(c) })
                 .collect(),
         }
     }

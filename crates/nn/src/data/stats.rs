@@ -30,10 +30,43 @@ pub(crate) fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len() as f64
 }
 
+/// Population variance (ddof 0), two-pass.
+pub(crate) fn variance(v: &[f64]) -> f64 {
+    let m = mean(v);
+    v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / v.len() as f64
+}
+
 /// Population standard deviation (ddof 0).
 pub(crate) fn std(v: &[f64]) -> f64 {
-    let m = mean(v);
-    (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / v.len() as f64).sqrt()
+    variance(v).sqrt()
+}
+
+/// Whether a column is constant up to rounding: its variance is no larger than what
+/// rounding alone produces when the mean and variance of `n` equal values are computed in
+/// f64, `var ≤ n·ε·var + (n·ε·mean)²` with ε = `f64::EPSILON` (scikit-learn's
+/// `_is_constant_feature`). An exact `std > 0` test is wrong here: ten rows of 0.1 have a
+/// computed std of 1.4e-17, and dividing by it turns every value into ±1. Every place
+/// where a per-column scale or spread could vanish (the scalers, the outlier bounds)
+/// decides with this one rule. A column with no values counts as constant.
+pub(crate) fn is_constant(v: &[f64]) -> bool {
+    if v.is_empty() {
+        return true;
+    }
+    let (n, m) = (v.len() as f64, mean(v));
+    let var = variance(v);
+    let eps = f64::EPSILON;
+    var <= n * eps * var + (n * eps * m).powi(2)
+}
+
+/// Smallest and largest value (NaN for an empty column).
+pub(crate) fn min_max(v: &[f64]) -> (f64, f64) {
+    if v.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    v.iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+            (lo.min(x), hi.max(x))
+        })
 }
 
 /// The q-quantile with linear interpolation between order statistics (NumPy's default).

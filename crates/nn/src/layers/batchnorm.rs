@@ -104,6 +104,13 @@ impl<T: Float> Module<T> for BatchNorm1d<T> {
         };
         let eps = T::from_f64(self.eps);
         let normalized = if self.training {
+            let values_per_channel: usize = axes.iter().map(|&a| shape[a as usize]).product();
+            assert!(
+                values_per_channel > 1,
+                "BatchNorm1d: expected more than 1 value per channel when training, got input \
+                 of shape {shape:?} (a batch of one row); use a batch size that leaves no \
+                 single-row batch, FitConfig::drop_last(true), or evaluation mode"
+            );
             let mean = x.mean_axes(&axes, true);
             let var = x.var_axes(&axes, 0, true);
             let n: usize = axes.iter().map(|&a| shape[a as usize]).product();
@@ -135,6 +142,10 @@ impl<T: Float> Module<T> for BatchNorm1d<T> {
 
     fn parameters(&self) -> Vec<Named<'_, T>> {
         vec![("weight".into(), &self.weight), ("bias".into(), &self.bias)]
+    }
+
+    fn uses_batch_statistics(&self) -> bool {
+        true
     }
 
     fn buffers(&self) -> Vec<Named<'_, T>> {

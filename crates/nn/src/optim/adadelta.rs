@@ -74,6 +74,7 @@ impl<T: Float> Optimizer<T> for Adadelta<T> {
             T::from_f64(self.eps),
             T::from_f64(self.weight_decay),
         );
+        let one_minus_rho = T::from_f64(1.0 - self.rho); // see `optim`: 1 − ρ in f64
         self.state.for_each(
             params,
             grads,
@@ -83,9 +84,9 @@ impl<T: Float> Optimizer<T> for Adadelta<T> {
                     for ((w, &g), (v, u)) in w.iter_mut().zip(g).zip(v.iter_mut().zip(u.iter_mut()))
                     {
                         let d = g + wd * *w;
-                        *v = (rho * *v + (T::ONE - rho) * d * d).flush_subnormal();
+                        *v = (rho * *v + one_minus_rho * d * d).flush_subnormal();
                         let delta = (*u + eps).sqrt() / (*v + eps).sqrt() * d;
-                        *u = (rho * *u + (T::ONE - rho) * delta * delta).flush_subnormal();
+                        *u = (rho * *u + one_minus_rho * delta * delta).flush_subnormal();
                         *w -= lr * delta;
                     }
                 });

@@ -107,9 +107,13 @@ impl<T: Float> Optimizer<T> for Adam<T> {
         self.state
             .for_each(params, grads, init, |w, g, (t, m, v, vmax)| {
                 *t += 1;
-                let bc1 = 1.0 - b1.powi(*t as i32);
-                let bc2_sqrt = (1.0 - b2.powi(*t as i32)).sqrt();
+                // β^t for t beyond i32 (2³¹ steps) is β^i32::MAX = 0, not a wrapped power.
+                let ti = i32::try_from(*t).unwrap_or(i32::MAX);
+                let bc1 = 1.0 - b1.powi(ti);
+                let bc2_sqrt = (1.0 - b2.powi(ti)).sqrt();
                 let step = T::from_f64(lr / bc1);
+                // 1 − β in f64 (see `optim`).
+                let (one_minus_b1, one_minus_b2) = (T::from_f64(1.0 - b1), T::from_f64(1.0 - b2));
                 let (b1, b2, eps, bc2) = (
                     T::from_f64(b1),
                     T::from_f64(b2),
@@ -126,8 +130,8 @@ impl<T: Float> Optimizer<T> for Adam<T> {
                 let moments = move |w: &mut T, g: T, m: &mut T, v: &mut T| {
                     *w *= decay;
                     let d = g + l2 * *w;
-                    *m = (b1 * *m + (T::ONE - b1) * d).flush_subnormal();
-                    *v = (b2 * *v + (T::ONE - b2) * d * d).flush_subnormal();
+                    *m = (b1 * *m + one_minus_b1 * d).flush_subnormal();
+                    *v = (b2 * *v + one_minus_b2 * d * d).flush_subnormal();
                 };
                 dispatch(move || {
                     let rows = w.iter_mut().zip(g).zip(m.iter_mut().zip(v.iter_mut()));

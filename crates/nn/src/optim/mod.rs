@@ -7,6 +7,15 @@
 //! range for thousands of steps, where x86 arithmetic is about 100× slower. The effect on
 //! the update is below 1e-38 (f32) or 1e-308 (f64).
 //!
+//! Averaging weights `1 − β` (Adam's β₁ and β₂, RMSprop's α, Adadelta's ρ, SGD's
+//! `1 − dampening`) are computed in f64 and then rounded, as PyTorch does (it passes
+//! `1 - beta2` as a Python float): in f32, `1 − 0.999f32` is 1.3e-5 away from 0.001,
+//! which shifts `√v` by 6e-6 relative on every step.
+//!
+//! Quantities that are ≥ 0 in exact arithmetic but computed as a difference (centered
+//! RMSprop's `v − ḡ²`) are clamped at 0 before a square root, so rounding cannot make a
+//! weight NaN. The other optimizers take square roots only of sums of non-negative terms.
+//!
 //! Gradient descent variants are not separate optimizers: GD / batch GD, mini-batch GD
 //! and stochastic GD are all [`Sgd`] with the batch size of `fit` set to all rows, to
 //! `b`, or to 1. The optimizer is only the update rule.

@@ -85,10 +85,10 @@ impl<T: Float> Sgd<T> {
 
 impl<T: Float> Optimizer<T> for Sgd<T> {
     fn step(&mut self, params: &[&Param<T>], grads: &Grads<T>) {
-        let (lr, mu, tau, wd) = (
+        let (lr, mu, one_minus_tau, wd) = (
             T::from_f64(self.lr),
             T::from_f64(self.momentum),
-            T::from_f64(self.dampening),
+            T::from_f64(1.0 - self.dampening), // see `optim`: 1 − τ in f64
             T::from_f64(self.weight_decay),
         );
         let (momentum, nesterov) = (self.momentum != 0.0, self.nesterov);
@@ -116,7 +116,7 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
                     Some(b) => {
                         for ((w, &g), b) in w.iter_mut().zip(g).zip(b.iter_mut()) {
                             let d = g + wd * *w;
-                            *b = (mu * *b + (T::ONE - tau) * d).flush_subnormal();
+                            *b = (mu * *b + one_minus_tau * d).flush_subnormal();
                             *w -= lr * if nesterov { d + mu * *b } else { *b };
                         }
                     }

@@ -60,6 +60,10 @@ pub struct FitConfig<T: Float = f32> {
     pub(crate) seed: u64,
     /// The first epoch's index (to resume training; default 0).
     pub(crate) initial_epoch: usize,
+    /// Drop a last batch smaller than `batch_size` (default false).
+    pub(crate) drop_last: bool,
+    /// Check every value and gradient for NaN/∞ (default false).
+    pub(crate) detect_anomaly: bool,
     /// Where progress goes.
     pub(crate) output: Output,
     pub(crate) callbacks: Vec<Box<dyn Callback<T>>>,
@@ -76,6 +80,8 @@ impl<T: Float> std::fmt::Debug for FitConfig<T> {
             .field("verbose", &self.verbose)
             .field("seed", &self.seed)
             .field("initial_epoch", &self.initial_epoch)
+            .field("drop_last", &self.drop_last)
+            .field("detect_anomaly", &self.detect_anomaly)
             .field("callbacks", &self.callbacks.len())
             .field("augment", &self.augment.len())
             .finish()
@@ -100,6 +106,8 @@ impl<T: Float> FitConfig<T> {
             verbose: 1,
             seed: 0,
             initial_epoch: 0,
+            drop_last: false,
+            detect_anomaly: false,
             output: Output::Stdout,
             callbacks: Vec::new(),
             augment: Vec::new(),
@@ -160,6 +168,25 @@ impl<T: Float> FitConfig<T> {
     #[must_use]
     pub fn initial_epoch(mut self, epoch: usize) -> Self {
         self.initial_epoch = epoch;
+        self
+    }
+
+    /// Drop the last batch of each epoch when it is smaller than `batch_size` (PyTorch
+    /// `DataLoader`'s `drop_last`): with shuffling, the rows left out change every epoch.
+    /// The remedy when a BatchNorm layer would see a batch of one row.
+    #[must_use]
+    pub fn drop_last(mut self, drop_last: bool) -> Self {
+        self.drop_last = drop_last;
+        self
+    }
+
+    /// Anomaly detection ([`autograd::Tape::detect_anomaly`]) in every training step: the
+    /// first NaN or infinity in a value or a gradient stops `fit` with
+    /// `TrainError::Anomaly`, naming the op, its input shapes, the pass, and the line of
+    /// your code that recorded it. Slower; turn it on to find where a NaN comes from.
+    #[must_use]
+    pub fn detect_anomaly(mut self, on: bool) -> Self {
+        self.detect_anomaly = on;
         self
     }
 

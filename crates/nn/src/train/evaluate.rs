@@ -4,7 +4,7 @@ use autograd::Tape;
 use tensor::{Float, Tensor};
 
 use super::metrics::Metric;
-use super::model::{rows, Model, TrainError};
+use super::model::{check_finite_data, rows, Model, TrainError};
 use super::Logs;
 use crate::loss::Loss;
 use crate::module::Module;
@@ -51,7 +51,13 @@ impl<T: Float> Model<T> {
                 what,
                 loss: self.loss.name(),
                 reason,
-            })
+            })?;
+        // Metrics are checked on all targets before the first batch.
+        for m in &self.metrics {
+            m.check(&pred_shape, y)
+                .map_err(|error| TrainError::Metric { what, error })?;
+        }
+        Ok(())
     }
 
     pub(crate) fn evaluate_logs(
@@ -75,6 +81,10 @@ impl<T: Float> Model<T> {
     ///
     /// # Errors
     /// As the input checks of [`Model::fit`].
+    ///
+    /// # Panics
+    /// If a metric cannot read the targets (see [`Metric::check`]), before any batch, with
+    /// the metric and both shapes in the message.
     pub fn evaluate(&mut self, x: &Tensor<T>, y: &Tensor<T>) -> Result<Logs, TrainError> {
         if rows(x) != rows(y) {
             return Err(TrainError::RowMismatch {
@@ -86,6 +96,8 @@ impl<T: Float> Model<T> {
         if rows(x) == 0 {
             return Err(TrainError::NoRows { what: "evaluate" });
         }
+        check_finite_data("evaluate", "x", x)?;
+        check_finite_data("evaluate", "y", y)?;
         self.check_inputs("evaluate", x, y)?;
         self.module.set_training(false);
         Ok(self.evaluate_logs(x, y, 256))
@@ -97,6 +109,7 @@ impl<T: Float> Model<T> {
     /// [`TrainError::Features`] if the feature count does not fit the model.
     pub fn predict(&mut self, x: &Tensor<T>) -> Result<Tensor<T>, TrainError> {
         self.check_features("predict", x)?;
+        check_finite_data("predict", "x", x)?;
         self.module.set_training(false);
         let n = rows(x);
         if n == 0 {

@@ -10,7 +10,7 @@ use tensor::{Float, Tensor};
 use super::config::{FitConfig, Validation};
 use super::evaluate::evaluate_logs;
 use super::metrics::Metric;
-use super::model::{first_non_finite, rows, Model, TrainError};
+use super::model::{check_finite_data, first_non_finite, rows, Model, TrainError};
 use super::progress::Progress;
 use super::{Callback, History, Logs, TrainContext};
 use crate::data::{Augment, Batches};
@@ -75,6 +75,8 @@ impl<T: Float> Model<T> {
         if n == 0 {
             return Err(TrainError::Empty);
         }
+        check_finite_data("fit", "x", x)?;
+        check_finite_data("fit", "y", y)?;
         if config.batch_size == 0 {
             return Err(TrainError::BatchSize);
         }
@@ -106,6 +108,8 @@ impl<T: Float> Model<T> {
                     what: "validation data",
                 });
             }
+            check_finite_data("validation data", "x", xv)?;
+            check_finite_data("validation data", "y", yv)?;
             if rows(xv) != rows(yv) {
                 return Err(TrainError::RowMismatch {
                     what: "validation data",
@@ -114,6 +118,16 @@ impl<T: Float> Model<T> {
                 });
             }
             self.check_inputs("validation data", xv, yv)?;
+        }
+        let train_rows = rows(&x_train);
+        if train_rows % config.batch_size == 1
+            && !config.drop_last
+            && self.module.uses_batch_statistics()
+        {
+            return Err(TrainError::SingleRowBatch {
+                rows: train_rows,
+                batch_size: config.batch_size,
+            });
         }
         Ok(Data {
             x: x_train.contiguous(),
@@ -146,6 +160,7 @@ struct Run<'m, T: Float> {
     augment: Vec<Box<dyn Augment<T>>>,
     progress: Progress,
     batches: Batches,
+    detect_anomaly: bool,
 }
 
 impl<'m, T: Float> Run<'m, T> {
@@ -164,7 +179,8 @@ impl<'m, T: Float> Run<'m, T> {
         ctx.metric_directions = metric_directions;
         ctx.log_names = log_names;
         ctx.initial_lr = model.initial_lr;
-        let batches = Batches::new(n, config.batch_size, config.shuffle, config.seed);
+        let batches = Batches::new(n, config.batch_size, config.shuffle, config.seed)
+            .drop_last(config.drop_last);
         ctx.history.steps = batches.len();
         let progress = Progress::new(
             config.verbose,
@@ -182,6 +198,7 @@ impl<'m, T: Float> Run<'m, T> {
             augment: std::mem::take(&mut config.augment),
             progress,
             batches,
+            detect_anomaly: config.detect_anomaly,
         }
     }
 
@@ -225,7 +242,15 @@ impl<'m, T: Float> Run<'m, T> {
             for a in &mut self.augment {
                 (xb, yb) = a.apply(&xb, &yb);
             }
-            let (value, pred, grads) = train_step(&*self.ctx.module, self.loss, &xb, &yb);
+            let (value, pred, grads, anomaly) =
+                train_step(&*self.ctx.module, self.loss, &xb, &yb, self.detect_anomaly);
+            if let Some(anomaly) = anomaly {
+                return Err(TrainError::Anomaly {
+                    epoch,
+                    batch: b,
+                    anomaly,
+                });
+            }
             if let Err(e) = check_finite(value, &grads, epoch, b) {
                 // Callbacks see the bad loss first (`TerminateOnNan` asks for a quiet
                 // stop); either way this update is not applied.
@@ -303,15 +328,18 @@ impl<'m, T: Float> Run<'m, T> {
     }
 }
 
-/// One forward and backward pass on a batch: (loss value, predictions, gradients).
-/// The tape is dropped before returning, so the optimizer updates parameters in place.
+/// One forward and backward pass on a batch: (loss value, predictions, gradients, the
+/// first anomaly when detecting). The tape is dropped before returning, so the optimizer
+/// updates parameters in place.
 fn train_step<T: Float>(
     module: &dyn Module<T>,
     loss: &dyn Loss<T>,
     xb: &Tensor<T>,
     yb: &Tensor<T>,
-) -> (f64, Tensor<T>, Grads<T>) {
+    detect_anomaly: bool,
+) -> (f64, Tensor<T>, Grads<T>, Option<autograd::Anomaly>) {
     let tape = Tape::new();
+    tape.detect_anomaly(detect_anomaly);
     let pred = module.forward(tape.constant(xb.clone()));
     let loss = loss.loss(pred, yb);
     let total = match module.penalty(&tape) {
@@ -324,7 +352,7 @@ fn train_step<T: Float>(
     } else {
         Grads::default()
     };
-    (value, pred.value(), grads)
+    (value, pred.value(), grads, tape.anomaly())
 }
 
 /// A non-finite loss or gradient, as the error `fit` returns.

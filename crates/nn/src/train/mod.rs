@@ -20,7 +20,9 @@ pub use callbacks::{
 pub use config::{FitConfig, Output, Validation};
 pub use context::{Logs, TrainContext, Weights};
 pub use history::History;
-pub use metrics::{Accuracy, BinaryAccuracy, MeanAbsoluteError, MeanSquaredError, Metric};
+pub use metrics::{
+    Accuracy, BinaryAccuracy, MeanAbsoluteError, MeanSquaredError, Metric, MetricError,
+};
 pub use model::{Model, TrainError};
 pub use monitor::{Mode, Monitor, ThresholdMode};
 pub use plot::line_chart;

@@ -58,7 +58,8 @@ pub enum TrainError {
     /// The loss or a gradient became NaN or infinite.
     #[error(
         "fit: the {what} is {value} at epoch {epoch} (0-based; shown as Epoch {}), batch {batch}; \
-         training stopped before applying that update, so the model keeps the weights of the previous step",
+         training stopped before applying that update, so the model keeps the weights of the previous step \
+         (to find the op and the line that produced it, set FitConfig::detect_anomaly(true))",
         epoch + 1
     )]
     NonFinite {
@@ -80,6 +81,56 @@ pub enum TrainError {
     NoRows {
         /// `evaluate` or `validation data`.
         what: &'static str,
+    },
+    /// A metric cannot compare the predictions with the targets (shapes or label format).
+    #[error("{what}: {error}")]
+    Metric {
+        /// `fit`, `evaluate` or `validation data`.
+        what: &'static str,
+        /// The metric's error, naming it and both shapes.
+        error: super::MetricError,
+    },
+    /// The last batch of every epoch would hold one row, and the model normalizes with
+    /// batch statistics (BatchNorm), which one row cannot give.
+    #[error(
+        "fit: {rows} training rows in batches of {batch_size} leave a last batch of 1 row, \
+         and the model has a BatchNorm layer, which needs more than 1 value per channel \
+         when training; choose a batch size that does not leave 1 row over, or set \
+         FitConfig::drop_last(true)"
+    )]
+    SingleRowBatch {
+        /// Training rows (after any validation split).
+        rows: usize,
+        /// The batch size.
+        batch_size: usize,
+    },
+    /// The data already holds a NaN or an infinity.
+    #[error(
+        "{what}: {tensor} has {value} at row {row}, {position}; impute missing values \
+         first (SimpleImputer) and check the data for infinities"
+    )]
+    NonFiniteData {
+        /// `fit`, `evaluate`, `predict` or `validation data`.
+        what: &'static str,
+        /// `x` or `y`.
+        tensor: &'static str,
+        /// The value (NaN or ±∞).
+        value: f64,
+        /// Its row.
+        row: usize,
+        /// Where in the row: `column 3`, or the index within an image (`index [0, 4, 2]`).
+        position: String,
+    },
+    /// With `FitConfig::detect_anomaly(true)`: the first NaN or infinity of a training
+    /// step, with the op and the line that recorded it. The update was not applied.
+    #[error("fit: epoch {epoch} (0-based), batch {batch}: {anomaly}")]
+    Anomaly {
+        /// 0-based epoch.
+        epoch: usize,
+        /// 0-based batch.
+        batch: usize,
+        /// What was found, and where.
+        anomaly: autograd::Anomaly,
     },
     /// An optimizer hyper-parameter is out of range (checked before the first step).
     #[error("fit: {0}")]
@@ -208,5 +259,37 @@ pub(crate) fn first_non_finite<T: Float>(grads: &Grads<T>) -> Option<f64> {
             .iter()
             .find(|v| !v.is_finite())
             .map(|v| v.to_f64())
+    })
+}
+
+/// The first NaN or infinite value of `t` (row-major), as a [`TrainError::NonFiniteData`].
+pub(crate) fn check_finite_data<T: Float>(
+    what: &'static str,
+    tensor: &'static str,
+    t: &Tensor<T>,
+) -> Result<(), TrainError> {
+    let values = t.to_vec();
+    let Some(i) = values.iter().position(|v| !v.is_finite()) else {
+        return Ok(());
+    };
+    let shape = t.shape();
+    let row_len: usize = shape.iter().skip(1).product();
+    let (row, mut rest) = (i / row_len.max(1), i % row_len.max(1));
+    let mut index = vec![0; shape.len().saturating_sub(1)];
+    for (k, &d) in shape.iter().enumerate().skip(1).rev() {
+        index[k - 1] = rest % d;
+        rest /= d;
+    }
+    let position = match index.as_slice() {
+        [] => "its only value".to_string(),
+        [c] => format!("column {c}"),
+        _ => format!("index {index:?} within the row"),
+    };
+    Err(TrainError::NonFiniteData {
+        what,
+        tensor,
+        value: values[i].to_f64(),
+        row,
+        position,
     })
 }

@@ -129,6 +129,23 @@ impl<T: Float> Tensor<T> {
         self.zip_with(other, "pow", |a, b| a.powf(b))
     }
 
+    /// Sine elementwise (radians).
+    ///
+    /// ```
+    /// let y = tensor::Tensor::from([0.0f64, std::f64::consts::FRAC_PI_2]).sin();
+    /// assert_eq!(y.to_vec(), vec![0.0, 1.0]);
+    /// ```
+    #[must_use]
+    pub fn sin(&self) -> Self {
+        self.map(move |x| x.sin())
+    }
+
+    /// Cosine elementwise (radians).
+    #[must_use]
+    pub fn cos(&self) -> Self {
+        self.map(move |x| x.cos())
+    }
+
     /// `-self`.
     #[must_use]
     pub fn neg(&self) -> Self {
@@ -150,6 +167,31 @@ impl<T: Float> Tensor<T> {
     #[must_use]
     pub fn ln(&self) -> Self {
         self.map(move |x| x.ln())
+    }
+
+    /// `e^x − 1` elementwise, accurate near 0 (`torch.expm1`; `exp(x) − 1` loses every
+    /// digit there).
+    ///
+    /// ```
+    /// let y = tensor::Tensor::from([-1e-8f32, 0.0, 1.0]).expm1().to_vec();
+    /// assert_eq!(y[0], -1e-8);
+    /// approx::assert_relative_eq!(y[2], std::f32::consts::E - 1.0, max_relative = 1e-6);
+    /// ```
+    #[must_use]
+    pub fn expm1(&self) -> Self {
+        self.map(move |x| x.exp_m1())
+    }
+
+    /// `ln(1 + x)` elementwise, accurate near 0 (`torch.log1p`).
+    ///
+    /// ```
+    /// let y = tensor::Tensor::from([-1e-8f32, 0.0, 1.0]).log1p().to_vec();
+    /// assert_eq!(y[0], -1e-8);
+    /// approx::assert_relative_eq!(y[2], std::f32::consts::LN_2, max_relative = 1e-6);
+    /// ```
+    #[must_use]
+    pub fn log1p(&self) -> Self {
+        self.map(move |x| x.ln_1p())
     }
 
     /// `ln(1 + e^x)` elementwise, stable for any `x`: `max(x, 0) + ln(1 + e^-|x|)`.
@@ -180,10 +222,22 @@ impl<T: Float> Tensor<T> {
         }
     }
 
-    /// The error function elementwise (libm's `erf`, used by exact GELU).
+    /// The error function elementwise (libm's `erf`).
     #[must_use]
     pub fn erf(&self) -> Self {
         self.map(move |x| x.erf())
+    }
+
+    /// The complementary error function `1 − erf(x)` elementwise (libm's `erfc`),
+    /// accurate where `erf(x)` is near 1 (`torch.erfc`).
+    ///
+    /// ```
+    /// let y = tensor::Tensor::from([5.0f64]).erfc().item();
+    /// approx::assert_relative_eq!(y, 1.5374597944280349e-12, max_relative = 1e-14);
+    /// ```
+    #[must_use]
+    pub fn erfc(&self) -> Self {
+        self.map(move |x| x.erfc())
     }
 
     /// `x²` elementwise.
@@ -210,7 +264,9 @@ impl<T: Float> Tensor<T> {
         })
     }
 
-    /// The logistic sigmoid `1 / (1 + e^-x)` elementwise (vectorized).
+    /// The logistic sigmoid `1 / (1 + e^-x)` elementwise (vectorized), computed as
+    /// `e^x / (1 + e^x)` for negative `x` so that it never forms `e^{-x} = ∞`: σ(−100)
+    /// is 3.7e-44 in f32, not 0.
     #[must_use]
     pub fn sigmoid(&self) -> Self {
         self.map(move |x| x.fast_sigmoid())
