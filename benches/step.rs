@@ -2,8 +2,8 @@
 //!
 //! * recording overhead per op on tiny tensors (ns/op): a chain of ops on a 1-element
 //!   tensor, on a tape, minus the same chain on plain tensors;
-//! * forward + backward, and forward + backward + Adam/SGD update, for the MLPs in
-//!   `shared/perf` (µs/step, median).
+//! * forward + backward (with anomaly detection off and on), and forward + backward +
+//!   Adam/SGD update, for the MLPs in `shared/perf` (µs/step, median).
 //!
 //! `QUICK=1` shortens the runs.
 
@@ -63,6 +63,15 @@ fn overhead() {
         }
         black_box(x.backward());
     });
+    let detecting = median_secs(budget(), || {
+        let tape = Tape::new();
+        tape.detect_anomaly(true);
+        let mut x = tape.var(x0.clone());
+        for _ in 0..OPS {
+            x = x * 1.0001 + 0.0001;
+        }
+        black_box(x.backward());
+    });
     let n = (2 * OPS) as f64;
     println!("tiny ops (1 element), per op:");
     println!("  tensor op alone         {:>7.0} ns", plain / n * 1e9);
@@ -72,6 +81,11 @@ fn overhead() {
         (taped - plain) / n * 1e9
     );
     println!("  recorded + backward     {:>7.0} ns", backward / n * 1e9);
+    println!(
+        "  same, anomaly detection {:>7.0} ns  ({:.2}x)",
+        detecting / n * 1e9,
+        detecting / backward
+    );
 }
 
 fn mlp(sizes: &[usize], rng: &mut StdRng) -> Sequential {
@@ -126,8 +140,19 @@ fn step_bench(name: &str, sizes: &[usize], batch: usize, classes: Option<usize>,
         };
         sgd.step(&params, &grads);
     });
+    let detecting = median_secs(budget(), || {
+        let tape = Tape::new();
+        tape.detect_anomaly(true);
+        let l = loss(net.forward(tape.constant(x.clone())), &y, classes);
+        black_box(l.backward());
+    });
     println!("{name}");
     println!("  forward + backward          {:>9.1} µs", fwd_bwd * 1e6);
+    println!(
+        "  same, anomaly detection on  {:>9.1} µs  ({:.2}x)",
+        detecting * 1e6,
+        detecting / fwd_bwd
+    );
     println!("  + Adam update (full step)   {:>9.1} µs", full * 1e6);
     println!("  + SGD update (full step)    {:>9.1} µs", full_sgd * 1e6);
     println!("  shared/perf peers (2 threads): {peer}");

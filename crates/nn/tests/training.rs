@@ -474,9 +474,10 @@ fn progress_output_in_plain_mode() {
 
 #[test]
 fn nan_loss_stops_training_naming_epoch_and_batch() {
-    let (x, mut y) = regression_data();
-    // One poisoned target in the second batch of an unshuffled epoch.
-    y.as_mut_slice()[40] = f32::NAN;
+    let (mut x, y) = regression_data();
+    // One row in the second batch of an unshuffled epoch whose squared error overflows
+    // f32 (data that is already NaN is refused before training; see numerics.rs).
+    x.as_mut_slice()[80] = 1e30;
     let mut model = Model::new(small_net(0, 2, 1), Mse, Sgd::new(0.01));
     let before = model.module().parameters()[0].1.value();
     let err = model
@@ -491,7 +492,7 @@ fn nan_loss_stops_training_naming_epoch_and_batch() {
         )
         .unwrap_err();
     assert!(
-        matches!(err, TrainError::NonFinite { what: "loss", epoch: 0, batch: 1, value } if value.is_nan()),
+        matches!(err, TrainError::NonFinite { what: "loss", epoch: 0, batch: 1, value } if !value.is_finite()),
         "{err}"
     );
     assert!(
@@ -507,8 +508,8 @@ fn nan_loss_stops_training_naming_epoch_and_batch() {
 
 #[test]
 fn terminate_on_nan_stops_quietly_and_csv_logger_writes_each_epoch() {
-    let (x, mut y) = regression_data();
-    y.as_mut_slice()[100] = f32::INFINITY; // row 100: batch 3 of the first (unshuffled) epoch
+    let (mut x, y) = regression_data();
+    x.as_mut_slice()[200] = 1e30; // row 100: batch 3 of the first (unshuffled) epoch overflows
     let dir = std::env::temp_dir().join(format!("wengert-log-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let log = dir.join("log.csv");
