@@ -1,9 +1,14 @@
 //! Operations on tensors, one file per family.
 
 mod arith;
+mod conv;
 mod elementwise;
 mod index;
 mod inplace;
 mod matmul;
+mod pool;
 mod reduce;
 mod softmax;
+
+pub use conv::{Conv2dParams, CHUNK_ELEMENTS};
+pub use pool::{AvgPool, Pool2d};
