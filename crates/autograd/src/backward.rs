@@ -16,7 +16,7 @@
 //! equal shape, so only `Expand`'s rule reduces (with `sum_to`).
 
 use smallvec::{smallvec, SmallVec};
-use tensor::{Float, Tensor};
+use tensor::{AvgPool, Conv2dParams, Float, Tensor};
 
 use crate::op::Op;
 
@@ -85,6 +85,19 @@ pub trait BackwardOps<T: Float>: Clone {
     fn gather(&self, axis: usize, index: &Self) -> Self;
     /// `scatter_add` into a zero tensor of `shape` with a constant index.
     fn scatter_add(&self, axis: usize, index: &Self, shape: &[usize]) -> Self;
+
+    /// 2-D convolution by `w`.
+    fn conv2d(&self, w: &Self, p: Conv2dParams) -> Self;
+    /// Transposed convolution by `w` back to `[H, W] = size`.
+    fn conv_transpose2d(&self, w: &Self, p: Conv2dParams, size: [usize; 2]) -> Self;
+    /// The weight gradient of a convolution of `self` whose output gradient is `g`.
+    fn conv2d_weight(&self, g: &Self, p: Conv2dParams, kernel: [usize; 2]) -> Self;
+    /// Sums into `[N, C, size]` at the constant plane positions `idx`.
+    fn max_unpool2d(&self, idx: &Self, size: [usize; 2]) -> Self;
+    /// Average pooling.
+    fn avg_pool(&self, p: AvgPool) -> Self;
+    /// The adjoint of average pooling, back to `[H, W] = size`.
+    fn avg_pool_adjoint(&self, p: AvgPool, size: [usize; 2]) -> Self;
 
     /// True if the value's last two axes are stored column-major (a transposed view of a
     /// contiguous matrix, such as `Wᵀ` in a linear layer).
@@ -327,6 +340,59 @@ pub fn vjp<T: Float, D: BackwardOps<T>>(
                 n(2).then(|| g.mul(&g.lift(not_m)))
             ]
         }
+
+        // out = x ⋆ w (cross-correlation). Its input gradient is a convolution too: the
+        // transposed convolution of g by the same w; its weight gradient correlates x
+        // with g. Both are ops below, so second derivatives close over the three.
+        Op::Conv2d(p) => {
+            let (a, w) = (&x[0], &x[1]);
+            let (s, k) = (a.shape(), w.shape());
+            smallvec![
+                n(0).then(|| g.conv_transpose2d(w, *p, [s[2], s[3]])),
+                n(1).then(|| a.conv2d_weight(g, *p, [k[2], k[3]]))
+            ]
+        }
+        // out = convᵀ(a, w) is the adjoint of a ↦ a ⋆ w, so ⟨out, g⟩ = ⟨a, g ⋆ w⟩:
+        // da = g ⋆ w (a convolution), dw = conv2d_weight(g, a).
+        Op::ConvTranspose2d { params, .. } => {
+            let (a, w) = (&x[0], &x[1]);
+            let k = w.shape();
+            smallvec![
+                n(0).then(|| g.conv2d(w, *params)),
+                n(1).then(|| g.conv2d_weight(a, *params, [k[2], k[3]]))
+            ]
+        }
+        // out = conv2d_weight(a, e) satisfies ⟨out, g⟩ = ⟨a ⋆ g, e⟩:
+        // da = convᵀ(e, g) (a transposed convolution), de = a ⋆ g (a convolution).
+        Op::Conv2dWeight { params, .. } => {
+            let (a, e) = (&x[0], &x[1]);
+            let s = a.shape();
+            smallvec![
+                n(0).then(|| e.conv_transpose2d(g, *params, [s[2], s[3]])),
+                n(1).then(|| a.conv2d(g, *params))
+            ]
+        }
+        // Each output is one input (its window's first maximum): the gradient is g summed
+        // into those positions (the indices are recomputed from x, a constant).
+        Op::MaxPool2d(p) => {
+            let s = x[0].shape();
+            let idx = g.lift(x[0].value().max_pool2d_with_indices(*p).1);
+            smallvec![Some(g.max_unpool2d(&idx, [s[2], s[3]]))]
+        }
+        // The adjoint of a sum into positions is picking those positions (a gather per
+        // plane).
+        Op::MaxUnpool2d { .. } => {
+            let (s, idx) = (x[0].shape(), &x[1]);
+            let plane = |v: &D, l: usize| v.reshape(&[s[0], s[1], l]);
+            let picked = plane(g, g.shape()[2] * g.shape()[3]).gather(2, &plane(idx, s[2] * s[3]));
+            smallvec![Some(picked.reshape(&s)), None]
+        }
+        // Linear: the gradient is the adjoint (each window's share spread back).
+        Op::AvgPool2d(p) => {
+            let s = x[0].shape();
+            smallvec![Some(g.avg_pool_adjoint(*p, [s[2], s[3]]))]
+        }
+        Op::AvgPool2dAdjoint { pool, .. } => smallvec![Some(g.avg_pool(*pool))],
         Op::Custom(index) => custom(*index),
     }
 }

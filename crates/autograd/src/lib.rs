@@ -39,6 +39,7 @@ pub mod strategies;
 pub mod tape;
 mod var_arith;
 mod var_axes;
+mod var_conv;
 mod var_ops;
 
 pub use backward::BackwardOps;
