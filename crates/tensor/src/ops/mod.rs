@@ -3,6 +3,7 @@
 mod arith;
 mod conv;
 mod elementwise;
+mod im2col;
 mod index;
 mod inplace;
 mod matmul;
