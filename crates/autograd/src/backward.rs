@@ -372,12 +372,11 @@ pub fn vjp<T: Float, D: BackwardOps<T>>(
                 n(1).then(|| a.conv2d(g, *params))
             ]
         }
-        // Each output is one input (its window's first maximum): the gradient is g summed
-        // into those positions (the indices are recomputed from x, a constant).
-        Op::MaxPool2d(p) => {
+        // Each output is one input (its window's first maximum, whose position the forward
+        // kept as input 1): the gradient is g summed into those positions.
+        Op::MaxPool2d(_) => {
             let s = x[0].shape();
-            let idx = g.lift(x[0].value().max_pool2d_with_indices(*p).1);
-            smallvec![Some(g.max_unpool2d(&idx, [s[2], s[3]]))]
+            smallvec![Some(g.max_unpool2d(&x[1], [s[2], s[3]])), None]
         }
         // The adjoint of a sum into positions is picking those positions (a gather per
         // plane).

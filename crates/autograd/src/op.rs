@@ -156,8 +156,8 @@ pub enum Op {
         /// `[kh, kw]` of the result.
         kernel_size: [usize; 2],
     },
-    /// Max pooling over `[N, C, H, W]`; the gradient goes to the first maximum of each
-    /// window.
+    /// Max pooling over `[N, C, H, W]`; input 1 (a constant) holds each maximum's position
+    /// in its plane, and the gradient goes there (the first maximum of each window).
     MaxPool2d(Pool2d),
     /// Sums input 0 into `[N, C, output_size]` at the plane positions in input 1 (a
     /// constant): the gradient of [`Op::MaxPool2d`].

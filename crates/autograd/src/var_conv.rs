@@ -157,8 +157,15 @@ impl<'t, T: Float> Var<'t, T> {
     /// ```
     #[track_caller]
     pub fn max_pool2d(self, p: Pool2d) -> Self {
-        let value = self.value().max_pool2d(p);
-        self.unary(Op::MaxPool2d(p), value)
+        if !(self.tape.is_recording() && self.requires_grad()) {
+            let value = self.value().max_pool2d(p);
+            return self.unary(Op::MaxPool2d(p), value);
+        }
+        // The arg-max positions are found once, here, and kept as a constant input for the
+        // backward rule (as `gather` keeps its index).
+        let (value, indices) = self.value().max_pool2d_with_indices(p);
+        let idx = self.tape.constant(indices);
+        self.record2(idx, Op::MaxPool2d(p), value)
     }
 
     /// Sums `self` into `[N, C, output_size]` at the plane positions `indices` (a

@@ -104,7 +104,13 @@ impl Geometry {
 
 /// The output positions `ox` whose tap at offset `off = j·d` reads inside `0..len`:
 /// `0 ≤ ox·s + off − p < len`.
-fn valid_range(out_len: usize, s: usize, off: usize, p: usize, len: usize) -> (usize, usize) {
+pub(super) fn valid_range(
+    out_len: usize,
+    s: usize,
+    off: usize,
+    p: usize,
+    len: usize,
+) -> (usize, usize) {
     let lo = if p > off { (p - off).div_ceil(s) } else { 0 };
     let hi = if len + p > off {
         ((len + p - off - 1) / s + 1).min(out_len)
@@ -178,9 +184,15 @@ pub(super) fn col2im<T: Float>(geo: &Geometry, cols: &[T], samples: usize, dx: &
     let sw = geo.p.stride[1];
     walk(geo, samples, |at, dst, lo, hi, ix| {
         if let (Some(row), true) = (dst, hi > lo) {
-            let dst = &mut dx[row + ix..];
-            for (k, &v) in cols[at + lo..at + hi].iter().enumerate() {
-                dst[k * sw] += v;
+            let src = &cols[at + lo..at + hi];
+            if sw == 1 {
+                let dst = &mut dx[row + ix..row + ix + src.len()];
+                dst.iter_mut().zip(src).for_each(|(d, &v)| *d += v);
+            } else {
+                let dst = &mut dx[row + ix..];
+                for (k, &v) in src.iter().enumerate() {
+                    dst[k * sw] += v;
+                }
             }
         }
     });

@@ -6,6 +6,7 @@
 //! across threads above the threshold in [`crate::parallel`].
 
 use super::conv::conv_output_len;
+use super::im2col::valid_range;
 use crate::element::Float;
 use crate::error::{unwrap, Result, TensorError};
 use crate::parallel::{for_each_chunk_mut, split_batch};
@@ -219,7 +220,15 @@ impl<T: Float> Tensor<T> {
     /// ```
     #[track_caller]
     pub fn max_pool2d(&self, p: Pool2d) -> Self {
-        self.max_pool2d_with_indices(p).0
+        let [n, c, h, w] = unwrap(nchw("max_pool2d", self.shape()));
+        let win =
+            unwrap(Windows::fixed(&p, [h, w]).map_err(|e| named("max_pool2d", self.shape(), e)));
+        let [oh, ow] = win.out();
+        let work = n * c * oh * ow * p.kernel[0] * p.kernel[1];
+        let vals = per_plane(self, h * w, oh * ow, work, |src, dst| {
+            max_plane(src, w, &p, &win, dst)
+        });
+        Tensor::from_parts(vals, &[n, c, oh, ow])
     }
 
     /// Max pooling and, for each output, the position of its maximum within its input
@@ -238,41 +247,24 @@ impl<T: Float> Tensor<T> {
     /// ```
     #[track_caller]
     pub fn max_pool2d_with_indices(&self, p: Pool2d) -> (Self, Self) {
-        let [n, c, h, w] = unwrap(nchw("max_pool2d", self.shape()));
-        let win =
-            unwrap(Windows::fixed(&p, [h, w]).map_err(|e| named("max_pool2d", self.shape(), e)));
-        let [oh, ow] = win.out();
-        let work = n * c * oh * ow * p.kernel[0] * p.kernel[1];
-        // Each plane's output holds values then indices, split apart below.
-        let both = per_plane(self, h * w, 2 * oh * ow, work, |src, dst| {
-            let (vals, idx) = dst.split_at_mut(oh * ow);
-            win.each::<T>(|k, (r0, r1), (c0, c1), _| {
-                let (mut best, mut at) = (T::NEG_INFINITY, r0 * w + c0);
-                for iy in r0..r1 {
-                    for ix in c0..c1 {
-                        let v = src[iy * w + ix];
-                        if v > best || v.is_nan() {
-                            (best, at) = (v, iy * w + ix);
-                        }
-                    }
-                }
-                vals[k] = best;
-                idx[k] = T::from_usize(at);
-            });
-        });
-        let (mut vals, mut idx) = (
-            Vec::with_capacity(both.len() / 2),
-            Vec::with_capacity(both.len() / 2),
-        );
-        for plane in both.chunks(2 * oh * ow) {
-            vals.extend_from_slice(&plane[..oh * ow]);
-            idx.extend_from_slice(&plane[oh * ow..]);
+        let vals = self.max_pool2d(p);
+        let [h, w] = [self.shape()[2], self.shape()[3]];
+        let win = Windows::fixed(&p, [h, w]).expect("checked by max_pool2d");
+        let (src, l) = (self.contiguous(), vals.shape()[2] * vals.shape()[3]);
+        let src = src.as_slice().expect("contiguous");
+        let v = vals.as_slice().expect("new tensors are contiguous");
+        let mut idx = vec![T::ZERO; v.len()];
+        for (k, out) in idx.chunks_mut(l.max(1)).enumerate() {
+            argmax_plane(
+                &src[k * h * w..(k + 1) * h * w],
+                w,
+                &win,
+                &v[k * l..(k + 1) * l],
+                out,
+            );
         }
-        let shape = [n, c, oh, ow];
-        (
-            Tensor::from_parts(vals, &shape),
-            Tensor::from_parts(idx, &shape),
-        )
+        let shape = vals.shape().to_vec();
+        (vals, Tensor::from_parts(idx, &shape))
     }
 
     /// Sums each value into the plane position its index names (PyTorch's
@@ -302,21 +294,20 @@ impl<T: Float> Tensor<T> {
         let idx = indices.contiguous();
         let idx = idx.as_slice().expect("contiguous");
         let l = oh * ow;
-        let bad = idx
-            .iter()
-            .find(|&&i| !(i >= T::ZERO && i.to_f64() < plane as f64 && i.to_f64().fract() == 0.0));
-        assert!(
-            bad.is_none(),
-            "max_unpool2d: index {} is outside a plane of {output_size:?}",
-            bad.copied().unwrap_or(T::ZERO)
-        );
         let src = self.contiguous();
         let src = src.as_slice().expect("contiguous");
         let mut out = vec![T::ZERO; n * c * plane];
         if plane > 0 {
             for (p, dst) in out.chunks_mut(plane).enumerate() {
-                for k in 0..l {
-                    dst[idx[p * l + k].to_f64() as usize] += src[p * l + k];
+                for (&i, &v) in idx[p * l..(p + 1) * l].iter().zip(&src[p * l..(p + 1) * l]) {
+                    let at = i.to_f64();
+                    // `as usize` saturates, so anything outside 0..plane (or fractional)
+                    // fails this check.
+                    assert!(
+                        at as usize as f64 == at && (at as usize) < plane,
+                        "max_unpool2d: index {i} is outside a plane of {output_size:?}"
+                    );
+                    dst[at as usize] += v;
                 }
             }
         }
@@ -418,6 +409,60 @@ impl<T: Float> Tensor<T> {
         });
         Tensor::from_parts(out, &[n, c, h, w])
     }
+}
+
+/// The maxima of one plane (width `w`), one output row at a time: for each input row and
+/// kernel column, every output of the row takes the NaN-propagating maximum with the tap
+/// it reads, so the inner loop runs along the row without branches.
+fn max_plane<T: Float>(src: &[T], w: usize, p: &Pool2d, win: &Windows, vals: &mut [T]) {
+    let ow = win.cols.len();
+    let (sw, pw) = (p.stride[1], p.padding[1]);
+    for (oy, &(r0, r1)) in win.rows.iter().enumerate() {
+        let best = &mut vals[oy * ow..(oy + 1) * ow];
+        best.fill(T::NEG_INFINITY);
+        for iy in r0..r1 {
+            let row = &src[iy * w..(iy + 1) * w];
+            for j in 0..p.kernel[1] {
+                let (lo, hi) = valid_range(ow, sw, j, pw, w);
+                for (ox, b) in best.iter_mut().enumerate().take(hi).skip(lo) {
+                    *b = b.max(row[ox * sw + j - pw]);
+                }
+            }
+        }
+    }
+}
+
+/// The position (`iy·W + ix`) of each maximum in its window, as PyTorch's
+/// `val > max || isnan(val)` scan finds it: the first entry equal to the maximum in
+/// row-major window order, or the last NaN when the maximum is NaN. (Scanning the window
+/// backwards and keeping the last match gives the first one without a branch per entry.)
+fn argmax_plane<T: Float>(src: &[T], w: usize, win: &Windows, vals: &[T], idx: &mut [T]) {
+    win.each::<T>(|k, (r0, r1), (c0, c1), _| {
+        let best = vals[k];
+        let mut at = r0 * w + c0;
+        if best.is_nan() {
+            for iy in r0..r1 {
+                for ix in c0..c1 {
+                    at = if src[iy * w + ix].is_nan() {
+                        iy * w + ix
+                    } else {
+                        at
+                    };
+                }
+            }
+        } else {
+            for iy in (r0..r1).rev() {
+                for ix in (c0..c1).rev() {
+                    at = if src[iy * w + ix] == best {
+                        iy * w + ix
+                    } else {
+                        at
+                    };
+                }
+            }
+        }
+        idx[k] = T::from_usize(at);
+    });
 }
 
 /// Puts the op's name and the input's shape in front of a window error.
