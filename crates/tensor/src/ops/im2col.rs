@@ -154,24 +154,20 @@ fn walk(
 /// Copies the receptive fields of `samples` consecutive samples of `x` into `cols`
 /// (`[c·kh·kw, samples·oh·ow]`, zeros where the kernel reads padding).
 pub(super) fn im2col<T: Float>(geo: &Geometry, x: &[T], samples: usize, cols: &mut [T]) {
-    let (ow, sw) = (geo.ow, geo.p.stride[1]);
+    let sw = geo.p.stride[1];
+    // One fill for the padding, then only the inputs are copied: with small images the
+    // segments are a few floats long, and a call per segment for the zeros would cost
+    // more than the copy.
+    cols.fill(T::ZERO);
     walk(geo, samples, |at, src, lo, hi, ix| {
-        let dst = &mut cols[at..at + ow];
-        match src {
-            None => dst.fill(T::ZERO),
-            Some(row) => {
-                dst[..lo].fill(T::ZERO);
-                dst[hi..].fill(T::ZERO);
-                if hi == lo {
-                    return;
-                }
-                let src = &x[row + ix..];
-                if sw == 1 {
-                    dst[lo..hi].copy_from_slice(&src[..hi - lo]);
-                } else {
-                    for (k, d) in dst[lo..hi].iter_mut().enumerate() {
-                        *d = src[k * sw];
-                    }
+        if let (Some(row), true) = (src, hi > lo) {
+            let dst = &mut cols[at + lo..at + hi];
+            let src = &x[row + ix..];
+            if sw == 1 {
+                dst.copy_from_slice(&src[..hi - lo]);
+            } else {
+                for (k, d) in dst.iter_mut().enumerate() {
+                    *d = src[k * sw];
                 }
             }
         }

@@ -417,13 +417,23 @@ impl<T: Float> Tensor<T> {
 fn max_plane<T: Float>(src: &[T], w: usize, p: &Pool2d, win: &Windows, vals: &mut [T]) {
     let ow = win.cols.len();
     let (sw, pw) = (p.stride[1], p.padding[1]);
+    // The outputs whose window holds kernel column j (at most a few columns: a small array).
+    let mut ranges = [(0, 0); 8];
+    let kw = p.kernel[1];
+    for (j, r) in ranges.iter_mut().enumerate().take(kw) {
+        *r = valid_range(ow, sw, j, pw, w);
+    }
     for (oy, &(r0, r1)) in win.rows.iter().enumerate() {
         let best = &mut vals[oy * ow..(oy + 1) * ow];
         best.fill(T::NEG_INFINITY);
         for iy in r0..r1 {
             let row = &src[iy * w..(iy + 1) * w];
-            for j in 0..p.kernel[1] {
-                let (lo, hi) = valid_range(ow, sw, j, pw, w);
+            for j in 0..kw {
+                let (lo, hi) = if j < 8 {
+                    ranges[j]
+                } else {
+                    valid_range(ow, sw, j, pw, w)
+                };
                 for (ox, b) in best.iter_mut().enumerate().take(hi).skip(lo) {
                     *b = b.max(row[ox * sw + j - pw]);
                 }
