@@ -247,6 +247,17 @@ impl<T: Float> Tensor<T> {
         let (g, w) = (self.contiguous(), weight.contiguous());
         let (g, w) = (g.as_slice().expect("dense"), w.as_slice().expect("dense"));
         let (l, kg, og, chunk) = (geo.l(), geo.kg(), geo.og(), geo.chunk());
+        // Wᵀ per group, [kg, og] row-major: a small copy that lets gemm read both operands
+        // row by row (faster than through a transposed view).
+        let mut wt = vec![T::ZERO; w.len()];
+        for grp in 0..geo.p.groups {
+            let block = &mut wt[grp * og * kg..(grp + 1) * og * kg];
+            for (o, row) in w[grp * og * kg..(grp + 1) * og * kg].chunks(kg).enumerate() {
+                for (r, &v) in row.iter().enumerate() {
+                    block[r * og + o] = v;
+                }
+            }
+        }
         let per_in = geo.c * geo.h * geo.w;
         let rows = geo.c * geo.kh * geo.kw;
         let mut dx = vec![T::ZERO; geo.n * per_in];
@@ -280,8 +291,8 @@ impl<T: Float> Tensor<T> {
                             kg,
                             b * l,
                             og,
-                            w,
-                            view(grp * og * kg, kg, true),
+                            &wt,
+                            view(grp * og * kg, og, false),
                             gm,
                             view(grp * og * b * l, b * l, false),
                             false,
@@ -337,7 +348,7 @@ impl<T: Float> Tensor<T> {
         let parallel = split_batch(geo.flops(), chunks);
         let gemm_parallel = !parallel && split_matmul(geo.flops());
         let size = geo.o * kg;
-        // Each thread sums dW over its chunks (one lowering per chunk), then the partial
+        // Each thread sums dWᵀ over its chunks (one lowering per chunk), then the partial
         // sums are added.
         let init = || {
             (
@@ -361,16 +372,18 @@ impl<T: Float> Tensor<T> {
                 regroup(g_chunk, &mut tmp[..geo.o * l * b], b, geo.o, l, true);
                 &tmp[..geo.o * l * b]
             };
+            // dWᵀ = cols · gᵀ per group ([kg, og]): gemm reads the lowered rows in their
+            // own layout, measured 2-3× faster than dW = g · colsᵀ through a transposed view.
             for grp in 0..geo.p.groups {
                 gemm_into(
                     &mut dw[grp * og * kg..(grp + 1) * og * kg],
-                    og,
                     kg,
+                    og,
                     b * l,
-                    gm,
-                    view(grp * og * b * l, b * l, false),
                     &cols,
-                    view(grp * kg * b * l, b * l, true),
+                    view(grp * kg * b * l, b * l, false),
+                    gm,
+                    view(grp * og * b * l, b * l, true),
                     true,
                     gemm_parallel,
                 );
@@ -382,11 +395,24 @@ impl<T: Float> Tensor<T> {
             a.iter_mut().zip(&b).for_each(|(x, y)| *x += *y);
             (a, c, t)
         };
-        let (dw, _, _) = if size == 0 || l == 0 {
+        let (dwt, _, _) = if size == 0 || l == 0 {
             init()
         } else {
             fold_chunks(chunks, parallel, init, fold, combine)
         };
+        // Each group's block is [kg, og]; the weight wants [og, kg] rows.
+        let mut dw = vec![T::ZERO; size];
+        for grp in 0..geo.p.groups {
+            let block = &dwt[grp * og * kg..(grp + 1) * og * kg];
+            for (o, row) in dw[grp * og * kg..(grp + 1) * og * kg]
+                .chunks_mut(kg)
+                .enumerate()
+            {
+                for (r, d) in row.iter_mut().enumerate() {
+                    *d = block[r * og + o];
+                }
+            }
+        }
         Tensor::from_parts(dw, &weight)
     }
 }
