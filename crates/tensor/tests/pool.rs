@@ -122,6 +122,25 @@ fn max_pool_takes_the_first_maximum_and_routes_the_gradient_there() {
 }
 
 #[test]
+fn a_nan_in_the_window_wins_at_its_last_position_as_in_pytorch() {
+    let nan = f64::NAN;
+    // Two 2×2 windows (the unrolled path) and one 3×3 window (the general path).
+    let x = Tensor::from_vec(vec![1.0, nan, 5.0, 2.0, nan, 3.0, 4.0, 0.0], &[1, 1, 2, 4]).unwrap();
+    let (v, i) = x.max_pool2d_with_indices(Pool2d::new(2));
+    assert!(v.to_vec()[0].is_nan() && v.to_vec()[1] == 5.0);
+    assert_eq!(i.to_vec(), vec![4.0, 2.0]);
+    let y = Tensor::from_vec(
+        vec![nan, 1.0, 2.0, 3.0, nan, 0.0, 9.0, 1.0, 2.0],
+        &[1, 1, 3, 3],
+    )
+    .unwrap();
+    let (v, i) = y.max_pool2d_with_indices(Pool2d::new(3));
+    assert!(v.to_vec()[0].is_nan());
+    assert_eq!(i.to_vec(), vec![4.0]);
+    assert!(y.max_pool2d(Pool2d::new(3)).to_vec()[0].is_nan());
+}
+
+#[test]
 fn max_pool_never_picks_padding_even_when_all_inputs_are_negative() {
     let x = Tensor::<f64>::full(&[1, 1, 3, 3], -5.0);
     let y = x.max_pool2d(Pool2d::new(2).stride(2).padding(1));

@@ -94,6 +94,8 @@ struct Windows {
     rows: Vec<(usize, usize)>,
     cols: Vec<(usize, usize)>,
     divisor: Option<usize>,
+    /// Disjoint unpadded 2×2 windows at stride 2 (max pooling's fast path).
+    pairs: bool,
 }
 
 impl Windows {
@@ -113,6 +115,7 @@ impl Windows {
             rows: axis(0),
             cols: axis(1),
             divisor: None,
+            pairs: p.kernel == [2, 2] && p.stride == [2, 2] && p.padding == [0, 0],
         })
     }
 
@@ -138,6 +141,7 @@ impl Windows {
                     rows: axis(0),
                     cols: axis(1),
                     divisor: None,
+                    pairs: false,
                 })
             }
         }
@@ -247,24 +251,27 @@ impl<T: Float> Tensor<T> {
     /// ```
     #[track_caller]
     pub fn max_pool2d_with_indices(&self, p: Pool2d) -> (Self, Self) {
-        let vals = self.max_pool2d(p);
-        let [h, w] = [self.shape()[2], self.shape()[3]];
-        let win = Windows::fixed(&p, [h, w]).expect("checked by max_pool2d");
-        let (src, l) = (self.contiguous(), vals.shape()[2] * vals.shape()[3]);
-        let src = src.as_slice().expect("contiguous");
-        let v = vals.as_slice().expect("new tensors are contiguous");
-        let mut idx = vec![T::ZERO; v.len()];
-        for (k, out) in idx.chunks_mut(l.max(1)).enumerate() {
-            argmax_plane(
-                &src[k * h * w..(k + 1) * h * w],
-                w,
-                &win,
-                &v[k * l..(k + 1) * l],
-                out,
-            );
+        let [n, c, h, w] = unwrap(nchw("max_pool2d", self.shape()));
+        let win =
+            unwrap(Windows::fixed(&p, [h, w]).map_err(|e| named("max_pool2d", self.shape(), e)));
+        let [oh, ow] = win.out();
+        let l = oh * ow;
+        let work = n * c * l * p.kernel[0] * p.kernel[1];
+        // Each plane's output holds its maxima, then their positions; split apart below.
+        let both = per_plane(self, h * w, 2 * l, work, |src, dst| {
+            let (vals, idx) = dst.split_at_mut(l);
+            max_argmax_plane(src, w, &win, vals, idx);
+        });
+        let (mut vals, mut idx) = (Vec::with_capacity(n * c * l), Vec::with_capacity(n * c * l));
+        for plane in both.chunks(2 * l.max(1)) {
+            vals.extend_from_slice(&plane[..l]);
+            idx.extend_from_slice(&plane[l..]);
         }
-        let shape = vals.shape().to_vec();
-        (vals, Tensor::from_parts(idx, &shape))
+        let shape = [n, c, oh, ow];
+        (
+            Tensor::from_parts(vals, &shape),
+            Tensor::from_parts(idx, &shape),
+        )
     }
 
     /// Sums each value into the plane position its index names (PyTorch's
@@ -442,37 +449,70 @@ fn max_plane<T: Float>(src: &[T], w: usize, p: &Pool2d, win: &Windows, vals: &mu
     }
 }
 
-/// The position (`iy·W + ix`) of each maximum in its window, as PyTorch's
-/// `val > max || isnan(val)` scan finds it: the first entry equal to the maximum in
-/// row-major window order, or the last NaN when the maximum is NaN. (Scanning the window
-/// backwards and keeping the last match gives the first one without a branch per entry.)
-fn argmax_plane<T: Float>(src: &[T], w: usize, win: &Windows, vals: &[T], idx: &mut [T]) {
-    win.each::<T>(|k, (r0, r1), (c0, c1), _| {
-        let best = vals[k];
-        let mut at = r0 * w + c0;
-        if best.is_nan() {
-            for iy in r0..r1 {
-                for ix in c0..c1 {
-                    at = if src[iy * w + ix].is_nan() {
-                        iy * w + ix
-                    } else {
-                        at
-                    };
-                }
+/// Each window's maximum and its position (`iy·W + ix`), as PyTorch's
+/// `val > max || isnan(val)` scan finds them: the NaN-propagating maximum, at the first
+/// entry equal to it in row-major window order (the last NaN when it is NaN). Both come
+/// from branch-free passes over the window: a running maximum, then a backward scan that
+/// keeps the last match, which is the first one in forward order.
+fn max_argmax_plane<T: Float>(src: &[T], w: usize, win: &Windows, vals: &mut [T], idx: &mut [T]) {
+    let ow = win.cols.len();
+    if win.pairs {
+        // The common 2×2, stride 2, unpadded window, unrolled: four taps at i, i+1, i+w,
+        // i+w+1; the backward select keeps the first of equal maxima.
+        for (k, (v, a)) in vals.iter_mut().zip(idx.iter_mut()).enumerate() {
+            let i = 2 * (k / ow) * w + 2 * (k % ow);
+            let taps = [i, i + 1, i + w, i + w + 1];
+            let best = src[i].max(src[i + 1]).max(src[i + w]).max(src[i + w + 1]);
+            let mut at = i;
+            for &t in taps.iter().rev() {
+                at = if src[t] == best { t } else { at };
             }
-        } else {
-            for iy in (r0..r1).rev() {
-                for ix in (c0..c1).rev() {
-                    at = if src[iy * w + ix] == best {
-                        iy * w + ix
-                    } else {
-                        at
-                    };
-                }
+            if best.is_nan() {
+                // PyTorch's scan ends on the last NaN.
+                at = taps
+                    .into_iter()
+                    .filter(|&t| src[t].is_nan())
+                    .last()
+                    .unwrap_or(i);
             }
+            (*v, *a) = (best, T::from_usize(at));
         }
-        idx[k] = T::from_usize(at);
-    });
+        return;
+    }
+    for (oy, &(r0, r1)) in win.rows.iter().enumerate() {
+        for (ox, &(c0, c1)) in win.cols.iter().enumerate() {
+            let mut best = T::NEG_INFINITY;
+            for iy in r0..r1 {
+                for &v in &src[iy * w + c0..iy * w + c1] {
+                    best = best.max(v);
+                }
+            }
+            let mut at = r0 * w + c0;
+            if best.is_nan() {
+                for iy in r0..r1 {
+                    for ix in c0..c1 {
+                        at = if src[iy * w + ix].is_nan() {
+                            iy * w + ix
+                        } else {
+                            at
+                        };
+                    }
+                }
+            } else {
+                for iy in (r0..r1).rev() {
+                    for ix in (c0..c1).rev() {
+                        at = if src[iy * w + ix] == best {
+                            iy * w + ix
+                        } else {
+                            at
+                        };
+                    }
+                }
+            }
+            vals[oy * ow + ox] = best;
+            idx[oy * ow + ox] = T::from_usize(at);
+        }
+    }
 }
 
 /// Puts the op's name and the input's shape in front of a window error.
