@@ -164,7 +164,7 @@ pub(super) fn im2col<T: Float>(geo: &Geometry, x: &[T], samples: usize, cols: &m
             let dst = &mut cols[at + lo..at + hi];
             let src = &x[row + ix..];
             if sw == 1 {
-                dst.copy_from_slice(&src[..hi - lo]);
+                copy_run(dst, &src[..hi - lo]);
             } else {
                 for (k, d) in dst.iter_mut().enumerate() {
                     *d = src[k * sw];
@@ -172,6 +172,34 @@ pub(super) fn im2col<T: Float>(geo: &Geometry, x: &[T], samples: usize, cols: &m
             }
         }
     });
+}
+
+/// `dst.copy_from_slice(src)` for the short runs of small images without a call to
+/// `memcpy` per run: runs of 4 to 15 elements are copied as two overlapping fixed-size
+/// blocks (which compile to plain moves), shorter ones element by element.
+#[inline(always)]
+fn copy_run<T: Copy>(dst: &mut [T], src: &[T]) {
+    let n = dst.len();
+    if n >= 16 {
+        dst.copy_from_slice(src);
+    } else if n >= 8 {
+        dst[..8].copy_from_slice(&src[..8]);
+        dst[n - 8..].copy_from_slice(&src[n - 8..n]);
+    } else if n >= 4 {
+        dst[..4].copy_from_slice(&src[..4]);
+        dst[n - 4..].copy_from_slice(&src[n - 4..n]);
+    } else {
+        // At most three: written out, so the compiler does not turn a loop into a call.
+        if n > 0 {
+            dst[0] = src[0];
+        }
+        if n > 1 {
+            dst[1] = src[1];
+        }
+        if n > 2 {
+            dst[2] = src[2];
+        }
+    }
 }
 
 /// The adjoint of [`im2col`]: adds every entry of `cols` onto the pixel of `dx` it was
