@@ -7,6 +7,7 @@ mod im2col;
 mod index;
 mod inplace;
 mod matmul;
+mod max_pool;
 mod pool;
 mod reduce;
 mod softmax;
