@@ -290,3 +290,28 @@ fn fit_evaluate_and_predict_take_nchw_images() {
     assert!(logs.get("accuracy").unwrap() > 0.9, "{logs:?}");
     assert_eq!(model.predict(&xt).unwrap().shape(), &[60, 2]);
 }
+
+#[test]
+fn summary_for_shows_output_shapes_without_touching_running_statistics() {
+    let mut rng = StdRng::seed_from_u64(9);
+    let mut net = Sequential::<f32>::new()
+        .add(Conv2d::builder(1, 4, 3).padding(1).build2d(&mut rng))
+        .add(BatchNorm2d::new(4))
+        .add(MaxPool2d::new(2))
+        .add(AdaptiveAvgPool2d::new([1, 1]))
+        .add(Flatten);
+    let table = net.summary_for(&[2, 1, 7, 6]);
+    for shape in ["[2, 4, 7, 6]", "[2, 4, 3, 3]", "[2, 4, 1, 1]", "[2, 4]"] {
+        assert!(table.contains(shape), "{shape} missing from\n{table}");
+    }
+    let buffers: Vec<Vec<f32>> = net
+        .buffers()
+        .iter()
+        .map(|(_, p)| p.value().to_vec())
+        .collect();
+    assert_eq!(
+        buffers,
+        [vec![0.0; 4], vec![1.0; 4]],
+        "evaluation mode: no statistics update"
+    );
+}
