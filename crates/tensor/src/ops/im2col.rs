@@ -154,12 +154,25 @@ fn walk(
 /// Copies the receptive fields of `samples` consecutive samples of `x` into `cols`
 /// (`[c·kh·kw, samples·oh·ow]`, zeros where the kernel reads padding).
 pub(super) fn im2col<T: Float>(geo: &Geometry, x: &[T], samples: usize, cols: &mut [T]) {
-    let sw = geo.p.stride[1];
-    // One fill for the padding, then only the inputs are copied: with small images the
-    // segments are a few floats long, and a call per segment for the zeros would cost
-    // more than the copy.
-    cols.fill(T::ZERO);
+    let (ow, sw) = (geo.ow, geo.p.stride[1]);
+    // Zeros go where the kernel reads padding. Without padding there are none. On small
+    // images one fill of the whole buffer beats a fill call per few-float run; on larger
+    // ones the runs are long and only their padded ends are filled.
+    let padded = geo.p.padding != [0, 0];
+    let whole = padded && ow < 16;
+    if whole {
+        cols.fill(T::ZERO);
+    }
     walk(geo, samples, |at, src, lo, hi, ix| {
+        if padded && !whole {
+            let dst = &mut cols[at..at + ow];
+            if src.is_none() || hi <= lo {
+                dst.fill(T::ZERO);
+                return;
+            }
+            dst[..lo].fill(T::ZERO);
+            dst[hi..].fill(T::ZERO);
+        }
         if let (Some(row), true) = (src, hi > lo) {
             let dst = &mut cols[at + lo..at + hi];
             let src = &x[row + ix..];
