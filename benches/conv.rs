@@ -132,21 +132,23 @@ fn big_conv() {
         let y = tape.var(x.clone()).conv2d(tape.param(&wp), p);
         black_box(y.backward_with(g.clone()));
     });
-    // Raw gemm on the lowered shapes: per sample [64, 288]·[288, 1024] (forward),
-    // [288, 64]·[64, 1024] (input gradient), [64, 1024]·[1024, 288] (weight gradient).
+    // Raw gemm on the lowered shapes and operand layouts the kernels use, per sample:
+    // [64, 288]·[288, 1024] (forward), Wᵀ [288, 64] (a row-major copy)·[64, 1024] (input
+    // gradient), cols [288, 1024]·gᵀ (a transposed view) (weight gradient, as dWᵀ).
     let k = c * 9;
     let l = h * h;
     let wm = Tensor::<f32>::rand_normal(&[o, k], 0.0, 1.0, &mut rng);
+    let wt = wm.t().contiguous();
     let cols = Tensor::<f32>::rand_normal(&[n, k, l], 0.0, 1.0, &mut rng);
     let gm = Tensor::<f32>::rand_normal(&[n, o, l], 0.0, 1.0, &mut rng);
     let gemm_fwd = median_secs(budget(), || {
         black_box(wm.matmul(&cols));
     });
     let gemm_dx = median_secs(budget(), || {
-        black_box(wm.t().matmul(&gm));
+        black_box(wt.matmul(&gm));
     });
     let gemm_dw = median_secs(budget(), || {
-        black_box(gm.matmul(&cols.transpose(1, 2)));
+        black_box(cols.matmul(&gm.transpose(1, 2)));
     });
     println!(
         "Conv2d 32→64 3×3 p1 on [64, 32, 32, 32] ({:.2} GFLOP per pass)",
