@@ -35,8 +35,9 @@ pub mod prelude {
         MeanSquaredError, Metric, Mode, Model, ReduceLrOnPlateau,
     };
     pub use nn::{
-        BatchNorm1d, Dropout, Elu, Flatten, Gelu, Identity, Init, LayerNorm, LeakyRelu, Linear,
-        LogSoftmax, Module, Regularizer, Relu, Sequential, Sigmoid, Softmax, Tanh,
+        AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, Dropout, Dropout2d,
+        Elu, Flatten, Gelu, Identity, Init, LayerNorm, LeakyRelu, Linear, LogSoftmax, MaxPool2d,
+        Module, Regularizer, Relu, Sequential, Sigmoid, Softmax, Tanh,
     };
     pub use rand::rngs::StdRng;
     pub use rand::SeedableRng;

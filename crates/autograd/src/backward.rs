@@ -16,7 +16,7 @@
 //! equal shape, so only `Expand`'s rule reduces (with `sum_to`).
 
 use smallvec::{smallvec, SmallVec};
-use tensor::{Float, Tensor};
+use tensor::{AvgPool, Conv2dParams, Float, Tensor};
 
 use crate::anomaly::Phase;
 use crate::function::custom_vjp;
@@ -130,6 +130,25 @@ pub trait BackwardOps<T: Float>: Clone {
     /// `scatter_add` into a zero tensor of `shape` with a constant index.
     #[must_use]
     fn scatter_add(&self, axis: usize, index: &Self, shape: &[usize]) -> Self;
+
+    /// 2-D convolution by `w`.
+    #[must_use]
+    fn conv2d(&self, w: &Self, p: Conv2dParams) -> Self;
+    /// Transposed convolution by `w` back to `[H, W] = size`.
+    #[must_use]
+    fn conv_transpose2d(&self, w: &Self, p: Conv2dParams, size: [usize; 2]) -> Self;
+    /// The weight gradient of a convolution of `self` whose output gradient is `g`.
+    #[must_use]
+    fn conv2d_weight(&self, g: &Self, p: Conv2dParams, kernel: [usize; 2]) -> Self;
+    /// Sums into `[N, C, size]` at the constant plane positions `idx`.
+    #[must_use]
+    fn max_unpool2d(&self, idx: &Self, size: [usize; 2]) -> Self;
+    /// Average pooling.
+    #[must_use]
+    fn avg_pool(&self, p: AvgPool) -> Self;
+    /// The adjoint of average pooling, back to `[H, W] = size`.
+    #[must_use]
+    fn avg_pool_adjoint(&self, p: AvgPool, size: [usize; 2]) -> Self;
 
     /// True if the value's last two axes are stored column-major (a transposed view of a
     /// contiguous matrix, such as `Wᵀ` in a linear layer).
@@ -401,6 +420,58 @@ pub fn vjp<T: Float, D: BackwardOps<T>>(
                 n(2).then(|| g.mul(&g.lift(not_m)))
             ]
         }
+
+        // out = x ⋆ w (cross-correlation). Its input gradient is a convolution too: the
+        // transposed convolution of g by the same w; its weight gradient correlates x
+        // with g. Both are ops below, so second derivatives close over the three.
+        Op::Conv2d(p) => {
+            let (a, w) = (&x[0], &x[1]);
+            let (s, k) = (a.shape(), w.shape());
+            smallvec![
+                n(0).then(|| g.conv_transpose2d(w, *p, [s[2], s[3]])),
+                n(1).then(|| a.conv2d_weight(g, *p, [k[2], k[3]]))
+            ]
+        }
+        // out = convᵀ(a, w) is the adjoint of a ↦ a ⋆ w, so ⟨out, g⟩ = ⟨a, g ⋆ w⟩:
+        // da = g ⋆ w (a convolution), dw = conv2d_weight(g, a).
+        Op::ConvTranspose2d { params, .. } => {
+            let (a, w) = (&x[0], &x[1]);
+            let k = w.shape();
+            smallvec![
+                n(0).then(|| g.conv2d(w, *params)),
+                n(1).then(|| g.conv2d_weight(a, *params, [k[2], k[3]]))
+            ]
+        }
+        // out = conv2d_weight(a, e) satisfies ⟨out, g⟩ = ⟨a ⋆ g, e⟩:
+        // da = convᵀ(e, g) (a transposed convolution), de = a ⋆ g (a convolution).
+        Op::Conv2dWeight { params, .. } => {
+            let (a, e) = (&x[0], &x[1]);
+            let s = a.shape();
+            smallvec![
+                n(0).then(|| e.conv_transpose2d(g, *params, [s[2], s[3]])),
+                n(1).then(|| a.conv2d(g, *params))
+            ]
+        }
+        // Each output is one input (its window's first maximum, whose position the forward
+        // kept as input 1): the gradient is g summed into those positions.
+        Op::MaxPool2d(_) => {
+            let s = x[0].shape();
+            smallvec![Some(g.max_unpool2d(&x[1], [s[2], s[3]])), None]
+        }
+        // The adjoint of a sum into positions is picking those positions (a gather per
+        // plane).
+        Op::MaxUnpool2d { .. } => {
+            let (s, idx) = (x[0].shape(), &x[1]);
+            let plane = |v: &D, l: usize| v.reshape(&[s[0], s[1], l]);
+            let picked = plane(g, g.shape()[2] * g.shape()[3]).gather(2, &plane(idx, s[2] * s[3]));
+            smallvec![Some(picked.reshape(&s)), None]
+        }
+        // Linear: the gradient is the adjoint (each window's share spread back).
+        Op::AvgPool2d(p) => {
+            let s = x[0].shape();
+            smallvec![Some(g.avg_pool_adjoint(*p, [s[2], s[3]]))]
+        }
+        Op::AvgPool2dAdjoint { pool, .. } => smallvec![Some(g.avg_pool(*pool))],
         Op::Custom(index) => custom(*index),
     }
 }

@@ -2,7 +2,7 @@
 //! recorded, for higher-order gradients). Each method is a one-line forward to the
 //! type's own op.
 
-use tensor::{Float, Tensor};
+use tensor::{AvgPool, Conv2dParams, Float, Tensor};
 
 use crate::backward::BackwardOps;
 use crate::tape::Var;
@@ -120,6 +120,24 @@ impl<T: Float> BackwardOps<T> for Tensor<T> {
     fn scatter_add(&self, axis: usize, index: &Self, shape: &[usize]) -> Self {
         Tensor::scatter_add(self, axis as isize, index, shape)
     }
+    fn conv2d(&self, w: &Self, p: Conv2dParams) -> Self {
+        Tensor::conv2d(self, w, p)
+    }
+    fn conv_transpose2d(&self, w: &Self, p: Conv2dParams, size: [usize; 2]) -> Self {
+        Tensor::conv_transpose2d(self, w, p, size)
+    }
+    fn conv2d_weight(&self, g: &Self, p: Conv2dParams, kernel: [usize; 2]) -> Self {
+        Tensor::conv2d_weight(self, g, p, kernel)
+    }
+    fn max_unpool2d(&self, idx: &Self, size: [usize; 2]) -> Self {
+        Tensor::max_unpool2d(self, idx, size)
+    }
+    fn avg_pool(&self, p: AvgPool) -> Self {
+        Tensor::avg_pool(self, p)
+    }
+    fn avg_pool_adjoint(&self, p: AvgPool, size: [usize; 2]) -> Self {
+        Tensor::avg_pool_adjoint(self, p, size)
+    }
 }
 
 impl<'t, T: Float> BackwardOps<T> for Var<'t, T> {
@@ -232,5 +250,23 @@ impl<'t, T: Float> BackwardOps<T> for Var<'t, T> {
     }
     fn scatter_add(&self, axis: usize, index: &Self, shape: &[usize]) -> Self {
         Var::scatter_add(*self, axis as isize, &index.value(), shape)
+    }
+    fn conv2d(&self, w: &Self, p: Conv2dParams) -> Self {
+        Var::conv2d(*self, *w, p)
+    }
+    fn conv_transpose2d(&self, w: &Self, p: Conv2dParams, size: [usize; 2]) -> Self {
+        Var::conv_transpose2d(*self, *w, p, size)
+    }
+    fn conv2d_weight(&self, g: &Self, p: Conv2dParams, kernel: [usize; 2]) -> Self {
+        Var::conv2d_weight(*self, *g, p, kernel)
+    }
+    fn max_unpool2d(&self, idx: &Self, size: [usize; 2]) -> Self {
+        Var::max_unpool2d(*self, &idx.value(), size)
+    }
+    fn avg_pool(&self, p: AvgPool) -> Self {
+        Var::avg_pool(*self, p)
+    }
+    fn avg_pool_adjoint(&self, p: AvgPool, size: [usize; 2]) -> Self {
+        Var::avg_pool_adjoint(*self, p, size)
     }
 }

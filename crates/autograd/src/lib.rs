@@ -41,6 +41,7 @@ pub mod strategies;
 pub mod tape;
 mod var_arith;
 mod var_axes;
+mod var_conv;
 mod var_math;
 mod var_ops;
 

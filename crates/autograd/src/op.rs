@@ -5,6 +5,7 @@
 //! its own [`Op::Expand`] node, so only that node's rule reduces (with `sum_to`).
 
 use smallvec::SmallVec;
+use tensor::{AvgPool, Conv2dParams, Pool2d};
 
 /// Identifies a persistent parameter across tapes (see [`crate::Param`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -173,6 +174,45 @@ pub enum Op {
     ScatterAdd(usize),
     /// `where(mask, a, b)`; the mask is input 0, a constant.
     Where,
+
+    /// 2-D convolution of input 0 (`[N, C, H, W]`) by the weight, input 1
+    /// (`[O, C/groups, kh, kw]`); see [`tensor::Tensor::conv2d`]. Its gradients are the
+    /// two ops below, and each of the three is the gradient of the others.
+    Conv2d(Conv2dParams),
+    /// Transposed convolution of input 0 (`[N, O, oh, ow]`) by the weight, input 1, back
+    /// to `[N, C, output_size]`: the input gradient of [`Op::Conv2d`].
+    ConvTranspose2d {
+        /// The forward convolution's parameters.
+        params: Conv2dParams,
+        /// `[H, W]` of the result.
+        output_size: [usize; 2],
+    },
+    /// The weight gradient of [`Op::Conv2d`]: input 0 is the convolution's input, input 1
+    /// the gradient of its output; the result is `[O, C/groups, kernel_size]`.
+    Conv2dWeight {
+        /// The forward convolution's parameters.
+        params: Conv2dParams,
+        /// `[kh, kw]` of the result.
+        kernel_size: [usize; 2],
+    },
+    /// Max pooling over `[N, C, H, W]`; input 1 (a constant) holds each maximum's position
+    /// in its plane, and the gradient goes there (the first maximum of each window).
+    MaxPool2d(Pool2d),
+    /// Sums input 0 into `[N, C, output_size]` at the plane positions in input 1 (a
+    /// constant): the gradient of [`Op::MaxPool2d`].
+    MaxUnpool2d {
+        /// `[H, W]` of the result.
+        output_size: [usize; 2],
+    },
+    /// Average pooling (fixed windows or adaptive) over `[N, C, H, W]`.
+    AvgPool2d(AvgPool),
+    /// The adjoint of [`Op::AvgPool2d`] (its gradient), back to `[N, C, input_size]`.
+    AvgPool2dAdjoint {
+        /// The pooling it is the adjoint of.
+        pool: AvgPool,
+        /// `[H, W]` of the result.
+        input_size: [usize; 2],
+    },
     /// A user-defined op; the number indexes the tape's list of custom ops.
     Custom(usize),
 }
@@ -234,6 +274,13 @@ impl Op {
             Op::Gather(..) => OpKind::Gather,
             Op::ScatterAdd(..) => OpKind::ScatterAdd,
             Op::Where => OpKind::Where,
+            Op::Conv2d(..) => OpKind::Conv2d,
+            Op::ConvTranspose2d { .. } => OpKind::ConvTranspose2d,
+            Op::Conv2dWeight { .. } => OpKind::Conv2dWeight,
+            Op::MaxPool2d(..) => OpKind::MaxPool2d,
+            Op::MaxUnpool2d { .. } => OpKind::MaxUnpool2d,
+            Op::AvgPool2d(..) => OpKind::AvgPool2d,
+            Op::AvgPool2dAdjoint { .. } => OpKind::AvgPool2dAdjoint,
             Op::Custom(..) => OpKind::Custom,
         }
     }
@@ -298,6 +345,21 @@ impl Op {
             Op::Gather(a) => format!("gather axis={a}"),
             Op::ScatterAdd(a) => format!("scatter_add axis={a}"),
             Op::Where => "where".into(),
+            Op::Conv2d(p) => format!("conv2d {}", conv_name(p)),
+            Op::ConvTranspose2d {
+                params,
+                output_size,
+            } => format!("conv_transpose2d {} to {output_size:?}", conv_name(params)),
+            Op::Conv2dWeight {
+                params,
+                kernel_size,
+            } => format!("conv2d_weight {} kernel {kernel_size:?}", conv_name(params)),
+            Op::MaxPool2d(p) => format!("max_pool2d {}", pool_name(p)),
+            Op::MaxUnpool2d { output_size } => format!("max_unpool2d to {output_size:?}"),
+            Op::AvgPool2d(p) => format!("avg_pool2d {}", avg_name(p)),
+            Op::AvgPool2dAdjoint { pool, input_size } => {
+                format!("avg_pool2d_adjoint {} to {input_size:?}", avg_name(pool))
+            }
             Op::Custom(i) => format!("custom#{i}"),
         }
     }
@@ -414,13 +476,27 @@ pub enum OpKind {
     ScatterAdd,
     /// [`Op::Where`].
     Where,
+    /// [`Op::Conv2d`].
+    Conv2d,
+    /// [`Op::ConvTranspose2d`].
+    ConvTranspose2d,
+    /// [`Op::Conv2dWeight`].
+    Conv2dWeight,
+    /// [`Op::MaxPool2d`].
+    MaxPool2d,
+    /// [`Op::MaxUnpool2d`].
+    MaxUnpool2d,
+    /// [`Op::AvgPool2d`].
+    AvgPool2d,
+    /// [`Op::AvgPool2dAdjoint`].
+    AvgPool2dAdjoint,
     /// [`Op::Custom`].
     Custom,
 }
 
 impl OpKind {
     /// Every kind, in declaration order (checked at compile time below).
-    pub const ALL: [OpKind; 53] = [
+    pub const ALL: [OpKind; 60] = [
         OpKind::Leaf,
         OpKind::Constant,
         OpKind::Param,
@@ -473,6 +549,13 @@ impl OpKind {
         OpKind::Gather,
         OpKind::ScatterAdd,
         OpKind::Where,
+        OpKind::Conv2d,
+        OpKind::ConvTranspose2d,
+        OpKind::Conv2dWeight,
+        OpKind::MaxPool2d,
+        OpKind::MaxUnpool2d,
+        OpKind::AvgPool2d,
+        OpKind::AvgPool2dAdjoint,
         OpKind::Custom,
     ];
 }
@@ -490,3 +573,23 @@ const _: () = {
         "OpKind::ALL misses a kind"
     );
 };
+fn conv_name(p: &Conv2dParams) -> String {
+    format!(
+        "stride={:?} padding={:?} dilation={:?} groups={}",
+        p.stride, p.padding, p.dilation, p.groups
+    )
+}
+
+fn pool_name(p: &Pool2d) -> String {
+    format!(
+        "kernel={:?} stride={:?} padding={:?}",
+        p.kernel, p.stride, p.padding
+    )
+}
+
+fn avg_name(p: &AvgPool) -> String {
+    match p {
+        AvgPool::Window(w) => pool_name(w),
+        AvgPool::Adaptive(out) => format!("adaptive to {out:?}"),
+    }
+}

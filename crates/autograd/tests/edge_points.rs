@@ -7,7 +7,7 @@
 //! table says finite.
 
 use autograd::{CustomOp, OpKind, Param, Residuals, Tape, Var};
-use tensor::{Float, Tensor};
+use tensor::{AvgPool, Conv2dParams, Float, Pool2d, Tensor};
 
 const INF: f64 = f64::INFINITY;
 const NINF: f64 = f64::NEG_INFINITY;
@@ -65,6 +65,15 @@ fn c<'t, T: Float>(v: &Var<'t, T>, values: &[f64]) -> Var<'t, T> {
         )
         .unwrap(),
     )
+}
+
+/// A 1 × 2 pooling window over a 1 × 2 image.
+fn row_window() -> Pool2d {
+    Pool2d {
+        kernel: [1, 2],
+        stride: [1, 2],
+        padding: [0, 0],
+    }
 }
 
 /// The table. Exhaustive over `OpKind`: a new op without edge rows does not compile.
@@ -509,6 +518,99 @@ fn edges<T: Float>(kind: OpKind) -> Vec<Edge<T>> {
             &[1.0, 2.0],
             &[&[1.0, 0.0], &[0.0, 1.0]],
             Some(&[0.0; 2]),
+        )],
+        // Convolution and pooling are linear (max pooling piecewise): infinities pass
+        // through; max pooling sends a tie to the first maximum (PyTorch).
+        OpKind::Conv2d => vec![e(
+            &[&[INF, 1.0], &[2.0]],
+            |v| {
+                v[0].reshape(&[1, 1, 1, 2])
+                    .conv2d(v[1].reshape(&[1, 1, 1, 1]), Conv2dParams::default())
+                    .reshape(&[-1])
+            },
+            &[INF, 2.0],
+            &[&[2.0, 2.0], &[INF]],
+            Some(&[0.0, 0.0]),
+        )],
+        OpKind::ConvTranspose2d => vec![e(
+            &[&[INF, 1.0], &[2.0]],
+            |v| {
+                v[0].reshape(&[1, 1, 1, 2])
+                    .conv_transpose2d(v[1].reshape(&[1, 1, 1, 1]), Conv2dParams::default(), [1, 2])
+                    .reshape(&[-1])
+            },
+            &[INF, 2.0],
+            &[&[2.0, 2.0], &[INF]],
+            Some(&[0.0, 0.0]),
+        )],
+        OpKind::Conv2dWeight => vec![e(
+            &[&[INF, 1.0], &[1.0, 0.0]],
+            |v| {
+                v[0].reshape(&[1, 1, 1, 2])
+                    .conv2d_weight(v[1].reshape(&[1, 1, 1, 2]), Conv2dParams::default(), [1, 1])
+                    .reshape(&[-1])
+            },
+            &[INF],
+            &[&[1.0, 0.0], &[INF, 1.0]],
+            Some(&[0.0, 0.0]),
+        )],
+        OpKind::MaxPool2d => vec![
+            e(
+                &[&[3.0, 3.0]],
+                |v| {
+                    v[0].reshape(&[1, 1, 1, 2])
+                        .max_pool2d(row_window())
+                        .reshape(&[-1])
+                },
+                &[3.0],
+                &[&[1.0, 0.0]],
+                Some(&[0.0, 0.0]),
+            ),
+            e(
+                &[&[NINF, NINF]],
+                |v| {
+                    v[0].reshape(&[1, 1, 1, 2])
+                        .max_pool2d(row_window())
+                        .reshape(&[-1])
+                },
+                &[NINF],
+                &[&[1.0, 0.0]],
+                None,
+            ),
+        ],
+        OpKind::MaxUnpool2d => vec![e(
+            &[&[INF]],
+            |v| {
+                let index = Tensor::from_vec(vec![T::ONE], &[1, 1, 1, 1]).unwrap();
+                v[0].reshape(&[1, 1, 1, 1])
+                    .max_unpool2d(&index, [1, 2])
+                    .reshape(&[-1])
+            },
+            &[0.0, INF],
+            &[&[1.0]],
+            Some(&[0.0]),
+        )],
+        OpKind::AvgPool2d => vec![e(
+            &[&[INF, 1.0]],
+            |v| {
+                v[0].reshape(&[1, 1, 1, 2])
+                    .avg_pool2d(row_window())
+                    .reshape(&[-1])
+            },
+            &[INF],
+            &[&[0.5, 0.5]],
+            Some(&[0.0, 0.0]),
+        )],
+        OpKind::AvgPool2dAdjoint => vec![e(
+            &[&[INF]],
+            |v| {
+                v[0].reshape(&[1, 1, 1, 1])
+                    .avg_pool_adjoint(AvgPool::Window(row_window()), [1, 2])
+                    .reshape(&[-1])
+            },
+            &[INF, INF],
+            &[&[1.0]],
+            Some(&[0.0]),
         )],
         OpKind::Custom => vec![e(
             &[&[0.0, NINF]],

@@ -8,7 +8,7 @@ use autograd::{
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use tensor::Tensor;
+use tensor::{AvgPool, Conv2dParams as P, Pool2d, Tensor};
 
 /// How to draw input values so that finite differences stay away from kinks.
 #[derive(Clone, Copy, Debug)]
@@ -188,6 +188,93 @@ fn rows(kind: OpKind) -> Vec<Row> {
             )
             .tanh()
         })],
+        OpKind::Conv2d => vec![
+            row(&[&[2, 3, 5, 4], &[4, 3, 3, 2]], Any, |v| {
+                v[0].conv2d(v[1], P::default().padding(1)).tanh()
+            }),
+            row(&[&[1, 2, 7, 6], &[3, 2, 3, 3]], Any, |v| {
+                v[0].conv2d(v[1], P::default().stride(2).padding(1)).tanh()
+            }),
+            row(&[&[1, 2, 7, 6], &[2, 2, 2, 3]], Any, |v| {
+                let mut p = P::default().dilation(2);
+                p.padding = [1, 2];
+                p.stride = [1, 2];
+                v[0].conv2d(v[1], p).tanh()
+            }),
+            row(&[&[2, 4, 5, 5], &[4, 2, 3, 3]], Any, |v| {
+                v[0].conv2d(v[1], P::default().groups(2).padding(1)).tanh()
+            }),
+            row(&[&[1, 3, 4, 5], &[3, 1, 3, 3]], Any, |v| {
+                v[0].conv2d(v[1], P::default().groups(3).padding(1)).tanh()
+            }),
+            row(&[&[2, 3, 3, 4], &[2, 3, 1, 1]], Any, |v| {
+                v[0].conv2d(v[1], P::default()).tanh()
+            }),
+            row(&[&[2, 3, 7], &[4, 3, 3]], Any, |v| {
+                v[0].conv1d(v[1], 2, 1, 1, 1).tanh()
+            }),
+        ],
+        OpKind::ConvTranspose2d => vec![
+            row(&[&[2, 4, 3, 2], &[4, 3, 3, 3]], Any, |v| {
+                v[0].conv_transpose2d(v[1], P::default().stride(2).padding(1), [6, 4])
+                    .tanh()
+            }),
+            row(&[&[1, 4, 4, 4], &[4, 1, 3, 3]], Any, |v| {
+                v[0].conv_transpose2d(v[1], P::default().groups(2).padding(1), [4, 4])
+                    .tanh()
+            }),
+        ],
+        OpKind::Conv2dWeight => vec![
+            row(&[&[2, 3, 5, 4], &[2, 2, 3, 2]], Any, |v| {
+                v[0].conv2d_weight(v[1], P::default(), [3, 3]).tanh()
+            }),
+            row(&[&[1, 2, 7, 6], &[1, 4, 4, 3]], Any, |v| {
+                v[0].conv2d_weight(v[1], P::default().stride(2).padding(1).groups(2), [3, 3])
+                    .tanh()
+            }),
+        ],
+        OpKind::MaxPool2d => vec![
+            row(&[&[2, 2, 5, 6]], Distinct, |v| {
+                v[0].max_pool2d(Pool2d::new(2)).tanh()
+            }),
+            row(&[&[1, 2, 7, 5]], Distinct, |v| {
+                v[0].max_pool2d(Pool2d::new(3).stride(2).padding(1)).tanh()
+            }),
+            row(&[&[1, 1, 4, 5]], Distinct, |v| {
+                v[0].max_pool2d(Pool2d::new(2).stride(1)).tanh()
+            }),
+        ],
+        OpKind::MaxUnpool2d => vec![row(&[&[1, 2, 2, 3]], Any, |v| {
+            let idx = [
+                0.0, 7.0, 7.0, 19.0, 3.0, 12.0, 1.0, 1.0, 2.0, 18.0, 5.0, 0.0,
+            ];
+            let idx = Tensor::from_vec(idx.to_vec(), &[1, 2, 2, 3]).unwrap();
+            v[0].max_unpool2d(&idx, [4, 5]).tanh()
+        })],
+        OpKind::AvgPool2d => vec![
+            row(&[&[2, 2, 5, 6]], Any, |v| {
+                v[0].avg_pool2d(Pool2d::new(2)).tanh()
+            }),
+            row(&[&[1, 2, 7, 5]], Any, |v| {
+                v[0].avg_pool2d(Pool2d::new(3).stride(2).padding(1)).tanh()
+            }),
+            row(&[&[2, 3, 7, 5]], Any, |v| {
+                v[0].adaptive_avg_pool2d([3, 2]).tanh()
+            }),
+            row(&[&[1, 2, 5, 4]], Any, |v| {
+                v[0].adaptive_avg_pool2d([1, 1]).tanh()
+            }),
+        ],
+        OpKind::AvgPool2dAdjoint => vec![
+            row(&[&[1, 2, 3, 3]], Any, |v| {
+                let pool = AvgPool::Window(Pool2d::new(3).stride(2).padding(1));
+                v[0].avg_pool_adjoint(pool, [5, 6]).tanh()
+            }),
+            row(&[&[1, 2, 3, 2]], Any, |v| {
+                v[0].avg_pool_adjoint(AvgPool::Adaptive([3, 2]), [7, 5])
+                    .tanh()
+            }),
+        ],
         OpKind::Custom => unary(|v| v[0].tape().apply(Softplus, &[v[0]]), Any),
     }
 }

@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use autograd::Tape;
-use tensor::Tensor;
+use tensor::{Conv2dParams, Pool2d, Tensor};
 
 #[test]
 fn var_shape_panics_report_the_callers_file() {
@@ -49,6 +49,21 @@ fn var_shape_panics_report_the_callers_file() {
         }),
         Box::new(|| {
             let _ = a.transpose(0, 4);
+        }),
+        Box::new(|| {
+            let _ = a.conv2d(a, Conv2dParams::default());
+        }),
+        Box::new(|| {
+            let _ = a.conv1d(a, 1, 0, 1, 1);
+        }),
+        Box::new(|| {
+            let _ = a.max_pool2d(Pool2d::new(2));
+        }),
+        Box::new(|| {
+            let _ = a.avg_pool2d(Pool2d::new(2));
+        }),
+        Box::new(|| {
+            let _ = a.conv_transpose2d(a, Conv2dParams::default(), [3, 3]);
         }),
     ];
     let n = cases.len();

@@ -3,7 +3,8 @@
 //! Everything needed to define and train models on top of [`autograd`]:
 //!
 //! * [`Module`] and [`Sequential`], layers ([`Linear`], activations, [`Dropout`],
-//!   [`BatchNorm1d`], [`LayerNorm`], …) and [`Init`]ializers;
+//!   [`BatchNorm1d`], [`LayerNorm`], convolutional layers [`Conv2d`], [`MaxPool2d`],
+//!   [`BatchNorm2d`], …) and [`Init`]ializers;
 //! * [`loss`] functions that follow PyTorch's definitions, and [`regularize`]rs;
 //! * [`optim`]izers with `torch.optim`'s formulas, schedules and clipping;
 //! * [`data`] preparation: splits, batches, scalers, imputation, outliers, augmentation,
@@ -24,8 +25,9 @@ pub mod train;
 
 pub use init::Init;
 pub use layers::{
-    BatchNorm1d, Dropout, Elu, Flatten, Gelu, Identity, LayerNorm, LeakyRelu, Linear, LogSoftmax,
-    Relu, Sigmoid, Softmax, Tanh,
+    AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, Dropout, Dropout2d,
+    Elu, Flatten, Gelu, Identity, LayerNorm, LeakyRelu, Linear, LogSoftmax, MaxPool2d, Relu,
+    Sigmoid, Softmax, Tanh,
 };
 pub use module::{Module, Named, Sequential};
 pub use regularize::Regularizer;

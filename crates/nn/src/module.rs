@@ -243,6 +243,51 @@ impl<T: Float> Sequential<T> {
         ));
         out
     }
+    /// [`Sequential::summary`] with each layer's output shape for inputs shaped
+    /// `input_shape` (batch axis included, e.g. `[1, 1, 8, 8]` for one 8×8 image), so a
+    /// convolutional stack shows how it shrinks the image. It runs one forward pass on
+    /// zeros in evaluation mode, recording nothing, and leaves the stack in training mode
+    /// (as `fit` does after its own probe).
+    ///
+    /// # Panics
+    /// If a layer rejects the shape (with that layer's message).
+    ///
+    /// ```
+    /// use nn::{Conv2d, Flatten, MaxPool2d, Sequential};
+    /// use rand::SeedableRng;
+    /// let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+    /// let mut net = Sequential::<f32>::new()
+    ///     .add(Conv2d::builder(1, 8, 3).padding(1).build2d(&mut rng))
+    ///     .add(MaxPool2d::new(2))
+    ///     .add(Flatten);
+    /// let table = net.summary_for(&[1, 1, 8, 8]);
+    /// assert!(table.contains("[1, 8, 4, 4]") && table.contains("[1, 128]"));
+    /// ```
+    pub fn summary_for(&mut self, input_shape: &[usize]) -> String {
+        self.set_training(false);
+        let tape = Tape::inference();
+        let mut h = tape.constant(Tensor::<T>::zeros(input_shape));
+        let mut out = format!(
+            "{:<4} {:<40} {:<20} {:>10}\n",
+            "#", "layer", "output shape", "params"
+        );
+        for (i, layer) in self.layers.iter().enumerate() {
+            h = layer.forward(h);
+            out.push_str(&format!(
+                "{:<4} {:<40} {:<20} {:>10}\n",
+                i,
+                layer.describe(),
+                format!("{:?}", h.shape()),
+                layer.num_parameters()
+            ));
+        }
+        self.set_training(true);
+        out.push_str(&format!(
+            "total trainable parameters: {}\n",
+            self.num_parameters()
+        ));
+        out
+    }
 }
 
 impl<T: Float> Module<T> for Sequential<T> {

@@ -28,3 +28,64 @@ pub fn split_elementwise(n: usize) -> bool {
 pub fn split_matmul(flops: usize) -> bool {
     flops >= PARALLEL_MATMUL_FLOPS && rayon::current_num_threads() > 1
 }
+
+/// A convolution or pooling kernel splits its batch across threads only from this many
+/// floating-point operations on (the digits CNN's layers, a few hundred thousand each at
+/// batch 32, stay on one thread; a 32→64 channel 3×3 layer on 32×32 images splits).
+pub const PARALLEL_CONV_FLOPS: usize = 4_000_000;
+
+/// True if a batched kernel of `flops` operations over `chunks` independent pieces should
+/// run on several threads.
+#[must_use]
+pub fn split_batch(flops: usize, chunks: usize) -> bool {
+    chunks > 1 && flops >= PARALLEL_CONV_FLOPS && rayon::current_num_threads() > 1
+}
+
+/// The number of threads a split kernel may use (chunks smaller than this leave cores idle).
+#[must_use]
+pub fn threads() -> usize {
+    rayon::current_num_threads()
+}
+
+/// Calls `f(scratch, i, piece)` for each `chunk`-long piece `i` of `out`, on several threads
+/// if `parallel`. Each thread makes its own scratch space once with `scratch`, so the
+/// kernel allocates per thread, not per piece.
+pub(crate) fn for_each_chunk_mut<T: Send, S>(
+    out: &mut [T],
+    chunk: usize,
+    parallel: bool,
+    scratch: impl Fn() -> S + Sync + Send,
+    f: impl Fn(&mut S, usize, &mut [T]) + Sync + Send,
+) {
+    use rayon::prelude::*;
+    if parallel {
+        out.par_chunks_mut(chunk)
+            .enumerate()
+            .for_each_init(&scratch, |s, (i, piece)| f(s, i, piece));
+    } else {
+        let mut s = scratch();
+        for (i, piece) in out.chunks_mut(chunk).enumerate() {
+            f(&mut s, i, piece);
+        }
+    }
+}
+
+/// Folds the pieces `0..count` into accumulators (one per thread if `parallel`) and
+/// combines them: `combine(fold(fold(init(), 0), 1), …)`.
+pub(crate) fn fold_chunks<A: Send>(
+    count: usize,
+    parallel: bool,
+    init: impl Fn() -> A + Sync + Send,
+    fold: impl Fn(A, usize) -> A + Sync + Send,
+    combine: impl Fn(A, A) -> A + Sync + Send,
+) -> A {
+    use rayon::prelude::*;
+    if parallel {
+        (0..count)
+            .into_par_iter()
+            .fold(&init, &fold)
+            .reduce(&init, &combine)
+    } else {
+        (0..count).fold(init(), fold)
+    }
+}

@@ -1,4 +1,5 @@
-//! `BatchNorm1d`, with PyTorch's conventions.
+//! `BatchNorm1d` and `BatchNorm2d`, with PyTorch's conventions: one implementation
+//! (`Stats`) normalizing per channel over every other axis.
 
 use autograd::{Param, Var};
 use tensor::{Float, Tensor};
@@ -20,13 +21,16 @@ use crate::module::{Module, Named};
 /// `moving = moving·0.99 + batch·0.01`, so Keras' `m` is PyTorch's `1 − m`: Keras 0.99 is
 /// our 0.01. (Keras also uses eps 1e-3 and the biased variance for its moving average.)
 #[derive(Debug)]
-pub struct BatchNorm1d<T: Float = f32> {
+pub struct BatchNorm1d<T: Float = f32>(Stats<T>);
+
+/// The state and the forward pass both batch norms share: per-channel γ, β and running
+/// statistics, with the channel on axis 1.
+#[derive(Debug)]
+struct Stats<T: Float> {
     weight: Param<T>,
     bias: Param<T>,
     running_mean: Param<T>,
     running_var: Param<T>,
-    /// Training-mode forward passes so far; an int64 scalar in PyTorch's state dicts (the
-    /// weights I/O writes it as one). Kept in `T`, so in f32 it counts exactly up to 2^24.
     num_batches_tracked: Param<T>,
     momentum: f64,
     eps: f64,
@@ -37,7 +41,43 @@ impl<T: Float> BatchNorm1d<T> {
     /// A layer for `features` channels: γ = 1, β = 0, running mean 0 and variance 1.
     #[must_use]
     pub fn new(features: usize) -> Self {
-        BatchNorm1d {
+        BatchNorm1d(Stats::new(features))
+    }
+
+    /// Sets the momentum (PyTorch convention; see the type's docs).
+    #[must_use]
+    pub fn momentum(mut self, momentum: f64) -> Self {
+        self.0.momentum = momentum;
+        self
+    }
+
+    /// Sets eps.
+    #[must_use]
+    pub fn eps(mut self, eps: f64) -> Self {
+        self.0.eps = eps;
+        self
+    }
+
+    /// The running mean.
+    pub fn running_mean(&self) -> Tensor<T> {
+        self.0.running_mean.value()
+    }
+
+    /// The running (unbiased) variance.
+    pub fn running_var(&self) -> Tensor<T> {
+        self.0.running_var.value()
+    }
+
+    /// How many training-mode batches have updated the running statistics (PyTorch's
+    /// `num_batches_tracked`).
+    pub fn num_batches_tracked(&self) -> u64 {
+        self.0.num_batches_tracked.value().to_vec()[0].to_f64() as u64
+    }
+}
+
+impl<T: Float> Stats<T> {
+    fn new(features: usize) -> Self {
+        Stats {
             weight: Param::new("weight", Tensor::ones(&[features])),
             bias: Param::new("bias", Tensor::zeros(&[features])),
             running_mean: Param::new("running_mean", Tensor::zeros(&[features])),
@@ -49,70 +89,30 @@ impl<T: Float> BatchNorm1d<T> {
         }
     }
 
-    /// Sets the momentum (PyTorch convention; see the type's docs).
-    #[must_use]
-    pub fn momentum(mut self, momentum: f64) -> Self {
-        self.momentum = momentum;
-        self
-    }
-
-    /// Sets eps.
-    #[must_use]
-    pub fn eps(mut self, eps: f64) -> Self {
-        self.eps = eps;
-        self
-    }
-
-    /// The running mean.
-    pub fn running_mean(&self) -> Tensor<T> {
-        self.running_mean.value()
-    }
-
-    /// The running (unbiased) variance.
-    pub fn running_var(&self) -> Tensor<T> {
-        self.running_var.value()
-    }
-
-    /// How many training-mode batches have updated the running statistics (PyTorch's
-    /// `num_batches_tracked`).
-    pub fn num_batches_tracked(&self) -> u64 {
-        self.num_batches_tracked.value().to_vec()[0].to_f64() as u64
-    }
-}
-
-impl<T: Float> Module<T> for BatchNorm1d<T> {
+    /// Normalizes `x` per channel (axis 1) over `axes` (every other axis), with per-channel
+    /// tensors shaped `stat_shape` so they broadcast against `x`.
+    /// `layer` names the layer in panic messages.
     #[track_caller]
-    fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T> {
+    fn forward<'t>(
+        &self,
+        layer: &str,
+        x: Var<'t, T>,
+        axes: &[isize],
+        stat_shape: &[isize],
+    ) -> Var<'t, T> {
         let shape = x.shape();
-        let c = self.weight.numel();
-        assert!(
-            (shape.len() == 2 || shape.len() == 3) && shape[1] == c,
-            "BatchNorm1d: expected input [N, {c}] or [N, {c}, L], got {shape:?}"
-        );
         let tape = x.tape();
-        // Statistics over every axis but the channel axis; per-channel tensors are shaped
-        // [1, C] or [1, C, 1] so they broadcast against x.
-        let axes: Vec<isize> = if shape.len() == 2 {
-            vec![0]
-        } else {
-            vec![0, 2]
-        };
-        let stat_shape: Vec<isize> = if shape.len() == 2 {
-            vec![1, c as isize]
-        } else {
-            vec![1, c as isize, 1]
-        };
         let eps = T::from_f64(self.eps);
         let normalized = if self.training {
             let values_per_channel: usize = axes.iter().map(|&a| shape[a as usize]).product();
             assert!(
                 values_per_channel > 1,
-                "BatchNorm1d: expected more than 1 value per channel when training, got input \
-                 of shape {shape:?} (a batch of one row); use a batch size that leaves no \
-                 single-row batch, FitConfig::drop_last(true), or evaluation mode"
+                "{layer}: expected more than 1 value per channel when training, got input \
+                 of shape {shape:?}; use a batch size that leaves no single-row batch, \
+                 FitConfig::drop_last(true), or evaluation mode"
             );
-            let mean = x.mean_axes(&axes, true);
-            let var = x.var_axes(&axes, 0, true);
+            let mean = x.mean_axes(axes, true);
+            let var = x.var_axes(axes, 0, true);
             let n: usize = axes.iter().map(|&a| shape[a as usize]).product();
             // Running statistics (outside the graph): unbiased variance, PyTorch momentum.
             let m = T::from_f64(self.momentum);
@@ -131,21 +131,17 @@ impl<T: Float> Module<T> for BatchNorm1d<T> {
             *count = count.add_scalar(T::ONE);
             (x - mean) / (var + eps).sqrt()
         } else {
-            let mean = tape.constant(self.running_mean.value().reshape(&stat_shape));
-            let var = self.running_var.value().reshape(&stat_shape);
+            let mean = tape.constant(self.running_mean.value().reshape(stat_shape));
+            let var = self.running_var.value().reshape(stat_shape);
             (x - mean) / tape.constant(var.add_scalar(eps).sqrt())
         };
-        let gamma = tape.param(&self.weight).reshape(&stat_shape);
-        let beta = tape.param(&self.bias).reshape(&stat_shape);
+        let gamma = tape.param(&self.weight).reshape(stat_shape);
+        let beta = tape.param(&self.bias).reshape(stat_shape);
         normalized * gamma + beta
     }
 
     fn parameters(&self) -> Vec<Named<'_, T>> {
         vec![("weight".into(), &self.weight), ("bias".into(), &self.bias)]
-    }
-
-    fn uses_batch_statistics(&self) -> bool {
-        true
     }
 
     fn buffers(&self) -> Vec<Named<'_, T>> {
@@ -155,12 +151,141 @@ impl<T: Float> Module<T> for BatchNorm1d<T> {
             ("num_batches_tracked".into(), &self.num_batches_tracked),
         ]
     }
+}
+
+impl<T: Float> Module<T> for BatchNorm1d<T> {
+    #[track_caller]
+    fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T> {
+        let shape = x.shape();
+        let c = self.0.weight.numel();
+        assert!(
+            (shape.len() == 2 || shape.len() == 3) && shape[1] == c,
+            "BatchNorm1d: expected input [N, {c}] or [N, {c}, L], got {shape:?}"
+        );
+        // Statistics over every axis but the channel axis; per-channel tensors are shaped
+        // [1, C] or [1, C, 1] so they broadcast against x.
+        let c = c as isize;
+        if shape.len() == 2 {
+            self.0.forward("BatchNorm1d", x, &[0], &[1, c])
+        } else {
+            self.0.forward("BatchNorm1d", x, &[0, 2], &[1, c, 1])
+        }
+    }
+
+    fn parameters(&self) -> Vec<Named<'_, T>> {
+        self.0.parameters()
+    }
+
+    fn buffers(&self) -> Vec<Named<'_, T>> {
+        self.0.buffers()
+    }
 
     fn set_training(&mut self, training: bool) {
-        self.training = training;
+        self.0.training = training;
+    }
+
+    fn uses_batch_statistics(&self) -> bool {
+        true
     }
 
     fn describe(&self) -> String {
-        format!("BatchNorm1d({})", self.weight.numel())
+        format!("BatchNorm1d({})", self.0.weight.numel())
+    }
+}
+
+/// Batch normalization over `[N, C, H, W]` inputs, per channel `C`, with statistics over
+/// `N`, `H` and `W` (PyTorch `nn.BatchNorm2d`). Everything else is as [`BatchNorm1d`]
+/// (the same code): batch statistics with the biased variance in training, running
+/// statistics updated with momentum 0.1 from the unbiased variance (`n = N·H·W`), eps
+/// 1e-5; parameters `weight` (γ) and `bias` (β), buffers `running_mean`, `running_var` and
+/// `num_batches_tracked`.
+///
+/// # Panics
+/// In `forward`, if the input is not `[N, C, H, W]` with the layer's `C`.
+///
+/// ```
+/// use autograd::Tape;
+/// use nn::{BatchNorm2d, Module};
+/// use tensor::Tensor;
+/// let bn = BatchNorm2d::<f64>::new(2);
+/// let tape = Tape::new();
+/// let x = Tensor::from_vec((0..16).map(|v| v as f64).collect(), &[2, 2, 2, 2]).unwrap();
+/// let y = bn.forward(tape.constant(x)).value();
+/// // Channel 0 holds 0..4 and 8..12: mean 5.5, so its first entry normalizes below zero.
+/// assert!(y.to_vec()[0] < -1.0);
+/// assert!((bn.running_mean().to_vec()[0] - 0.55).abs() < 1e-12);
+/// ```
+#[derive(Debug)]
+pub struct BatchNorm2d<T: Float = f32>(Stats<T>);
+
+impl<T: Float> BatchNorm2d<T> {
+    /// A layer for `channels` channels: γ = 1, β = 0, running mean 0 and variance 1.
+    #[must_use]
+    pub fn new(channels: usize) -> Self {
+        BatchNorm2d(Stats::new(channels))
+    }
+
+    /// Sets the momentum (PyTorch convention; see [`BatchNorm1d`]).
+    #[must_use]
+    pub fn momentum(mut self, momentum: f64) -> Self {
+        self.0.momentum = momentum;
+        self
+    }
+
+    /// Sets eps.
+    #[must_use]
+    pub fn eps(mut self, eps: f64) -> Self {
+        self.0.eps = eps;
+        self
+    }
+
+    /// The running mean.
+    pub fn running_mean(&self) -> Tensor<T> {
+        self.0.running_mean.value()
+    }
+
+    /// The running (unbiased) variance.
+    pub fn running_var(&self) -> Tensor<T> {
+        self.0.running_var.value()
+    }
+
+    /// How many training-mode batches have updated the running statistics (PyTorch's
+    /// `num_batches_tracked`).
+    pub fn num_batches_tracked(&self) -> u64 {
+        self.0.num_batches_tracked.value().to_vec()[0].to_f64() as u64
+    }
+}
+
+impl<T: Float> Module<T> for BatchNorm2d<T> {
+    #[track_caller]
+    fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T> {
+        let shape = x.shape();
+        let c = self.0.weight.numel();
+        assert!(
+            shape.len() == 4 && shape[1] == c,
+            "BatchNorm2d: expected input [N, {c}, H, W], got {shape:?}"
+        );
+        self.0
+            .forward("BatchNorm2d", x, &[0, 2, 3], &[1, c as isize, 1, 1])
+    }
+
+    fn parameters(&self) -> Vec<Named<'_, T>> {
+        self.0.parameters()
+    }
+
+    fn buffers(&self) -> Vec<Named<'_, T>> {
+        self.0.buffers()
+    }
+
+    fn set_training(&mut self, training: bool) {
+        self.0.training = training;
+    }
+
+    fn uses_batch_statistics(&self) -> bool {
+        true
+    }
+
+    fn describe(&self) -> String {
+        format!("BatchNorm2d({})", self.0.weight.numel())
     }
 }

@@ -2,14 +2,18 @@
 
 mod activation;
 mod batchnorm;
+mod conv;
 mod dropout;
 mod layernorm;
 mod linear;
+mod pool;
 mod reshape;
 
 pub use activation::{Elu, Gelu, LeakyRelu, LogSoftmax, Relu, Sigmoid, Softmax, Tanh};
-pub use batchnorm::BatchNorm1d;
-pub use dropout::Dropout;
+pub use batchnorm::{BatchNorm1d, BatchNorm2d};
+pub use conv::{Conv1d, Conv2d, ConvBuilder, Padding};
+pub use dropout::{Dropout, Dropout2d};
 pub use layernorm::LayerNorm;
 pub use linear::Linear;
+pub use pool::{AdaptiveAvgPool2d, AvgPool2d, MaxPool2d};
 pub use reshape::{Flatten, Identity};

@@ -18,10 +18,10 @@ use crate::tensor::Tensor;
 
 /// Where one operand matrix lives: offset of element `[0, 0]`, row stride, column stride.
 #[derive(Clone, Copy)]
-struct MatrixView {
-    offset: usize,
-    row_stride: isize,
-    col_stride: isize,
+pub(crate) struct MatrixView {
+    pub(crate) offset: usize,
+    pub(crate) row_stride: isize,
+    pub(crate) col_stride: isize,
 }
 
 impl<T: Float> Tensor<T> {
@@ -179,7 +179,31 @@ fn gemm_one<T: Float>(
     vb: MatrixView,
     parallel: bool,
 ) {
+    gemm_into(dst, m, n, k, a, va, b, vb, false, parallel);
+}
+
+/// `dst[m×n] = A·B`, or `dst += A·B` if `accumulate`, for one pair of matrix views with
+/// `dst` row-major and contiguous (the convolution kernels share this with `matmul`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gemm_into<T: Float>(
+    dst: &mut [T],
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[T],
+    va: MatrixView,
+    b: &[T],
+    vb: MatrixView,
+    accumulate: bool,
+    parallel: bool,
+) {
     assert_eq!(dst.len(), m * n);
+    if m == 0 || n == 0 || k == 0 {
+        if !accumulate {
+            dst.fill(T::ZERO);
+        }
+        return;
+    }
     // Bounds of the last element each view touches, checked so the unsafe call below
     // stays in the slices.
     let last = |v: MatrixView, rows: usize, cols: usize| {
@@ -191,9 +215,11 @@ fn gemm_one<T: Float>(
     } else {
         gemm::Parallelism::None
     };
+    // gemm computes dst = alpha·dst + beta·A·B, reading dst only if `read_dst`.
+    let alpha = if accumulate { T::ONE } else { T::ZERO };
     // SAFETY: every element addressed by (offset, strides, m, n, k) lies inside `a`, `b`
-    // and `dst` (checked above), `dst` does not alias the inputs (it is a fresh buffer),
-    // and `T` is f32 or f64, which gemm supports.
+    // and `dst` (checked above), `dst` does not alias the inputs (it is a `&mut` slice,
+    // so no shared slice can overlap it), and `T` is f32 or f64, which gemm supports.
     unsafe {
         gemm::gemm(
             m,
@@ -202,14 +228,14 @@ fn gemm_one<T: Float>(
             dst.as_mut_ptr(),
             1,
             n as isize,
-            false,
+            accumulate,
             a.as_ptr().add(va.offset),
             va.col_stride,
             va.row_stride,
             b.as_ptr().add(vb.offset),
             vb.col_stride,
             vb.row_stride,
-            T::ZERO,
+            alpha,
             T::ONE,
             false,
             false,

@@ -1,9 +1,16 @@
 //! Operations on tensors, one file per family.
 
 mod arith;
+mod conv;
 mod elementwise;
+mod im2col;
 mod index;
 mod inplace;
 mod matmul;
+mod max_pool;
+mod pool;
 mod reduce;
 mod softmax;
+
+pub use conv::{Conv2dParams, CHUNK_ELEMENTS};
+pub use pool::{AvgPool, Pool2d};
