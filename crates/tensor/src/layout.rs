@@ -99,6 +99,11 @@ impl Layout {
     /// stride).
     #[must_use]
     pub fn is_contiguous(&self) -> bool {
+        if self.shape.contains(&0) {
+            // No element to address; the strides of such a shape may not even be
+            // representable (a product past usize::MAX).
+            return true;
+        }
         let mut expected = 1;
         for (&d, &s) in self.shape.iter().zip(&self.strides).rev() {
             if d != 1 && s != expected {
@@ -144,11 +149,15 @@ impl Layout {
     #[must_use]
     pub fn narrow(&self, axis: usize, start: usize, len: usize, step: usize) -> Layout {
         let mut out = self.clone();
-        if len > 0 {
-            out.offset += start * self.strides[axis];
-        }
         out.shape[axis] = len;
-        out.strides[axis] *= step;
+        if out.shape.contains(&0) {
+            // An empty view addresses nothing: keep the offset (an empty tensor's strides
+            // may be saturated, and `start · stride` would overflow).
+            return out;
+        }
+        // Non-empty: `start · stride` and the new stride stay within the storage span.
+        out.offset += start * self.strides[axis];
+        out.strides[axis] = out.strides[axis].saturating_mul(step);
         out
     }
 
@@ -157,7 +166,7 @@ impl Layout {
     pub fn unsqueeze(&self, axis: usize) -> Layout {
         let mut out = self.clone();
         let stride = if axis < self.shape.len() {
-            self.strides[axis] * self.shape[axis]
+            self.strides[axis].saturating_mul(self.shape[axis])
         } else {
             1
         };

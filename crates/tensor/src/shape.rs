@@ -142,3 +142,25 @@ pub fn sum_to_axes(from: &[usize], to: &[usize]) -> Result<Vec<usize>, TensorErr
     }
     Ok(axes)
 }
+
+/// Checks that a buffer for `shape` with elements of `T` can be allocated: a checked
+/// byte count, and for large buffers (64 MiB or more) a probe with `try_reserve`, so an
+/// impossible allocation (a `[2^40, 1]` matmul output, say) is an error naming the op,
+/// the shape and the bytes instead of an abort of the whole process. Returns the element
+/// count.
+///
+/// # Errors
+/// [`TensorError::TooLarge`] or [`TensorError::Alloc`].
+pub fn check_alloc<T>(op: &'static str, shape: &[usize]) -> Result<usize, TensorError> {
+    let bytes = try_bytes(op, shape, std::mem::size_of::<T>())?;
+    let n = try_numel(op, shape)?;
+    if bytes >= 1 << 26 {
+        let mut probe: Vec<T> = Vec::new();
+        probe.try_reserve_exact(n).map_err(|_| TensorError::Alloc {
+            op,
+            shape: shape.to_vec(),
+            bytes,
+        })?;
+    }
+    Ok(n)
+}

@@ -98,6 +98,10 @@ pub fn map<T: Copy + Send + Sync, U: Copy + Send + Sync>(
     f: impl Fn(T) -> U + Sync,
 ) -> Arc<[U]> {
     let n = layout.numel();
+    if n == 0 {
+        // An empty view's offset may lie past the end of its storage.
+        return Arc::from(Vec::new());
+    }
     if layout.is_contiguous() {
         let src = &data[layout.offset()..layout.offset() + n];
         return map_contiguous(src, &f);
@@ -179,7 +183,11 @@ fn map_transposed<T: Copy, U>(
 /// New storage of `n` elements, every one written by `write` (which must write all `n`
 /// slots it is given). One allocation: the elements live inside the `Arc`.
 #[inline(always)]
+#[track_caller]
 fn fill_new<U>(n: usize, write: impl FnOnce(&mut [MaybeUninit<U>])) -> Arc<[U]> {
+    if let Err(e) = crate::shape::check_alloc::<U>("elementwise op", &[n]) {
+        panic!("{e}");
+    }
     let mut out = Arc::<[U]>::new_uninit_slice(n);
     write(Arc::get_mut(&mut out).expect("a new Arc is unique"));
     // SAFETY: every caller writes all `n` slots: the runs of a layout cover its `numel`
@@ -227,6 +235,9 @@ pub fn zip_map<T: Copy + Send + Sync>(
 ) -> Arc<[T]> {
     debug_assert_eq!(la.shape(), lb.shape());
     let n = la.numel();
+    if n == 0 {
+        return Arc::from(Vec::new());
+    }
     if la.is_contiguous() && lb.is_contiguous() {
         let sa = &a[la.offset()..la.offset() + n];
         let sb = &b[lb.offset()..lb.offset() + n];

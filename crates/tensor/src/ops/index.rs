@@ -120,7 +120,8 @@ impl<T: Float> Tensor<T> {
         }
         let mut shape: Dims = self.shape().into();
         shape[ax] = indices.len();
-        if indices.is_empty() {
+        if indices.is_empty() || shape.contains(&0) {
+            // Nothing to copy (and no loop over the outer axes of an empty tensor).
             return Ok(Tensor::zeros(&shape));
         }
         // Fast path for the common case, rows of a contiguous tensor (mini-batches).

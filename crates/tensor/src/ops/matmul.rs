@@ -95,12 +95,14 @@ impl<T: Float> Tensor<T> {
             b
         };
 
-        let mut storage: Arc<[T]> = std::iter::repeat_n(T::ZERO, numel(&out_shape)).collect();
+        let len = crate::shape::check_alloc::<T>("matmul", &out_shape)?;
+        let mut storage: Arc<[T]> = std::iter::repeat_n(T::ZERO, len).collect();
         let out = Arc::get_mut(&mut storage).expect("new storage is unique");
-        if m > 0 && n > 0 && k > 0 {
+        if len > 0 && k > 0 {
             let views_a = batch_views(&a, &batch);
             let views_b = batch_views(&b, &batch);
-            let flops = 2 * m * n * k;
+            // Saturating: only a thresholding decision uses it.
+            let flops = 2usize.saturating_mul(m).saturating_mul(n).saturating_mul(k);
             let count = views_a.len();
             if count == 1 {
                 gemm_one(
@@ -114,7 +116,7 @@ impl<T: Float> Tensor<T> {
                     views_b[0],
                     split_matmul(flops),
                 );
-            } else if split_matmul(flops * count) {
+            } else if split_matmul(flops.saturating_mul(count)) {
                 out.par_chunks_mut(m * n).enumerate().for_each(|(i, dst)| {
                     gemm_one(
                         dst, m, n, k, &a.storage, views_a[i], &b.storage, views_b[i], false,
