@@ -171,7 +171,8 @@ fn parameter_names_follow_the_state_dict() {
             "3.weight",
             "3.bias",
             "1.running_mean",
-            "1.running_var"
+            "1.running_var",
+            "1.num_batches_tracked"
         ]
     );
 }
@@ -311,7 +312,7 @@ fn summary_for_shows_output_shapes_without_touching_running_statistics() {
         .collect();
     assert_eq!(
         buffers,
-        [vec![0.0; 4], vec![1.0; 4]],
-        "evaluation mode: no statistics update"
+        [vec![0.0; 4], vec![1.0; 4], vec![0.0]],
+        "evaluation mode: no statistics update, no batch counted"
     );
 }
