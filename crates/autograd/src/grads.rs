@@ -1,6 +1,6 @@
 //! `backward`, `backward_traced` and `grad_graph` on a [`Var`], and [`Grads`], the
 //! gradients they return. All three run the one reverse loop,
-//! [`crate::backward::reverse`]: `backward` on tensors (plain math, recording nothing),
+//! `backward::reverse`: `backward` on tensors (plain math, recording nothing),
 //! `grad_graph` on `Var`s (the backward pass recorded, so it can be differentiated
 //! again).
 
@@ -257,7 +257,7 @@ impl<'t, T: Float> Var<'t, T> {
     }
 }
 
-/// The reverse walk for `backward`: the one loop of [`crate::backward::reverse`] on
+/// The reverse walk for `backward`: the one loop of `backward::reverse` on
 /// tensors, keeping the gradients of leaves, parameters and retained nodes.
 fn walk<T: Float>(
     tape: &Tape<T>,
