@@ -30,20 +30,25 @@ pub mod anomaly;
 pub mod backward;
 mod backward_ops;
 mod custom;
+mod derivatives;
 pub mod function;
 pub mod gradcheck;
 pub mod grads;
 pub mod inspect;
 pub mod op;
+mod op_kind;
 pub mod param;
 #[cfg(feature = "proptest")]
 pub mod strategies;
 pub mod tape;
+mod var_activation;
 mod var_arith;
 mod var_axes;
 mod var_conv;
+mod var_index;
 mod var_math;
 mod var_ops;
+mod var_reduce;
 
 pub use anomaly::{Anomaly, Phase};
 pub use backward::BackwardOps;

@@ -1,0 +1,158 @@
+//! The [`Loss`] trait `Model` trains with, and the loss types that wrap the functions of
+//! this module (`Mse`, `CrossEntropy`, …) with their target checks.
+
+use autograd::Var;
+use tensor::{Float, Tensor};
+
+use super::*;
+
+/// A loss for [`crate::Model`]: prediction and target to a scalar.
+pub trait Loss<T: Float = f32>: Send + Sync {
+    /// The loss value, recorded on the prediction's tape.
+    fn loss<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Var<'t, T>;
+
+    /// Checks that targets fit predictions of `pred_shape` before training starts.
+    fn check(&self, pred_shape: &[usize], target: &Tensor<T>) -> Result<(), String> {
+        if pred_shape == target.shape() {
+            Ok(())
+        } else {
+            Err(format!(
+                "predictions have shape {pred_shape:?} but targets have shape {:?}",
+                target.shape()
+            ))
+        }
+    }
+
+    /// The name shown in logs (`loss` always; this is for summaries).
+    fn name(&self) -> &'static str;
+}
+
+/// A boxed loss is a loss, so losses chosen at run time can be handed to `Model::new`.
+impl<T: Float> Loss<T> for Box<dyn Loss<T>> {
+    fn loss<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Var<'t, T> {
+        (**self).loss(pred, target)
+    }
+    fn check(&self, pred_shape: &[usize], target: &Tensor<T>) -> Result<(), String> {
+        (**self).check(pred_shape, target)
+    }
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+}
+
+/// Mean squared error as a [`Loss`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Mse;
+
+impl<T: Float> Loss<T> for Mse {
+    fn loss<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Var<'t, T> {
+        mse_loss(pred, target, Reduction::Mean)
+    }
+    fn name(&self) -> &'static str {
+        "mse"
+    }
+}
+
+/// Mean absolute error as a [`Loss`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Mae;
+
+impl<T: Float> Loss<T> for Mae {
+    fn loss<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Var<'t, T> {
+        l1_loss(pred, target, Reduction::Mean)
+    }
+    fn name(&self) -> &'static str {
+        "mae"
+    }
+}
+
+/// Huber loss as a [`Loss`].
+#[derive(Clone, Copy, Debug)]
+pub struct Huber(pub f64);
+
+impl<T: Float> Loss<T> for Huber {
+    fn loss<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Var<'t, T> {
+        huber_loss(pred, target, self.0, Reduction::Mean)
+    }
+    fn name(&self) -> &'static str {
+        "huber"
+    }
+}
+
+/// Binary cross-entropy on probabilities as a [`Loss`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Bce;
+
+impl<T: Float> Loss<T> for Bce {
+    fn loss<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Var<'t, T> {
+        binary_cross_entropy(pred, target, Reduction::Mean)
+    }
+    fn check(&self, pred_shape: &[usize], target: &Tensor<T>) -> Result<(), String> {
+        check_probability_targets(pred_shape, target)
+    }
+    fn name(&self) -> &'static str {
+        "binary_cross_entropy"
+    }
+}
+
+/// Binary cross-entropy on logits as a [`Loss`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BceWithLogits;
+
+impl<T: Float> Loss<T> for BceWithLogits {
+    fn loss<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Var<'t, T> {
+        binary_cross_entropy_with_logits(pred, target, Reduction::Mean)
+    }
+    fn check(&self, pred_shape: &[usize], target: &Tensor<T>) -> Result<(), String> {
+        check_probability_targets(pred_shape, target)
+    }
+    fn name(&self) -> &'static str {
+        "binary_cross_entropy_with_logits"
+    }
+}
+
+/// Softmax cross-entropy on logits with class-index targets as a [`Loss`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CrossEntropy;
+
+impl<T: Float> Loss<T> for CrossEntropy {
+    fn loss<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Var<'t, T> {
+        cross_entropy(pred, target, Reduction::Mean)
+    }
+    fn check(&self, pred_shape: &[usize], target: &Tensor<T>) -> Result<(), String> {
+        check_class_targets(pred_shape, target)
+    }
+    fn name(&self) -> &'static str {
+        "cross_entropy"
+    }
+}
+
+/// Negative log-likelihood on log-probabilities with class-index targets as a [`Loss`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Nll;
+
+impl<T: Float> Loss<T> for Nll {
+    fn loss<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Var<'t, T> {
+        nll_loss(pred, target, Reduction::Mean)
+    }
+    fn check(&self, pred_shape: &[usize], target: &Tensor<T>) -> Result<(), String> {
+        check_class_targets(pred_shape, target)
+    }
+    fn name(&self) -> &'static str {
+        "nll"
+    }
+}
+
+/// KL divergence (log-probability predictions, probability targets, `batchmean`) as a
+/// [`Loss`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct KlDiv;
+
+impl<T: Float> Loss<T> for KlDiv {
+    fn loss<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Var<'t, T> {
+        kl_div(pred, target, Reduction::BatchMean)
+    }
+    fn name(&self) -> &'static str {
+        "kl_div"
+    }
+}
