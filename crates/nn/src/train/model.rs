@@ -268,7 +268,15 @@ pub(crate) fn check_finite_data<T: Float>(
     tensor: &'static str,
     t: &Tensor<T>,
 ) -> Result<(), TrainError> {
-    let values = t.to_vec();
+    // Borrow contiguous data (the usual case) instead of copying the whole dataset.
+    let copy;
+    let values: &[T] = match t.as_slice() {
+        Some(s) => s,
+        None => {
+            copy = t.to_vec();
+            &copy
+        }
+    };
     let Some(i) = values.iter().position(|v| !v.is_finite()) else {
         return Ok(());
     };
