@@ -20,6 +20,7 @@ pub mod loss;
 pub mod module;
 pub mod optim;
 pub mod regularize;
+pub mod rng;
 pub mod state_dict;
 pub mod train;
 

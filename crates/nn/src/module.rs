@@ -4,8 +4,12 @@
 //! [`Param`]s, which outlive tapes), and names them the way PyTorch's `state_dict` does
 //! (`0.weight`, `encoder.1.bias`).
 
+use std::sync::Mutex;
+
 use autograd::{Param, Tape, Var};
 use tensor::{Float, Tensor};
+
+use crate::rng::Rng;
 
 use crate::state_dict::{self, IncompatibleKeys, StateDict, StateDictError};
 
@@ -94,6 +98,14 @@ pub trait Module<T: Float = f32>: Send + Sync {
     /// should forward the question.
     fn uses_batch_statistics(&self) -> bool {
         false
+    }
+
+    /// The random generators the module draws from in training (Dropout's masks), by
+    /// state-dict-style name (`2.rng`), so a checkpoint can save their positions and a
+    /// resumed run draws the same masks. Containers list their children's with the
+    /// child's prefix; a custom module holding a Dropout should forward them too.
+    fn rngs(&self) -> Vec<(String, &Mutex<Rng>)> {
+        Vec::new()
     }
 
     /// Every parameter and buffer by its PyTorch name, in PyTorch's order (each module's
@@ -326,6 +338,19 @@ impl<T: Float> Module<T> for Sequential<T> {
 
     fn uses_batch_statistics(&self) -> bool {
         self.layers.iter().any(|l| l.uses_batch_statistics())
+    }
+
+    fn rngs(&self) -> Vec<(String, &Mutex<Rng>)> {
+        let mut out = Vec::new();
+        for (i, layer) in self.layers.iter().enumerate() {
+            out.extend(
+                layer
+                    .rngs()
+                    .into_iter()
+                    .map(|(n, r)| (format!("{i}.{n}"), r)),
+            );
+        }
+        out
     }
 
     fn set_training(&mut self, training: bool) {

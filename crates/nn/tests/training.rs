@@ -492,7 +492,7 @@ fn nan_loss_stops_training_naming_epoch_and_batch() {
         )
         .unwrap_err();
     assert!(
-        matches!(err, TrainError::NonFinite { what: "loss", epoch: 0, batch: 1, value } if !value.is_finite()),
+        matches!(err, TrainError::NonFinite { what: "loss", epoch: 0, batch: 1, value, .. } if !value.is_finite()),
         "{err}"
     );
     assert!(
@@ -500,10 +500,15 @@ fn nan_loss_stops_training_naming_epoch_and_batch() {
             .contains("at epoch 0 (0-based; shown as Epoch 1), batch 1"),
         "{err}"
     );
-    // Only the first batch's update was applied: the weights are finite and changed once.
+    // The first batch's update was the last one applied before the bad loss: it is
+    // undone, so the model is exactly as it was before fit.
     let after = model.module().parameters()[0].1.value();
-    assert!(after.all_finite());
-    assert_ne!(after, before);
+    assert_eq!(after, before);
+    assert!(
+        err.to_string()
+            .contains("put back to their state before the update of epoch 0, batch 0"),
+        "{err}"
+    );
 }
 
 #[test]

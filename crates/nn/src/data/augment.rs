@@ -2,21 +2,27 @@
 //! and transforms `(x, y)` batch by batch. `fit` applies them to training batches and
 //! never to validation or test data.
 
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use crate::rng::{seeded, Rng};
+use rand::Rng as _;
 use tensor::{Float, Tensor};
 
 /// A random transformation of a training batch.
 pub trait Augment<T: Float = f32>: Send {
     /// Transforms one batch of features `x` and targets `y`.
     fn apply(&mut self, x: &Tensor<T>, y: &Tensor<T>) -> (Tensor<T>, Tensor<T>);
+
+    /// The generator it draws from, so a checkpoint can save and restore its position
+    /// (`None` for a deterministic transformation).
+    fn rng(&mut self) -> Option<&mut Rng> {
+        None
+    }
 }
 
 /// Adds Gaussian noise with standard deviation `std` to every feature.
 #[derive(Debug)]
 pub struct GaussianNoise {
     std: f64,
-    rng: StdRng,
+    rng: Rng,
 }
 
 impl GaussianNoise {
@@ -25,12 +31,16 @@ impl GaussianNoise {
     pub fn new(std: f64, seed: u64) -> Self {
         GaussianNoise {
             std,
-            rng: StdRng::seed_from_u64(seed),
+            rng: seeded(seed),
         }
     }
 }
 
 impl<T: Float> Augment<T> for GaussianNoise {
+    fn rng(&mut self) -> Option<&mut Rng> {
+        Some(&mut self.rng)
+    }
+
     fn apply(&mut self, x: &Tensor<T>, y: &Tensor<T>) -> (Tensor<T>, Tensor<T>) {
         let noise = Tensor::rand_normal(x.shape(), T::ZERO, T::from_f64(self.std), &mut self.rng);
         (x + &noise, y.clone())
@@ -51,7 +61,7 @@ fn image_axes(shape: &[usize], what: &str) -> (usize, usize) {
 #[derive(Debug)]
 pub struct RandomFlip {
     p: f64,
-    rng: StdRng,
+    rng: Rng,
 }
 
 impl RandomFlip {
@@ -60,7 +70,7 @@ impl RandomFlip {
     pub fn new(p: f64, seed: u64) -> Self {
         RandomFlip {
             p,
-            rng: StdRng::seed_from_u64(seed),
+            rng: seeded(seed),
         }
     }
 }
@@ -68,6 +78,10 @@ impl RandomFlip {
 impl<T: Float> Augment<T> for RandomFlip {
     /// # Panics
     /// If `x` is not shaped `[N, H, W]` or `[N, C, H, W]`.
+    fn rng(&mut self) -> Option<&mut Rng> {
+        Some(&mut self.rng)
+    }
+
     fn apply(&mut self, x: &Tensor<T>, y: &Tensor<T>) -> (Tensor<T>, Tensor<T>) {
         let (_, w_axis) = image_axes(x.shape(), "RandomFlip");
         let n = x.shape()[0];
@@ -93,7 +107,7 @@ impl<T: Float> Augment<T> for RandomFlip {
 #[derive(Debug)]
 pub struct RandomShift {
     max_shift: usize,
-    rng: StdRng,
+    rng: Rng,
 }
 
 impl RandomShift {
@@ -102,7 +116,7 @@ impl RandomShift {
     pub fn new(max_shift: usize, seed: u64) -> Self {
         RandomShift {
             max_shift,
-            rng: StdRng::seed_from_u64(seed),
+            rng: seeded(seed),
         }
     }
 }
@@ -110,6 +124,10 @@ impl RandomShift {
 impl<T: Float> Augment<T> for RandomShift {
     /// # Panics
     /// If `x` is not shaped `[N, H, W]` or `[N, C, H, W]`.
+    fn rng(&mut self) -> Option<&mut Rng> {
+        Some(&mut self.rng)
+    }
+
     fn apply(&mut self, x: &Tensor<T>, y: &Tensor<T>) -> (Tensor<T>, Tensor<T>) {
         let (h_axis, w_axis) = image_axes(x.shape(), "RandomShift");
         let (h, w) = (x.shape()[h_axis], x.shape()[w_axis]);
@@ -148,7 +166,7 @@ impl<T: Float> Augment<T> for RandomShift {
 #[derive(Debug)]
 pub struct Mixup {
     alpha: f64,
-    rng: StdRng,
+    rng: Rng,
 }
 
 impl Mixup {
@@ -157,7 +175,7 @@ impl Mixup {
     pub fn new(alpha: f64, seed: u64) -> Self {
         Mixup {
             alpha,
-            rng: StdRng::seed_from_u64(seed),
+            rng: seeded(seed),
         }
     }
 
@@ -184,6 +202,10 @@ impl Mixup {
 }
 
 impl<T: Float> Augment<T> for Mixup {
+    fn rng(&mut self) -> Option<&mut Rng> {
+        Some(&mut self.rng)
+    }
+
     fn apply(&mut self, x: &Tensor<T>, y: &Tensor<T>) -> (Tensor<T>, Tensor<T>) {
         let n = x.shape()[0];
         let (a, b) = (self.gamma(self.alpha), self.gamma(self.alpha));

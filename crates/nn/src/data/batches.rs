@@ -1,8 +1,7 @@
 //! Mini-batch row indices, reshuffled every epoch from a seed.
 
-use rand::rngs::StdRng;
+use crate::rng::{seeded, Rng};
 use rand::seq::SliceRandom;
-use rand::SeedableRng;
 
 /// Row indices split into batches of `batch_size` (the last batch may be smaller and is
 /// kept). Every row appears exactly once per epoch.
@@ -25,7 +24,7 @@ pub struct Batches {
     batch_size: usize,
     shuffle: bool,
     drop_last: bool,
-    rng: StdRng,
+    rng: Rng,
 }
 
 impl Batches {
@@ -42,7 +41,7 @@ impl Batches {
             batch_size,
             shuffle,
             drop_last: false,
-            rng: StdRng::seed_from_u64(seed),
+            rng: seeded(seed),
         }
     }
 
@@ -73,6 +72,17 @@ impl Batches {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.n == 0
+    }
+
+    /// The position of the shuffling generator, for checkpoints.
+    #[must_use]
+    pub fn rng_state(&self) -> crate::rng::RngState {
+        crate::rng::RngState::of(&self.rng)
+    }
+
+    /// Moves the shuffling generator to a saved position (see [`Batches::rng_state`]).
+    pub fn set_rng_state(&mut self, state: &crate::rng::RngState) {
+        self.rng = state.to_rng();
     }
 
     /// The next epoch's batches (a new shuffle each call when shuffling).

@@ -11,6 +11,7 @@
 
 mod dtype;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use safetensors::tensor::TensorView;
@@ -80,7 +81,16 @@ pub fn save_state_dict<T: Float>(
     state: &[(String, Tensor<T>)],
     path: impl AsRef<Path>,
 ) -> Result<(), WeightsError> {
-    let path = path.as_ref();
+    write_safetensors(state, None, path.as_ref())
+}
+
+/// Writes `state` and the text `metadata` to `path`, atomically (temporary file, then
+/// rename).
+pub(crate) fn write_safetensors<T: Float>(
+    state: &[(String, Tensor<T>)],
+    metadata: Option<HashMap<String, String>>,
+    path: &Path,
+) -> Result<(), WeightsError> {
     let mut seen = std::collections::HashSet::new();
     if let Some((name, _)) = state.iter().find(|(n, _)| !seen.insert(n.as_str())) {
         return Err(WeightsError::DuplicateName {
@@ -109,12 +119,13 @@ pub fn save_state_dict<T: Float>(
         file: path.to_path_buf(),
         reason: e.to_string(),
     };
-    let bytes = safetensors::serialize(views.map_err(format)?, None).map_err(format)?;
+    let bytes = safetensors::serialize(views.map_err(format)?, metadata).map_err(format)?;
     let io = |source| WeightsError::Io {
         file: path.to_path_buf(),
         source,
     };
-    let tmp = path.with_extension("safetensors.tmp");
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
     std::fs::write(&tmp, bytes).map_err(io)?;
     std::fs::rename(&tmp, path).map_err(io)
 }
@@ -128,20 +139,29 @@ pub fn save_state_dict<T: Float>(
 /// [`WeightsError::Io`], [`WeightsError::Format`] for unreadable files;
 /// [`WeightsError::Dtype`] for an entry that is not a real number (8-bit floats, …).
 pub fn read_state_dict<T: Float>(path: impl AsRef<Path>) -> Result<StateDict<T>, WeightsError> {
-    let path = path.as_ref();
+    read_safetensors(path.as_ref()).map(|(state, _)| state)
+}
+
+/// Every tensor of a safetensors file (as [`read_state_dict`]) and its text metadata.
+pub(crate) fn read_safetensors<T: Float>(
+    path: &Path,
+) -> Result<(StateDict<T>, HashMap<String, String>), WeightsError> {
     let bytes = std::fs::read(path).map_err(|source| WeightsError::Io {
         file: path.to_path_buf(),
         source,
     })?;
-    let file = SafeTensors::deserialize(&bytes).map_err(|e| WeightsError::Format {
+    let format = |e: safetensors::SafeTensorError| WeightsError::Format {
         file: path.to_path_buf(),
         reason: e.to_string(),
-    })?;
+    };
+    let (_, header) = SafeTensors::read_metadata(&bytes).map_err(format)?;
+    let metadata = header.metadata().clone().unwrap_or_default();
+    let file = SafeTensors::deserialize(&bytes).map_err(format)?;
     let mut entries = file.tensors();
     // safetensors keeps no order (writers sort by dtype, then name): sort by name, numbered
     // parts as numbers, so `2.weight` comes before `10.weight`.
     entries.sort_by(|(a, _), (b, _)| natural_key(a).cmp(&natural_key(b)));
-    entries
+    let state = entries
         .into_iter()
         .map(|(name, view)| {
             let values =
@@ -153,7 +173,8 @@ pub fn read_state_dict<T: Float>(path: impl AsRef<Path>) -> Result<StateDict<T>,
             let t = Tensor::from_vec(values, view.shape()).expect("safetensors checked sizes");
             Ok((name, t))
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    Ok((state, metadata))
 }
 
 /// `name` split at dots, numbers compared as numbers.

@@ -3,9 +3,8 @@
 
 use std::sync::Mutex;
 
+use crate::rng::{seeded, Rng};
 use autograd::Var;
-use rand::rngs::StdRng;
-use rand::SeedableRng;
 use tensor::{Float, Tensor};
 
 use crate::module::Module;
@@ -30,7 +29,7 @@ use crate::module::Module;
 pub struct Dropout {
     p: f64,
     training: bool,
-    rng: Mutex<StdRng>,
+    rng: Mutex<Rng>,
 }
 
 impl Dropout {
@@ -48,7 +47,7 @@ impl Dropout {
         Dropout {
             p,
             training: true,
-            rng: Mutex::new(StdRng::seed_from_u64(seed)),
+            rng: Mutex::new(seeded(seed)),
         }
     }
 
@@ -82,6 +81,10 @@ impl<T: Float> Module<T> for Dropout {
 
     fn describe(&self) -> String {
         format!("Dropout(p={})", self.p)
+    }
+
+    fn rngs(&self) -> Vec<(String, &Mutex<Rng>)> {
+        vec![("rng".to_string(), &self.rng)]
     }
 }
 
@@ -150,5 +153,9 @@ impl<T: Float> Module<T> for Dropout2d {
 
     fn describe(&self) -> String {
         format!("Dropout2d(p={})", self.0.p)
+    }
+
+    fn rngs(&self) -> Vec<(String, &Mutex<Rng>)> {
+        vec![("rng".to_string(), &self.0.rng)]
     }
 }

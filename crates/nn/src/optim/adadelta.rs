@@ -13,7 +13,7 @@ use autograd::{Grads, Param};
 use tensor::simd::dispatch;
 use tensor::{Float, Tensor};
 
-use super::{shaped, Optimizer, StateMap};
+use super::{shaped, Entries, Optimizer, StateError, StateMap};
 
 /// Adadelta (defaults: lr 1.0, rho 0.9, eps 1e-6, weight_decay 0).
 #[derive(Debug)]
@@ -118,6 +118,22 @@ impl<T: Float> Optimizer<T> for Adadelta<T> {
                 ("acc_delta", shaped(param, u)),
             ]
         })
+    }
+
+    fn set_state(
+        &mut self,
+        param: &Param<T>,
+        entries: &[(String, Tensor<T>)],
+    ) -> Result<(), StateError> {
+        let mut e = Entries::new(self.name(), param, entries);
+        if e.is_empty() {
+            self.state.set(param.id(), None);
+            return Ok(());
+        }
+        let state = (e.buffer("square_avg")?, e.buffer("acc_delta")?);
+        e.finish()?;
+        self.state.set(param.id(), Some(state));
+        Ok(())
     }
 
     fn name(&self) -> &'static str {

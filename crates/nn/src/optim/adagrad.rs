@@ -12,7 +12,7 @@ use autograd::{Grads, Param};
 use tensor::simd::dispatch;
 use tensor::{Float, Tensor};
 
-use super::{shaped, Optimizer, StateMap};
+use super::{shaped, Entries, Optimizer, StateError, StateMap};
 
 /// Adagrad (defaults: lr 0.01, lr_decay 0, weight_decay 0, initial accumulator 0,
 /// eps 1e-10).
@@ -129,6 +129,22 @@ impl<T: Float> Optimizer<T> for Adagrad<T> {
                     ("sum", shaped(param, sum)),
                 ]
             })
+    }
+
+    fn set_state(
+        &mut self,
+        param: &Param<T>,
+        entries: &[(String, Tensor<T>)],
+    ) -> Result<(), StateError> {
+        let mut e = Entries::new(self.name(), param, entries);
+        if e.is_empty() {
+            self.state.set(param.id(), None);
+            return Ok(());
+        }
+        let state = (e.step()?, e.buffer("sum")?);
+        e.finish()?;
+        self.state.set(param.id(), Some(state));
+        Ok(())
     }
 
     fn name(&self) -> &'static str {

@@ -15,7 +15,7 @@ use autograd::{Grads, Param};
 use tensor::simd::dispatch;
 use tensor::{Float, Tensor};
 
-use super::{shaped, Optimizer, StateMap};
+use super::{shaped, Entries, Optimizer, StateError, StateMap};
 
 /// Per-parameter state: step count, first moment, second moment, running max of the second.
 type AdamState<T> = (u64, Vec<T>, Vec<T>, Vec<T>);
@@ -186,6 +186,28 @@ impl<T: Float> Optimizer<T> for Adam<T> {
             })
     }
 
+    fn set_state(
+        &mut self,
+        param: &Param<T>,
+        entries: &[(String, Tensor<T>)],
+    ) -> Result<(), StateError> {
+        let mut e = Entries::new(self.name(), param, entries);
+        if e.is_empty() {
+            self.state.set(param.id(), None);
+            return Ok(());
+        }
+        let step = e.step()?;
+        let (m, v) = (e.buffer("exp_avg")?, e.buffer("exp_avg_sq")?);
+        let vmax = if self.amsgrad {
+            e.buffer("max_exp_avg_sq")?
+        } else {
+            Vec::new()
+        };
+        e.finish()?;
+        self.state.set(param.id(), Some((step, m, v, vmax)));
+        Ok(())
+    }
+
     fn name(&self) -> &'static str {
         if self.decoupled {
             "AdamW"
@@ -267,6 +289,14 @@ impl<T: Float> Optimizer<T> for AdamW<T> {
 
     fn state(&self, param: &Param<T>) -> Vec<(&'static str, Tensor<T>)> {
         self.0.state(param)
+    }
+
+    fn set_state(
+        &mut self,
+        param: &Param<T>,
+        entries: &[(String, Tensor<T>)],
+    ) -> Result<(), StateError> {
+        self.0.set_state(param, entries)
     }
 
     fn name(&self) -> &'static str {

@@ -27,11 +27,10 @@ mod clip;
 mod rmsprop;
 mod schedule;
 mod sgd;
+mod state;
 mod validate;
 
-use std::collections::HashMap;
-
-use autograd::{Grads, Param, ParamId};
+use autograd::{Grads, Param};
 use tensor::{Float, Tensor};
 
 pub use adadelta::Adadelta;
@@ -41,6 +40,8 @@ pub use clip::{clip_grad_norm, clip_grad_value, global_norm};
 pub use rmsprop::RmsProp;
 pub use schedule::{CosineAnnealing, ExponentialDecay, LrSchedule, StepDecay};
 pub use sgd::Sgd;
+pub use state::StateError;
+pub(crate) use state::{shaped, Entries, StateMap};
 pub use validate::{validate, OptimizerError};
 
 /// An update rule applied to parameters given their gradients.
@@ -74,6 +75,29 @@ pub trait Optimizer<T: Float = f32>: Send {
     fn validate(&self) -> Result<(), OptimizerError> {
         validate(self.name(), &self.hyperparameters())
     }
+    /// Replaces the state of one parameter with `entries`, named as [`Optimizer::state`]
+    /// names them (the inverse of `state`); an empty list clears it, as before the first
+    /// step. Used to resume from a checkpoint and to undo a diverging update.
+    ///
+    /// The default, for optimizers without state, accepts only an empty list.
+    ///
+    /// # Errors
+    /// [`StateError`] for a missing or unknown entry or a shape unlike the parameter's;
+    /// the state is unchanged then.
+    fn set_state(
+        &mut self,
+        param: &Param<T>,
+        entries: &[(String, Tensor<T>)],
+    ) -> Result<(), StateError> {
+        match entries.first() {
+            None => Ok(()),
+            Some((name, _)) => Err(StateError::Unknown {
+                optimizer: self.name(),
+                param: param.name().to_string(),
+                entry: name.clone(),
+            }),
+        }
+    }
 }
 
 /// A boxed optimizer is an optimizer, so optimizers chosen at run time can be handed to
@@ -97,56 +121,11 @@ impl<T: Float> Optimizer<T> for Box<dyn Optimizer<T>> {
     fn hyperparameters(&self) -> Vec<(&'static str, f64)> {
         (**self).hyperparameters()
     }
-}
-
-/// A state buffer as a tensor shaped like `param`.
-pub(crate) fn shaped<T: Float>(param: &Param<T>, values: &[T]) -> Tensor<T> {
-    Tensor::from_vec(values.to_vec(), &param.shape())
-        .expect("state has one value per parameter entry")
-}
-
-/// Per-parameter state buffers, created on first use.
-#[derive(Debug, Default)]
-pub(crate) struct StateMap<S> {
-    states: HashMap<ParamId, S>,
-}
-
-impl<S> StateMap<S> {
-    pub(crate) fn new() -> Self {
-        StateMap {
-            states: HashMap::new(),
-        }
-    }
-
-    /// The state of one parameter, if it has taken a step.
-    pub(crate) fn get(&self, id: ParamId) -> Option<&S> {
-        self.states.get(&id)
-    }
-
-    /// Calls `update(weights, gradient, state)` for every parameter with a gradient,
-    /// creating its state with `init(n)` on first use.
-    pub(crate) fn for_each<T: Float>(
+    fn set_state(
         &mut self,
-        params: &[&Param<T>],
-        grads: &Grads<T>,
-        init: impl Fn(usize) -> S,
-        mut update: impl FnMut(&mut [T], &[T], &mut S),
-    ) {
-        for p in params {
-            let Some(g) = grads.by_id(p.id()) else {
-                continue;
-            };
-            let g = g.contiguous();
-            let g = g.as_slice().expect("contiguous");
-            let mut w = p.write();
-            let w = w.as_mut_slice();
-            assert_eq!(
-                w.len(),
-                g.len(),
-                "optimizer: gradient and parameter sizes differ"
-            );
-            let state = self.states.entry(p.id()).or_insert_with(|| init(w.len()));
-            update(w, g, state);
-        }
+        param: &Param<T>,
+        entries: &[(String, Tensor<T>)],
+    ) -> Result<(), StateError> {
+        (**self).set_state(param, entries)
     }
 }

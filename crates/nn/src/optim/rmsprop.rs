@@ -20,7 +20,7 @@ use autograd::{Grads, Param};
 use tensor::simd::dispatch;
 use tensor::{Float, Tensor};
 
-use super::{shaped, Optimizer, StateMap};
+use super::{shaped, Entries, Optimizer, StateError, StateMap};
 
 /// State of one parameter: square average, gradient average, momentum buffer.
 type RmsState<T> = (Vec<T>, Vec<T>, Vec<T>);
@@ -186,6 +186,33 @@ impl<T: Float> Optimizer<T> for RmsProp<T> {
                 }
                 out
             })
+    }
+
+    fn set_state(
+        &mut self,
+        param: &Param<T>,
+        entries: &[(String, Tensor<T>)],
+    ) -> Result<(), StateError> {
+        let mut e = Entries::new(self.name(), param, entries);
+        if e.is_empty() {
+            self.state.set(param.id(), None);
+            return Ok(());
+        }
+        let zeros = || vec![T::ZERO; param.numel()];
+        let v = e.buffer("square_avg")?;
+        let gavg = if self.centered {
+            e.buffer("grad_avg")?
+        } else {
+            zeros()
+        };
+        let buf = if self.momentum > 0.0 {
+            e.buffer("momentum_buffer")?
+        } else {
+            zeros()
+        };
+        e.finish()?;
+        self.state.set(param.id(), Some((v, gavg, buf)));
+        Ok(())
     }
 
     fn name(&self) -> &'static str {

@@ -13,7 +13,7 @@ use autograd::{Grads, Param};
 use tensor::simd::dispatch;
 use tensor::{Float, Tensor};
 
-use super::{shaped, Optimizer, StateMap};
+use super::{shaped, Entries, Optimizer, StateError, StateMap};
 
 /// SGD (defaults: momentum 0, dampening 0, no Nesterov, weight decay 0).
 ///
@@ -148,6 +148,18 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
             Some(Some(b)) => vec![("momentum_buffer", shaped(param, b))],
             _ => Vec::new(),
         }
+    }
+
+    fn set_state(
+        &mut self,
+        param: &Param<T>,
+        entries: &[(String, Tensor<T>)],
+    ) -> Result<(), StateError> {
+        let mut e = Entries::new(self.name(), param, entries);
+        let buffer = e.optional("momentum_buffer")?;
+        e.finish()?;
+        self.buffers.set(param.id(), buffer.map(Some));
+        Ok(())
     }
 
     fn name(&self) -> &'static str {

@@ -1,6 +1,8 @@
 //! What `fit` shares with its callbacks: the epoch [`Logs`] and the [`TrainContext`]
 //! (the model, the optimizer, the History being written, and the stop flag).
 
+use std::path::PathBuf;
+
 use tensor::{Float, Tensor};
 
 use super::history::History;
@@ -67,6 +69,17 @@ pub struct TrainContext<'a, T: Float> {
     pub(crate) log_names: Vec<String>,
     pub(crate) initial_lr: f64,
     pub(crate) error: Option<String>,
+    /// A checkpoint a callback asked `fit` to write or restore after the current hook.
+    pub(crate) checkpoint: Option<CheckpointRequest>,
+}
+
+/// What `BackupAndRestore` asks of `fit`, which alone sees everything a checkpoint holds.
+#[derive(Debug)]
+pub(crate) enum CheckpointRequest {
+    /// Write a checkpoint after `epochs` completed epochs.
+    Save { path: PathBuf, epochs: usize },
+    /// Restore the checkpoint and continue from its epoch.
+    Restore(PathBuf),
 }
 
 impl<T: Float> std::fmt::Debug for TrainContext<'_, T> {
@@ -96,6 +109,7 @@ impl<'a, T: Float> TrainContext<'a, T> {
             log_names: Vec::new(),
             initial_lr,
             error: None,
+            checkpoint: None,
         }
     }
 

@@ -7,11 +7,13 @@ use std::time::Instant;
 use autograd::{Grads, Param, Tape};
 use tensor::{Float, Tensor};
 
+use super::checkpoint::RunState;
 use super::config::{FitConfig, Validation};
 use super::evaluate::evaluate_logs;
 use super::metrics::Metric;
 use super::model::{check_finite_data, first_non_finite, rows, Model, TrainError};
 use super::progress::Progress;
+use super::rollback::{first_non_finite_param, Snapshot};
 use super::{Callback, History, Logs, TrainContext};
 use crate::data::{Augment, Batches};
 use crate::loss::Loss;
@@ -48,12 +50,17 @@ impl<T: Float> Model<T> {
     ) -> Result<History, TrainError> {
         let data = self.prepare(x, y, &mut config)?;
         let log_names = self.log_names(data.validation.is_some());
-        let mut run = Run::new(self, &mut config, log_names, rows(&data.x));
+        let resume = self.resume.take();
+        let mut run = Run::new(self, &mut config, log_names, rows(&data.x), resume);
         run.ctx.module.set_training(true);
         let result = run.train(&data, &config);
         // The one cleanup, whatever happened above.
         run.ctx.module.set_training(false);
-        result.map(|()| run.ctx.history)
+        let (state, initial_lr) = (run.run_state(), run.ctx.initial_lr);
+        let history = run.ctx.history;
+        self.run_state = state;
+        self.initial_lr = initial_lr;
+        result.map(|()| history)
     }
 
     /// Checks the inputs and takes the validation rows out (before any shuffling).
@@ -150,17 +157,25 @@ impl<T: Float> Model<T> {
 }
 
 /// One `fit` run: the model's parts, borrowed apart, and the run's own state.
-struct Run<'m, T: Float> {
-    ctx: TrainContext<'m, T>,
+pub(super) struct Run<'m, T: Float> {
+    pub(super) ctx: TrainContext<'m, T>,
     loss: &'m dyn Loss<T>,
     metrics: &'m mut Vec<Box<dyn Metric<T>>>,
     clip_norm: Option<f64>,
     clip_value: Option<f64>,
-    callbacks: Vec<Box<dyn Callback<T>>>,
-    augment: Vec<Box<dyn Augment<T>>>,
-    progress: Progress,
-    batches: Batches,
+    pub(super) callbacks: Vec<Box<dyn Callback<T>>>,
+    pub(super) augment: Vec<Box<dyn Augment<T>>>,
+    pub(super) progress: Progress,
+    pub(super) batches: Batches,
     detect_anomaly: bool,
+    /// The first epoch to run (`initial_epoch`, or where a checkpoint left off).
+    pub(super) start_epoch: usize,
+    /// Epochs completed, counting those before `start_epoch`.
+    pub(super) completed: usize,
+    /// A loaded checkpoint's run state, applied after the train-begin hooks.
+    resume: Option<RunState<T>>,
+    /// The state before the last applied update, with its epoch and batch.
+    last_update: Option<(Snapshot<T>, usize, usize)>,
 }
 
 impl<'m, T: Float> Run<'m, T> {
@@ -169,6 +184,7 @@ impl<'m, T: Float> Run<'m, T> {
         config: &mut FitConfig<T>,
         log_names: Vec<String>,
         n: usize,
+        resume: Option<RunState<T>>,
     ) -> Self {
         let metric_directions = model
             .metrics
@@ -188,6 +204,10 @@ impl<'m, T: Float> Run<'m, T> {
             config.epochs,
             batches.len(),
         );
+        let start_epoch = match &resume {
+            Some(r) if config.initial_epoch == 0 => r.epoch,
+            _ => config.initial_epoch,
+        };
         Run {
             ctx,
             loss: &*model.loss,
@@ -199,12 +219,19 @@ impl<'m, T: Float> Run<'m, T> {
             progress,
             batches,
             detect_anomaly: config.detect_anomaly,
+            last_update: None,
+            start_epoch,
+            completed: start_epoch,
+            resume,
         }
     }
 
     fn train(&mut self, data: &Data<T>, config: &FitConfig<T>) -> Result<(), TrainError> {
         self.hook(|cb, ctx| cb.on_train_begin(ctx))?;
-        for epoch in config.initial_epoch..config.epochs {
+        if let Some(state) = self.resume.take() {
+            self.apply_run_state(&state)?;
+        }
+        for epoch in self.start_epoch..config.epochs {
             let started = Instant::now();
             self.hook(|cb, ctx| cb.on_epoch_begin(epoch, ctx))?;
             let lr = self.ctx.learning_rate();
@@ -223,6 +250,7 @@ impl<'m, T: Float> Run<'m, T> {
             self.hook(|cb, ctx| cb.on_epoch_end(epoch, &logs, ctx))?;
             let seconds = started.elapsed().as_secs_f64();
             self.ctx.history.record(epoch, &logs, seconds);
+            self.completed = epoch + 1;
             if self.ctx.stop {
                 break;
             }
@@ -242,24 +270,43 @@ impl<'m, T: Float> Run<'m, T> {
             for a in &mut self.augment {
                 (xb, yb) = a.apply(&xb, &yb);
             }
+            let before = Snapshot::take(&*self.ctx.module, &*self.ctx.optimizer);
             let (value, pred, grads, anomaly) =
                 train_step(&*self.ctx.module, self.loss, &xb, &yb, self.detect_anomaly);
             if let Some(anomaly) = anomaly {
+                self.roll_back(before);
                 return Err(TrainError::Anomaly {
                     epoch,
                     batch: b,
                     anomaly,
                 });
             }
-            if let Err(e) = check_finite(value, &grads, epoch, b) {
+            if let Some((what, bad_value)) = non_finite(value, &grads) {
+                let e = TrainError::NonFinite {
+                    what,
+                    value: bad_value,
+                    epoch,
+                    batch: b,
+                    restored: self.roll_back(before),
+                };
                 // Callbacks see the bad loss first (`TerminateOnNan` asks for a quiet
-                // stop); either way this update is not applied.
+                // stop); either way the model is back to before the last good update.
                 let mut bad = Logs::new();
                 bad.set("loss", value);
                 self.hook(|cb, ctx| cb.on_batch_end(b, &bad, ctx))?;
                 return if self.ctx.stop { Ok(None) } else { Err(e) };
             }
             self.apply(grads);
+            if let Some((parameter, value)) = first_non_finite_param(&*self.ctx.module) {
+                before.restore(&*self.ctx.module, &mut *self.ctx.optimizer);
+                return Err(TrainError::NonFiniteWeight {
+                    parameter,
+                    value,
+                    epoch,
+                    batch: b,
+                });
+            }
+            self.last_update = Some((before, epoch, b));
             self.metrics.iter_mut().for_each(|m| m.update(&pred, &yb));
             loss_sum += value * idx.len() as f64;
             seen += idx.len();
@@ -268,6 +315,25 @@ impl<'m, T: Float> Run<'m, T> {
             self.progress.batch_end(b + 1, &logs);
         }
         Ok(Some(logs))
+    }
+
+    /// Puts the model and optimizer back to before the last applied update (or, when no
+    /// update was applied yet, to `before`, the state before this batch); says which.
+    fn roll_back(&mut self, before: Snapshot<T>) -> String {
+        let (module, optimizer) = (&*self.ctx.module, &mut *self.ctx.optimizer);
+        match self.last_update.take() {
+            Some((snapshot, epoch, batch)) => {
+                snapshot.restore(module, optimizer);
+                format!(
+                    "the model and optimizer were put back to their state before the update of \
+                     epoch {epoch}, batch {batch} (the last one applied, whose weights led here)"
+                )
+            }
+            None => {
+                before.restore(module, optimizer);
+                "no update was applied in this run, and the model is as it was before fit".into()
+            }
+        }
     }
 
     /// Clips the gradients as configured and takes one optimizer step.
@@ -321,8 +387,11 @@ impl<'m, T: Float> Run<'m, T> {
         for message in self.ctx.messages.drain(..) {
             self.progress.message(&message);
         }
-        match self.ctx.error.take() {
-            Some(e) => Err(TrainError::Callback(e)),
+        if let Some(e) = self.ctx.error.take() {
+            return Err(TrainError::Callback(e));
+        }
+        match self.ctx.checkpoint.take() {
+            Some(request) => self.checkpoint(request),
             None => Ok(()),
         }
     }
@@ -355,25 +424,11 @@ fn train_step<T: Float>(
     (value, pred.value(), grads, tape.anomaly())
 }
 
-/// A non-finite loss or gradient, as the error `fit` returns.
-fn check_finite<T: Float>(
-    value: f64,
-    grads: &Grads<T>,
-    epoch: usize,
-    batch: usize,
-) -> Result<(), TrainError> {
-    let bad = if value.is_finite() {
+/// The first non-finite value of a step: (`loss` or `gradient`, the value).
+fn non_finite<T: Float>(value: f64, grads: &Grads<T>) -> Option<(&'static str, f64)> {
+    if value.is_finite() {
         first_non_finite(grads).map(|g| ("gradient", g))
     } else {
         Some(("loss", value))
-    };
-    match bad {
-        Some((what, value)) => Err(TrainError::NonFinite {
-            what,
-            value,
-            epoch,
-            batch,
-        }),
-        None => Ok(()),
     }
 }

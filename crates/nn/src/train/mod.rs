@@ -2,6 +2,7 @@
 //! [`History`], callbacks (early stopping and friends), metrics and progress output.
 
 mod callbacks;
+mod checkpoint;
 mod config;
 mod context;
 mod evaluate;
@@ -12,11 +13,14 @@ mod model;
 mod monitor;
 mod plot;
 mod progress;
+mod resume;
+mod rollback;
 
 pub use callbacks::{
-    Callback, CsvLogger, EarlyStopping, LambdaCallback, LearningRateScheduler, ModelCheckpoint,
-    ReduceLrOnPlateau, TerminateOnNan,
+    BackupAndRestore, Callback, CallbackState, CsvLogger, EarlyStopping, LambdaCallback,
+    LearningRateScheduler, ModelCheckpoint, ReduceLrOnPlateau, TerminateOnNan,
 };
+pub use checkpoint::CheckpointError;
 pub use config::{FitConfig, Output, Validation};
 pub use context::{Logs, TrainContext, Weights};
 pub use history::History;

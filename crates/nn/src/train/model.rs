@@ -4,6 +4,7 @@ use autograd::Grads;
 use tensor::{Float, Tensor};
 use thiserror::Error;
 
+use super::checkpoint::RunState;
 use super::metrics::Metric;
 use crate::loss::Loss;
 use crate::module::Module;
@@ -55,17 +56,39 @@ pub enum TrainError {
         /// What is wrong.
         reason: String,
     },
-    /// The loss or a gradient became NaN or infinite.
+    /// The loss or a gradient became NaN or infinite. The model and the optimizer are put
+    /// back to their state before the last update that was applied (the one whose
+    /// weights led here), so `predict` on the model still gives finite values.
     #[error(
         "fit: the {what} is {value} at epoch {epoch} (0-based; shown as Epoch {}), batch {batch}; \
-         training stopped before applying that update, so the model keeps the weights of the previous step \
-         (to find the op and the line that produced it, set FitConfig::detect_anomaly(true))",
+         {restored} (to find the op and the line that produced it, set FitConfig::detect_anomaly(true))",
         epoch + 1
     )]
     NonFinite {
         /// `loss` or `gradient`.
         what: &'static str,
         /// The offending value.
+        value: f64,
+        /// 0-based epoch.
+        epoch: usize,
+        /// 0-based batch within the epoch.
+        batch: usize,
+        /// Which state the model was put back to, in words.
+        restored: String,
+    },
+    /// An update made a weight NaN or infinite from finite gradients (a learning rate far
+    /// too large, or an optimizer's arithmetic). The update was undone: the model and the
+    /// optimizer are as they were before it.
+    #[error(
+        "fit: the update of epoch {epoch} (0-based; shown as Epoch {}), batch {batch} made \
+         {parameter} {value}; that update was undone, so the model and optimizer are as before it \
+         (try a smaller learning rate or gradient clipping)",
+        epoch + 1
+    )]
+    NonFiniteWeight {
+        /// The parameter's state-dict name (`0.weight`).
+        parameter: String,
+        /// The first non-finite value in it.
         value: f64,
         /// 0-based epoch.
         epoch: usize,
@@ -147,6 +170,10 @@ pub enum TrainError {
         /// The rate.
         value: f64,
     },
+    /// A checkpoint could not be written or restored during `fit` (`BackupAndRestore`),
+    /// or a loaded one does not fit this run's augmentations or callbacks.
+    #[error("fit: {0}")]
+    Checkpoint(String),
 }
 
 /// A module with its loss, optimizer and metrics: the Keras `Model` workflow.
@@ -177,6 +204,11 @@ pub struct Model<T: Float = f32> {
     pub(crate) clip_value: Option<f64>,
     /// The optimizer's rate when the model was built: what schedules start from.
     pub(crate) initial_lr: f64,
+    /// What the last `fit` left (epochs completed, generators, callbacks' states), for
+    /// `save_checkpoint`.
+    pub(crate) run_state: RunState<T>,
+    /// A run state loaded by `load_checkpoint`, for the next `fit` to continue from.
+    pub(crate) resume: Option<RunState<T>>,
 }
 
 impl<T: Float> std::fmt::Debug for Model<T> {
@@ -205,6 +237,8 @@ impl<T: Float> Model<T> {
             metrics: Vec::new(),
             clip_norm: None,
             clip_value: None,
+            run_state: RunState::default(),
+            resume: None,
         }
     }
 

@@ -3,7 +3,7 @@
 
 use tensor::Float;
 
-use super::Callback;
+use super::{Callback, CallbackState};
 use crate::train::{Logs, Mode, Monitor, ThresholdMode, TrainContext, Weights};
 
 /// Stops training when the monitored quantity stops improving.
@@ -245,6 +245,40 @@ impl<T: Float> Callback<T> for EarlyStopping<T> {
             self.stopped_epoch = Some(epoch);
             ctx.stop_training();
         }
+    }
+
+    fn state(&self) -> Option<CallbackState<T>> {
+        let mut s = CallbackState::new("EarlyStopping");
+        s.set("wait", self.wait as f64);
+        s.set("best_epoch", self.best_epoch as f64);
+        s.set_opt("best", self.monitor.best());
+        s.set_opt("stopped_epoch", self.stopped_epoch.map(|e| e as f64));
+        for (i, v) in self.history.iter().enumerate() {
+            s.set(&format!("trend.{i}"), *v);
+        }
+        for (name, t) in self.best_weights.iter().flatten() {
+            s.tensors.push((format!("best_weights.{name}"), t.clone()));
+        }
+        Some(s)
+    }
+
+    fn set_state(&mut self, state: &CallbackState<T>) -> Result<(), String> {
+        state.expect_kind("EarlyStopping")?;
+        let count = |name| {
+            state
+                .count(name)
+                .ok_or_else(|| format!("EarlyStopping state: no count {name:?}"))
+        };
+        self.wait = count("wait")?;
+        self.best_epoch = count("best_epoch")?;
+        self.monitor.set_best(state.get("best"));
+        self.stopped_epoch = state.count("stopped_epoch");
+        self.history = (0..)
+            .map_while(|i| state.get(&format!("trend.{i}")))
+            .collect();
+        let weights = state.tensors_under("best_weights");
+        self.best_weights = (!weights.is_empty()).then_some(weights);
+        Ok(())
     }
 
     fn on_train_end(&mut self, ctx: &mut TrainContext<'_, T>) {

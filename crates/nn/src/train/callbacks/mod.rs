@@ -7,22 +7,26 @@
 //! share one [`Monitor`](crate::train::Monitor), the one "did it improve?" rule, and
 //! check at train begin that `fit` will log it.
 
+mod backup_and_restore;
 mod csv_logger;
 mod early_stopping;
 mod lambda_callback;
 mod learning_rate_scheduler;
 mod model_checkpoint;
 mod reduce_lr_on_plateau;
+mod state;
 mod terminate_on_nan;
 
 use tensor::Float;
 
+pub use backup_and_restore::BackupAndRestore;
 pub use csv_logger::CsvLogger;
 pub use early_stopping::EarlyStopping;
 pub use lambda_callback::LambdaCallback;
 pub use learning_rate_scheduler::LearningRateScheduler;
 pub use model_checkpoint::ModelCheckpoint;
 pub use reduce_lr_on_plateau::ReduceLrOnPlateau;
+pub use state::CallbackState;
 pub use terminate_on_nan::TerminateOnNan;
 
 use super::{Logs, TrainContext};
@@ -41,6 +45,19 @@ pub trait Callback<T: Float = f32>: Send {
     fn on_batch_begin(&mut self, _batch: usize, _ctx: &mut TrainContext<'_, T>) {}
     /// After each training batch, with the running epoch values.
     fn on_batch_end(&mut self, _batch: usize, _logs: &Logs, _ctx: &mut TrainContext<'_, T>) {}
+    /// The state the callback carries between epochs, for checkpoints; `None` (the
+    /// default) when it carries none.
+    fn state(&self) -> Option<CallbackState<T>> {
+        None
+    }
+    /// Takes back a state from [`Callback::state`]; `fit` calls it after
+    /// `on_train_begin` when it resumes from a checkpoint.
+    ///
+    /// # Errors
+    /// A message naming what does not fit (another kind of callback, a missing count).
+    fn set_state(&mut self, _state: &CallbackState<T>) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// A boxed callback is a callback, so run-time choices go straight into `FitConfig`.
@@ -62,5 +79,11 @@ impl<T: Float> Callback<T> for Box<dyn Callback<T>> {
     }
     fn on_batch_end(&mut self, batch: usize, logs: &Logs, ctx: &mut TrainContext<'_, T>) {
         (**self).on_batch_end(batch, logs, ctx)
+    }
+    fn state(&self) -> Option<CallbackState<T>> {
+        (**self).state()
+    }
+    fn set_state(&mut self, state: &CallbackState<T>) -> Result<(), String> {
+        (**self).set_state(state)
     }
 }

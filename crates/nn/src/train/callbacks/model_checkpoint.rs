@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use tensor::Float;
 
-use super::Callback;
+use super::{Callback, CallbackState};
 use crate::io::save_weights;
 use crate::train::{Logs, Mode, Monitor, TrainContext};
 
@@ -65,6 +65,18 @@ impl<T: Float> Callback<T> for ModelCheckpoint {
         if self.save_best_only {
             ctx.check_monitor("ModelCheckpoint", &mut self.monitor);
         }
+    }
+
+    fn state(&self) -> Option<CallbackState<T>> {
+        let mut s = CallbackState::new("ModelCheckpoint");
+        s.set_opt("best", self.monitor.best());
+        Some(s)
+    }
+
+    fn set_state(&mut self, state: &CallbackState<T>) -> Result<(), String> {
+        state.expect_kind("ModelCheckpoint")?;
+        self.monitor.set_best(state.get("best"));
+        Ok(())
     }
 
     fn on_epoch_end(&mut self, epoch: usize, logs: &Logs, ctx: &mut TrainContext<'_, T>) {

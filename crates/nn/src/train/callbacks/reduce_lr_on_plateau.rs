@@ -2,7 +2,7 @@
 
 use tensor::Float;
 
-use super::Callback;
+use super::{Callback, CallbackState};
 use crate::train::{Logs, Mode, Monitor, ThresholdMode, TrainContext};
 
 /// Multiplies the learning rate by `factor` when the monitored value has not improved by
@@ -120,6 +120,27 @@ impl ReduceLrOnPlateau {
 impl<T: Float> Callback<T> for ReduceLrOnPlateau {
     fn on_train_begin(&mut self, ctx: &mut TrainContext<'_, T>) {
         ctx.check_monitor("ReduceLrOnPlateau", &mut self.monitor);
+    }
+
+    fn state(&self) -> Option<CallbackState<T>> {
+        let mut s = CallbackState::new("ReduceLrOnPlateau");
+        s.set("wait", self.wait as f64);
+        s.set("cooldown_counter", self.cooldown_counter as f64);
+        s.set_opt("best", self.monitor.best());
+        Some(s)
+    }
+
+    fn set_state(&mut self, state: &CallbackState<T>) -> Result<(), String> {
+        state.expect_kind("ReduceLrOnPlateau")?;
+        let count = |name| {
+            state
+                .count(name)
+                .ok_or_else(|| format!("ReduceLrOnPlateau state: no count {name:?}"))
+        };
+        self.wait = count("wait")?;
+        self.cooldown_counter = count("cooldown_counter")?;
+        self.monitor.set_best(state.get("best"));
+        Ok(())
     }
 
     fn on_epoch_end(&mut self, epoch: usize, logs: &Logs, ctx: &mut TrainContext<'_, T>) {

@@ -1,0 +1,195 @@
+//! Per-parameter optimizer state: where it lives ([`StateMap`]), how it is shown
+//! ([`shaped`], for [`Optimizer::state`](super::Optimizer::state)) and how a saved copy is
+//! read back ([`Entries`], for [`Optimizer::set_state`](super::Optimizer::set_state)).
+
+use std::collections::HashMap;
+
+use autograd::{Grads, Param, ParamId};
+use tensor::{Float, Tensor};
+use thiserror::Error;
+
+/// Saved optimizer state that does not fit the optimizer or the parameter.
+#[derive(Clone, Debug, Error, PartialEq)]
+#[non_exhaustive]
+pub enum StateError {
+    /// An entry this optimizer does not keep.
+    #[error("{optimizer}: state of {param}: unknown entry {entry:?}")]
+    Unknown {
+        /// The optimizer's name.
+        optimizer: &'static str,
+        /// The parameter's name.
+        param: String,
+        /// The entry's name.
+        entry: String,
+    },
+    /// An entry the optimizer needs is not there.
+    #[error("{optimizer}: state of {param}: missing entry {entry:?}")]
+    Missing {
+        /// The optimizer's name.
+        optimizer: &'static str,
+        /// The parameter's name.
+        param: String,
+        /// The entry's name.
+        entry: &'static str,
+    },
+    /// An entry's shape is not the parameter's (or, for `step`, not a scalar).
+    #[error("{optimizer}: state of {param}: {entry} has shape {got:?}, expected {expected:?}")]
+    Shape {
+        /// The optimizer's name.
+        optimizer: &'static str,
+        /// The parameter's name.
+        param: String,
+        /// The entry's name.
+        entry: String,
+        /// The entry's shape.
+        got: Vec<usize>,
+        /// The shape it must have.
+        expected: Vec<usize>,
+    },
+}
+
+/// A state buffer as a tensor shaped like `param`.
+pub(crate) fn shaped<T: Float>(param: &Param<T>, values: &[T]) -> Tensor<T> {
+    Tensor::from_vec(values.to_vec(), &param.shape())
+        .expect("state has one value per parameter entry")
+}
+
+/// Per-parameter state buffers, created on first use.
+#[derive(Debug, Default)]
+pub(crate) struct StateMap<S> {
+    states: HashMap<ParamId, S>,
+}
+
+impl<S> StateMap<S> {
+    pub(crate) fn new() -> Self {
+        StateMap {
+            states: HashMap::new(),
+        }
+    }
+
+    /// The state of one parameter, if it has taken a step.
+    pub(crate) fn get(&self, id: ParamId) -> Option<&S> {
+        self.states.get(&id)
+    }
+
+    /// Sets (`Some`) or clears (`None`) the state of one parameter.
+    pub(crate) fn set(&mut self, id: ParamId, state: Option<S>) {
+        match state {
+            Some(s) => self.states.insert(id, s),
+            None => self.states.remove(&id),
+        };
+    }
+
+    /// Calls `update(weights, gradient, state)` for every parameter with a gradient,
+    /// creating its state with `init(n)` on first use.
+    pub(crate) fn for_each<T: Float>(
+        &mut self,
+        params: &[&Param<T>],
+        grads: &Grads<T>,
+        init: impl Fn(usize) -> S,
+        mut update: impl FnMut(&mut [T], &[T], &mut S),
+    ) {
+        for p in params {
+            let Some(g) = grads.by_id(p.id()) else {
+                continue;
+            };
+            let g = g.contiguous();
+            let g = g.as_slice().expect("contiguous");
+            let mut w = p.write();
+            let w = w.as_mut_slice();
+            assert_eq!(
+                w.len(),
+                g.len(),
+                "optimizer: gradient and parameter sizes differ"
+            );
+            let state = self.states.entry(p.id()).or_insert_with(|| init(w.len()));
+            update(w, g, state);
+        }
+    }
+}
+
+/// Saved state entries of one parameter, looked up by name with their shapes checked.
+/// Every entry must be taken: [`Entries::finish`] rejects the ones nobody asked for.
+pub(crate) struct Entries<'a, T: Float> {
+    optimizer: &'static str,
+    param: &'a Param<T>,
+    entries: &'a [(String, Tensor<T>)],
+    taken: Vec<bool>,
+}
+
+impl<'a, T: Float> Entries<'a, T> {
+    pub(crate) fn new(
+        optimizer: &'static str,
+        param: &'a Param<T>,
+        entries: &'a [(String, Tensor<T>)],
+    ) -> Self {
+        Entries {
+            optimizer,
+            param,
+            entries,
+            taken: vec![false; entries.len()],
+        }
+    }
+
+    /// No entries: the parameter has not taken a step.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn find(&mut self, name: &str, expected: &[usize]) -> Result<Option<Vec<T>>, StateError> {
+        let Some(i) = self.entries.iter().position(|(n, _)| n == name) else {
+            return Ok(None);
+        };
+        self.taken[i] = true;
+        let t = &self.entries[i].1;
+        if t.shape() != expected {
+            return Err(StateError::Shape {
+                optimizer: self.optimizer,
+                param: self.param.name().to_string(),
+                entry: name.to_string(),
+                got: t.shape().to_vec(),
+                expected: expected.to_vec(),
+            });
+        }
+        Ok(Some(t.to_vec()))
+    }
+
+    /// A buffer shaped like the parameter, flattened; absent → `Ok(None)`.
+    pub(crate) fn optional(&mut self, name: &'static str) -> Result<Option<Vec<T>>, StateError> {
+        let shape = self.param.shape();
+        self.find(name, &shape)
+    }
+
+    /// A buffer shaped like the parameter, flattened.
+    pub(crate) fn buffer(&mut self, name: &'static str) -> Result<Vec<T>, StateError> {
+        self.optional(name)?.ok_or_else(|| self.missing(name))
+    }
+
+    /// The scalar step count.
+    pub(crate) fn step(&mut self) -> Result<u64, StateError> {
+        let v = self
+            .find("step", &[])?
+            .ok_or_else(|| self.missing("step"))?;
+        Ok(v[0].to_f64() as u64)
+    }
+
+    fn missing(&self, entry: &'static str) -> StateError {
+        StateError::Missing {
+            optimizer: self.optimizer,
+            param: self.param.name().to_string(),
+            entry,
+        }
+    }
+
+    /// Fails on the first entry that was not taken.
+    pub(crate) fn finish(self) -> Result<(), StateError> {
+        match self.taken.iter().position(|t| !t) {
+            None => Ok(()),
+            Some(i) => Err(StateError::Unknown {
+                optimizer: self.optimizer,
+                param: self.param.name().to_string(),
+                entry: self.entries[i].0.clone(),
+            }),
+        }
+    }
+}

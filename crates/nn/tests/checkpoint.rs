@@ -1,0 +1,331 @@
+//! Checkpoints that resume exactly, BackupAndRestore, failed loads that change nothing,
+//! and the rollback of a diverging update.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use nn::data::GaussianNoise;
+use nn::loss::Mse;
+use nn::optim::{Adam, Optimizer, RmsProp, Sgd};
+use nn::train::{
+    BackupAndRestore, CheckpointError, EarlyStopping, FitConfig, History, LambdaCallback,
+    ReduceLrOnPlateau, TrainError,
+};
+use nn::{Dropout, Linear, Model, Relu, Sequential};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use tensor::Tensor;
+
+fn data() -> (Tensor<f32>, Tensor<f32>) {
+    let mut rng = StdRng::seed_from_u64(5);
+    let x = Tensor::<f32>::rand_uniform(&[90, 3], -1.0, 1.0, &mut rng);
+    let y = x
+        .matmul(&Tensor::from([[1.5], [-2.0], [0.5]]))
+        .map(|v| v.sin());
+    (x, y)
+}
+
+/// Dense 3 → 16 → Dropout → 1 with Adam; `init` picks the initial weights.
+fn model(init: u64) -> Model<f32> {
+    let mut rng = StdRng::seed_from_u64(init);
+    let net = Sequential::<f32>::new()
+        .add(Linear::new(3, 16, &mut rng))
+        .add(Relu)
+        .add(Dropout::new(0.2, 11))
+        .add(Linear::new(16, 1, &mut rng));
+    Model::new(net, Mse, Adam::new(0.02))
+}
+
+/// Shuffling, dropout, an augmentation, a validation split and two stateful callbacks.
+fn config(epochs: usize) -> FitConfig<f32> {
+    FitConfig::new()
+        .epochs(epochs)
+        .batch_size(16)
+        .shuffle(true)
+        .seed(3)
+        .validation_split(0.2)
+        .verbose(0)
+        .augment(GaussianNoise::new(0.05, 9))
+        .callback(ReduceLrOnPlateau::new("val_loss").patience(1).factor(0.5))
+        .callback(EarlyStopping::new("val_loss").patience(50))
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("wengert-ckpt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+/// Every logged series, bit for bit.
+fn series(h: &History) -> Vec<(String, Vec<u64>)> {
+    h.history
+        .iter()
+        .map(|(n, v)| (n.clone(), v.iter().map(|x| x.to_bits()).collect()))
+        .collect()
+}
+
+fn concat(a: &History, b: &History) -> Vec<(String, Vec<u64>)> {
+    series(a)
+        .into_iter()
+        .zip(series(b))
+        .map(|((n, mut x), (m, y))| {
+            assert_eq!(n, m);
+            x.extend(y);
+            (n, x)
+        })
+        .collect()
+}
+
+fn optimizer_state(m: &Model<f32>) -> Vec<Vec<(&'static str, Tensor<f32>)>> {
+    m.module()
+        .parameters()
+        .into_iter()
+        .map(|(_, p)| m.optimizer().state(p))
+        .collect()
+}
+
+#[test]
+fn ten_epochs_equal_four_then_six_after_a_reload() {
+    let (x, y) = data();
+    let mut straight = model(0);
+    let h10 = straight.fit(&x, &y, config(10)).unwrap();
+    assert_eq!(h10.epoch, (0..10).collect::<Vec<_>>());
+    // The learning rate changed on the way, so the schedule state matters.
+    let lr = h10.get("learning_rate").unwrap();
+    assert!(lr.iter().any(|&r| r < 0.02), "{lr:?}");
+
+    let mut first = model(0);
+    let h4 = first.fit(&x, &y, config(4)).unwrap();
+    let path = tmp("four.safetensors");
+    first.save_checkpoint(&path).unwrap();
+
+    // A fresh model with other initial weights and a fresh optimizer.
+    let mut resumed = model(99);
+    assert_eq!(resumed.load_checkpoint(&path).unwrap(), 4);
+    let h6 = resumed.fit(&x, &y, config(10)).unwrap();
+    assert_eq!(h6.epoch, (4..10).collect::<Vec<_>>());
+    assert_eq!(concat(&h4, &h6), series(&h10));
+    assert_eq!(
+        resumed.module().state_dict(),
+        straight.module().state_dict()
+    );
+    assert_eq!(optimizer_state(&resumed), optimizer_state(&straight));
+    assert_eq!(
+        resumed.optimizer().learning_rate().to_bits(),
+        straight.optimizer().learning_rate().to_bits()
+    );
+}
+
+#[test]
+fn backup_and_restore_resumes_after_an_interruption() {
+    let (x, y) = data();
+    let mut straight = model(0);
+    let h10 = straight.fit(&x, &y, config(10)).unwrap();
+
+    let dir = tmp("backup");
+    let _ = std::fs::remove_dir_all(&dir);
+    let crash = Arc::new(AtomicBool::new(true));
+    let run = |m: &mut Model<f32>| {
+        let crash = crash.clone();
+        let cfg = config(10)
+            .callback(BackupAndRestore::new(&dir))
+            .callback(LambdaCallback::new(
+                move |epoch: usize,
+                      _: &nn::train::Logs,
+                      ctx: &mut nn::train::TrainContext<'_, f32>| {
+                    if epoch == 6 && crash.swap(false, Ordering::SeqCst) {
+                        ctx.fail("simulated crash");
+                    }
+                },
+            ));
+        m.fit(&x, &y, cfg)
+    };
+    let mut interrupted = model(0);
+    let err = run(&mut interrupted).unwrap_err();
+    assert!(err.to_string().contains("simulated crash"), "{err}");
+    assert!(dir.join("checkpoint.safetensors").exists());
+
+    // A new process would build the model again: other initial weights, same layers.
+    let mut restarted = model(42);
+    let h = run(&mut restarted).unwrap();
+    // The crash came at the end of epoch 6, before its backup: epochs 6..10 run again.
+    assert_eq!(h.epoch, (6..10).collect::<Vec<_>>());
+    let tail: Vec<(String, Vec<u64>)> = series(&h10)
+        .into_iter()
+        .map(|(n, v)| (n, v[6..].to_vec()))
+        .collect();
+    assert_eq!(series(&h), tail);
+    assert_eq!(
+        restarted.module().state_dict(),
+        straight.module().state_dict()
+    );
+    assert!(
+        !dir.join("checkpoint.safetensors").exists(),
+        "deleted after a finished run"
+    );
+}
+
+#[test]
+fn a_checkpoint_that_does_not_fit_changes_nothing() {
+    let (x, y) = data();
+    let mut trained = model(0);
+    trained.fit(&x, &y, config(2)).unwrap();
+    let path = tmp("adam.safetensors");
+    trained.save_checkpoint(&path).unwrap();
+
+    // Another optimizer kind.
+    let mut rng = StdRng::seed_from_u64(1);
+    let net = Sequential::<f32>::new()
+        .add(Linear::new(3, 16, &mut rng))
+        .add(Relu)
+        .add(Dropout::new(0.2, 11))
+        .add(Linear::new(16, 1, &mut rng));
+    let mut other = Model::new(net, Mse, RmsProp::new(0.01));
+    let before = other.module().state_dict();
+    let err = other.load_checkpoint(&path).unwrap_err();
+    assert!(matches!(err, CheckpointError::Mismatch { .. }), "{err}");
+    assert!(
+        err.to_string().contains("Adam") && err.to_string().contains("RMSprop"),
+        "{err}"
+    );
+    assert_eq!(other.module().state_dict(), before);
+
+    // Another architecture (wider hidden layer): the shapes are listed, nothing changes.
+    let mut rng = StdRng::seed_from_u64(1);
+    let net = Sequential::<f32>::new()
+        .add(Linear::new(3, 8, &mut rng))
+        .add(Relu)
+        .add(Dropout::new(0.2, 11))
+        .add(Linear::new(8, 1, &mut rng));
+    let mut narrow = Model::new(net, Mse, Adam::new(0.02));
+    narrow
+        .fit(&x, &y, FitConfig::new().epochs(1).verbose(0))
+        .unwrap();
+    let (weights, state) = (narrow.module().state_dict(), optimizer_state(&narrow));
+    let err = narrow.load_checkpoint(&path).unwrap_err();
+    assert!(err.to_string().contains("0.weight"), "{err}");
+    assert_eq!(narrow.module().state_dict(), weights);
+    assert_eq!(optimizer_state(&narrow), state);
+
+    // No Dropout: the generators differ.
+    let mut rng = StdRng::seed_from_u64(1);
+    let net = Sequential::<f32>::new()
+        .add(Linear::new(3, 16, &mut rng))
+        .add(Relu)
+        .add(Linear::new(16, 1, &mut rng));
+    let mut plain = Model::new(net, Mse, Adam::new(0.02));
+    let err = plain.load_checkpoint(&path).unwrap_err();
+    assert!(err.to_string().contains("random generators"), "{err}");
+
+    // A weights file is not a checkpoint; a truncated file is not safetensors.
+    let weights_only = tmp("weights.safetensors");
+    nn::io::save_weights(trained.module(), &weights_only).unwrap();
+    let err = model(0).load_checkpoint(&weights_only).unwrap_err();
+    assert!(
+        err.to_string().contains("not a wengert checkpoint"),
+        "{err}"
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    let cut = tmp("cut.safetensors");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    assert!(matches!(
+        model(0).load_checkpoint(&cut).unwrap_err(),
+        CheckpointError::File(_)
+    ));
+}
+
+#[test]
+fn a_resumed_fit_with_other_callbacks_is_an_error() {
+    let (x, y) = data();
+    let mut trained = model(0);
+    trained.fit(&x, &y, config(2)).unwrap();
+    let path = tmp("callbacks.safetensors");
+    trained.save_checkpoint(&path).unwrap();
+    let mut resumed = model(0);
+    resumed.load_checkpoint(&path).unwrap();
+    let swapped = FitConfig::new()
+        .epochs(4)
+        .validation_split(0.2)
+        .verbose(0)
+        .augment(GaussianNoise::new(0.05, 9))
+        .callback(EarlyStopping::new("val_loss"))
+        .callback(ReduceLrOnPlateau::new("val_loss"));
+    let err = resumed.fit(&x, &y, swapped).unwrap_err();
+    assert!(matches!(err, TrainError::Checkpoint(_)), "{err}");
+    assert!(err.to_string().contains("callback 0"), "{err}");
+}
+
+/// Training diverges with each of these SGD settings (a learning rate far too large; Adam
+/// and RMSprop bound their steps by the rate and do not blow up the same way); every time, the model `fit` leaves predicts finite values.
+#[test]
+fn a_diverging_fit_leaves_a_model_that_predicts_finite_values() {
+    let (x, y) = data();
+    let y = &y * 1e3;
+    let optimizers: Vec<Box<dyn Optimizer<f32>>> = vec![
+        Box::new(Sgd::new(1e3)),
+        Box::new(Sgd::new(50.0).momentum(0.9)),
+        Box::new(Sgd::new(100.0).momentum(0.9).nesterov(true)),
+        Box::new(Sgd::new(1e30)),
+        Box::new(Sgd::new(20.0).weight_decay(5.0)),
+    ];
+    for opt in optimizers {
+        let name = opt.name();
+        let mut rng = StdRng::seed_from_u64(0);
+        let net = Sequential::<f32>::new()
+            .add(Linear::new(3, 16, &mut rng))
+            .add(Relu)
+            .add(Linear::new(16, 1, &mut rng));
+        let mut m = Model::new(net, Mse, opt);
+        let err = m
+            .fit(
+                &x,
+                &y,
+                FitConfig::new().epochs(200).batch_size(8).verbose(0),
+            )
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                TrainError::NonFinite { .. } | TrainError::NonFiniteWeight { .. }
+            ),
+            "{name}: {err}"
+        );
+        for (n, p) in m.module().parameters() {
+            assert!(p.value().all_finite(), "{name}: {n} after {err}");
+        }
+        let pred = m.predict(&x).unwrap();
+        assert!(pred.all_finite(), "{name}: predictions after {err}");
+    }
+}
+
+/// An update that makes a weight infinite is undone on the spot: the weights and the
+/// optimizer's state are bit-identical to those before it.
+#[test]
+fn an_update_that_overflows_a_weight_is_undone() {
+    let (x, y) = data();
+    let y = &y * 1e3;
+    let mut rng = StdRng::seed_from_u64(0);
+    let net = Sequential::new().add(Linear::new(3, 1, &mut rng));
+    let mut m = Model::new(net, Mse, Sgd::new(1e38).momentum(0.5));
+    let before = m.module().state_dict();
+    let err = m
+        .fit(&x, &y, FitConfig::new().epochs(1).batch_size(90).verbose(0))
+        .unwrap_err();
+    let TrainError::NonFiniteWeight {
+        ref parameter,
+        epoch: 0,
+        batch: 0,
+        value,
+    } = err
+    else {
+        panic!("{err}")
+    };
+    assert!(
+        value.is_infinite() && parameter.ends_with("weight"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("undone"), "{err}");
+    assert_eq!(m.module().state_dict(), before);
+    assert!(optimizer_state(&m).iter().all(|s| s.is_empty()));
+}
