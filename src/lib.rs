@@ -31,7 +31,7 @@ pub mod prelude {
     pub use nn::loss::{self, Loss};
     pub use nn::optim::{self, Adadelta, Adagrad, Adam, AdamW, Optimizer, RmsProp, Sgd};
     pub use nn::train::{
-        Accuracy, BinaryAccuracy, Callback, EarlyStopping, FitConfig, History, MeanAbsoluteError,
+        Accuracy, BackupAndRestore, BinaryAccuracy, Callback, EarlyStopping, FitConfig, History, MeanAbsoluteError,
         MeanSquaredError, Metric, Mode, Model, ReduceLrOnPlateau,
     };
     pub use nn::{
