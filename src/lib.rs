@@ -31,8 +31,8 @@ pub mod prelude {
     pub use nn::loss::{self, Loss};
     pub use nn::optim::{self, Adadelta, Adagrad, Adam, AdamW, Optimizer, RmsProp, Sgd};
     pub use nn::train::{
-        Accuracy, BackupAndRestore, BinaryAccuracy, Callback, EarlyStopping, FitConfig, History, MeanAbsoluteError,
-        MeanSquaredError, Metric, Mode, Model, ReduceLrOnPlateau,
+        Accuracy, BackupAndRestore, BinaryAccuracy, Callback, EarlyStopping, FitConfig, History,
+        MeanAbsoluteError, MeanSquaredError, Metric, Mode, Model, ReduceLrOnPlateau,
     };
     pub use nn::{
         AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, Dropout, Dropout2d,

@@ -78,6 +78,15 @@ pub trait Module<T: Float = f32>: Send + Sync {
         None
     }
 
+    /// The shape of one sample the module takes (its input without the batch axis), if it
+    /// knows: `Some(n)` for an axis of fixed length, `None` for any length. `Linear(3, …)`
+    /// takes `[3]`, `Conv2d` with 3 input channels `[3, any, any]`; containers answer
+    /// with their first layer's. `fit`, `evaluate` and `predict` check `x` against it and
+    /// report both shapes. The default is `[input_features]` when that is known.
+    fn input_shape(&self) -> Option<Vec<Option<usize>>> {
+        self.input_features().map(|f| vec![Some(f)])
+    }
+
     /// A one-line description for summaries.
     fn describe(&self) -> String {
         std::any::type_name::<Self>()
@@ -368,6 +377,10 @@ impl<T: Float> Module<T> for Sequential<T> {
 
     fn input_features(&self) -> Option<usize> {
         self.layers.first().and_then(|l| l.input_features())
+    }
+
+    fn input_shape(&self) -> Option<Vec<Option<usize>>> {
+        self.layers.first().and_then(|l| l.input_shape())
     }
 
     fn describe(&self) -> String {

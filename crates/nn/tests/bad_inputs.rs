@@ -5,7 +5,7 @@
 use nn::loss::{Bce, BceWithLogits, Mse};
 use nn::optim::{Adadelta, Adagrad, Adam, AdamW, LrSchedule, Optimizer, RmsProp, Sgd};
 use nn::train::{FitConfig, LearningRateScheduler, TrainError};
-use nn::{Linear, Model, Sequential};
+use nn::{Conv2d, Flatten, Linear, Model, Sequential};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use tensor::Tensor;
@@ -199,4 +199,65 @@ fn binary_cross_entropy_targets_outside_0_1_are_rejected_with_the_row() {
     assert!(model
         .fit(&x, &y.map(|v| 0.1 + 0.8 * v), FitConfig::new().verbose(0))
         .is_ok());
+}
+
+/// `x` whose rows are not shaped as the first layer takes them: 1-D, 3-D and wrong widths
+/// for a Linear model, flat rows and wrong channels for a convolutional one. Every entry
+/// point says both shapes, and the weights are unchanged.
+#[test]
+fn x_of_the_wrong_rank_or_width_names_both_shapes() {
+    let y = Tensor::<f32>::zeros(&[6, 1]);
+    let cases: Vec<(Tensor<f32>, &str)> = vec![
+        (
+            Tensor::zeros(&[6]),
+            "x has shape [6], but the model's first layer takes [N, 1]; a 1-D x is ambiguous",
+        ),
+        (
+            Tensor::zeros(&[6, 1, 1]),
+            "x has shape [6, 1, 1], but the model's first layer takes [N, 1]",
+        ),
+        (
+            Tensor::zeros(&[6, 3]),
+            "x has shape [6, 3], but the model's first layer takes [N, 1]",
+        ),
+        (Tensor::scalar(1.0), "x needs a batch axis"),
+    ];
+    for (x, message) in &cases {
+        let mut model = Model::new(net(), Mse, Sgd::new(0.1));
+        let before = weights(&model);
+        for err in [
+            model.fit(x, &y, FitConfig::new().verbose(0)).unwrap_err(),
+            model.evaluate(x, &y).unwrap_err(),
+            model.predict(x).unwrap_err(),
+        ] {
+            assert!(matches!(err, TrainError::InputShape { .. }), "{err}");
+            assert!(err.to_string().contains(message), "{err}");
+        }
+        assert_eq!(weights(&model), before);
+    }
+
+    let mut rng = StdRng::seed_from_u64(0);
+    let cnn = Sequential::new()
+        .add(Conv2d::new(1, 2, 3, &mut rng))
+        .add(Flatten)
+        .add(Linear::new(2 * 2 * 2, 1, &mut rng));
+    let mut model = Model::new(cnn, Mse, Sgd::new(0.1));
+    for (x, message) in [
+        (
+            Tensor::zeros(&[6, 16]),
+            "x has shape [6, 16], but the model's first layer takes [N, 1, any, any]",
+        ),
+        (
+            Tensor::zeros(&[6, 3, 4, 4]),
+            "x has shape [6, 3, 4, 4], but the model's first layer takes [N, 1, any, any]",
+        ),
+    ] {
+        let err = model.fit(&x, &y, FitConfig::new().verbose(0)).unwrap_err();
+        assert!(err.to_string().contains(message), "{err}");
+    }
+    // The right shape trains.
+    let x = Tensor::<f32>::zeros(&[6, 1, 4, 4]);
+    model
+        .fit(&x, &y, FitConfig::new().epochs(1).verbose(0))
+        .unwrap();
 }

@@ -97,9 +97,9 @@ fn outlier_bounds_of_a_constant_column_are_its_range() {
 }
 
 #[test]
-fn a_column_without_values_scales_and_clips_nothing() {
-    // All NaN when fitted: NaN statistics; new finite values pass through clipping (the
-    // old bounds panicked in `clamp`) and become NaN when scaled.
+fn a_column_without_values_clips_nothing_and_cannot_be_scaled() {
+    // All NaN when fitted: NaN outlier bounds, and new finite values pass through clipping
+    // (the old bounds panicked in `clamp`).
     let x = column(&[f64::NAN, f64::NAN]);
     let new = column(&[1.0, -3.0]);
     for method in [OutlierMethod::Iqr(1.5), OutlierMethod::ZScore(3.0)] {
@@ -109,16 +109,9 @@ fn a_column_without_values_scales_and_clips_nothing() {
         assert_eq!((clipped.to_vec(), counts), (vec![1.0, -3.0], vec![0]));
         assert!(o.outlier_rows(&new).is_empty());
     }
-    assert!(MinMaxScaler::fit(&x)
-        .transform(&new)
-        .to_vec()
-        .iter()
-        .all(|v| v.is_nan()));
-    assert!(StandardScaler::fit(&x)
-        .transform(&new)
-        .to_vec()
-        .iter()
-        .all(|v| v.is_nan()));
+    // Scalers refuse it instead of scaling everything to NaN (see the next test).
+    assert!(MinMaxScaler::try_fit(&x).is_err());
+    assert!(StandardScaler::try_fit(&x).is_err());
 }
 
 fn labelled(counts: &[usize]) -> Dataset<f32> {
@@ -266,4 +259,55 @@ fn stratified_splits_that_cannot_be_honoured_are_errors_naming_the_problem() {
             "{err}"
         );
     }
+}
+
+/// Scalers refuse columns they cannot describe (issue class: empty and infinite columns
+/// gave NaN or −∞ transforms): no rows, every value missing, an infinity, or x not 2-D.
+#[test]
+fn scalers_name_the_column_they_cannot_fit() {
+    use nn::data::{DataError, MinMaxScaler, StandardScaler};
+    let nan = f64::NAN;
+    let cases: Vec<(Tensor<f64>, &str)> = vec![
+        (Tensor::zeros(&[0, 3]), "column 0 has no values"),
+        (
+            Tensor::from([[1.0, nan], [2.0, nan]]),
+            "column 1 has no values",
+        ),
+        (
+            Tensor::from([[1.0, 2.0], [f64::NEG_INFINITY, 3.0]]),
+            "column 0 holds -inf",
+        ),
+        (
+            Tensor::from([[1.0, 2.0], [2.0, f64::INFINITY]]),
+            "column 1 holds inf",
+        ),
+    ];
+    for (x, message) in &cases {
+        for err in [
+            StandardScaler::try_fit(x).unwrap_err(),
+            MinMaxScaler::try_fit(x).unwrap_err(),
+        ] {
+            assert!(matches!(err, DataError::Column { .. }), "{err}");
+            assert!(err.to_string().contains(message), "{err}");
+        }
+    }
+    let err = StandardScaler::try_fit(&Tensor::<f64>::zeros(&[4])).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("expected a [rows, columns] tensor, got shape [4]"),
+        "{err}"
+    );
+    let err = MinMaxScaler::try_fit_range(&Tensor::<f64>::zeros(&[2, 1]), 1.0, 1.0).unwrap_err();
+    assert!(err.to_string().contains("range 1..1 is empty"), "{err}");
+    // A column with some missing values still fits, on the values it has.
+    let s = StandardScaler::try_fit(&Tensor::from([[1.0], [nan], [3.0]])).unwrap();
+    assert_eq!((s.mean()[0], s.std()[0]), (2.0, 1.0));
+    // The panicking form says the same.
+    let panic = std::panic::catch_unwind(|| StandardScaler::fit(&Tensor::<f64>::zeros(&[0, 2])))
+        .unwrap_err();
+    let text = panic.downcast_ref::<String>().unwrap();
+    assert!(
+        text.contains("StandardScaler::fit: column 0 has no values"),
+        "{text}"
+    );
 }

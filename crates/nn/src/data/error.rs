@@ -171,6 +171,17 @@ pub enum DataError {
         /// Number of classes present.
         classes: usize,
     },
+    /// A column a scaler cannot be fitted to: no values (no rows, or every value
+    /// missing) or an infinite value, which would make every transformed value NaN or ±∞.
+    #[error("{what}: column {column} {reason}")]
+    Column {
+        /// The operation (`StandardScaler::fit`).
+        what: &'static str,
+        /// The column's index.
+        column: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 fn few_or_many(found: &usize, expected: &usize) -> &'static str {

@@ -3,7 +3,8 @@
 
 use tensor::{Float, Tensor};
 
-use super::stats::{check_columns, columns, is_constant, map_columns, mean, min_max, std};
+use super::error::DataError;
+use super::stats::{check_columns, fit_columns, is_constant, map_columns, mean, min_max, std};
 
 /// Scales each column linearly so that its training minimum maps to `low` and its
 /// maximum to `high` (default 0 and 1): `(x − min)/(max − min)·(high − low) + low`.
@@ -31,33 +32,56 @@ impl MinMaxScaler {
     /// Fits to the columns of `x` (`[rows, columns]`), target range 0..1.
     ///
     /// # Panics
-    /// If `x` is not 2-D.
+    /// As [`MinMaxScaler::try_fit`]'s errors, with the same message.
     #[track_caller]
     #[must_use]
     pub fn fit<T: Float>(x: &Tensor<T>) -> Self {
         Self::fit_range(x, 0.0, 1.0)
     }
 
+    /// Fits to the columns of `x`, target range 0..1.
+    ///
+    /// # Errors
+    /// [`DataError::Invalid`] if `x` is not 2-D; [`DataError::Column`] naming a column
+    /// with no values (no rows, or all missing) or with an infinite value.
+    pub fn try_fit<T: Float>(x: &Tensor<T>) -> Result<Self, DataError> {
+        Self::try_fit_range(x, 0.0, 1.0)
+    }
+
     /// Fits with a target range `low..high`.
     ///
     /// # Panics
-    /// If `x` is not 2-D or `low >= high`.
+    /// If `low >= high`, and as [`MinMaxScaler::try_fit`]'s errors.
     #[track_caller]
     #[must_use]
     pub fn fit_range<T: Float>(x: &Tensor<T>, low: f64, high: f64) -> Self {
-        assert!(low < high, "MinMaxScaler: range {low}..{high} is empty");
+        Self::try_fit_range(x, low, high).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`MinMaxScaler::fit_range`] returning its errors.
+    ///
+    /// # Errors
+    /// As [`MinMaxScaler::try_fit`], and [`DataError::Invalid`] if `low >= high`.
+    pub fn try_fit_range<T: Float>(x: &Tensor<T>, low: f64, high: f64) -> Result<Self, DataError> {
+        const WHAT: &str = "MinMaxScaler::fit";
+        if !(low < high) {
+            return Err(DataError::Invalid {
+                what: WHAT,
+                reason: format!("the target range {low}..{high} is empty"),
+            });
+        }
         let (mut min, mut range) = (Vec::new(), Vec::new());
-        for c in columns(x) {
+        for c in fit_columns(WHAT, x)? {
             let (lo, hi) = min_max(&c);
             min.push(lo);
             range.push(if is_constant(&c) { 1.0 } else { hi - lo });
         }
-        MinMaxScaler {
+        Ok(MinMaxScaler {
             min,
             range,
             low,
             high,
-        }
+        })
     }
 
     /// Per-column minima seen in fitting.
@@ -124,18 +148,35 @@ impl StandardScaler {
     /// Fits to the columns of `x` (`[rows, columns]`).
     ///
     /// # Panics
-    /// If `x` is not 2-D.
+    /// As [`StandardScaler::try_fit`]'s errors, with the same message.
     #[track_caller]
     #[must_use]
     pub fn fit<T: Float>(x: &Tensor<T>) -> Self {
-        let cols = columns(x);
-        StandardScaler {
+        Self::try_fit(x).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Fits to the columns of `x`.
+    ///
+    /// # Errors
+    /// [`DataError::Invalid`] if `x` is not 2-D; [`DataError::Column`] naming a column
+    /// with no values (no rows, or all missing) or with an infinite value.
+    ///
+    /// ```
+    /// use nn::data::StandardScaler;
+    /// use tensor::Tensor;
+    /// let x = Tensor::from([[1.0f32, f32::INFINITY], [2.0, 0.0]]);
+    /// let err = StandardScaler::try_fit(&x).unwrap_err();
+    /// assert!(err.to_string().starts_with("StandardScaler::fit: column 1 holds inf"));
+    /// ```
+    pub fn try_fit<T: Float>(x: &Tensor<T>) -> Result<Self, DataError> {
+        let cols = fit_columns("StandardScaler::fit", x)?;
+        Ok(StandardScaler {
             mean: cols.iter().map(|c| mean(c)).collect(),
             std: cols
                 .iter()
                 .map(|c| if is_constant(c) { 1.0 } else { std(c) })
                 .collect(),
-        }
+        })
     }
 
     /// Per-column means.

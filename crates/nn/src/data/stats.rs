@@ -2,6 +2,8 @@
 
 use tensor::{Float, Tensor};
 
+use super::error::DataError;
+
 /// The non-NaN values of each column of a 2-D tensor, as `f64`.
 ///
 /// # Panics
@@ -26,6 +28,46 @@ pub(crate) fn columns<T: Float>(x: &Tensor<T>) -> Vec<Vec<f64>> {
 }
 
 /// Mean (NaN for an empty column).
+/// The columns of `x` (NaN dropped) for fitting a scaler: errors for an `x` that is not
+/// 2-D, a column with no values, or one holding an infinity.
+pub(crate) fn fit_columns<T: Float>(
+    what: &'static str,
+    x: &Tensor<T>,
+) -> Result<Vec<Vec<f64>>, DataError> {
+    if x.ndim() != 2 {
+        return Err(DataError::Invalid {
+            what,
+            reason: format!(
+                "expected a [rows, columns] tensor, got shape {:?}",
+                x.shape()
+            ),
+        });
+    }
+    let cols = columns(x);
+    for (column, c) in cols.iter().enumerate() {
+        let reason = if c.is_empty() {
+            Some(
+                "has no values (no rows, or every value is missing): impute it or drop it"
+                    .to_string(),
+            )
+        } else {
+            c.iter().find(|v| v.is_infinite()).map(|v| {
+                format!(
+                    "holds {v}, so its statistics are not finite: clip or remove the value first"
+                )
+            })
+        };
+        if let Some(reason) = reason {
+            return Err(DataError::Column {
+                what,
+                column,
+                reason,
+            });
+        }
+    }
+    Ok(cols)
+}
+
 pub(crate) fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len() as f64
 }

@@ -280,6 +280,10 @@ impl<T: Float> Conv2d<T> {
 }
 
 impl<T: Float> Module<T> for Conv2d<T> {
+    fn input_shape(&self) -> Option<Vec<Option<usize>>> {
+        Some(vec![Some(self.0.options.in_channels), None, None])
+    }
+
     #[track_caller]
     fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T> {
         let (s, c) = (x.shape(), self.0.options.in_channels);
@@ -351,6 +355,10 @@ impl<T: Float> Conv1d<T> {
 }
 
 impl<T: Float> Module<T> for Conv1d<T> {
+    fn input_shape(&self) -> Option<Vec<Option<usize>>> {
+        Some(vec![Some(self.0.options.in_channels), None])
+    }
+
     #[track_caller]
     fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T> {
         let (s, c) = (x.shape(), self.0.options.in_channels);

@@ -10,19 +10,39 @@ use crate::loss::Loss;
 use crate::module::Module;
 
 impl<T: Float> Model<T> {
-    /// `x` is `[rows, features]` with the feature count the first layer expects (when the
-    /// model says what it expects).
-    fn check_features(&self, what: &'static str, x: &Tensor<T>) -> Result<(), TrainError> {
-        if let (Some(expected), Some(&found)) = (self.module.input_features(), x.shape().get(1)) {
-            if found != expected || x.ndim() != 2 {
-                return Err(TrainError::Features {
-                    what,
-                    found,
-                    expected,
-                });
-            }
+    /// `x` is `[rows, …]` with each row shaped as the model's first layer takes it (when
+    /// the model says; see [`Module::input_shape`]).
+    pub(crate) fn check_features(
+        &self,
+        what: &'static str,
+        x: &Tensor<T>,
+    ) -> Result<(), TrainError> {
+        let Some(expected) = self.module.input_shape() else {
+            return Ok(());
+        };
+        let shape = x.shape();
+        let fits = shape.len() == expected.len() + 1
+            && shape[1..]
+                .iter()
+                .zip(&expected)
+                .all(|(&n, e)| e.map_or(true, |e| e == n));
+        if fits {
+            return Ok(());
         }
-        Ok(())
+        let dims: Vec<String> = expected
+            .iter()
+            .map(|e| e.map_or("any".to_string(), |n| n.to_string()))
+            .collect();
+        let hint = match (shape.len(), expected.len()) {
+            (1, 1) => "; a 1-D x is ambiguous: reshape it to [N, 1] for one feature per row, or to [1, F] for one sample",
+            (0, _) => "; x needs a batch axis",
+            _ => "",
+        };
+        Err(TrainError::InputShape {
+            what,
+            shape: shape.to_vec(),
+            expected: format!("[N, {}]{hint}", dims.join(", ")),
+        })
     }
 
     pub(crate) fn check_inputs(
@@ -86,6 +106,7 @@ impl<T: Float> Model<T> {
     /// If a metric cannot read the targets (see [`Metric::check`]), before any batch, with
     /// the metric and both shapes in the message.
     pub fn evaluate(&mut self, x: &Tensor<T>, y: &Tensor<T>) -> Result<Logs, TrainError> {
+        self.check_features("evaluate", x)?;
         if rows(x) != rows(y) {
             return Err(TrainError::RowMismatch {
                 what: "evaluate",
@@ -106,7 +127,7 @@ impl<T: Float> Model<T> {
     /// Predictions for `x` in evaluation mode, in batches of 256, recording no tape.
     ///
     /// # Errors
-    /// [`TrainError::Features`] if the feature count does not fit the model.
+    /// [`TrainError::InputShape`] if a row of `x` is not shaped as the model takes it.
     pub fn predict(&mut self, x: &Tensor<T>) -> Result<Tensor<T>, TrainError> {
         self.check_features("predict", x)?;
         check_finite_data("predict", "x", x)?;

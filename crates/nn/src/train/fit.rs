@@ -71,6 +71,7 @@ impl<T: Float> Model<T> {
         config: &mut FitConfig<T>,
     ) -> Result<Data<T>, TrainError> {
         self.optimizer.validate()?;
+        self.check_features("fit", x)?;
         let n = rows(x);
         if n != rows(y) {
             return Err(TrainError::RowMismatch {

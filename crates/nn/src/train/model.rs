@@ -36,15 +36,16 @@ pub enum TrainError {
         /// What is wrong.
         reason: String,
     },
-    /// The feature count does not fit the model's first layer.
-    #[error("{what}: x has {found} features but the model's first layer expects {expected}")]
-    Features {
+    /// `x` is not shaped as the model's first layer takes it (see
+    /// [`Module::input_shape`](crate::Module::input_shape)).
+    #[error("{what}: x has shape {shape:?}, but the model's first layer takes {expected}")]
+    InputShape {
         /// `fit`, `evaluate`, `predict` or `validation data`.
         what: &'static str,
-        /// Features in x.
-        found: usize,
-        /// Features the model expects.
-        expected: usize,
+        /// The shape of x.
+        shape: Vec<usize>,
+        /// The shape the model takes, `[N, 3]` or `[N, 1, any, any]`, with a hint.
+        expected: String,
     },
     /// The targets do not fit the loss (shape, or class labels out of range).
     #[error("{what}: the targets do not fit the {loss} loss: {reason}")]
