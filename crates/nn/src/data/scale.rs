@@ -64,7 +64,7 @@ impl MinMaxScaler {
     /// As [`MinMaxScaler::try_fit`], and [`DataError::Invalid`] if `low >= high`.
     pub fn try_fit_range<T: Float>(x: &Tensor<T>, low: f64, high: f64) -> Result<Self, DataError> {
         const WHAT: &str = "MinMaxScaler::fit";
-        if !(low < high) {
+        if low.is_nan() || high.is_nan() || low >= high {
             return Err(DataError::Invalid {
                 what: WHAT,
                 reason: format!("the target range {low}..{high} is empty"),

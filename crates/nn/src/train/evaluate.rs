@@ -25,7 +25,7 @@ impl<T: Float> Model<T> {
             && shape[1..]
                 .iter()
                 .zip(&expected)
-                .all(|(&n, e)| e.map_or(true, |e| e == n));
+                .all(|(&n, e)| e.is_none() || *e == Some(n));
         if fits {
             return Ok(());
         }
