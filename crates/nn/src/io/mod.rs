@@ -150,13 +150,38 @@ pub(crate) fn read_safetensors<T: Float>(
         file: path.to_path_buf(),
         source,
     })?;
+    parse_safetensors(&bytes, path)
+}
+
+/// Reads a state dict from the bytes of a safetensors file (as [`read_state_dict`] reads
+/// a file); `name` stands for the file in error messages.
+///
+/// # Errors
+/// [`WeightsError::Format`] for bytes that are not safetensors; [`WeightsError::Dtype`]
+/// for an entry that is not a real number.
+///
+/// ```
+/// let err = nn::io::state_dict_from_bytes::<f32>(b"not safetensors", "upload").unwrap_err();
+/// assert!(err.to_string().starts_with("upload: not a valid safetensors file"));
+/// ```
+pub fn state_dict_from_bytes<T: Float>(
+    bytes: &[u8],
+    name: impl AsRef<Path>,
+) -> Result<StateDict<T>, WeightsError> {
+    parse_safetensors(bytes, name.as_ref()).map(|(state, _)| state)
+}
+
+fn parse_safetensors<T: Float>(
+    bytes: &[u8],
+    path: &Path,
+) -> Result<(StateDict<T>, HashMap<String, String>), WeightsError> {
     let format = |e: safetensors::SafeTensorError| WeightsError::Format {
         file: path.to_path_buf(),
         reason: e.to_string(),
     };
-    let (_, header) = SafeTensors::read_metadata(&bytes).map_err(format)?;
+    let (_, header) = SafeTensors::read_metadata(bytes).map_err(format)?;
     let metadata = header.metadata().clone().unwrap_or_default();
-    let file = SafeTensors::deserialize(&bytes).map_err(format)?;
+    let file = SafeTensors::deserialize(bytes).map_err(format)?;
     let mut entries = file.tensors();
     // safetensors keeps no order (writers sort by dtype, then name): sort by name, numbered
     // parts as numbers, so `2.weight` comes before `10.weight`.
