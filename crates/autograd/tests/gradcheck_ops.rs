@@ -1,5 +1,6 @@
-//! A gradcheck row for every op variant, run in f64 with contiguous, transposed (or
-//! sliced) and broadcast inputs. `rows` matches on `OpKind` without a `_` arm and the tests
+//! A gradcheck row for every op variant, run in f64 with contiguous, strided (step-2
+//! slices) and broadcast (stride-0) inputs, each also compared, values and gradients, with
+//! the same op on a contiguous copy; tolerances atol 1e-7, rtol 1e-5. `rows` matches on `OpKind` without a `_` arm and the tests
 //! walk `OpKind::ALL`, so adding an op without a row here does not compile; each row must
 //! also record its op (checked), so a row cannot silently test something else.
 
@@ -279,9 +280,14 @@ fn rows(kind: OpKind) -> Vec<Row> {
     }
 }
 
-/// A unary op on a matrix, on a vector, and on a broadcast row.
+/// A unary op on a matrix, on a vector, and on a 3-D tensor with a length-1 last axis
+/// (each also run strided and broadcast by the tests).
 fn unary(f: Function, domain: Domain) -> Vec<Row> {
-    vec![row(&[&[3, 4]], domain, f), row(&[&[5]], domain, f)]
+    vec![
+        row(&[&[3, 4]], domain, f),
+        row(&[&[5]], domain, f),
+        row(&[&[2, 3, 1]], domain, f),
+    ]
 }
 
 /// A binary op on equal shapes and on shapes that broadcast both ways.
@@ -338,31 +344,86 @@ fn draw(shape: &[usize], domain: Domain, rng: &mut StdRng) -> Tensor<f64> {
     Tensor::from_vec(data, shape).unwrap()
 }
 
-/// The same values as a non-contiguous view: a transposed tensor for rank ≥ 2, every
-/// other element of a longer vector for rank 1.
+/// The same values as a real non-contiguous view: every other element along the last
+/// axis longer than 1 of a tensor twice as long there, whose other half holds 99.0 (an op
+/// that ignores strides reads those). Only tensors with at most one element stay
+/// contiguous.
 fn non_contiguous(t: &Tensor<f64>) -> Tensor<f64> {
-    let view = match t.ndim() {
-        0 => return t.clone(),
-        1 => {
-            let n = t.shape()[0];
-            let doubled: Vec<f64> = t.to_vec().into_iter().flat_map(|v| [v, 99.0]).collect();
-            Tensor::from_vec(doubled, &[2 * n])
-                .unwrap()
-                .slice(0, 0, 2 * n, 2)
-        }
-        _ => t.t().contiguous().t(),
+    let shape = t.shape().to_vec();
+    let Some(axis) = shape.iter().rposition(|&d| d > 1) else {
+        return t.clone();
     };
-    assert!(
-        !view.is_contiguous()
-            || view.numel() <= 1
-            || t.shape().iter().rev().take(2).any(|&d| d == 1)
-    );
+    let mut doubled_shape = shape.clone();
+    doubled_shape[axis] *= 2;
+    let mut big = Tensor::<f64>::full(&doubled_shape, 99.0);
+    let values = t.contiguous().to_vec();
+    let outer: usize = shape[..axis].iter().product();
+    let inner: usize = shape[axis + 1..].iter().product();
+    let d = shape[axis];
+    let data = big.as_mut_slice();
+    for o in 0..outer {
+        for i in 0..d {
+            for k in 0..inner {
+                data[(o * 2 * d + 2 * i) * inner + k] = values[(o * d + i) * inner + k];
+            }
+        }
+    }
+    let view = big.slice(axis as isize, 0, 2 * d, 2);
+    assert!(!view.is_contiguous(), "{shape:?} gave a contiguous view");
+    assert_eq!(view.shape(), t.shape());
     assert_eq!(view.to_vec(), t.to_vec());
     view
 }
 
+/// The same shape as a broadcast view (stride 0 along the first axis longer than 1) of
+/// its first slice along that axis, or `None` when nothing can be broadcast.
+fn broadcast_view(t: &Tensor<f64>) -> Option<Tensor<f64>> {
+    let axis = t.shape().iter().position(|&d| d > 1)?;
+    let view = t
+        .narrow(axis as isize, 0, 1)
+        .contiguous()
+        .broadcast_to(t.shape());
+    assert!(!view.is_contiguous());
+    Some(view)
+}
+
+/// Runs `f` on a fresh tape: (output values, gradients of `sum(output · weights)` with
+/// respect to each input), for comparing layouts.
+fn values_and_grads(f: Function, inputs: &[Tensor<f64>]) -> (Vec<f64>, Vec<Vec<f64>>) {
+    let tape = Tape::new();
+    let vars: Vec<Var<'_, f64>> = inputs.iter().map(|t| tape.var(t.clone())).collect();
+    let out = f(&vars);
+    let n = out.value().numel();
+    let weights =
+        Tensor::from_vec((0..n).map(|i| 1.0 + 0.1 * i as f64).collect(), &out.shape()).unwrap();
+    let loss = (out * tape.constant(weights)).sum_all();
+    let grads = loss.backward();
+    let g = vars.iter().map(|v| grads[v].to_vec()).collect();
+    (out.value().to_vec(), g)
+}
+
+/// Values that must agree up to summation order.
+fn assert_close(a: &[f64], b: &[f64], what: &str) {
+    assert_eq!(a.len(), b.len(), "{what}: lengths");
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        assert!(
+            (x - y).abs() <= 1e-12 * (1.0 + x.abs().max(y.abs())),
+            "{what}: entry {i}: {x} vs {y}"
+        );
+    }
+}
+
+/// The tolerances every row passes with margin: about four orders of magnitude tighter
+/// than PyTorch's defaults (atol 1e-5, rtol 1e-3), since f64 central differences with a
+/// step of 1e-6 are accurate to ~1e-10 on these smooth functions.
+const TIGHT: GradcheckConfig = GradcheckConfig {
+    eps: 1e-6,
+    atol: 1e-7,
+    rtol: 1e-5,
+};
+
 #[test]
-fn every_op_passes_gradcheck_on_contiguous_and_strided_inputs() {
+fn every_op_passes_gradcheck_on_contiguous_strided_and_broadcast_inputs() {
     let mut rng = StdRng::seed_from_u64(7);
     let mut checked = 0;
     for kind in OpKind::ALL {
@@ -375,20 +436,40 @@ fn every_op_passes_gradcheck_on_contiguous_and_strided_inputs() {
                 .iter()
                 .map(|s| draw(s, case.domain, &mut rng))
                 .collect();
-            for strided in [false, true] {
-                let inputs: Vec<Tensor<f64>> = if strided {
-                    inputs.iter().map(non_contiguous).collect()
-                } else {
-                    inputs.clone()
-                };
-                if let Err(e) = gradcheck(case.f, &inputs, GradcheckConfig::default()) {
-                    panic!("{kind:?} row {r} (strided: {strided}): {e}");
+            let mut layouts = vec![("contiguous", inputs.clone())];
+            layouts.push(("strided", inputs.iter().map(non_contiguous).collect()));
+            // Broadcast views repeat values, so rows that need distinct values skip them.
+            if !matches!(case.domain, Domain::Distinct) {
+                let broadcast: Vec<Tensor<f64>> = inputs
+                    .iter()
+                    .map(|t| broadcast_view(t).unwrap_or_else(|| t.clone()))
+                    .collect();
+                layouts.push(("broadcast", broadcast));
+            }
+            let mut reference = None;
+            for (layout, inputs) in layouts {
+                if let Err(e) = gradcheck(case.f, &inputs, TIGHT) {
+                    panic!("{kind:?} row {r} ({layout}): {e}");
+                }
+                // gradcheck perturbs contiguous copies, so also compare the op's values
+                // and gradients on the view with those on a contiguous copy of it.
+                let copies: Vec<Tensor<f64>> = inputs.iter().map(|t| t.contiguous()).collect();
+                let (values, grads) = values_and_grads(case.f, &inputs);
+                let (values_c, grads_c) = values_and_grads(case.f, &copies);
+                let what = format!("{kind:?} row {r} ({layout} vs contiguous)");
+                assert_close(&values, &values_c, &format!("{what}: values"));
+                for (g, gc) in grads.iter().zip(&grads_c) {
+                    assert_close(g, gc, &format!("{what}: gradients"));
+                }
+                if layout == "contiguous" {
+                    reference = Some(values);
                 }
                 checked += 1;
             }
+            assert!(reference.is_some());
         }
     }
-    assert!(checked > 100, "only {checked} checks ran");
+    assert!(checked > 150, "only {checked} checks ran");
     eprintln!("{checked} gradchecks passed");
 }
 
@@ -408,7 +489,7 @@ fn every_op_passes_gradgradcheck() {
                 .iter()
                 .map(|s| draw(s, case.domain, &mut rng))
                 .collect();
-            if let Err(e) = gradgradcheck(case.f, &inputs, GradcheckConfig::default()) {
+            if let Err(e) = gradgradcheck(case.f, &inputs, TIGHT) {
                 panic!("{kind:?} row {r}: second derivatives: {e}");
             }
             checked += 1;
