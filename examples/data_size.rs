@@ -94,7 +94,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // A random order of the pool; each size takes its first rows.
     let mut order: Vec<usize> = (0..pool.len()).collect();
     order.shuffle(&mut StdRng::seed_from_u64(9));
-    let fractions: &[f64] = if quick { &[0.1, 1.0] } else { &[0.1, 0.25, 0.5, 1.0] };
+    let fractions: &[f64] = if quick {
+        &[0.1, 1.0]
+    } else {
+        &[0.1, 0.25, 0.5, 1.0]
+    };
     let max_epochs = if quick { 12 } else { 400 };
     println!(
         "digits: {} pool rows, {} validation rows, {} test rows; early stopping on val_loss, patience 15\n",
@@ -167,7 +171,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
          up to {max_epochs} epochs on a tenth ({tenth_rows} rows) {many_tenth:.4}",
         pool.len()
     );
-    println!("wrote data_size.svg (learning curves; circles mark each size's validation-loss minimum)");
+    println!(
+        "wrote data_size.svg (learning curves; circles mark each size's validation-loss minimum)"
+    );
     if few_all <= many_tenth {
         return Err(format!(
             "{FEW} epochs on all the data ({few_all:.4}) did not beat a tenth of it trained longer ({many_tenth:.4})"

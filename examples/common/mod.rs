@@ -51,7 +51,13 @@ impl Curve {
 
 /// An SVG chart of `curves`; `log_x` / `log_y` draw that axis in powers of ten
 /// (non-positive and non-finite points are left out).
-pub(crate) fn chart(title: &str, x_label: &str, y_label: &str, log: (bool, bool), curves: &[Curve]) -> String {
+pub(crate) fn chart(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    log: (bool, bool),
+    curves: &[Curve],
+) -> String {
     let (w, h, ml, mr, mt, mb) = (760.0, 420.0, 75.0, 190.0, 40.0, 50.0);
     let tx = |v: f64| if log.0 { v.log10() } else { v };
     let ty = |v: f64| if log.1 { v.log10() } else { v };
@@ -92,7 +98,10 @@ pub(crate) fn chart(title: &str, x_label: &str, y_label: &str, log: (bool, bool)
         }
     };
     for k in 0..=4 {
-        let (xv, yv) = (x0 + (x1 - x0) * k as f64 / 4.0, y0 + (y1 - y0) * k as f64 / 4.0);
+        let (xv, yv) = (
+            x0 + (x1 - x0) * k as f64 / 4.0,
+            y0 + (y1 - y0) * k as f64 / 4.0,
+        );
         let (x, y) = (sx(xv), sy(yv));
         let _ = writeln!(
             s,
