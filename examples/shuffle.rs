@@ -70,6 +70,9 @@ fn predict(module: &dyn Module, x: &Tensor) -> Vec<usize> {
     pred.iter().map(|&p| p as usize).collect()
 }
 
+/// After an epoch: the histogram of predicted classes and the per-class accuracy.
+type EpochView = ([usize; 10], [f64; 10]);
+
 /// What the example watches during `fit`: each batch's loss, and after each epoch the
 /// predicted-class histogram and per-class accuracy on the test rows.
 struct Watch {
@@ -79,7 +82,7 @@ struct Watch {
     /// Loss of every batch, recovered from the running epoch mean `fit` reports.
     batch_loss: Arc<Mutex<Vec<f64>>>,
     /// (histogram of predicted classes, per-class accuracy) after each epoch.
-    epochs: Arc<Mutex<Vec<([usize; 10], [f64; 10])>>>,
+    epochs: Arc<Mutex<Vec<EpochView>>>,
     previous_mean: f64,
 }
 
@@ -110,7 +113,7 @@ impl Callback for Watch {
     }
 }
 
-type Observed = (Vec<f64>, Vec<([usize; 10], [f64; 10])>);
+type Observed = (Vec<f64>, Vec<EpochView>);
 
 fn train(
     x: &Tensor,
