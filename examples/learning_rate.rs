@@ -42,6 +42,8 @@ use wengert::nn::train::{Logs, TrainContext};
 use wengert::prelude::*;
 
 const BATCH: usize = 16;
+/// Losses above this are drawn at it (a diverging run reaches 1e38).
+const CAP: f64 = 100.0;
 
 fn model(rate: f64) -> Model {
     let mut rng = StdRng::seed_from_u64(1);
@@ -94,6 +96,9 @@ impl Callback for Watch {
         };
         self.previous_mean = mean;
         self.batch_loss.lock().unwrap().push(loss);
+        if !mean.is_finite() {
+            return; // that update was not applied
+        }
         let after = flat(ctx.module());
         let step: f64 = after
             .iter()
@@ -209,10 +214,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .map(|(b, &l)| (n as f64 + (b + 1) as f64 / per_epoch as f64, l)),
             );
             let &(x, y) = points.last().unwrap_or(&(1.0, 1.0));
-            curves.push(Curve::new(format!("rate {rate}"), points).marked(x, y, "NaN → fit stops"));
+            curves.push(
+                Curve::new(format!("rate {rate}"), points)
+                    .marked(x, y, "NaN → fit stops")
+                    .capped(CAP),
+            );
             divergence.get_or_insert((rate, e.clone()));
         } else {
-            curves.push(Curve::new(format!("rate {rate}"), points));
+            curves.push(Curve::new(format!("rate {rate}"), points).capped(CAP));
         }
         finals.push((rate, first, last, r.error.is_some()));
     }
@@ -222,7 +231,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::write(
         "learning_rate.svg",
         common::chart(
-            "training loss per epoch, by learning rate (SGD)",
+            "training loss per epoch by learning rate (SGD; drawn at most 100)",
             "epoch",
             "loss (log scale)",
             (false, true),
@@ -266,17 +275,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::write(
         "learning_rate_range.svg",
         common::chart(
-            "range test: batch loss as the rate rises over one epoch",
+            "range test: batch loss as the rate rises (drawn at most 10)",
             "learning rate (log scale)",
             "loss (log scale)",
             (true, true),
             &[
-                Curve::new("batch loss", points(&r.batch_loss)),
-                Curve::new("smoothed", points(&smooth)).marked(
-                    schedule[best],
-                    smooth[best],
-                    "lowest",
-                ),
+                Curve::new("batch loss", points(&r.batch_loss)).capped(10.0),
+                Curve::new("smoothed", points(&smooth))
+                    .marked(schedule[best], smooth[best], "lowest")
+                    .capped(10.0),
             ],
         ),
     )?;

@@ -7,7 +7,8 @@
 //! `shuffle(false)` and with `shuffle(true)`. After every epoch the example prints the
 //! test accuracy, the predicted-class histogram and the per-class accuracy; it also records
 //! the loss of every batch (`shuffle_loss.svg`: the unshuffled run's saw-tooth, one tooth
-//! per epoch) and plots the final predicted-class histograms (`shuffle_classes.svg`).
+//! per epoch) and plots the predicted-class histograms after the first and the last epoch
+//! (`shuffle_classes.svg`).
 //!
 //! The second trap is `validation_split`. wengert follows Keras: `validation_split(f)`
 //! holds out the *last* `f` of the rows as given, before any shuffling (`shuffle` only
@@ -177,7 +178,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let mut loss_curves = Vec::new();
-    let mut final_hist = Vec::new();
+    let (mut final_hist, mut hists) = (Vec::new(), Vec::new());
     let (mut first_nines, mut final_acc) = (Vec::new(), Vec::new());
     for shuffle in [false, true] {
         let (losses, per_epoch) = train(&sorted.x, &sorted.y, &test, epochs, shuffle, false)?;
@@ -204,7 +205,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(|(i, &l)| (i as f64 / (losses.len() / epochs) as f64, l))
             .collect();
         loss_curves.push(Curve::new(&name, points));
-        final_hist.push((name, per_epoch.last().map(|p| p.0).unwrap_or_default()));
+        let last_hist = per_epoch.last().map(|p| p.0).unwrap_or_default();
+        hists.push((name.clone(), per_epoch[0].0, last_hist));
+        final_hist.push((name, last_hist));
         first_nines.push(per_epoch[0].0[9] as f64 / test.len() as f64);
         final_acc.push(
             per_epoch
@@ -215,26 +218,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let truth = test.y.to_indices(10)?;
     let mut true_hist = [0usize; 10];
     truth.iter().for_each(|&t| true_hist[t] += 1);
-    let mut hist_curves: Vec<Curve> = final_hist
-        .iter()
-        .map(|(name, h)| {
-            Curve::new(
-                name,
-                h.iter()
-                    .enumerate()
-                    .map(|(c, &n)| (c as f64, n as f64))
-                    .collect(),
-            )
-        })
-        .collect();
-    hist_curves.push(Curve::new(
-        "true counts",
-        true_hist
-            .iter()
-            .enumerate()
-            .map(|(c, &n)| (c as f64, n as f64))
-            .collect(),
-    ));
+    let bars = |name: String, h: &[usize; 10]| {
+        let points = h.iter().enumerate().map(|(c, &n)| (c as f64, n as f64));
+        Curve::new(name, points.collect())
+    };
+    let mut hist_curves: Vec<Curve> = Vec::new();
+    for (name, first, last) in &hists {
+        hist_curves.push(bars(format!("{name}, epoch 1"), first));
+        hist_curves.push(bars(format!("{name}, epoch {epochs}"), last));
+    }
+    hist_curves.push(bars("true counts".into(), &true_hist));
     std::fs::write(
         "shuffle_loss.svg",
         common::chart(
@@ -248,7 +241,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::write(
         "shuffle_classes.svg",
         common::chart(
-            "test rows predicted as each digit after the last epoch",
+            "test rows predicted as each digit, after the first and the last epoch",
             "digit",
             "test rows",
             (false, false),

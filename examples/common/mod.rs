@@ -43,6 +43,17 @@ impl Curve {
         )
     }
 
+    /// Values above `cap` drawn at `cap` (a diverging run would squash the others).
+    pub(crate) fn capped(mut self, cap: f64) -> Self {
+        for p in &mut self.points {
+            p.1 = p.1.min(cap);
+        }
+        if let Some(m) = &mut self.mark {
+            m.1 = m.1.min(cap);
+        }
+        self
+    }
+
     pub(crate) fn marked(mut self, x: f64, y: f64, label: impl Into<String>) -> Self {
         self.mark = Some((x, y, label.into()));
         self
@@ -88,32 +99,27 @@ pub(crate) fn chart(
          <text x=\"{ml}\" y=\"24\" font-size=\"15\" font-weight=\"bold\">{title}</text>\n\
          <rect x=\"{ml}\" y=\"{mt}\" width=\"{pw}\" height=\"{ph}\" fill=\"none\" stroke=\"#999\"/>\n"
     );
-    let label = |v: f64, is_log: bool| {
-        if is_log {
-            format!("1e{v:.1}").replace(".0", "")
-        } else if v.abs() >= 100.0 {
-            format!("{v:.0}")
-        } else {
-            format!("{v:.3}")
-        }
-    };
-    for k in 0..=4 {
-        let (xv, yv) = (
-            x0 + (x1 - x0) * k as f64 / 4.0,
-            y0 + (y1 - y0) * k as f64 / 4.0,
+    for xv in ticks(x0, x1, log.0) {
+        let x = sx(xv);
+        let _ = writeln!(
+            s,
+            "<line x1=\"{x:.1}\" y1=\"{mt}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#f2f2f2\"/>\
+             <text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+            mt + ph,
+            mt + ph + 18.0,
+            tick_label(xv, x1 - x0, log.0)
         );
-        let (x, y) = (sx(xv), sy(yv));
+    }
+    for yv in ticks(y0, y1, log.1) {
+        let y = sy(yv);
         let _ = writeln!(
             s,
             "<line x1=\"{ml}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#eee\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\
-             <text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
             ml + pw,
             ml - 6.0,
             y + 4.0,
-            label(yv, log.1),
-            mt + ph + 18.0,
-            label(xv, log.0)
+            tick_label(yv, y1 - y0, log.1)
         );
     }
     let _ = writeln!(
@@ -161,6 +167,43 @@ pub(crate) fn chart(
     }
     s.push_str("</svg>\n");
     s
+}
+
+/// Tick positions over [lo, hi]: whole powers of ten on a log axis (every k-th, so at
+/// most about eight), otherwise 1, 2 or 5 times a power of ten.
+fn ticks(lo: f64, hi: f64, log: bool) -> Vec<f64> {
+    let span = hi - lo;
+    let step = if log {
+        (span / 8.0).ceil().max(1.0)
+    } else {
+        let raw = span / 5.0;
+        let p = 10f64.powf(raw.log10().floor());
+        [1.0, 2.0, 5.0, 10.0]
+            .into_iter()
+            .map(|m| m * p)
+            .find(|s| *s >= raw)
+            .unwrap_or(p * 10.0)
+    };
+    let first = (lo / step).ceil() as i64;
+    let last = (hi / step).floor() as i64;
+    (first..=last).map(|k| k as f64 * step).collect()
+}
+
+fn tick_label(v: f64, span: f64, log: bool) -> String {
+    if log {
+        let e = v.round() as i32;
+        if (-2..=3).contains(&e) {
+            format!("{}", 10f64.powi(e))
+        } else {
+            format!("1e{e}")
+        }
+    } else if span >= 5.0 {
+        format!("{v:.0}")
+    } else if span >= 0.5 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
 }
 
 /// Accuracy of `module` on `x` (rows of logits against class indices `y`), evaluated
