@@ -22,8 +22,8 @@
 //! Test scores (R² for diabetes, accuracy otherwise) and training times are printed side
 //! by side; the neural networks' scores are medians over seeds.
 //!
-//! Measured (release, 2 cores; 11–16 s, nearly all of it the CNN; times vary with load): diabetes test R² 0.437
-//! for OLS and 0.438 for ridge (λ = 0.1), each solved in under 2 ms, against 0.462 for
+//! Measured (release, 2 cores; 11–16 s in all, nearly all of it the CNN; times vary with
+//! load): diabetes test R² 0.437 for OLS and 0.438 for ridge (λ = 0.1), each solved in under 2 ms, against 0.462 for
 //! the MLP (28 ms); breast cancer 0.991 for logistic regression against 0.974 for the
 //! MLP; wine 1.000 for both; digits 0.956 (logistic regression, 71 ms), 0.967 (MLP,
 //! 190 ms) and 0.986 (CNN, 13 s). What the numbers support: on these small tables,
