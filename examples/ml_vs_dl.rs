@@ -23,16 +23,17 @@
 //! by side; the neural networks' scores are medians over seeds.
 //!
 //! Measured (release, 2 cores; 11–16 s in all, nearly all of it the CNN; times vary with
-//! load): diabetes test R² 0.437 for OLS and 0.438 for ridge (λ = 0.1), each solved in under 2 ms, against 0.462 for
-//! the MLP (28 ms); breast cancer 0.991 for logistic regression against 0.974 for the
-//! MLP; wine 1.000 for both; digits 0.956 (logistic regression, 71 ms), 0.967 (MLP,
-//! 190 ms) and 0.986 (CNN, 13 s). What the numbers support: on these small tables,
-//! problems classical methods already solve, the MLP buys nothing that matters — within
-//! ±0.03 of the classical score, sometimes below it, at 10–100× the training time and
-//! with more to tune. On the images the ranking turns: the MLP is ahead by about a point
-//! and the CNN, which uses the pixels' layout, by three (a third of logistic regression's
-//! errors). Even there the linear model gets 95 %: deep learning earns its cost where the
-//! structure of the data (here, images) is something a linear model cannot express.
+//! load): diabetes test R² 0.437 for OLS and 0.438 for ridge (λ = 0.1), each solved in
+//! under 2 ms, against 0.462 for the MLP (28 ms); breast cancer 0.991 for logistic
+//! regression against 0.974 for the MLP; wine 1.000 for both; digits 0.956 (logistic
+//! regression, 71 ms), 0.967 (MLP, 190 ms) and 0.986 (CNN, 13 s). What the numbers support:
+//! on these small tables, problems classical methods already solve, the MLP buys nothing
+//! that matters — within ±0.03 of the classical score, sometimes below it, at 10–100× the
+//! training time and with more to tune. On the images the ranking turns: the MLP is ahead
+//! by about a point and the CNN, which uses the pixels' layout, by three (a third of
+//! logistic regression's errors). Even there the linear model gets 95 %: deep learning
+//! earns its cost where the structure of the data (here, images) is something a linear
+//! model cannot express.
 //!
 //!
 //! Run: `cargo run --release --example ml_vs_dl` (`WENGERT_QUICK=1`: one seed, the CNN
