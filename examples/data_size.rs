@@ -21,7 +21,6 @@
 //! weight updates it turns earlier (352 updates against 612 on all the data), and it
 //! stops at a much lower accuracy, which is what "overfitting comes early" means.
 //!
-//!
 //! Run: `cargo run --release --example data_size` (`WENGERT_QUICK=1`: 10 % and 100 % only,
 //! a few epochs; checks all the data beats a tenth of it).
 

@@ -27,7 +27,6 @@
 //! loss is lowest at a rate of 2.5; a tenth of it, 0.25, trains to test accuracy 0.975 —
 //! as good as the best rate of the sweep.
 //!
-//!
 //! Run: `cargo run --release --example learning_rate` (`WENGERT_QUICK=1`: 3 epochs; checks
 //! a tiny rate barely learns, a middle one does, the largest diverges with the error, and
 //! the range test's pick lies between the extremes).

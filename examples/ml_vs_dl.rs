@@ -28,13 +28,12 @@
 //! regression against 0.974 for the MLP; wine 1.000 for both; digits 0.956 (logistic
 //! regression, 71 ms), 0.967 (MLP, 190 ms) and 0.986 (CNN, 13 s). What the numbers support:
 //! on these small tables, problems classical methods already solve, the MLP buys nothing
-//! that matters — within ±0.03 of the classical score, sometimes below it, at 10–100× the
+//! that matters — within ±0.03 of the classical score, sometimes below it, at 3–150× the
 //! training time and with more to tune. On the images the ranking turns: the MLP is ahead
 //! by about a point and the CNN, which uses the pixels' layout, by three (a third of
 //! logistic regression's errors). Even there the linear model gets 95 %: deep learning
 //! earns its cost where the structure of the data (here, images) is something a linear
 //! model cannot express.
-//!
 //!
 //! Run: `cargo run --release --example ml_vs_dl` (`WENGERT_QUICK=1`: one seed, the CNN
 //! for 3 epochs; checks the classical baselines are within reach of the MLP on the tables).

@@ -29,7 +29,6 @@
 //! and validates at 0.017 accuracy; shuffling the rows once before `fit` gives 0.976, a
 //! stratified `validation_data` 0.938.
 //!
-//!
 //! Run: `cargo run --release --example shuffle` (`WENGERT_QUICK=1`: 2 epochs; checks the
 //! unshuffled model leans to the last class and the sorted validation split holds only the
 //! last classes).
