@@ -14,10 +14,8 @@
 //!   `examples/cnn_digits.rs`.
 //!
 //! The normal equations are formed with wengert's own tensors (`Xᵀ·X` by `matmul`) and
-//! the small (11 × 11) symmetric positive-definite system is solved by a Cholesky
-//! factorization written here: the linear-algebra crates (`nalgebra`, `faer`) are not in
-//! the offline package cache this project builds from, and eleven unknowns do not justify
-//! a new dependency.
+//! the small (11 × 11) symmetric positive-definite system is solved by `nalgebra`'s
+//! Cholesky factorization (a dev-dependency: linear algebra outside what wengert is for).
 //!
 //! Test scores (R² for diabetes, accuracy otherwise) and training times are printed side
 //! by side; the neural networks' scores are medians over seeds.
@@ -45,34 +43,6 @@ use wengert::prelude::*;
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
-/// Solves `a · x = b` for a symmetric positive-definite `a` (n × n, row-major) by
-/// Cholesky: a = L·Lᵀ, then two triangular solves.
-fn cholesky_solve(a: &[f64], b: &[f64], n: usize) -> Res<Vec<f64>> {
-    let mut l = vec![0.0; n * n];
-    for i in 0..n {
-        for j in 0..=i {
-            let s: f64 = a[i * n + j] - (0..j).map(|k| l[i * n + k] * l[j * n + k]).sum::<f64>();
-            if i == j {
-                if s <= 0.0 {
-                    return Err("normal equations not positive definite".into());
-                }
-                l[i * n + i] = s.sqrt();
-            } else {
-                l[i * n + j] = s / l[j * n + j];
-            }
-        }
-    }
-    let mut z = vec![0.0; n];
-    for i in 0..n {
-        z[i] = (b[i] - (0..i).map(|k| l[i * n + k] * z[k]).sum::<f64>()) / l[i * n + i];
-    }
-    let mut x = vec![0.0; n];
-    for i in (0..n).rev() {
-        x[i] = (z[i] - (i + 1..n).map(|k| l[k * n + i] * x[k]).sum::<f64>()) / l[i * n + i];
-    }
-    Ok(x)
-}
-
 /// A column of ones in front of `x`.
 fn with_intercept(x: &Tensor<f64>) -> Tensor<f64> {
     Tensor::concat(&[&Tensor::ones(&[x.shape()[0], 1]), x], 1)
@@ -89,7 +59,12 @@ fn ridge(x: &Tensor<f64>, y: &Tensor<f64>, lambda: f64) -> Res<Tensor<f64>> {
         a[i * n + i] += lambda;
     }
     let b = xt.matmul(y).to_vec();
-    Ok(Tensor::from_vec(cholesky_solve(&a, &b, n)?, &[n, 1])?)
+    // XᵀX + λI is symmetric positive definite: solve by Cholesky (nalgebra).
+    let cholesky = nalgebra::DMatrix::from_row_slice(n, n, &a)
+        .cholesky()
+        .ok_or("the normal equations are not positive definite")?;
+    let beta = cholesky.solve(&nalgebra::DVector::from_row_slice(&b));
+    Ok(Tensor::from_vec(beta.as_slice().to_vec(), &[n, 1])?)
 }
 
 fn r2(pred: &Tensor<f64>, y: &Tensor<f64>) -> f64 {
