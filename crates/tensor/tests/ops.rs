@@ -88,8 +88,13 @@ proptest! {
     }
 
     #[test]
-    fn reductions_equal_naive_f64_sums(shape in prop::collection::vec(1..6usize, 1..4), seed in any::<u64>(), axis in 0..3usize, keep in any::<bool>()) {
+    fn reductions_equal_naive_f64_sums(shape in prop::collection::vec(1..6usize, 1..4), seed in any::<u64>(), axis in 0..3usize, keep in any::<bool>(), long in 0..41usize) {
         let axis = axis % shape.len();
+        // One axis up to 41 long (not always the reduced one), so the 8-lane summing
+        // branch (runs of 16 or more) is compared with the naive sum too.
+        let mut shape = shape;
+        let long_axis = (axis + seed as usize % 2) % shape.len();
+        shape[long_axis] = shape[long_axis].max(long);
         let (t, n) = tensor_of(&shape, seed);
         let t32: Tensor<f32> = t.cast();
         let mut out_shape = shape.clone();
@@ -118,11 +123,17 @@ proptest! {
         } else {
             prop_assert_eq!(got.ndim(), shape.len() - 1);
         }
-        // The same reduction on a transposed view.
+        // The same reduction on a transposed view, element by element: reducing axis
+        // `ax_t` of tᵀ is reducing `axis` of t, with the last two output axes swapped.
         if shape.len() >= 2 {
+            let r = shape.len();
             let tt = t.t();
-            let ax_t = match axis { a if a == shape.len() - 1 => shape.len() - 2, a if a == shape.len() - 2 => shape.len() - 1, a => a };
-            assert_relative_eq!(tt.sum(ax_t as isize, true).contiguous().to_vec()[..].iter().sum::<f64>(), sums.iter().sum::<f64>(), epsilon = 1e-9);
+            let ax_t = match axis { a if a == r - 1 => r - 2, a if a == r - 2 => r - 1, a => a };
+            let got_t = tt.sum(ax_t as isize, true).t().contiguous();
+            prop_assert_eq!(got_t.shape(), &out_shape[..]);
+            for (k, (&g, &s)) in got_t.to_vec().iter().zip(&sums).enumerate() {
+                prop_assert!((g - s).abs() <= 1e-12 * (1.0 + s.abs()), "entry {}: {} vs {}", k, g, s);
+            }
         }
     }
 
@@ -191,9 +202,45 @@ fn large_matmul_matches_naive_on_the_threaded_path() {
     let a = Tensor::<f64>::from_vec(values(m * k, 1), &[m, k]).unwrap();
     let b = Tensor::<f64>::from_vec(values(k * n, 2), &[k, n]).unwrap();
     let c = a.matmul(&b);
-    for &(i, j) in &[(0, 0), (299, 249), (150, 17)] {
-        let acc: f64 = (0..k).map(|p| a.at(&[i, p]) * b.at(&[p, j])).sum();
-        assert_relative_eq!(c.at(&[i, j]), acc, max_relative = 1e-12);
+    // Every one of the 75 000 entries against a naive dot product.
+    let (av, bv, cv) = (a.to_vec(), b.to_vec(), c.to_vec());
+    for i in 0..m {
+        for j in 0..n {
+            let acc: f64 = (0..k).map(|p| av[i * k + p] * bv[p * n + j]).sum();
+            let got = cv[i * n + j];
+            assert!(
+                (got - acc).abs() <= 1e-12 * (1.0 + acc.abs()),
+                "entry ({i}, {j}): {got} vs {acc}"
+            );
+        }
+    }
+}
+
+#[test]
+fn elementwise_ops_above_the_thread_threshold_match_a_plain_loop() {
+    use tensor::parallel::PARALLEL_ELEMENTS;
+    // Long enough to split across threads, with a ragged last chunk.
+    let n = PARALLEL_ELEMENTS + 12_345;
+    assert!(tensor::parallel::split_elementwise(n) || rayon::current_num_threads() == 1);
+    let a = Tensor::<f64>::from_vec(values(n, 3), &[n]).unwrap();
+    let b = Tensor::<f64>::from_vec(values(n, 4), &[n]).unwrap();
+    let (av, bv) = (a.to_vec(), b.to_vec());
+    let mapped = a.map(|x| 3.0 * x - 1.0).to_vec();
+    let zipped = (&a * &b).to_vec();
+    for i in 0..n {
+        assert_eq!(mapped[i], 3.0 * av[i] - 1.0, "map, entry {i}");
+        assert_eq!(zipped[i], av[i] * bv[i], "zip, entry {i}");
+    }
+    // A strided (transposed) input goes through the run-based path.
+    let rows = n / 64;
+    let m = Tensor::<f64>::from_vec(values(rows * 64, 5), &[rows, 64]).unwrap();
+    let mt = m.t();
+    let got = mt.map(|x| x * 2.0).to_vec();
+    let mv = m.to_vec();
+    for j in 0..64 {
+        for i in 0..rows {
+            assert_eq!(got[j * rows + i], mv[i * 64 + j] * 2.0);
+        }
     }
 }
 
