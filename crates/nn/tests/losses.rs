@@ -271,3 +271,53 @@ fn binary_cross_entropies_keep_small_losses_in_f32() {
         check(&format!("bce(p = {p:e}, y = {l})"), g, want);
     }
 }
+
+/// Huber at thresholds other than 1, on both sides of δ: values from the definition
+/// (`½d²` for |d| < δ, `δ(|d| − ½δ)` beyond), gradients `d` and `δ·sign(d)`, and a gradcheck
+/// whose gaps reach the linear part.
+#[test]
+fn huber_uses_its_delta_in_both_parts() {
+    let y = Tensor::from([0.0, 0.0, 0.0, 0.0, 0.0]);
+    let d = [0.1, -0.25, 0.9, -2.0, 4.0];
+    let p = Tensor::from(d);
+    for delta in [0.3, 2.5] {
+        let expected: Vec<f64> = d
+            .iter()
+            .map(|&d: &f64| {
+                if d.abs() < delta {
+                    0.5 * d * d
+                } else {
+                    delta * (d.abs() - 0.5 * delta)
+                }
+            })
+            .collect();
+        let got = value(|v| huber_loss(v, &y, delta, Reduction::None), p.clone()).to_vec();
+        for (g, e) in got.iter().zip(&expected) {
+            assert_relative_eq!(*g, *e, max_relative = 1e-15);
+        }
+        let tape = Tape::new();
+        let v = tape.var(p.clone());
+        let grads = huber_loss(v, &y, delta, Reduction::Sum).backward();
+        let expected_grad: Vec<f64> = d
+            .iter()
+            .map(|&d: &f64| {
+                if d.abs() < delta {
+                    d
+                } else {
+                    delta * d.signum()
+                }
+            })
+            .collect();
+        assert_eq!(grads[&v].to_vec(), expected_grad, "δ = {delta}");
+        gradcheck(
+            |v| huber_loss(v[0], &y, delta, Reduction::Mean),
+            std::slice::from_ref(&p),
+            GradcheckConfig {
+                eps: 1e-6,
+                atol: 1e-9,
+                rtol: 1e-7,
+            },
+        )
+        .unwrap();
+    }
+}

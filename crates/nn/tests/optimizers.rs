@@ -219,6 +219,121 @@ fn adamw_decays_the_weights_before_the_adam_step() {
     }
 }
 
+/// Every default, by PyTorch's name, as `torch.optim` documents it (2.x); and a run of
+/// each optimizer built with `default()` against its formula written with those
+/// constants, so a wrong default changes a trajectory, not only a getter.
+#[test]
+fn every_default_is_pytorchs_and_drives_the_update() {
+    let hp = |o: &dyn Optimizer<f64>| o.hyperparameters();
+    assert_eq!(
+        hp(&Adam::default()),
+        [
+            ("lr", 1e-3),
+            ("beta1", 0.9),
+            ("beta2", 0.999),
+            ("eps", 1e-8),
+            ("weight_decay", 0.0),
+            ("amsgrad", 0.0)
+        ]
+    );
+    assert_eq!(
+        hp(&AdamW::default()),
+        [
+            ("lr", 1e-3),
+            ("beta1", 0.9),
+            ("beta2", 0.999),
+            ("eps", 1e-8),
+            ("weight_decay", 1e-2),
+            ("amsgrad", 0.0)
+        ]
+    );
+    assert_eq!(
+        hp(&RmsProp::default()),
+        [
+            ("lr", 1e-2),
+            ("alpha", 0.99),
+            ("eps", 1e-8),
+            ("weight_decay", 0.0),
+            ("momentum", 0.0),
+            ("centered", 0.0)
+        ]
+    );
+    assert_eq!(
+        hp(&Adagrad::default()),
+        [
+            ("lr", 1e-2),
+            ("lr_decay", 0.0),
+            ("weight_decay", 0.0),
+            ("initial_accumulator_value", 0.0),
+            ("eps", 1e-10)
+        ]
+    );
+    assert_eq!(
+        hp(&Adadelta::default()),
+        [
+            ("lr", 1.0),
+            ("rho", 0.9),
+            ("eps", 1e-6),
+            ("weight_decay", 0.0)
+        ]
+    );
+    assert_eq!(
+        hp(&Sgd::new(0.1)),
+        [
+            ("lr", 0.1),
+            ("momentum", 0.0),
+            ("dampening", 0.0),
+            ("weight_decay", 0.0),
+            ("nesterov", 0.0)
+        ]
+    );
+
+    let (mut m, mut v) = ([0.0; 4], [0.0; 4]);
+    compare("adam defaults", Adam::default(), move |th, g, t| {
+        for i in 0..4 {
+            m[i] = 0.9 * m[i] + 0.1 * g[i];
+            v[i] = 0.999 * v[i] + (1.0 - 0.999) * g[i] * g[i];
+            let m_hat = m[i] / (1.0 - 0.9f64.powi(t as i32));
+            let v_hat = v[i] / (1.0 - 0.999f64.powi(t as i32));
+            th[i] -= 1e-3 * m_hat / (v_hat.sqrt() + 1e-8);
+        }
+    });
+    let (mut m, mut v) = ([0.0; 4], [0.0; 4]);
+    compare("adamw defaults", AdamW::default(), move |th, g, t| {
+        for i in 0..4 {
+            th[i] *= 1.0 - 1e-3 * 1e-2;
+            m[i] = 0.9 * m[i] + 0.1 * g[i];
+            v[i] = 0.999 * v[i] + (1.0 - 0.999) * g[i] * g[i];
+            let m_hat = m[i] / (1.0 - 0.9f64.powi(t as i32));
+            let v_hat = v[i] / (1.0 - 0.999f64.powi(t as i32));
+            th[i] -= 1e-3 * m_hat / (v_hat.sqrt() + 1e-8);
+        }
+    });
+    let mut sq = [0.0; 4];
+    compare("rmsprop defaults", RmsProp::default(), move |th, g, _| {
+        for i in 0..4 {
+            sq[i] = 0.99 * sq[i] + (1.0 - 0.99) * g[i] * g[i];
+            th[i] -= 1e-2 * g[i] / (sq[i].sqrt() + 1e-8);
+        }
+    });
+    let mut sum = [0.0; 4];
+    compare("adagrad defaults", Adagrad::default(), move |th, g, _| {
+        for i in 0..4 {
+            sum[i] += g[i] * g[i];
+            th[i] -= 1e-2 * g[i] / (sum[i].sqrt() + 1e-10);
+        }
+    });
+    let (mut sq, mut acc) = ([0.0; 4], [0.0; 4]);
+    compare("adadelta defaults", Adadelta::default(), move |th, g, _| {
+        for i in 0..4 {
+            sq[i] = 0.9 * sq[i] + 0.1 * g[i] * g[i];
+            let delta = (acc[i] + 1e-6f64).sqrt() / (sq[i] + 1e-6f64).sqrt() * g[i];
+            acc[i] = 0.9 * acc[i] + 0.1 * delta * delta;
+            th[i] -= delta;
+        }
+    });
+}
+
 #[test]
 fn defaults_are_pytorchs() {
     assert_eq!(Adam::<f32>::default().learning_rate(), 1e-3);
