@@ -38,10 +38,18 @@ fn memory_does_not_grow_over_many_steps() {
         step();
     }
     let after = rss_kib();
-    if before > 0 {
+    if cfg!(target_os = "linux") {
+        // On Linux /proc is always there: an unreadable one must fail, not pass.
         assert!(
-            after <= before + 1024,
-            "RSS grew from {before} KiB to {after} KiB"
+            before > 0,
+            "cannot read /proc/self/statm, so nothing was measured"
         );
+    } else if before == 0 {
+        eprintln!("memory test: no /proc on this system; RSS not measured");
+        return;
     }
+    assert!(
+        after <= before + 1024,
+        "RSS grew from {before} KiB to {after} KiB"
+    );
 }

@@ -257,6 +257,9 @@ fn csv_files_round_trip_from_disk() {
     std::fs::write(&path, "x1,x2,y\n0.5,1.5,1\n2,3,0\n").unwrap();
     let d = read_csv::<f32>(&path, &CsvOptions::default()).unwrap();
     assert_eq!((d.x.shape(), d.y.shape()), (&[2, 2][..], &[2, 1][..]));
+    assert_eq!(d.x.to_vec(), vec![0.5, 1.5, 2.0, 3.0]);
+    assert_eq!(d.y.to_vec(), vec![1.0, 0.0]);
+    assert_eq!(d.feature_names, vec!["x1", "x2"]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -330,4 +333,74 @@ fn augmentations_are_seeded_and_shape_preserving() {
         assert_relative_eq!(my.at(&[i, 1]), lambda_from_x, epsilon = 1e-12);
         assert_relative_eq!(my.at(&[i, 0]) + my.at(&[i, 1]), 1.0, epsilon = 1e-12);
     }
+}
+
+/// Augmentations do what they say, not just "something": RandomShift moves each image by
+/// one (dr, dc) within the bound, and not always by zero; GaussianNoise has the stated σ;
+/// mixup's λ follows Beta(α, α) (mean ½, variance 1/(4(2α + 1))).
+#[test]
+fn augmentations_have_their_stated_distributions() {
+    // 40 images 5 × 5 with distinct values, so a shift is identifiable.
+    let (n, h, w) = (40, 5, 5);
+    let x =
+        Tensor::<f64>::from_vec((1..=n * h * w).map(|v| v as f64).collect(), &[n, h, w]).unwrap();
+    let y = Tensor::<f64>::zeros(&[n, 1]);
+    let (shifted, _) = RandomShift::new(1, 3).apply(&x, &y);
+    let (src, out) = (x.to_vec(), shifted.to_vec());
+    let mut moved = 0;
+    for i in 0..n {
+        let image = |r: i64, c: i64| src[i * h * w + (r as usize) * w + c as usize];
+        let explains = |dr: i64, dc: i64| {
+            (0..h as i64).all(|r| {
+                (0..w as i64).all(|c| {
+                    let (sr, sc) = (r - dr, c - dc);
+                    let expected = if (0..h as i64).contains(&sr) && (0..w as i64).contains(&sc) {
+                        image(sr, sc)
+                    } else {
+                        0.0
+                    };
+                    out[i * h * w + (r as usize) * w + c as usize] == expected
+                })
+            })
+        };
+        let shifts: Vec<(i64, i64)> = (-1..=1)
+            .flat_map(|dr| (-1..=1).map(move |dc| (dr, dc)))
+            .filter(|&(dr, dc)| explains(dr, dc))
+            .collect();
+        assert_eq!(shifts.len(), 1, "image {i}: {shifts:?}");
+        moved += usize::from(shifts[0] != (0, 0));
+    }
+    assert!(moved > n / 2, "only {moved} of {n} images moved");
+
+    let zeros = Tensor::<f64>::zeros(&[200, 100]);
+    let (noisy, _) = GaussianNoise::new(0.3, 5).apply(&zeros, &Tensor::zeros(&[200, 1]));
+    let v = noisy.to_vec();
+    let mean = v.iter().sum::<f64>() / v.len() as f64;
+    let std = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len() as f64).sqrt();
+    assert!(mean.abs() < 0.01, "mean {mean}");
+    assert!((std - 0.3).abs() < 0.01, "σ {std}");
+
+    // Two samples 0 and 10 with one-hot targets: a blended row reveals λ.
+    let xs = Tensor::<f64>::from([[0.0], [10.0]]);
+    let ys = Tensor::<f64>::from([[1.0, 0.0], [0.0, 1.0]]);
+    let alpha = 0.4;
+    let mut mixup = Mixup::new(alpha, 11);
+    let mut lambdas = Vec::new();
+    for _ in 0..2000 {
+        let (mx, my) = mixup.apply(&xs, &ys);
+        // Row 0 is λ·x₀ + (1 − λ)·x_j; with j = 1 its target's first entry is λ.
+        if my.at(&[0, 1]) > 0.0 {
+            assert!((mx.at(&[0, 0]) - 10.0 * my.at(&[0, 1])).abs() < 1e-9);
+            lambdas.push(my.at(&[0, 0]));
+        }
+    }
+    let m = lambdas.iter().sum::<f64>() / lambdas.len() as f64;
+    let var = lambdas.iter().map(|l| (l - m).powi(2)).sum::<f64>() / lambdas.len() as f64;
+    let expected_var = 1.0 / (4.0 * (2.0 * alpha + 1.0));
+    assert!(lambdas.len() > 500, "{} draws", lambdas.len());
+    assert!((m - 0.5).abs() < 0.04, "mean λ {m}");
+    assert!(
+        (var / expected_var - 1.0).abs() < 0.15,
+        "var λ {var} vs {expected_var}"
+    );
 }

@@ -299,7 +299,10 @@ fn monitors_reject_unknown_quantities_before_the_first_epoch() {
 
 #[test]
 fn trend_mode_stops_when_the_slope_turns_upward() {
-    // Falling, then rising: the 4-epoch slope turns positive at epoch 6.
+    // Falling, then rising. Least-squares slopes of the last 4 values (x = 0..3, x̄ = 1.5,
+    // Σ(x − x̄)² = 5): epoch 3 [1.0, 0.8, 0.65, 0.6] → −0.137; epoch 4 [0.8, 0.65, 0.6,
+    // 0.62] → −0.059; epoch 5 [0.65, 0.6, 0.62, 0.66] → +0.005 (first stop at tolerance
+    // 0); epoch 6 [0.6, 0.62, 0.66, 0.72] → +0.040 (first stop at tolerance 0.03).
     let values = [1.0, 0.8, 0.65, 0.6, 0.62, 0.66, 0.72, 0.8];
     let (stopped, best, _, w) = run_script(
         EarlyStopping::new("val_loss")
@@ -307,11 +310,23 @@ fn trend_mode_stops_when_the_slope_turns_upward() {
             .restore_best_weights(true),
         &values,
     );
-    // Slopes of the last 4: [1.0..0.6] < 0, [0.8..0.62] < 0, [0.65..0.66] ≈ 0.011 > 0 at epoch 5.
     assert_eq!((stopped, best, w), (Some(5), 3, vec![3.0]));
     // A tolerance lets small rises pass.
     let (stopped, ..) = run_script(EarlyStopping::new("val_loss").trend(4, 0.03), &values);
     assert_eq!(stopped, Some(6));
+    // The least-squares line, not the first-to-last slope: [1.0, 1.0, 0.0, 1.01] rises
+    // from first to last (+0.0033 per epoch) but its fitted slope is −0.097, so it does
+    // not stop; [1.0, 0.0, 1.0, 0.99] falls from first to last but fits +0.097 and stops.
+    let (stopped, ..) = run_script(
+        EarlyStopping::new("val_loss").trend(4, 0.0),
+        &[1.0, 1.0, 0.0, 1.01],
+    );
+    assert_eq!(stopped, None);
+    let (stopped, ..) = run_script(
+        EarlyStopping::new("val_loss").trend(4, 0.0),
+        &[1.0, 0.0, 1.0, 0.99],
+    );
+    assert_eq!(stopped, Some(3));
 }
 
 #[test]

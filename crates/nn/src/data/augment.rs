@@ -76,12 +76,12 @@ impl RandomFlip {
 }
 
 impl<T: Float> Augment<T> for RandomFlip {
-    /// # Panics
-    /// If `x` is not shaped `[N, H, W]` or `[N, C, H, W]`.
     fn rng(&mut self) -> Option<&mut Rng> {
         Some(&mut self.rng)
     }
 
+    /// # Panics
+    /// If `x` is not shaped `[N, H, W]` or `[N, C, H, W]`.
     fn apply(&mut self, x: &Tensor<T>, y: &Tensor<T>) -> (Tensor<T>, Tensor<T>) {
         let (_, w_axis) = image_axes(x.shape(), "RandomFlip");
         let n = x.shape()[0];
@@ -122,12 +122,12 @@ impl RandomShift {
 }
 
 impl<T: Float> Augment<T> for RandomShift {
-    /// # Panics
-    /// If `x` is not shaped `[N, H, W]` or `[N, C, H, W]`.
     fn rng(&mut self) -> Option<&mut Rng> {
         Some(&mut self.rng)
     }
 
+    /// # Panics
+    /// If `x` is not shaped `[N, H, W]` or `[N, C, H, W]`.
     fn apply(&mut self, x: &Tensor<T>, y: &Tensor<T>) -> (Tensor<T>, Tensor<T>) {
         let (h_axis, w_axis) = image_axes(x.shape(), "RandomShift");
         let (h, w) = (x.shape()[h_axis], x.shape()[w_axis]);
