@@ -99,7 +99,14 @@ fn mlp(sizes: &[usize], rng: &mut StdRng) -> Sequential {
     net
 }
 
-fn step_bench(name: &str, sizes: &[usize], batch: usize, classes: Option<usize>, peer: &str) {
+/// Prints the step's figures; returns the SGD step's seconds.
+fn step_bench(
+    name: &str,
+    sizes: &[usize],
+    batch: usize,
+    classes: Option<usize>,
+    peer: &str,
+) -> f64 {
     let mut rng = StdRng::seed_from_u64(0);
     let net = mlp(sizes, &mut rng);
     let x = Tensor::<f32>::rand_normal(&[batch, sizes[0]], 0.0, 1.0, &mut rng);
@@ -156,6 +163,64 @@ fn step_bench(name: &str, sizes: &[usize], batch: usize, classes: Option<usize>,
     println!("  + Adam update (full step)   {:>9.1} µs", full * 1e6);
     println!("  + SGD update (full step)    {:>9.1} µs", full_sgd * 1e6);
     println!("  shared/perf peers (2 threads): {peer}");
+    full_sgd
+}
+
+/// `C[m×n] = A[m×k]·B[k×n]` through gemm directly, every operand contiguous row-major,
+/// on both threads: the best the step's products can do.
+fn raw_gemm(c: &mut [f32], a: &[f32], b: &[f32], m: usize, k: usize, n: usize) {
+    assert!(a.len() == m * k && b.len() == k * n && c.len() == m * n);
+    // SAFETY: the slices hold exactly m·k, k·n and m·n elements (checked above), with the
+    // row-major strides given, and `c` does not alias `a` or `b` (a `&mut` slice).
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            1,
+            n as isize,
+            false,
+            a.as_ptr(),
+            1,
+            k as isize,
+            b.as_ptr(),
+            1,
+            n as isize,
+            0.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::Rayon(0),
+        );
+    }
+}
+
+/// The roofline of an MLP step: its matmuls alone, same shapes, back to back: forward
+/// `x·Wᵀ` per layer, backward `gᵀ·x` (weight gradient) per layer and `g·W` (input
+/// gradient) for all but the first. Returns seconds per step.
+fn roofline(sizes: &[usize], batch: usize) -> f64 {
+    let mut products = Vec::new();
+    for (l, w) in sizes.windows(2).enumerate() {
+        let (i, o) = (w[0], w[1]);
+        products.push((batch, i, o)); // forward
+        products.push((o, batch, i)); // weight gradient
+        if l > 0 {
+            products.push((batch, o, i)); // input gradient
+        }
+    }
+    let buffers: Vec<(Vec<f32>, Vec<f32>, Vec<f32>)> = products
+        .iter()
+        .map(|&(m, k, n)| (vec![0.5; m * k], vec![0.25; k * n], vec![0.0; m * n]))
+        .collect();
+    let mut buffers = buffers;
+    median_secs(budget(), || {
+        for (&(m, k, n), (a, b, c)) in products.iter().zip(buffers.iter_mut()) {
+            raw_gemm(c, a, b, m, k, n);
+        }
+        black_box(&buffers);
+    })
 }
 
 fn main() {
@@ -165,14 +230,14 @@ fn main() {
         wengert::tensor::simd::level()
     );
     overhead();
-    step_bench(
+    let _ = step_bench(
         "MLP 13 → 64 → 64 → 1, MSE, batch 20",
         &[13, 64, 64, 1],
         20,
         None,
         "PyTorch eager 235 µs, fused Adam 168, JAX 81, candle 63, burn 56 (Adam)",
     );
-    step_bench(
+    let _ = step_bench(
         "MLP 64 → 128 → 64 → 10, cross-entropy, batch 32",
         &[64, 128, 64, 10],
         32,
@@ -180,12 +245,28 @@ fn main() {
         "PyTorch eager 282 µs, JAX 93, candle 125, burn 94 (Adam)",
     );
     if std::env::var_os("QUICK").is_none() {
-        step_bench(
+        let sizes = [784, 1024, 1024, 10];
+        let sgd = step_bench(
             "MLP 784 → 1024 → 1024 → 10, cross-entropy, batch 256",
-            &[784, 1024, 1024, 10],
+            &sizes,
             256,
             Some(10),
             "PyTorch eager 16 046 µs, JAX 7 222, candle 19 520, burn 12 243 / 8 330 (SGD)",
+        );
+        let roof = roofline(&sizes, 256);
+        let flops: f64 = sizes
+            .windows(2)
+            .enumerate()
+            .map(|(l, w)| 2.0 * 256.0 * (w[0] * w[1]) as f64 * if l > 0 { 3.0 } else { 2.0 })
+            .sum();
+        println!(
+            "  roofline: the step's {} matmuls through gemm alone {:>9.1} µs ({:.0} GFLOP/s); \
+             the SGD step costs {:.2}x that ({:.0} % of the roofline)",
+            3 * sizes.len() - 4,
+            roof * 1e6,
+            flops / roof / 1e9,
+            sgd / roof,
+            100.0 * roof / sgd
         );
     }
 }
