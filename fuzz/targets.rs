@@ -99,9 +99,16 @@ pub fn shapes(bytes: &[u8]) {
     if t.ndim() >= 2 {
         let tt = t.t();
         assert_eq!(tt.contiguous().numel(), t.numel());
-        // (Small operands only: a [1024, 1024, 1] batch times its transpose is a valid
-        // 4 GiB product.)
-        if t.numel() <= 4096 {
+        // Small products only: [1024, 1024, 0] times its transpose is a valid 4 GiB
+        // product of zeros, which an allocation limit would count as a failure.
+        let r = t.ndim();
+        let rows = t.shape()[r - 2];
+        let product = (|| {
+            t.shape()[..r - 2]
+                .iter()
+                .try_fold(rows.checked_mul(rows)?, |acc: usize, &d| acc.checked_mul(d))
+        })();
+        if product.is_some_and(|n| n <= 1 << 20) {
             let _ = t.try_matmul(&tt);
         }
     }
