@@ -28,7 +28,9 @@ pub mod prelude {
         self, datasets, read_csv, read_table, CsvOptions, Dataset, HandleUnknown, LabelEncoder,
         MinMaxScaler, OneHotEncoder, OrdinalEncoder, StandardScaler, Table, Target,
     };
-    pub use nn::loss::{self, Loss};
+    pub use nn::loss::{
+        self, BinaryCrossentropy, CategoricalCrossentropy, Loss, SparseCategoricalCrossentropy,
+    };
     pub use nn::optim::{self, Adadelta, Adagrad, Adam, AdamW, Optimizer, RmsProp, Sgd};
     pub use nn::train::{
         Accuracy, BackupAndRestore, BinaryAccuracy, Callback, EarlyStopping, FitConfig, History,

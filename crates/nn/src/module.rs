@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use autograd::{Param, Tape, Var};
 use tensor::{Float, Tensor};
 
+use crate::loss::Prediction;
 use crate::rng::Rng;
 
 use crate::state_dict::{self, IncompatibleKeys, StateDict, StateDictError};
@@ -115,6 +116,15 @@ pub trait Module<T: Float = f32>: Send + Sync {
     /// child's prefix; a custom module holding a Dropout should forward them too.
     fn rngs(&self) -> Vec<(String, &Mutex<Rng>)> {
         Vec::new()
+    }
+
+    /// What the module's output is, when it knows: probabilities for Softmax and
+    /// Sigmoid, log-probabilities for LogSoftmax, logits for an affine map (Linear,
+    /// convolutions); containers answer for their last layer. `fit` compares it with what
+    /// the loss expects ([`Loss::prediction`](crate::loss::Loss::prediction)) and warns
+    /// on a mismatch.
+    fn output_kind(&self) -> Option<Prediction> {
+        None
     }
 
     /// Every parameter and buffer by its PyTorch name, in PyTorch's order (each module's
@@ -347,6 +357,10 @@ impl<T: Float> Module<T> for Sequential<T> {
 
     fn uses_batch_statistics(&self) -> bool {
         self.layers.iter().any(|l| l.uses_batch_statistics())
+    }
+
+    fn output_kind(&self) -> Option<Prediction> {
+        self.layers.last().and_then(|l| l.output_kind())
     }
 
     fn rngs(&self) -> Vec<(String, &Mutex<Rng>)> {

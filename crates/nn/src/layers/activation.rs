@@ -3,6 +3,7 @@
 use autograd::Var;
 use tensor::Float;
 
+use crate::loss::Prediction;
 use crate::module::Module;
 
 /// `max(x, 0)`.
@@ -76,6 +77,10 @@ impl<T: Float> Module<T> for Sigmoid {
     fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T> {
         x.sigmoid()
     }
+
+    fn output_kind(&self) -> Option<Prediction> {
+        Some(Prediction::Probabilities)
+    }
 }
 
 /// Hyperbolic tangent.
@@ -102,6 +107,10 @@ impl<T: Float> Module<T> for Softmax {
     fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T> {
         x.softmax(self.0)
     }
+
+    fn output_kind(&self) -> Option<Prediction> {
+        Some(Prediction::Probabilities)
+    }
 }
 
 /// Log-softmax along an axis (default: the last).
@@ -117,5 +126,9 @@ impl Default for LogSoftmax {
 impl<T: Float> Module<T> for LogSoftmax {
     fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T> {
         x.log_softmax(self.0)
+    }
+
+    fn output_kind(&self) -> Option<Prediction> {
+        Some(Prediction::LogProbabilities)
     }
 }

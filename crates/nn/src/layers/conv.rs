@@ -280,6 +280,10 @@ impl<T: Float> Conv2d<T> {
 }
 
 impl<T: Float> Module<T> for Conv2d<T> {
+    fn output_kind(&self) -> Option<crate::loss::Prediction> {
+        Some(crate::loss::Prediction::Logits)
+    }
+
     fn input_shape(&self) -> Option<Vec<Option<usize>>> {
         Some(vec![Some(self.0.options.in_channels), None, None])
     }
@@ -355,6 +359,10 @@ impl<T: Float> Conv1d<T> {
 }
 
 impl<T: Float> Module<T> for Conv1d<T> {
+    fn output_kind(&self) -> Option<crate::loss::Prediction> {
+        Some(crate::loss::Prediction::Logits)
+    }
+
     fn input_shape(&self) -> Option<Vec<Option<usize>>> {
         Some(vec![Some(self.0.options.in_channels), None])
     }

@@ -98,6 +98,10 @@ impl<T: Float> Linear<T> {
 }
 
 impl<T: Float> Module<T> for Linear<T> {
+    fn output_kind(&self) -> Option<crate::loss::Prediction> {
+        Some(crate::loss::Prediction::Logits)
+    }
+
     #[track_caller]
     fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T> {
         let tape = x.tape();

@@ -5,6 +5,7 @@ use autograd::Var;
 use tensor::{Float, Tensor};
 
 use super::*;
+use crate::loss::Prediction;
 
 /// A loss for [`crate::Model`]: prediction and target to a scalar.
 pub trait Loss<T: Float = f32>: Send + Sync {
@@ -25,6 +26,12 @@ pub trait Loss<T: Float = f32>: Send + Sync {
 
     /// The name shown in logs (`loss` always; this is for summaries).
     fn name(&self) -> &'static str;
+
+    /// What the loss expects the predictions to be; `fit` warns when the model's last
+    /// layer produces something else. The default is any real values (regression).
+    fn prediction(&self) -> Prediction {
+        Prediction::Values
+    }
 }
 
 /// A boxed loss is a loss, so losses chosen at run time can be handed to `Model::new`.
@@ -37,6 +44,9 @@ impl<T: Float> Loss<T> for Box<dyn Loss<T>> {
     }
     fn name(&self) -> &'static str {
         (**self).name()
+    }
+    fn prediction(&self) -> Prediction {
+        (**self).prediction()
     }
 }
 
@@ -93,6 +103,9 @@ impl<T: Float> Loss<T> for Bce {
     fn name(&self) -> &'static str {
         "binary_cross_entropy"
     }
+    fn prediction(&self) -> Prediction {
+        Prediction::Probabilities
+    }
 }
 
 /// Binary cross-entropy on logits as a [`Loss`].
@@ -108,6 +121,9 @@ impl<T: Float> Loss<T> for BceWithLogits {
     }
     fn name(&self) -> &'static str {
         "binary_cross_entropy_with_logits"
+    }
+    fn prediction(&self) -> Prediction {
+        Prediction::Logits
     }
 }
 
@@ -125,6 +141,9 @@ impl<T: Float> Loss<T> for CrossEntropy {
     fn name(&self) -> &'static str {
         "cross_entropy"
     }
+    fn prediction(&self) -> Prediction {
+        Prediction::Logits
+    }
 }
 
 /// Negative log-likelihood on log-probabilities with class-index targets as a [`Loss`].
@@ -141,6 +160,9 @@ impl<T: Float> Loss<T> for Nll {
     fn name(&self) -> &'static str {
         "nll"
     }
+    fn prediction(&self) -> Prediction {
+        Prediction::LogProbabilities
+    }
 }
 
 /// KL divergence (log-probability predictions, probability targets, `batchmean`) as a
@@ -154,5 +176,8 @@ impl<T: Float> Loss<T> for KlDiv {
     }
     fn name(&self) -> &'static str {
         "kl_div"
+    }
+    fn prediction(&self) -> Prediction {
+        Prediction::LogProbabilities
     }
 }

@@ -16,9 +16,23 @@
 //! | [`nll_loss`] | `−logp_y` | log-probabilities: maximum likelihood |
 //! | [`kl_div`] | `y·(ln y − logp)` | log-prob input, prob target; `0·ln 0 = 0` |
 //! | [`gaussian_nll_loss`] | `½(ln σ² + (μ − y)²/σ²)` | maximum likelihood for regression |
+//! | [`categorical_crossentropy_probs`] | `−Σ_c y_c·ln p_c` | probabilities, Keras' clipping to `[1e-7, 1 − 1e-7]` |
+//! | [`binary_crossentropy_probs`] | `−[y·ln p + (1−y)·ln(1−p)]` | probabilities, clipped as Keras |
+//!
+//! What each loss takes is part of its type: [`CrossEntropy`] and [`BceWithLogits`] take
+//! logits (PyTorch), [`Bce`] probabilities, [`Nll`] and [`KlDiv`] log-probabilities, and
+//! Keras' [`SparseCategoricalCrossentropy`], [`CategoricalCrossentropy`] and
+//! [`BinaryCrossentropy`] probabilities unless told `from_logits(true)`.
+//! [`Loss::prediction`] reports it, and `fit` warns when the model's last layer
+//! disagrees (a Softmax output into a loss that applies softmax again).
 
+mod keras;
 mod losses;
 
+pub use keras::{
+    binary_crossentropy_probs, categorical_crossentropy_probs, BinaryCrossentropy,
+    CategoricalCrossentropy, Prediction, SparseCategoricalCrossentropy,
+};
 pub use losses::{Bce, BceWithLogits, CrossEntropy, Huber, KlDiv, Loss, Mae, Mse, Nll};
 
 use autograd::Var;
@@ -169,7 +183,7 @@ pub fn binary_cross_entropy<'t, T: Float>(
 /// `Σ weight · term` elementwise with the terms whose weight is exactly 0 dropped rather
 /// than multiplied (so `0 · (−∞)` is 0, the limit `0 · ln 0 = 0`, not NaN). The dropped
 /// terms receive a zero gradient.
-fn weighted<'t, T: Float>(weight: &Tensor<T>, term: Var<'t, T>) -> Var<'t, T> {
+pub(crate) fn weighted<'t, T: Float>(weight: &Tensor<T>, term: Var<'t, T>) -> Var<'t, T> {
     let tape = term.tape();
     let kept = weight.map(|w| if w == T::ZERO { T::ZERO } else { T::ONE });
     let zeros = tape.constant(Tensor::zeros(weight.shape()));

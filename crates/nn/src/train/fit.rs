@@ -51,7 +51,15 @@ impl<T: Float> Model<T> {
         let data = self.prepare(x, y, &mut config)?;
         let log_names = self.log_names(data.validation.is_some());
         let resume = self.resume.take();
+        let warning = self.prediction_warning();
+        if let Some(w) = &warning {
+            if !self.warned {
+                eprintln!("warning: {w}");
+                self.warned = true;
+            }
+        }
         let mut run = Run::new(self, &mut config, log_names, rows(&data.x), resume);
+        run.ctx.history.warnings.extend(warning);
         run.ctx.module.set_training(true);
         let result = run.train(&data, &config);
         // The one cleanup, whatever happened above.
@@ -142,6 +150,36 @@ impl<T: Float> Model<T> {
             y: y_train.contiguous(),
             validation,
         })
+    }
+
+    /// A warning when the model's last layer does not produce what the loss expects
+    /// (Keras warns the same way about a Softmax output and `from_logits=True`).
+    fn prediction_warning(&self) -> Option<String> {
+        use crate::loss::Prediction::{LogProbabilities, Logits, Probabilities, Values};
+        let expected = self.loss.prediction();
+        let output = self.module.output_kind()?;
+        let (name, wants) = (self.loss.name(), expected.describe());
+        let advice = match (output, expected) {
+            (_, Values) => return None,
+            (a, b) if a == b => return None,
+            (LogProbabilities, Logits) => return None, // log_softmax is idempotent
+            (Probabilities, Logits) => {
+                "the loss applies softmax (or sigmoid) itself, so it is \
+                applied twice: the loss and its gradients are wrong while accuracy can still \
+                look right; remove the last layer, or use a loss on probabilities \
+                (SparseCategoricalCrossentropy::new(), BinaryCrossentropy::new())"
+            }
+            (Logits, Probabilities) => {
+                "raw scores are read as probabilities; end the model \
+                in Softmax/Sigmoid, or set from_logits(true) on the loss"
+            }
+            (_, LogProbabilities) => "end the model in LogSoftmax, or use CrossEntropy on logits",
+            _ => "check the model's last layer against the loss",
+        };
+        Some(format!(
+            "the model's last layer outputs {}, but the {name} loss expects {wants}: {advice}",
+            output.describe()
+        ))
     }
 
     /// The names each epoch's logs will hold, in order.

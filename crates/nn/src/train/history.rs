@@ -32,6 +32,9 @@ pub struct History {
     pub monitor: Option<String>,
     /// Whether higher values of `monitor` are better.
     pub monitor_higher_is_better: bool,
+    /// Warnings `fit` gave (also printed to stderr, once per model): a loss that expects
+    /// logits after a Softmax output, and the like.
+    pub warnings: Vec<String>,
 }
 
 impl History {

@@ -210,6 +210,8 @@ pub struct Model<T: Float = f32> {
     pub(crate) run_state: RunState<T>,
     /// A run state loaded by `load_checkpoint`, for the next `fit` to continue from.
     pub(crate) resume: Option<RunState<T>>,
+    /// Whether `fit` already printed its loss/output warning for this model.
+    pub(crate) warned: bool,
 }
 
 impl<T: Float> std::fmt::Debug for Model<T> {
@@ -240,6 +242,7 @@ impl<T: Float> Model<T> {
             clip_value: None,
             run_state: RunState::default(),
             resume: None,
+            warned: false,
         }
     }
 
