@@ -33,8 +33,9 @@ pub mod prelude {
     };
     pub use nn::optim::{self, Adadelta, Adagrad, Adam, AdamW, Optimizer, RmsProp, Sgd};
     pub use nn::train::{
-        Accuracy, BackupAndRestore, BinaryAccuracy, Callback, EarlyStopping, FitConfig, History,
-        MeanAbsoluteError, MeanSquaredError, Metric, Mode, Model, ReduceLrOnPlateau,
+        Accuracy, Auc, BackupAndRestore, BinaryAccuracy, Callback, EarlyStopping, F1Score,
+        FitConfig, History, MeanAbsoluteError, MeanSquaredError, Metric, Mode, Model, Precision,
+        Recall, ReduceLrOnPlateau, TopKCategoricalAccuracy,
     };
     pub use nn::{
         AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, Dropout, Dropout2d,

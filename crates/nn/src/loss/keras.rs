@@ -235,3 +235,34 @@ impl<T: Float> Loss<T> for BinaryCrossentropy {
         }
     }
 }
+
+/// A loss by its Keras name (`keras.losses.get`), for configuration from strings: `mse`
+/// (`mean_squared_error`), `mae` (`mean_absolute_error`), `huber` (δ = 1),
+/// `binary_crossentropy`, `categorical_crossentropy`, `sparse_categorical_crossentropy`
+/// (the last three on probabilities, Keras' default), `kl_divergence` (`kld`).
+///
+/// # Errors
+/// For any other name, a message listing the known ones.
+///
+/// ```
+/// let loss = nn::loss::get::<f32>("sparse_categorical_crossentropy").unwrap();
+/// assert_eq!(loss.name(), "sparse_categorical_crossentropy");
+/// assert!(nn::loss::get::<f32>("cross_entropy").err().unwrap().contains("known: mse"));
+/// ```
+pub fn get<T: Float>(name: &str) -> Result<Box<dyn Loss<T>>, String> {
+    Ok(match name {
+        "mse" | "mean_squared_error" => Box::new(Mse),
+        "mae" | "mean_absolute_error" => Box::new(Mae),
+        "huber" => Box::new(Huber(1.0)),
+        "binary_crossentropy" => Box::new(BinaryCrossentropy::new()),
+        "categorical_crossentropy" => Box::new(CategoricalCrossentropy::new()),
+        "sparse_categorical_crossentropy" => Box::new(SparseCategoricalCrossentropy::new()),
+        "kl_divergence" | "kld" => Box::new(KlDiv),
+        other => {
+            return Err(format!(
+                "unknown loss {other:?}; known: mse, mae, huber, binary_crossentropy, \
+                 categorical_crossentropy, sparse_categorical_crossentropy, kl_divergence"
+            ))
+        }
+    })
+}

@@ -30,7 +30,7 @@ mod keras;
 mod losses;
 
 pub use keras::{
-    binary_crossentropy_probs, categorical_crossentropy_probs, BinaryCrossentropy,
+    binary_crossentropy_probs, categorical_crossentropy_probs, get, BinaryCrossentropy,
     CategoricalCrossentropy, Prediction, SparseCategoricalCrossentropy,
 };
 pub use losses::{Bce, BceWithLogits, CrossEntropy, Huber, KlDiv, Loss, Mae, Mse, Nll};

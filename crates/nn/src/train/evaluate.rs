@@ -124,6 +124,52 @@ impl<T: Float> Model<T> {
         Ok(self.evaluate_logs(x, y, 256))
     }
 
+    /// The predicted class of each row: the arg-max of `[N, C]` predictions (ties to the
+    /// first), or for one output per row (`[N]`, `[N, 1]`) class 1 above 0.5 for
+    /// probabilities and above 0 for logits (the model's [`Module::output_kind`]).
+    ///
+    /// # Errors
+    /// As [`Model::predict`].
+    pub fn predict_classes(&mut self, x: &Tensor<T>) -> Result<Vec<usize>, TrainError> {
+        let pred = self.predict(x)?;
+        let shape = pred.shape().to_vec();
+        if shape.len() == 2 && shape[1] > 1 {
+            return Ok(pred
+                .argmax(-1, false)
+                .to_vec()
+                .iter()
+                .map(|v| v.to_f64() as usize)
+                .collect());
+        }
+        let threshold = match self.module.output_kind() {
+            Some(crate::loss::Prediction::Logits) => 0.0,
+            _ => 0.5,
+        };
+        Ok(pred
+            .to_vec()
+            .iter()
+            .map(|v| usize::from(v.to_f64() > threshold))
+            .collect())
+    }
+
+    /// Class probabilities: the predictions as they are when the model ends in Softmax or
+    /// Sigmoid, through softmax (`[N, C]`) or sigmoid (one output per row) when it ends in
+    /// logits, exponentiated when it ends in LogSoftmax.
+    ///
+    /// # Errors
+    /// As [`Model::predict`].
+    pub fn predict_proba(&mut self, x: &Tensor<T>) -> Result<Tensor<T>, TrainError> {
+        use crate::loss::Prediction;
+        let pred = self.predict(x)?;
+        let multi = pred.ndim() == 2 && pred.shape()[1] > 1;
+        Ok(match self.module.output_kind() {
+            Some(Prediction::Logits) if multi => pred.softmax(-1),
+            Some(Prediction::Logits) => pred.sigmoid(),
+            Some(Prediction::LogProbabilities) => pred.exp(),
+            _ => pred,
+        })
+    }
+
     /// Predictions for `x` in evaluation mode, in batches of 256, recording no tape.
     ///
     /// # Errors

@@ -73,6 +73,29 @@ pub trait Metric<T: Float = f32>: Send {
     }
 }
 
+/// A boxed metric is a metric, so metrics chosen at run time (by name, see
+/// [`metric`](super::metric)) can be handed to `Model::metric`.
+impl<T: Float> Metric<T> for Box<dyn Metric<T>> {
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+    fn update(&mut self, pred: &Tensor<T>, target: &Tensor<T>) {
+        (**self).update(pred, target)
+    }
+    fn check(&self, pred_shape: &[usize], target: &Tensor<T>) -> Result<(), MetricError> {
+        (**self).check(pred_shape, target)
+    }
+    fn compute(&self) -> f64 {
+        (**self).compute()
+    }
+    fn reset(&mut self) {
+        (**self).reset()
+    }
+    fn higher_is_better(&self) -> bool {
+        (**self).higher_is_better()
+    }
+}
+
 /// `a` and `b` are equal, or equal but for a trailing axis of length 1 on one of them
 /// (`[N]` and `[N, 1]`), the shapes Keras makes agree with `squeeze_or_expand_to_same_rank`.
 fn same_up_to_trailing_one(a: &[usize], b: &[usize]) -> bool {

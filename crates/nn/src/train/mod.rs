@@ -9,6 +9,7 @@ mod evaluate;
 mod fit;
 mod history;
 mod metrics;
+mod metrics_more;
 mod model;
 mod monitor;
 mod plot;
@@ -27,6 +28,7 @@ pub use history::History;
 pub use metrics::{
     Accuracy, BinaryAccuracy, MeanAbsoluteError, MeanSquaredError, Metric, MetricError,
 };
+pub use metrics_more::{metric, Auc, F1Score, Precision, Recall, TopKCategoricalAccuracy};
 pub use model::{Model, TrainError};
 pub use monitor::{Mode, Monitor, ThresholdMode};
 pub use plot::line_chart;
