@@ -35,7 +35,7 @@ pub mod prelude {
     pub use nn::train::{
         Accuracy, Auc, BackupAndRestore, BinaryAccuracy, Callback, EarlyStopping, F1Score,
         FitConfig, History, MeanAbsoluteError, MeanSquaredError, Metric, Mode, Model, Precision,
-        Recall, ReduceLrOnPlateau, TopKCategoricalAccuracy,
+        Recall, ReduceLrOnPlateau, TensorBoard, TopKCategoricalAccuracy,
     };
     pub use nn::{
         AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, Dropout, Dropout2d,

@@ -10,6 +10,9 @@
 //! never leaves a half-written file.
 
 mod dtype;
+mod tfevents;
+
+pub use tfevents::{EventWriter, SummaryValue};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

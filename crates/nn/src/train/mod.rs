@@ -19,7 +19,7 @@ mod rollback;
 
 pub use callbacks::{
     BackupAndRestore, Callback, CallbackState, CsvLogger, EarlyStopping, LambdaCallback,
-    LearningRateScheduler, ModelCheckpoint, ReduceLrOnPlateau, TerminateOnNan,
+    LearningRateScheduler, ModelCheckpoint, ReduceLrOnPlateau, TensorBoard, TerminateOnNan,
 };
 pub use checkpoint::CheckpointError;
 pub use config::{FitConfig, Output, Validation};

@@ -15,6 +15,7 @@ mod learning_rate_scheduler;
 mod model_checkpoint;
 mod reduce_lr_on_plateau;
 mod state;
+mod tensorboard;
 mod terminate_on_nan;
 
 use tensor::Float;
@@ -27,6 +28,7 @@ pub use learning_rate_scheduler::LearningRateScheduler;
 pub use model_checkpoint::ModelCheckpoint;
 pub use reduce_lr_on_plateau::ReduceLrOnPlateau;
 pub use state::CallbackState;
+pub use tensorboard::TensorBoard;
 pub use terminate_on_nan::TerminateOnNan;
 
 use super::{Logs, TrainContext};
