@@ -41,7 +41,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("{name:<4} {h:>12.6} {t:>12.6} {:>10.1e}", (h - t).abs());
         assert!((h - t).abs() < 1e-12);
     }
-    std::fs::write("neuron.dot", tape.to_dot_with(&grads))?;
+    std::fs::write("neuron.dot", tape.to_dot_traced(&trace))?;
     println!("wrote neuron.dot (Graphviz; values and gradients on every node)\n");
 
     // ---- 2. A 2-layer network on 3 samples: L = ½ Σ (relu(x·W1)·W2 − t)² ----

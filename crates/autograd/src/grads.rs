@@ -9,6 +9,7 @@ use std::ops::Index;
 use tensor::{Float, Tensor};
 
 use crate::backward::reverse;
+use crate::local_factor::local_factor;
 use crate::op::{Op, ParamId};
 use crate::param::Param;
 use crate::tape::{NodeId, Tape, Var};
@@ -125,6 +126,9 @@ pub struct TraceStep<T: Float> {
     pub grad: Tensor<T>,
     /// What it sent to each input that needs a gradient: (input id, contribution).
     pub sends: Vec<(NodeId, Tensor<T>)>,
+    /// For each entry of `sends`, the local derivative written out with its numbers
+    /// (`(1 − 0.7071²)` for tanh) when every value involved is a single element.
+    pub locals: Vec<Option<String>>,
 }
 
 /// The steps of a traced backward pass, in the order they ran (output first).
@@ -132,6 +136,8 @@ pub struct TraceStep<T: Float> {
 pub struct Trace<T: Float> {
     /// The steps.
     pub steps: Vec<TraceStep<T>>,
+    /// The labels of the tape's nodes, for naming the inputs that run no step.
+    pub labels: Vec<(NodeId, String)>,
 }
 
 impl<'t, T: Float> Var<'t, T> {
@@ -192,13 +198,24 @@ impl<'t, T: Float> Var<'t, T> {
     #[track_caller]
     #[must_use]
     pub fn backward_traced(self) -> (Grads<T>, Trace<T>) {
-        let mut trace = Trace { steps: Vec::new() };
+        let mut trace = Trace {
+            steps: Vec::new(),
+            labels: Vec::new(),
+        };
         let grads = walk(
             self.tape,
             self.id,
             self.scalar_seed("backward_traced"),
             Some(&mut trace),
         );
+        trace.labels = self
+            .tape
+            .nodes
+            .borrow()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| n.label.clone().map(|l| (i, l)))
+            .collect();
         (grads, trace)
     }
 
@@ -271,12 +288,21 @@ fn walk<T: Float>(
     let observe = |i: NodeId, g: &Tensor<T>, sends: &[(NodeId, Tensor<T>)]| {
         if let Some(t) = trace.as_deref_mut() {
             let node = tape.node(i);
+            let inputs: Vec<Tensor<T>> = node.inputs.iter().map(|&j| tape.node(j).value).collect();
+            let locals = sends
+                .iter()
+                .map(|(j, _)| {
+                    let position = node.inputs.iter().position(|k| k == j)?;
+                    local_factor(&node.op, &inputs, &node.value, position)
+                })
+                .collect();
             t.steps.push(TraceStep {
                 node: i,
                 op: node.op.name(),
                 label: node.label,
                 grad: g.clone(),
                 sends: sends.to_vec(),
+                locals,
             });
         }
     };

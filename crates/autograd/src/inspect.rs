@@ -8,6 +8,7 @@ use tensor::{Float, Tensor};
 
 use crate::grads::{Grads, Trace};
 use crate::op::Op;
+use crate::param::Param;
 use crate::tape::{Node, Tape, Var};
 
 /// Values with at most this many elements are printed in full in listings and graphs.
@@ -19,11 +20,22 @@ fn short_value<T: Float>(t: &Tensor<T>) -> String {
     }
     let values = t.to_vec();
     let format = NumberFormat::for_values(&values, 4);
-    let body: Vec<String> = values.iter().map(|&v| format.format(v)).collect();
+    let body: Vec<String> = values
+        .iter()
+        .map(|&v| positive_zero(format.format(v)))
+        .collect();
     if t.ndim() == 0 {
         body[0].clone()
     } else {
         format!("[{}]", body.join(", "))
+    }
+}
+
+/// `-0.0000` (a negative zero, or a tiny negative value rounded) as `0.0000`.
+fn positive_zero(s: String) -> String {
+    match s.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
+        _ => s,
     }
 }
 
@@ -56,21 +68,59 @@ impl<T: Float> fmt::Display for Tape<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let nodes = self.nodes.borrow();
         writeln!(f, "Wengert list: {} nodes ({})", nodes.len(), T::NAME)?;
-        for (i, node) in nodes.iter().enumerate() {
-            let lhs = format!("%{i} = {}", op_text(self, node));
-            let label = node.label.as_deref().unwrap_or("");
-            let shape = format!("{:?}", node.value.shape());
-            writeln!(
-                f,
-                "{lhs:<36} {label:<10} {shape:<12} {}",
-                short_value(&node.value)
-            )?;
+        let rows: Vec<[String; 4]> = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, node)| {
+                [
+                    format!("%{i} = {}", op_text(self, node)),
+                    node.label.clone().unwrap_or_default(),
+                    format!("{:?}", node.value.shape()),
+                    short_value(&node.value),
+                ]
+            })
+            .collect();
+        // Columns as wide as their longest entry, so long op names keep them aligned.
+        let width = |k: usize| rows.iter().map(|r| r[k].chars().count()).max().unwrap_or(0);
+        let (w0, w1, w2) = (width(0), width(1), width(2));
+        for [lhs, label, shape, value] in &rows {
+            let line = format!("{lhs:<w0$}  {label:<w1$}  {shape:<w2$}  {value}");
+            writeln!(f, "{}", line.trim_end())?;
         }
         Ok(())
     }
 }
 
 impl<T: Float> Tape<T> {
+    /// Labels the nodes of these parameters with their names, as a module lists them
+    /// (`0.weight`, `0.bias`: pass `model.parameters()`), so listings, graphs and traces
+    /// show the module path (`0.weight`) instead of the parameter's own short name
+    /// (`weight`). A label given by hand is kept.
+    ///
+    /// ```
+    /// use autograd::{Param, Tape};
+    /// use tensor::Tensor;
+    /// let w = Param::new("weight", Tensor::from([2.0f64]));
+    /// let tape = Tape::new();
+    /// let _y = tape.param(&w) * 3.0;
+    /// tape.name_params([("0.weight".to_string(), &w)]);
+    /// assert!(tape.to_string().contains("0.weight"));
+    /// ```
+    pub fn name_params<'p>(&self, named: impl IntoIterator<Item = (String, &'p Param<T>)>)
+    where
+        T: 'p,
+    {
+        let mut nodes = self.nodes.borrow_mut();
+        for (name, p) in named {
+            for node in nodes.iter_mut() {
+                let unnamed = node.label.as_deref().is_none_or(|l| l == p.name());
+                if node.op == Op::Param(p.id()) && unnamed {
+                    node.label = Some(name.clone());
+                }
+            }
+        }
+    }
+
     /// The graph in Graphviz DOT: one box per node with its op, label, shape and small
     /// values; edges from inputs to outputs.
     pub fn to_dot(&self) -> String {
@@ -83,10 +133,28 @@ impl<T: Float> Tape<T> {
         self.dot(Some(grads))
     }
 
+    /// The graph in DOT with every node's gradient from a traced backward pass
+    /// ([`Var::backward_traced`](crate::Var::backward_traced)): intermediate nodes too.
+    pub fn to_dot_traced(&self, trace: &Trace<T>) -> String {
+        let grads: std::collections::HashMap<usize, Tensor<T>> = trace
+            .steps
+            .iter()
+            .map(|s| (s.node, s.grad.clone()))
+            .chain(trace.leaf_gradients())
+            .collect();
+        self.dot_with(|i| grads.get(&i).cloned())
+    }
+
     fn dot(&self, grads: Option<&Grads<T>>) -> String {
+        self.dot_with(|i| grads.and_then(|g| g.get(&Var { id: i, tape: self }).cloned()))
+    }
+
+    /// Top to bottom (inputs above what is computed from them), one box per node with
+    /// its op, label, shape, value and gradient when small.
+    fn dot_with(&self, grad_of: impl Fn(usize) -> Option<Tensor<T>>) -> String {
         let nodes = self.nodes.borrow();
         let mut out = String::from(
-            "digraph tape {\n  rankdir=LR;\n  node [shape=record, fontname=\"monospace\"];\n",
+            "digraph tape {\n  rankdir=TB;\n  node [shape=record, fontname=\"monospace\"];\n",
         );
         for (i, node) in nodes.iter().enumerate() {
             let mut fields = vec![format!(
@@ -101,9 +169,8 @@ impl<T: Float> Tape<T> {
             if !value.is_empty() {
                 fields.push(format!("value {value}"));
             }
-            let var = Var { id: i, tape: self };
-            if let Some(g) = grads.and_then(|g| g.get(&var)) {
-                let gv = short_value(g);
+            if let Some(g) = grad_of(i) {
+                let gv = short_value(&g);
                 fields.push(if gv.is_empty() {
                     format!("grad {:?}", g.shape())
                 } else {
@@ -129,9 +196,63 @@ impl<T: Float> Tape<T> {
     }
 }
 
+impl<T: Float> Trace<T> {
+    /// The gradients of nodes that received contributions but ran no step of their own
+    /// (leaves and parameters), summed: (node, total).
+    fn leaf_gradients(&self) -> Vec<(usize, Tensor<T>)> {
+        let stepped: std::collections::HashSet<usize> = self.steps.iter().map(|s| s.node).collect();
+        let mut totals: Vec<(usize, Tensor<T>)> = Vec::new();
+        for step in &self.steps {
+            for (input, c) in &step.sends {
+                if stepped.contains(input) {
+                    continue;
+                }
+                match totals.iter_mut().find(|(n, _)| n == input) {
+                    Some((_, t)) => *t = &*t + c,
+                    None => totals.push((*input, c.clone())),
+                }
+            }
+        }
+        totals
+    }
+
+    /// The contributions sent to `node` by the steps before step `before`, as text.
+    fn received(&self, node: usize, before: usize) -> Vec<String> {
+        self.steps[..before]
+            .iter()
+            .flat_map(|s| s.sends.iter())
+            .filter(|(n, _)| *n == node)
+            .map(|(_, c)| value_or_shape(c))
+            .collect()
+    }
+}
+
+fn value_or_shape<T: Float>(t: &Tensor<T>) -> String {
+    let v = short_value(t);
+    if v.is_empty() {
+        format!("shape {:?}", t.shape())
+    } else {
+        v
+    }
+}
+
 impl<T: Float> fmt::Display for Trace<T> {
-    /// Each backward step: the node, the gradient that reached it, and what it sent to
-    /// each input (the chain rule, upstream × local = contribution).
+    /// Each backward step: the node, the gradient that reached it (written as the sum of
+    /// its contributions where the value fanned out), and what it sent to each input as
+    /// the chain rule computes it, `upstream × local = contribution`, with the local
+    /// derivative written out for single-element values (`1.0000 × (1 − 0.7071²) =
+    /// 0.5000`). Leaves and parameters, which run no step, end the trace with their sums.
+    ///
+    /// ```
+    /// use autograd::Tape;
+    /// use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::scalar(0.5f64)).label("x");
+    /// let (_, trace) = (x * x).tanh().backward_traced();
+    /// let text = trace.to_string();
+    /// assert!(text.contains("× (1 − 0.2449²) ="), "{text}");
+    /// assert!(text.contains("%0 (x): 0.4700 + 0.4700 = 0.9400"), "{text}");
+    /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
@@ -144,29 +265,47 @@ impl<T: Float> fmt::Display for Trace<T> {
                 .as_deref()
                 .map(|l| format!(" ({l})"))
                 .unwrap_or_default();
-            let g = short_value(&step.grad);
-            let g = if g.is_empty() {
-                format!("shape {:?}", step.grad.shape())
+            let g = value_or_shape(&step.grad);
+            let received = self.received(step.node, k);
+            let total = if received.len() > 1 {
+                format!("{} = {g}", received.join(" + "))
             } else {
-                g
+                g.clone()
             };
             writeln!(
                 f,
-                "step {}: %{} = {}{label}: dL/d%{} = {g}",
+                "step {}: %{} = {}{label}: dL/d%{} = {total}",
                 k + 1,
                 step.node,
                 step.op,
                 step.node
             )?;
-            for (input, c) in &step.sends {
-                let cv = short_value(c);
-                let cv = if cv.is_empty() {
-                    format!("shape {:?}", c.shape())
-                } else {
-                    cv
-                };
-                writeln!(f, "    sends to %{input}: {cv}")?;
+            for (s, (input, c)) in step.sends.iter().enumerate() {
+                let cv = value_or_shape(c);
+                match step.locals.get(s).cloned().flatten() {
+                    Some(local) => writeln!(f, "    sends to %{input}: {g} × {local} = {cv}")?,
+                    None => writeln!(f, "    sends to %{input}: {cv}")?,
+                }
             }
+        }
+        let leaves = self.leaf_gradients();
+        if !leaves.is_empty() {
+            writeln!(f, "gradients of the inputs (sums of what they received):")?;
+        }
+        for (node, total) in leaves {
+            let label = self
+                .labels
+                .iter()
+                .find(|(n, _)| *n == node)
+                .map(|(_, l)| l.clone());
+            let received = self.received(node, self.steps.len());
+            let label = label.map(|l| format!(" ({l})")).unwrap_or_default();
+            let sum = if received.len() > 1 {
+                format!("{} = {}", received.join(" + "), value_or_shape(&total))
+            } else {
+                value_or_shape(&total)
+            };
+            writeln!(f, "    %{node}{label}: {sum}")?;
         }
         Ok(())
     }

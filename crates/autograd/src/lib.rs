@@ -35,6 +35,7 @@ pub mod function;
 pub mod gradcheck;
 pub mod grads;
 pub mod inspect;
+mod local_factor;
 pub mod op;
 mod op_kind;
 pub mod param;

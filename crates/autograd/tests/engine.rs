@@ -338,13 +338,27 @@ fn display_dot_and_trace_show_the_tape() {
         text.contains("step 1: %3 = tanh: dL/d%3 = 1.0000"),
         "{text}"
     );
-    assert!(text.contains("sends to %2: 2.4577e-5"), "{text}");
+    assert!(
+        text.contains("sends to %2: 1.0000 × (1 − (−1.0000)²) = 2.4577e-5"),
+        "{text}"
+    );
     assert!(
         text.contains("step 2: %2 = mul (xw): dL/d%2 = 2.4577e-5"),
         "{text}"
     );
-    assert!(text.contains("sends to %0: -7.3730e-5"), "{text}");
-    assert!(text.contains("sends to %1: 4.9153e-5"), "{text}");
+    // upstream × local = contribution: d(x·w)/dx = w, d(x·w)/dw = x.
+    assert!(
+        text.contains("sends to %0: 2.4577e-5 × -3.0000 = -7.3730e-5"),
+        "{text}"
+    );
+    assert!(
+        text.contains("sends to %1: 2.4577e-5 × 2.0000 = 4.9153e-5"),
+        "{text}"
+    );
+    assert!(
+        text.contains("%0 (x): -7.3730e-5") && text.contains("%1 (w): 4.9153e-5"),
+        "{text}"
+    );
     let dot = tape.to_dot_with(&grads);
     assert!(dot.starts_with("digraph tape {"));
     assert!(dot.contains("n0 -> n2;") && dot.contains("n1 -> n2;") && dot.contains("n2 -> n3;"));
@@ -358,4 +372,38 @@ fn var_handles_are_copy_and_print() {
     let y = x;
     assert_eq!(format!("{x:?}"), "Var(%0 = var [2])");
     assert_eq!(format!("{y:.1}"), "tensor([1.0, 2.0])");
+}
+
+#[test]
+fn pictures_of_the_tape_read_top_down_with_names_gradients_and_aligned_columns() {
+    use autograd::Param;
+    let w = Param::new("weight", Tensor::from([[0.5f64]]));
+    let b = Param::new("bias", Tensor::from([-0.25f64]));
+    let tape = Tape::new();
+    let x = tape.var(Tensor::from([[1.0f64]])).label("x");
+    let h = x.matmul(tape.param(&w).t()) + tape.param(&b);
+    let y = h.tanh().sum_all();
+    tape.name_params([("0.weight".to_string(), &w), ("0.bias".to_string(), &b)]);
+    let (grads, trace) = y.backward_traced();
+    let listing = tape.to_string();
+    assert!(
+        listing.contains("0.weight") && listing.contains("0.bias"),
+        "{listing}"
+    );
+    // Every row's shape column starts at the same place, long op names included.
+    let rows: Vec<&str> = listing.lines().skip(1).collect();
+    let col = |line: &str| line.find("  [").unwrap();
+    assert!(rows.iter().all(|r| col(r) == col(rows[0])), "{listing}");
+    // DOT: top to bottom; the traced version has gradients on intermediate nodes too.
+    let plain = tape.to_dot_with(&grads);
+    let traced = tape.to_dot_traced(&trace);
+    assert!(plain.contains("rankdir=TB"));
+    let grad_boxes = |dot: &str| dot.matches("grad ").count();
+    assert!(grad_boxes(&traced) > grad_boxes(&plain), "{traced}");
+    assert!(traced.contains("0.weight"));
+    // A negative zero prints as 0.0000.
+    let tape = Tape::new();
+    let z = tape.var(Tensor::from([-0.0f64, 1.0]));
+    let _ = z * 1.0;
+    assert!(!tape.to_string().contains("-0.0000"), "{}", tape);
 }
