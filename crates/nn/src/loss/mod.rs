@@ -16,10 +16,15 @@
 //! | [`nll_loss`] | `−logp_y` | log-probabilities: maximum likelihood |
 //! | [`kl_div`] | `y·(ln y − logp)` | log-prob input, prob target; `0·ln 0 = 0` |
 //! | [`gaussian_nll_loss`] | `½(ln σ² + (μ − y)²/σ²)` | maximum likelihood for regression |
+//!
+//! For padded sequences, compute per-element losses (`Reduction::None`) and average them
+//! over the real steps with [`masked_mean`].
 
 mod losses;
+mod masked;
 
 pub use losses::{Bce, BceWithLogits, CrossEntropy, Huber, KlDiv, Loss, Mae, Mse, Nll};
+pub use masked::masked_mean;
 
 use autograd::Var;
 use tensor::{Float, Tensor};
