@@ -138,16 +138,18 @@ impl<T: Float> Core<T> {
         }
     }
 
-    fn cell_vars<'t>(&self, tape: &'t Tape<T>, layer: usize, dir: usize) -> CellVars<'t, T> {
+    fn cell_vars<'t>(&self, tape: &'t Tape<T>, layer: usize, dir: usize, n: usize) -> CellVars<'t, T> {
         let per = if self.opts.bias { 4 } else { 2 };
         let at = (layer * self.directions() + dir) * per;
         let p = &self.params[at..at + per];
-        CellVars {
-            w_ih: tape.param(&p[0]),
-            w_hh: tape.param(&p[1]),
-            b_ih: p.get(2).map(|b| tape.param(b)),
-            b_hh: p.get(3).map(|b| tape.param(b)),
-        }
+        CellVars::new(
+            self.kind,
+            n,
+            tape.param(&p[0]),
+            tape.param(&p[1]),
+            p.get(2).map(|b| tape.param(b)),
+            p.get(3).map(|b| tape.param(b)),
+        )
     }
 
     /// The whole forward pass; see `Lstm::forward_with_state` for the contract.
@@ -170,9 +172,11 @@ impl<T: Float> Core<T> {
             o.batch_first
         );
         let tape = x.tape();
-        // Time-major inside: [T, N, F].
-        let x = if o.batch_first { x.transpose(0, 1) } else { x };
-        let (steps, n) = (x.shape()[0], x.shape()[1]);
+        let (n, steps) = if o.batch_first {
+            (shape[0], shape[1])
+        } else {
+            (shape[1], shape[0])
+        };
         let (dirs, h) = (self.directions(), o.hidden_size);
         let state_shape = [o.num_layers * dirs, n, h];
         let is_lstm = self.kind == RnnKind::Lstm;
@@ -190,11 +194,19 @@ impl<T: Float> Core<T> {
             state.c.map(|c| c.shape())
         );
         let masks = lengths.map(|l| step_masks::<T>(&name, l, n, steps));
-        let mut input = x;
+        // One Var per step, `[N, F]` (see `scan` for why not one tensor).
+        let time_axis = if o.batch_first { 1 } else { 0 };
+        let f = o.input_size as isize;
+        let mut input: Vec<Var<'t, T>> = (0..steps)
+            .map(|t| x.narrow(time_axis, t, 1).reshape(&[n as isize, f]))
+            .collect();
         let (mut h_n, mut c_n) = (Vec::new(), Vec::new());
         for layer in 0..o.num_layers {
             if layer > 0 && self.training && o.dropout > 0.0 {
-                input = input * tape.constant(self.dropout_mask(&input.shape()));
+                input = input
+                    .into_iter()
+                    .map(|v| v * tape.constant(self.dropout_mask(&v.shape())))
+                    .collect();
             }
             let mut outs = Vec::new();
             for dir in 0..dirs {
@@ -205,24 +217,22 @@ impl<T: Float> Core<T> {
                         .c
                         .map(|c| c.narrow(0, k, 1).reshape(&[n as isize, h as isize])),
                 };
-                let p = self.cell_vars(tape, layer, dir);
+                let p = self.cell_vars(tape, layer, dir, n);
                 let (steps_out, last) =
-                    scan(self.kind, &p, input, start, dir == 1, masks.as_deref());
-                outs.push(Var::stack(&steps_out, 0));
+                    scan(self.kind, &p, &input, start, dir == 1, masks.as_deref());
+                outs.push(steps_out);
                 h_n.push(last.h);
                 c_n.extend(last.c);
             }
             input = if dirs == 1 {
-                outs[0]
+                outs.pop().expect("one direction")
             } else {
-                Var::concat(&outs, 2)
+                (0..steps)
+                    .map(|t| Var::concat(&[outs[0][t], outs[1][t]], 1))
+                    .collect()
             };
         }
-        let output = if o.batch_first {
-            input.transpose(0, 1)
-        } else {
-            input
-        };
+        let output = Var::stack(&input, time_axis as isize);
         let final_state = RnnState {
             h: Var::stack(&h_n, 0),
             c: is_lstm.then(|| Var::stack(&c_n, 0)),
