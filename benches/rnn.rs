@@ -51,7 +51,11 @@ fn workload(lstm: bool, input: usize, hidden: usize, steps: usize, batch: usize,
                 .build(&mut rng),
         )
     } else {
-        Sequential::<f32>::new().add(nn::Gru::builder(input, hidden).batch_first(true).build(&mut rng))
+        Sequential::<f32>::new().add(
+            nn::Gru::builder(input, hidden)
+                .batch_first(true)
+                .build(&mut rng),
+        )
     }
     .add(nn::LastStep)
     .add(Linear::new(hidden, 1, &mut rng));
@@ -84,7 +88,9 @@ fn workload(lstm: bool, input: usize, hidden: usize, steps: usize, batch: usize,
         }
     });
     let name = if lstm { "LSTM" } else { "GRU" };
-    println!("{name} {input} → {hidden}, T = {steps}, batch {batch}, Linear {hidden} → 1, MSE, Adam");
+    println!(
+        "{name} {input} → {hidden}, T = {steps}, batch {batch}, Linear {hidden} → 1, MSE, Adam"
+    );
     println!("  forward                      {:>8.3} ms", forward * 1e3);
     println!(
         "  one Adam step                {:>8.3} ms   (PyTorch 2.15, 2 threads: {peer_ms} ms)",

@@ -77,7 +77,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let epochs = if quick { 3 } else { 80 };
     let co2 = datasets::co2_weekly();
     let (level, filled) = interpolate(&co2.y, Interpolation::Linear);
-    println!("CO₂ weekly: {} weeks, {} missing filled by linear interpolation", level.shape()[0], filled[0]);
+    println!(
+        "CO₂ weekly: {} weeks, {} missing filled by linear interpolation",
+        level.shape()[0],
+        filled[0]
+    );
     let level: Vec<f64> = level.to_vec().iter().map(|&v| f64::from(v)).collect();
     // Weekly changes: change[k] = level[k + 1] − level[k].
     let change: Vec<f64> = level.windows(2).map(|w| w[1] - w[0]).collect();
@@ -95,7 +99,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let targets = series.narrow(0, WINDOW, n_windows);
     let windows = timeseries_dataset_from_array(&series, Some(&targets), Windows::new(WINDOW))?;
     assert_eq!(windows.x.shape(), [n_windows, WINDOW, 1]);
-    let (x_train, y_train) = (windows.x.narrow(0, 0, n_train), windows.y.narrow(0, 0, n_train));
+    let (x_train, y_train) = (
+        windows.x.narrow(0, 0, n_train),
+        windows.y.narrow(0, 0, n_train),
+    );
     let n_test = n_windows - n_train;
     let x_test = windows.x.narrow(0, n_train, n_test);
     println!("windows: {n_train} train (incl. validation), {n_test} test; change sd {sd:.3} ppm");
@@ -124,7 +131,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("\none-step-ahead test error, {n_test} weeks (1993–2001), ppm:");
     println!("  model        RMSE     MAE");
     let mut rmse = Vec::new();
-    for (name, pred) in [("last value", &last_value), ("linear", &linear), ("GRU", &gru)] {
+    for (name, pred) in [
+        ("last value", &last_value),
+        ("linear", &linear),
+        ("GRU", &gru),
+    ] {
         let (r, m) = rmse_mae(pred, &truth);
         println!("  {name:<10} {r:>7.3} {m:>7.3}");
         rmse.push(r);
@@ -139,16 +150,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let lin_lvl: Vec<f64> = (from..n_test).map(|k| base(k) + linear[k]).collect();
     let svg = line_chart(
         "CO₂ (ppm), last 150 test weeks: truth and one-step-ahead forecasts",
-        &[("truth", &truth_lvl[..]), ("GRU", &gru_lvl[..]), ("linear", &lin_lvl[..])],
+        &[
+            ("truth", &truth_lvl[..]),
+            ("GRU", &gru_lvl[..]),
+            ("linear", &lin_lvl[..]),
+        ],
     );
     std::fs::write("forecast.svg", svg)?;
     println!("wrote forecast.svg");
 
     let (last, lin, g) = (rmse[0], rmse[1], rmse[2]);
     if quick {
-        assert!(g < last && lin < last, "quick: learned models beat the last value ({g}, {lin} vs {last})");
+        assert!(
+            g < last && lin < last,
+            "quick: learned models beat the last value ({g}, {lin} vs {last})"
+        );
     } else {
-        assert!(g < 0.85 * last && lin < 0.85 * last, "both beat the last value by 15%");
+        assert!(
+            g < 0.85 * last && lin < 0.85 * last,
+            "both beat the last value by 15%"
+        );
         assert!(g < 1.05 * lin, "the GRU is within 5% of the linear model");
     }
     Ok(())

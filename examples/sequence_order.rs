@@ -22,9 +22,9 @@
 //! Run: `cargo run --release --example sequence_order` (`WENGERT_QUICK=1`: 10 epochs at
 //! most, and checks the LSTM is at least 0.1 ahead; about a second).
 
+use rand::Rng;
 use wengert::nn::{Embedding, LastStep, Lstm};
 use wengert::prelude::*;
-use rand::Rng;
 
 const STEPS: usize = 40;
 
@@ -63,7 +63,8 @@ fn accuracy(
     test: (&Tensor, &Tensor),
     epochs: usize,
 ) -> Result<f64, Box<dyn std::error::Error>> {
-    let mut model = Model::new(net, loss::CrossEntropy, Adam::new(5e-3)).metric(Accuracy::default());
+    let mut model =
+        Model::new(net, loss::CrossEntropy, Adam::new(5e-3)).metric(Accuracy::default());
     let config = FitConfig::new()
         .epochs(epochs)
         .batch_size(32)
@@ -76,7 +77,10 @@ fn accuracy(
                 .restore_best_weights(true),
         );
     let history = model.fit(data.0, data.1, config)?;
-    let acc = model.evaluate(test.0, test.1)?.get("accuracy").unwrap_or(0.0);
+    let acc = model
+        .evaluate(test.0, test.1)?
+        .get("accuracy")
+        .unwrap_or(0.0);
     println!("  {} epochs, test accuracy {acc:.3}", history.len());
     Ok(acc)
 }
@@ -107,7 +111,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let lstm_acc = accuracy(lstm, (&x, &y), (&x_test, &y_test), epochs)?;
     println!("\ntest accuracy: MLP {mlp_acc:.3}, LSTM {lstm_acc:.3} (chance 0.5)");
     if quick {
-        assert!(lstm_acc >= mlp_acc + 0.1, "quick: the LSTM is ahead after 10 epochs");
+        assert!(
+            lstm_acc >= mlp_acc + 0.1,
+            "quick: the LSTM is ahead after 10 epochs"
+        );
     } else {
         assert!(lstm_acc >= 0.95, "the LSTM finds the motif");
         assert!(lstm_acc >= mlp_acc + 0.15, "and the MLP does not");

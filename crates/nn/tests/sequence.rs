@@ -32,7 +32,6 @@ fn affine(w: &[f64], v: &[f64], b: Option<&[f64]>, rows: usize) -> Vec<f64> {
 }
 
 /// One step of PyTorch's cell equations for one sequence.
-#[allow(clippy::too_many_arguments)]
 fn cell(
     kind: Kind,
     p: &[Vec<f64>],
@@ -80,7 +79,7 @@ fn cell(
 
 /// The reference stack: `x[b][t]` features, returns (`out[b][t]`, `h_n[k][b]`, `c_n[k][b]`)
 /// following PyTorch's packed-sequence semantics for `lengths`.
-#[allow(clippy::type_complexity)]
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
 fn reference(
     kind: Kind,
     params: &[Vec<Vec<f64>>], // per (layer, dir): [w_ih, w_hh, b_ih, b_hh]
@@ -515,5 +514,9 @@ fn a_length_past_the_sequence_panics() {
     let mut rng = StdRng::seed_from_u64(0);
     let gru = Gru::<f32>::new(1, 2, &mut rng);
     let tape = Tape::new();
-    let _ = gru.forward_with_state(tape.constant(Tensor::zeros(&[5, 2, 1])), None, Some(&[5, 6]));
+    let _ = gru.forward_with_state(
+        tape.constant(Tensor::zeros(&[5, 2, 1])),
+        None,
+        Some(&[5, 6]),
+    );
 }

@@ -33,13 +33,17 @@ fn timeseries_windows_follow_keras_documented_example() {
     // Keras docs, example 1: indices 0..=98, sequence_length=10, sampling_rate=2,
     // sequence_stride=3: [0 2 … 18], [3 5 … 21], [6 8 … 24], …, last [78 80 … 96].
     let data = Tensor::from_vec((0..99).map(|v| v as f64).collect(), &[99]).unwrap();
-    let ds = timeseries_dataset_from_array(&data, None, Windows::new(10).stride(3).sampling_rate(2))
-        .unwrap();
+    let ds =
+        timeseries_dataset_from_array(&data, None, Windows::new(10).stride(3).sampling_rate(2))
+            .unwrap();
     let rows = ds.x.shape()[0];
     assert_eq!(ds.x.shape(), [27, 10]);
     let row = |i: usize| ds.x.narrow(0, i, 1).to_vec();
     assert_eq!(row(0), (0..10).map(|k| (2 * k) as f64).collect::<Vec<_>>());
-    assert_eq!(row(1), (0..10).map(|k| (3 + 2 * k) as f64).collect::<Vec<_>>());
+    assert_eq!(
+        row(1),
+        (0..10).map(|k| (3 + 2 * k) as f64).collect::<Vec<_>>()
+    );
     assert_eq!(
         row(rows - 1),
         (0..10).map(|k| (78 + 2 * k) as f64).collect::<Vec<_>>()
@@ -50,7 +54,10 @@ fn timeseries_windows_follow_keras_documented_example() {
     let targets = series.narrow(0, 10, 90);
     let ds = timeseries_dataset_from_array(&input, Some(&targets), Windows::new(10)).unwrap();
     assert_eq!(ds.x.shape(), [81, 10, 1]);
-    assert_eq!(ds.x.narrow(0, 0, 1).to_vec(), (0..10).map(|v| v as f64).collect::<Vec<_>>());
+    assert_eq!(
+        ds.x.narrow(0, 0, 1).to_vec(),
+        (0..10).map(|v| v as f64).collect::<Vec<_>>()
+    );
     assert_eq!(ds.y.narrow(0, 0, 1).to_vec(), [10.0]);
     assert_eq!(ds.y.narrow(0, 80, 1).to_vec(), [90.0]);
     assert!(
@@ -117,7 +124,10 @@ fn embedding_gradient_is_an_index_add_and_skips_the_padding_row() {
     let out = emb.forward(tape.constant(ids));
     let w = emb.weight().value();
     // Values: the rows, by id.
-    assert_eq!(out.value().narrow(0, 1, 1).narrow(1, 1, 1).to_vec(), w.narrow(0, 2, 1).to_vec());
+    assert_eq!(
+        out.value().narrow(0, 1, 1).narrow(1, 1, 1).to_vec(),
+        w.narrow(0, 2, 1).to_vec()
+    );
     // d/dW of Σ out·c: each looked-up row receives the c of every place it was used.
     let c = Tensor::from_vec((1..=12).map(|v| v as f64).collect(), &[2, 2, 3]).unwrap();
     let loss = (out * tape.constant(c)).sum_all();
@@ -136,7 +146,10 @@ fn embedding_max_norm_renormalizes_looked_up_rows_in_place() {
     emb.weight()
         .set(Tensor::from([[3.0, 4.0], [0.3, 0.4], [6.0, 8.0]]));
     let tape = Tape::new();
-    let out = emb.forward(tape.constant(Tensor::from([0.0, 1.0]))).value().to_vec();
+    let out = emb
+        .forward(tape.constant(Tensor::from([0.0, 1.0])))
+        .value()
+        .to_vec();
     // PyTorch's embedding_renorm_: scale = max_norm / (norm + 1e-7).
     let s = 1.0 / (5.0 + 1e-7);
     assert_eq!(out, [3.0 * s, 4.0 * s, 0.3, 0.4]);
@@ -146,7 +159,9 @@ fn embedding_max_norm_renormalizes_looked_up_rows_in_place() {
 }
 
 #[test]
-#[should_panic(expected = "index 7 (element 1 of the input) is not a token id in 0..5 (vocabulary size 5)")]
+#[should_panic(
+    expected = "index 7 (element 1 of the input) is not a token id in 0..5 (vocabulary size 5)"
+)]
 fn embedding_names_the_bad_index_and_the_vocabulary_size() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
     let emb = Embedding::<f32>::new(5, 2, &mut rng);

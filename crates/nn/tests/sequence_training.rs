@@ -24,7 +24,11 @@ fn fit_evaluate_predict_on_series_batches() {
         .add(Linear::new(16, 1, &mut rng));
     let mut model = Model::new(net, loss::Mse, Adam::new(0.01));
     let before = model.evaluate(&x, &y).unwrap().get("loss").unwrap();
-    let config = FitConfig::new().epochs(40).batch_size(32).seed(1).verbose(0);
+    let config = FitConfig::new()
+        .epochs(40)
+        .batch_size(32)
+        .seed(1)
+        .verbose(0);
     model.fit(&x, &y, config).unwrap();
     let after = model.evaluate(&x, &y).unwrap().get("loss").unwrap();
     assert!(after < 0.1 * before, "MSE {before} → {after}");
@@ -54,10 +58,18 @@ fn fit_on_integer_tokens_with_an_embedding() {
         .add(LastStep)
         .add(Linear::new(12, 2, &mut rng));
     let table = net.summary_for(&[1, t]);
-    assert!(table.contains("[1, 7, 4]") && table.contains("[1, 7, 12]") && table.contains("[1, 12]"), "{table}");
+    assert!(
+        table.contains("[1, 7, 4]") && table.contains("[1, 7, 12]") && table.contains("[1, 12]"),
+        "{table}"
+    );
     assert!(table.contains("Lstm(4 → 12, batch_first)"), "{table}");
-    let mut model = Model::new(net, loss::CrossEntropy, Adam::new(0.02)).metric(Accuracy::default());
-    let config = FitConfig::new().epochs(30).batch_size(32).seed(2).verbose(0);
+    let mut model =
+        Model::new(net, loss::CrossEntropy, Adam::new(0.02)).metric(Accuracy::default());
+    let config = FitConfig::new()
+        .epochs(30)
+        .batch_size(32)
+        .seed(2)
+        .verbose(0);
     model.fit(&x, &y, config).unwrap();
     let acc = model.evaluate(&x, &y).unwrap().get("accuracy").unwrap();
     assert!(acc > 0.95, "accuracy {acc}");
@@ -68,7 +80,10 @@ fn fit_on_integer_tokens_with_an_embedding() {
 /// gradient, grow like 1.1¹⁰⁰ ≈ 1.4·10⁴ (exploding gradients).
 fn exploding_rnn() -> (Rnn<f64>, Linear<f64>) {
     let mut rng = StdRng::seed_from_u64(3);
-    let rnn = Rnn::<f64>::builder(1, 4).relu().batch_first(true).build(&mut rng);
+    let rnn = Rnn::<f64>::builder(1, 4)
+        .relu()
+        .batch_first(true)
+        .build(&mut rng);
     let params = rnn.parameters();
     let w_hh: &Param<f64> = params[1].1;
     let mut eye = vec![0.0; 16];
@@ -118,7 +133,9 @@ fn train_exploding(clip: Option<f64>) -> (f64, Vec<f64>) {
 fn clipping_the_gradient_norm_tames_exploding_gradients_on_a_long_sequence() {
     let (norm, unclipped) = train_exploding(None);
     assert!(norm > 1e6, "the gradient explodes: norm {norm}");
-    let diverged = unclipped.iter().any(|l| !l.is_finite() || *l > 1e3 * unclipped[0]);
+    let diverged = unclipped
+        .iter()
+        .any(|l| !l.is_finite() || *l > 1e3 * unclipped[0]);
     assert!(diverged, "plain SGD diverges: {unclipped:?}");
     let (_, clipped) = train_exploding(Some(1.0));
     assert!(clipped.iter().all(|l| l.is_finite()), "{clipped:?}");

@@ -31,6 +31,11 @@ pub fn masked_mean<'t, T: Float>(losses: Var<'t, T>, mask: &Tensor<T>) -> Var<'t
     let tape = losses.tape();
     let masked = losses * tape.constant(mask.clone());
     let full = masked.shape();
-    let count = mask.broadcast_to(&full).to_vec().iter().filter(|v| **v != T::ZERO).count();
+    let count = mask
+        .broadcast_to(&full)
+        .to_vec()
+        .iter()
+        .filter(|v| **v != T::ZERO)
+        .count();
     masked.sum_all().div_scalar(T::from_usize(count.max(1)))
 }

@@ -140,7 +140,10 @@ pub(super) fn scan<'t, T: Float>(
         outputs[t] = Some(out);
         carry = next;
     }
-    let outputs = outputs.into_iter().map(|o| o.expect("every step")).collect();
+    let outputs = outputs
+        .into_iter()
+        .map(|o| o.expect("every step"))
+        .collect();
     (outputs, carry)
 }
 
@@ -191,7 +194,8 @@ fn step<'t, T: Float>(
             let rz = (xt.narrow(1, 0, 2 * hidden) + hw.narrow(1, 0, 2 * hidden)).sigmoid();
             let r = rz.narrow(1, 0, hidden);
             let z = rz.narrow(1, hidden, hidden);
-            let n = (xt.narrow(1, 2 * hidden, hidden) + r * hw.narrow(1, 2 * hidden, hidden)).tanh();
+            let n =
+                (xt.narrow(1, 2 * hidden, hidden) + r * hw.narrow(1, 2 * hidden, hidden)).tanh();
             Carry {
                 h: n + z * (h - n),
                 c: None,

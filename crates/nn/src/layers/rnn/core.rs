@@ -138,7 +138,13 @@ impl<T: Float> Core<T> {
         }
     }
 
-    fn cell_vars<'t>(&self, tape: &'t Tape<T>, layer: usize, dir: usize, n: usize) -> CellVars<'t, T> {
+    fn cell_vars<'t>(
+        &self,
+        tape: &'t Tape<T>,
+        layer: usize,
+        dir: usize,
+        n: usize,
+    ) -> CellVars<'t, T> {
         let per = if self.opts.bias { 4 } else { 2 };
         let at = (layer * self.directions() + dir) * per;
         let p = &self.params[at..at + per];
@@ -232,7 +238,7 @@ impl<T: Float> Core<T> {
                     .collect()
             };
         }
-        let output = Var::stack(&input, time_axis as isize);
+        let output = Var::stack(&input, time_axis);
         let final_state = RnnState {
             h: Var::stack(&h_n, 0),
             c: is_lstm.then(|| Var::stack(&c_n, 0)),

@@ -182,7 +182,6 @@ pub struct Gru<T: Float = f32> {
     core: Core<T>,
 }
 
-
 impl<T: Float> RnnBuilder<Rnn<T>> {
     /// `relu` instead of `tanh` (PyTorch `nonlinearity="relu"`).
     #[must_use]
@@ -198,7 +197,9 @@ impl<T: Float> RnnBuilder<Rnn<T>> {
     #[track_caller]
     #[must_use]
     pub fn build(self, rng: &mut impl Rng) -> Rnn<T> {
-        Rnn { core: self.core(rng) }
+        Rnn {
+            core: self.core(rng),
+        }
     }
 }
 
@@ -284,7 +285,9 @@ impl<T: Float> RnnBuilder<Lstm<T>> {
     #[track_caller]
     #[must_use]
     pub fn build(self, rng: &mut impl Rng) -> Lstm<T> {
-        Lstm { core: self.core(rng) }
+        Lstm {
+            core: self.core(rng),
+        }
     }
 }
 
@@ -370,7 +373,9 @@ impl<T: Float> RnnBuilder<Gru<T>> {
     #[track_caller]
     #[must_use]
     pub fn build(self, rng: &mut impl Rng) -> Gru<T> {
-        Gru { core: self.core(rng) }
+        Gru {
+            core: self.core(rng),
+        }
     }
 }
 
