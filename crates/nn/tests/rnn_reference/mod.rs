@@ -160,7 +160,14 @@ pub(crate) enum Layer {
 }
 
 impl Layer {
-    pub(crate) fn build(kind: Kind, i: usize, h: usize, layers: usize, bidi: bool, bf: bool) -> Self {
+    pub(crate) fn build(
+        kind: Kind,
+        i: usize,
+        h: usize,
+        layers: usize,
+        bidi: bool,
+        bf: bool,
+    ) -> Self {
         let mut rng = StdRng::seed_from_u64(7);
         match kind {
             Kind::Tanh => Layer::Rnn(
