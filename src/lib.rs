@@ -39,8 +39,9 @@ pub mod prelude {
     };
     pub use nn::{
         AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, Dropout, Dropout2d,
-        Elu, Flatten, Gelu, Identity, Init, LayerNorm, LeakyRelu, Linear, LogSoftmax, MaxPool2d,
-        Module, Regularizer, Relu, Sequential, Sigmoid, Softmax, Tanh,
+        Elu, Embedding, Flatten, Gelu, Gru, Identity, Init, LastStep, LayerNorm, LeakyRelu, Linear,
+        LogSoftmax, Lstm, MaxPool2d, Module, Regularizer, Relu, Rnn, RnnState, Sequential, Sigmoid,
+        Softmax, Tanh,
     };
     pub use rand::rngs::StdRng;
     pub use rand::SeedableRng;

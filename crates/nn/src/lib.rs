@@ -4,7 +4,8 @@
 //!
 //! * [`Module`] and [`Sequential`], layers ([`Linear`], activations, [`Dropout`],
 //!   [`BatchNorm1d`], [`LayerNorm`], convolutional layers [`Conv2d`], [`MaxPool2d`],
-//!   [`BatchNorm2d`], …) and [`Init`]ializers;
+//!   [`BatchNorm2d`], …), sequence layers ([`Embedding`], [`Rnn`], [`Lstm`], [`Gru`],
+//!   [`LastStep`]) and [`Init`]ializers;
 //! * [`loss`] functions that follow PyTorch's definitions, and [`regularize`]rs;
 //! * [`optim`]izers with `torch.optim`'s formulas, schedules and clipping;
 //! * [`data`] preparation: splits, batches, scalers, imputation, outliers, augmentation,
@@ -27,8 +28,8 @@ pub mod train;
 pub use init::Init;
 pub use layers::{
     AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, Dropout, Dropout2d,
-    Elu, Flatten, Gelu, Identity, LayerNorm, LeakyRelu, Linear, LogSoftmax, MaxPool2d, Relu,
-    Sigmoid, Softmax, Tanh,
+    Elu, Embedding, Flatten, Gelu, Gru, Identity, LastStep, LayerNorm, LeakyRelu, Linear,
+    LogSoftmax, Lstm, MaxPool2d, Relu, Rnn, RnnState, Sigmoid, Softmax, Tanh,
 };
 pub use module::{Module, Named, Sequential};
 pub use regularize::Regularizer;

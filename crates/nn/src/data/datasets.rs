@@ -1,5 +1,6 @@
 //! Small real datasets, embedded in the binary and parsed once on first use (copied from
-//! scikit-learn 1.9.1; sources and licences in `crates/nn/data/README.md`).
+//! scikit-learn 1.9.1 and, for the two time series, statsmodels 0.15.0; sources and
+//! licences in `crates/nn/data/README.md`).
 //!
 //! | loader | rows | features | target |
 //! |---|---|---|---|
@@ -8,6 +9,8 @@
 //! | [`breast_cancer`] | 569 | 30 | 2 classes: 0 malignant (212), 1 benign (357) |
 //! | [`diabetes`] | 442 | 10, raw (unscaled) | disease progression `[442, 1]`, 25..346 |
 //! | [`digits`] | 1797 | 64 (8×8 pixels, 0..16) | 10 classes |
+//! | [`co2_weekly`] | 2284 weeks | year, month, day | CO₂ ppm `[2284, 1]`, 59 weeks NaN |
+//! | [`sunspots_yearly`] | 309 years | year | yearly mean sunspot number `[309, 1]` |
 //!
 //! Classification targets are class indices of shape `[N]`; the rows of `iris` and `wine`
 //! are sorted by class, so shuffle before splitting (`train_test_split` does).
@@ -23,6 +26,8 @@ const BREAST_CANCER: &str = include_str!("../../data/breast_cancer.csv");
 const DIABETES_X: &str = include_str!("../../data/diabetes_data_raw.csv");
 const DIABETES_Y: &str = include_str!("../../data/diabetes_target.csv");
 const DIGITS: &str = include_str!("../../data/digits.csv");
+const CO2_WEEKLY: &str = include_str!("../../data/co2_weekly.csv");
+const SUNSPOTS_YEARLY: &str = include_str!("../../data/sunspots_yearly.csv");
 
 /// Reads the numbers of an embedded file (known to be valid) through the CSV reader:
 /// no header (scikit-learn's first line of counts and class names is skipped), the last
@@ -171,4 +176,52 @@ pub fn digits() -> Dataset {
         labelled(DIGITS, ',', false, features, classes)
     })
     .clone()
+}
+
+/// A two-column series file with a header line: the first column into `x` (split by
+/// `keys_of` into several numbers), the second into `y` (an empty field is NaN, a missing
+/// observation).
+fn series(text: &str, keys_of: fn(&str) -> Vec<f32>, key_names: &[&str], value: &str) -> Dataset {
+    let (mut keys, mut values) = (Vec::new(), Vec::new());
+    for line in text.lines().skip(1).filter(|l| !l.is_empty()) {
+        let (k, v) = line.split_once(',').expect("two columns");
+        keys.extend(keys_of(k));
+        values.push(if v.is_empty() {
+            f32::NAN
+        } else {
+            v.parse().expect("embedded data is numeric")
+        });
+    }
+    let n = values.len();
+    Dataset {
+        x: tensor::Tensor::from_vec(keys, &[n, key_names.len()]).expect("n keys"),
+        y: tensor::Tensor::from_vec(values, &[n, 1]).expect("n values"),
+        feature_names: names(key_names),
+        target_names: names(&[value]),
+    }
+}
+
+/// Weekly atmospheric CO₂ at Mauna Loa (ppm), 1958-03-29 to 2001-12-29: `x` holds the
+/// week's date as year, month, day `[2284, 3]`, `y` the concentration `[2284, 1]`, with 59 weeks
+/// missing (NaN; see [`interpolate`](super::interpolate)). Keeling & Whorf (2004), Scripps
+/// flask samples, CDIAC; public domain, via statsmodels' `datasets.co2`.
+pub fn co2_weekly() -> Dataset {
+    static DATA: OnceLock<Dataset> = OnceLock::new();
+    // YYYYMMDD does not fit f32's 24-bit mantissa: split it.
+    let date = |d: &str| {
+        let n: u32 = d.parse().expect("YYYYMMDD");
+        vec![(n / 10000) as f32, (n / 100 % 100) as f32, (n % 100) as f32]
+    };
+    DATA.get_or_init(|| series(CO2_WEEKLY, date, &["year", "month", "day"], "co2"))
+        .clone()
+}
+
+/// Yearly mean sunspot number, 1700 to 2008: `x` is the year, `y` the activity
+/// `[309, 1]` (a quasi-periodic ~11-year cycle). NOAA National Geophysical Data Center;
+/// public domain, via statsmodels' `datasets.sunspots`.
+pub fn sunspots_yearly() -> Dataset {
+    static DATA: OnceLock<Dataset> = OnceLock::new();
+    let year = |y: &str| vec![y.parse().expect("a year")];
+    DATA.get_or_init(|| series(SUNSPOTS_YEARLY, year, &["year"], "sunactivity"))
+        .clone()
 }

@@ -25,15 +25,20 @@
 //! [`BinaryCrossentropy`] probabilities unless told `from_logits(true)`.
 //! [`Loss::prediction`] reports it, and `fit` warns when the model's last layer
 //! disagrees (a Softmax output into a loss that applies softmax again).
+//!
+//! For padded sequences, compute per-element losses (`Reduction::None`) and average them
+//! over the real steps with [`masked_mean`].
 
 mod keras;
 mod losses;
+mod masked;
 
 pub use keras::{
     binary_crossentropy_probs, categorical_crossentropy_probs, get, BinaryCrossentropy,
     CategoricalCrossentropy, Prediction, SparseCategoricalCrossentropy,
 };
 pub use losses::{Bce, BceWithLogits, CrossEntropy, Huber, KlDiv, Loss, Mae, Mse, Nll};
+pub use masked::masked_mean;
 
 use autograd::Var;
 use tensor::{Float, Tensor};

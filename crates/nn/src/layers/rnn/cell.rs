@@ -1,0 +1,205 @@
+//! One direction of one recurrent layer over a whole sequence: the cell equations of
+//! PyTorch's `RNN`, `LSTM` and `GRU` (from `torch.nn`'s documentation), composed from
+//! `Var` ops, and the time loop with its masks for variable-length batches.
+//!
+//! For RNN and LSTM a step is one matmul, `[x_t, h]·[W_ih, W_hh]ᵀ + (b_ih + b_hh)`; the
+//! GRU needs `W_hn·h + b_hn` apart, so it keeps two.
+
+use autograd::Var;
+use tensor::{Float, Tensor};
+
+/// Which recurrence a layer runs (the cell's equations and its number of gates).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RnnKind {
+    /// Elman RNN, `h' = tanh(W_ih·x + b_ih + W_hh·h + b_hh)`.
+    Tanh,
+    /// Elman RNN with `relu` in place of `tanh`.
+    Relu,
+    /// LSTM, gates `i, f, g, o` stacked in that order.
+    Lstm,
+    /// GRU, gates `r, z, n` stacked in that order.
+    Gru,
+}
+
+impl RnnKind {
+    /// The number of gate blocks stacked in `weight_ih` (rows = gates · hidden).
+    #[must_use]
+    pub fn gates(self) -> usize {
+        match self {
+            RnnKind::Tanh | RnnKind::Relu => 1,
+            RnnKind::Lstm => 4,
+            RnnKind::Gru => 3,
+        }
+    }
+}
+
+/// The parameters of one direction of one layer, bound to a tape, arranged for the time
+/// loop (see [`CellVars::new`]).
+pub(super) struct CellVars<'t, T: Float> {
+    /// RNN and LSTM: `[W_ih, W_hh]` side by side, `[G·H, F + H]`, so each step is one
+    /// matmul of `[x_t, h]`. GRU: `W_ih` alone.
+    w: Var<'t, T>,
+    /// GRU only: `W_hh`.
+    w_hh: Option<Var<'t, T>>,
+    /// RNN and LSTM: `b_ih + b_hh`; GRU: `b_ih`; expanded to `[N, G·H]` once.
+    b: Option<Var<'t, T>>,
+    /// GRU only: `b_hh`, expanded to `[N, G·H]`.
+    b_hh: Option<Var<'t, T>>,
+}
+
+impl<'t, T: Float> CellVars<'t, T> {
+    /// Arranges one direction's parameters for a batch of `n`.
+    pub(super) fn new(
+        kind: RnnKind,
+        n: usize,
+        w_ih: Var<'t, T>,
+        w_hh: Var<'t, T>,
+        b_ih: Option<Var<'t, T>>,
+        b_hh: Option<Var<'t, T>>,
+    ) -> Self {
+        let gh = w_ih.shape()[0];
+        let expand = |b: Var<'t, T>| b.broadcast_to(&[n, gh]);
+        if kind == RnnKind::Gru {
+            // r multiplies W_hn·h + b_hn, so the two products stay apart.
+            CellVars {
+                w: w_ih,
+                w_hh: Some(w_hh),
+                b: b_ih.map(expand),
+                b_hh: b_hh.map(expand),
+            }
+        } else {
+            let b = match (b_ih, b_hh) {
+                (Some(a), Some(b)) => Some(expand(a + b)),
+                _ => None,
+            };
+            CellVars {
+                w: Var::concat(&[w_ih, w_hh], 1),
+                w_hh: None,
+                b,
+                b_hh: None,
+            }
+        }
+    }
+}
+
+/// The state a direction carries: `h`, and `c` for the LSTM, each `[N, H]`.
+#[derive(Clone, Copy)]
+pub(super) struct Carry<'t, T: Float> {
+    pub(super) h: Var<'t, T>,
+    pub(super) c: Option<Var<'t, T>>,
+}
+
+/// Runs one direction over the steps `xs` (`[N, F]` each, in time order) from `start`;
+/// returns the output of every step (`[N, H]` each, in time order) and the final carry.
+///
+/// Each step is its own `Var` rather than a slice of one `[T, N, F]` tensor: the
+/// gradient of a slice is a zero tensor of the whole's size, so slicing T steps out of
+/// one tensor would cost O(T²) in the backward pass.
+///
+/// With `masks` (one `[N, 1]` tensor per step, 1 where the step is inside the sequence),
+/// a padded step keeps the carry unchanged and outputs zeros, so neither the outputs nor
+/// the gradients nor the final state depend on what the padding holds. In reverse, each
+/// sequence then starts at its own last real step, as in PyTorch's packed sequences.
+pub(super) fn scan<'t, T: Float>(
+    kind: RnnKind,
+    p: &CellVars<'t, T>,
+    xs: &[Var<'t, T>],
+    start: Carry<'t, T>,
+    reverse: bool,
+    masks: Option<&[Tensor<T>]>,
+) -> (Vec<Var<'t, T>>, Carry<'t, T>) {
+    let steps = xs.len();
+    let mut carry = start;
+    let mut outputs: Vec<Option<Var<'t, T>>> = vec![None; steps];
+    let order: Vec<usize> = if reverse {
+        (0..steps).rev().collect()
+    } else {
+        (0..steps).collect()
+    };
+    for t in order {
+        let next = step(kind, p, xs[t], carry);
+        let (out, next) = match masks {
+            None => (next.h, next),
+            Some(m) => {
+                let mask = &m[t];
+                let keep = |new: Var<'t, T>, old: Var<'t, T>| Var::where_(mask, new, old);
+                let out = next.h * xs[t].tape().constant(mask.clone());
+                let c = match (next.c, carry.c) {
+                    (Some(new), Some(old)) => Some(keep(new, old)),
+                    _ => None,
+                };
+                (
+                    out,
+                    Carry {
+                        h: keep(next.h, carry.h),
+                        c,
+                    },
+                )
+            }
+        };
+        outputs[t] = Some(out);
+        carry = next;
+    }
+    let outputs = outputs
+        .into_iter()
+        .map(|o| o.expect("every step"))
+        .collect();
+    (outputs, carry)
+}
+
+/// One step of the cell on the step's input `x` (`[N, F]`).
+fn step<'t, T: Float>(
+    kind: RnnKind,
+    p: &CellVars<'t, T>,
+    x: Var<'t, T>,
+    carry: Carry<'t, T>,
+) -> Carry<'t, T> {
+    let h = carry.h;
+    let hidden = h.shape()[1];
+    let with_bias = |v: Var<'t, T>, b: Option<Var<'t, T>>| match b {
+        Some(b) => v + b,
+        None => v,
+    };
+    match kind {
+        RnnKind::Tanh | RnnKind::Relu => {
+            let a = with_bias(Var::concat(&[x, h], 1).matmul(p.w.t()), p.b);
+            let h = if kind == RnnKind::Tanh {
+                a.tanh()
+            } else {
+                a.relu()
+            };
+            Carry { h, c: None }
+        }
+        RnnKind::Lstm => {
+            // i = σ(·), f = σ(·), g = tanh(·), o = σ(·); c' = f⊙c + i⊙g; h' = o⊙tanh(c').
+            // One sigmoid over all four blocks (the g block's is unused) keeps the tape short.
+            let gates = with_bias(Var::concat(&[x, h], 1).matmul(p.w.t()), p.b);
+            let s = gates.sigmoid();
+            let i = s.narrow(1, 0, hidden);
+            let f = s.narrow(1, hidden, hidden);
+            let g = gates.narrow(1, 2 * hidden, hidden).tanh();
+            let o = s.narrow(1, 3 * hidden, hidden);
+            let c_prev = carry.c.expect("an LSTM carries c");
+            let c = f * c_prev + i * g;
+            Carry {
+                h: o * c.tanh(),
+                c: Some(c),
+            }
+        }
+        RnnKind::Gru => {
+            // r = σ(W_ir x + b_ir + W_hr h + b_hr), z = σ(… z …),
+            // n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)), h' = (1 − z)⊙n + z⊙h = n + z⊙(h − n).
+            let xt = with_bias(x.matmul(p.w.t()), p.b);
+            let hw = with_bias(h.matmul(p.w_hh.expect("GRU").t()), p.b_hh);
+            let rz = (xt.narrow(1, 0, 2 * hidden) + hw.narrow(1, 0, 2 * hidden)).sigmoid();
+            let r = rz.narrow(1, 0, hidden);
+            let z = rz.narrow(1, hidden, hidden);
+            let n =
+                (xt.narrow(1, 2 * hidden, hidden) + r * hw.narrow(1, 2 * hidden, hidden)).tanh();
+            Carry {
+                h: n + z * (h - n),
+                c: None,
+            }
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! Recurrent layers with PyTorch's semantics: [`Rnn`], [`Lstm`], [`Gru`].
+//!
+//! * `cell.rs`: the cell equations and the time loop of one direction;
+//! * `core.rs`: what the three share (parameters, layers, directions, dropout, lengths);
+//! * `layers.rs`: the three public types and their builder.
+
+mod cell;
+mod core;
+mod layers;
+
+pub use self::cell::RnnKind;
+pub use self::core::RnnState;
+pub use self::layers::{Gru, Lstm, Rnn, RnnBuilder};

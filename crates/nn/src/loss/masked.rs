@@ -1,0 +1,41 @@
+//! `masked_mean`: a loss averaged over the real steps of padded sequences only.
+
+use autograd::Var;
+use tensor::{Float, Tensor};
+
+/// The mean of per-element losses over the positions where `mask` is non-zero (Keras'
+/// masked losses): `Σ loss·mask / Σ mask`. The mask broadcasts against the losses, so a
+/// `[N, T]` [`sequence_mask`](crate::data::sequence_mask) works for losses `[N, T]`
+/// (and for `[N, T, F]` once unsqueezed to `[N, T, 1]`, then it counts steps, not
+/// elements). Padded positions get zero gradient. A mask with no ones gives 0.
+///
+/// # Panics
+/// If the shapes do not broadcast.
+///
+/// ```
+/// use autograd::Tape;
+/// use nn::loss::{masked_mean, mse_loss, Reduction};
+/// use tensor::Tensor;
+/// let tape = Tape::new();
+/// let pred = tape.var(Tensor::from([[1.0f64, 2.0, 9.0], [0.0, 5.0, 5.0]]));
+/// let target = Tensor::from([[0.0, 2.0, 0.0], [1.0, 5.0, 0.0]]);
+/// let mask = nn::data::sequence_mask(&[2, 1], 3);
+/// let loss = masked_mean(mse_loss(pred, &target, Reduction::None), &mask);
+/// assert_eq!(loss.item(), (1.0 + 0.0 + 1.0) / 3.0);
+/// // The padded predictions (9 and both 5s) get no gradient.
+/// assert_eq!(loss.backward()[&pred].to_vec(), [2.0 / 3.0, 0.0, 0.0, -2.0 / 3.0, 0.0, 0.0]);
+/// ```
+#[track_caller]
+#[must_use]
+pub fn masked_mean<'t, T: Float>(losses: Var<'t, T>, mask: &Tensor<T>) -> Var<'t, T> {
+    let tape = losses.tape();
+    let masked = losses * tape.constant(mask.clone());
+    let full = masked.shape();
+    let count = mask
+        .broadcast_to(&full)
+        .to_vec()
+        .iter()
+        .filter(|v| **v != T::ZERO)
+        .count();
+    masked.sum_all().div_scalar(T::from_usize(count.max(1)))
+}
