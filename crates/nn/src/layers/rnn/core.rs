@@ -5,9 +5,7 @@
 use std::sync::Mutex;
 
 use autograd::{Param, Tape, Var};
-use rand::rngs::StdRng;
 use rand::Rng;
-use rand::SeedableRng;
 use tensor::{Float, Tensor};
 
 use super::cell::{scan, Carry, CellVars, RnnKind};
@@ -48,7 +46,7 @@ pub(super) struct Core<T: Float> {
     params: Vec<Param<T>>,
     names: Vec<String>,
     pub(super) training: bool,
-    rng: Mutex<StdRng>,
+    pub(super) rng: Mutex<crate::rng::Rng>,
 }
 
 impl<T: Float> Core<T> {
@@ -99,7 +97,7 @@ impl<T: Float> Core<T> {
             params,
             names,
             training: true,
-            rng: Mutex::new(StdRng::seed_from_u64(o.seed)),
+            rng: Mutex::new(crate::rng::seeded(o.seed)),
         }
     }
 

@@ -272,6 +272,10 @@ impl<T: Float> Module<T> for Rnn<T> {
         self.core.training = training;
     }
 
+    fn rngs(&self) -> Vec<(String, &std::sync::Mutex<crate::rng::Rng>)> {
+        vec![("dropout_rng".to_string(), &self.core.rng)]
+    }
+
     fn describe(&self) -> String {
         self.core.describe("Rnn")
     }
@@ -360,6 +364,10 @@ impl<T: Float> Module<T> for Lstm<T> {
         self.core.training = training;
     }
 
+    fn rngs(&self) -> Vec<(String, &std::sync::Mutex<crate::rng::Rng>)> {
+        vec![("dropout_rng".to_string(), &self.core.rng)]
+    }
+
     fn describe(&self) -> String {
         self.core.describe("Lstm")
     }
@@ -446,6 +454,10 @@ impl<T: Float> Module<T> for Gru<T> {
 
     fn set_training(&mut self, training: bool) {
         self.core.training = training;
+    }
+
+    fn rngs(&self) -> Vec<(String, &std::sync::Mutex<crate::rng::Rng>)> {
+        vec![("dropout_rng".to_string(), &self.core.rng)]
     }
 
     fn describe(&self) -> String {
