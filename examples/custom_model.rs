@@ -5,8 +5,8 @@
 //! Checked: Swish's values equal x·σ(x) computed by hand in f64 (to 1e-14), and `gradcheck`
 //! passes for the op, for the block through its input and through all four weights (a
 //! failure ends the example with its error); then the test accuracy of the trained stack
-//! on wine (a quarter of its rows, three classes) is at least 0.95 after 60 epochs (quick mode: at least
-//! 0.9 after 5). Measured (release): 1.000 after 60 epochs, 0.956 after 5.
+//! on wine (a quarter of its rows, three classes) is at least 0.95 after 60 epochs (quick
+//! mode: at least 0.9 after 5). Measured (release): 1.000 after 60 epochs, 0.956 after 5.
 //!
 //! Run: `cargo run --release --example custom_model` (`WENGERT_QUICK=1`: 5 epochs).
 
