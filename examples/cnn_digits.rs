@@ -7,13 +7,17 @@
 //! 10% of the training rows for validation, train with early stopping on `val_loss`
 //! (patience 12, restoring the best weights) and a learning rate halved after 4 epochs
 //! without improvement, augment training batches with one-pixel shifts, then report test
-//! accuracy. Measured (release, 2 cores): CNN 0.9944, 0.9889, 0.9889, 0.9861, 0.9889 for
-//! seeds 0–4 (median 0.9889; 8–16 s per seed) against the MLP's median 0.9694. Full mode
-//! trains seeds 0–4 and checks the median CNN accuracy is at least 0.985; it writes
-//! `cnn_digits.svg` (the seed-0 learning curves).
+//! accuracy. Measured (release, 2 cores shared with other builds): CNN 0.9861, 0.9750,
+//! 0.9861, 0.9889, 0.9917 for seeds 0–4 (median 0.9861, 355 of 360 images; 11–25 s per
+//! seed) against the MLP's median 0.9694 (an earlier version of this comment gave a median
+//! of 0.9889, which the current code does not reproduce). The 0.985 floor is one image
+//! below that median. Full mode trains seeds 0–4 and checks the median CNN accuracy is at
+//! least 0.985 and more than a point above the MLP's median; it writes `cnn_digits.svg`
+//! (the seed-0 learning curves).
 //!
 //! Run: `cargo run --release --example cnn_digits` (`WENGERT_QUICK=1`: one seed, three
-//! epochs, a floor of 0.80; under a second in release).
+//! epochs for both models; checks the CNN reaches 0.90 and is not behind the MLP.
+//! Measured: CNN 0.9528, MLP 0.9389, about 1.4 s in release).
 
 use wengert::nn::data::{RandomShift, SplitOptions};
 use wengert::prelude::*;
@@ -117,7 +121,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let seeds: Vec<u64> = if quick { vec![0] } else { (0..5).collect() };
-    let (cnn_epochs, mlp_epochs) = if quick { (3, 2) } else { (60, 30) };
+    let (cnn_epochs, mlp_epochs) = if quick { (3, 3) } else { (60, 30) };
     let (mut cnn_acc, mut mlp_acc) = (Vec::new(), Vec::new());
     println!("{}", cnn(0).summary_for(&[1, 1, 8, 8]));
     println!("seed  CNN test acc  epochs  s     MLP test acc");
@@ -159,9 +163,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "median test accuracy on {} images: CNN {c:.4}, MLP {m:.4}\nwrote cnn_digits.svg",
         test_set.len()
     );
-    let floor = if quick { 0.80 } else { 0.985 };
+    let floor = if quick { 0.90 } else { 0.985 };
     if c < floor {
         return Err(format!("median CNN test accuracy {c:.4} is below {floor}").into());
+    }
+    // After as many epochs as the MLP (quick mode) the CNN must not be behind; trained to
+    // early stopping (full mode) it must be more than a point ahead.
+    let lead = if quick { 0.0 } else { 0.01 };
+    if c - m < lead {
+        return Err(format!(
+            "median CNN test accuracy {c:.4} is not {lead} above the MLP's {m:.4}"
+        )
+        .into());
     }
     Ok(())
 }

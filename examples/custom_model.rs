@@ -2,7 +2,13 @@
 //! `x·σ(x)`, with its own backward), both checked with `gradcheck`, then trained.
 //! The matching property test is `tests/custom_model_properties.rs`.
 //!
-//! Run: `cargo run --release --example custom_model`.
+//! Checked: Swish's values equal x·σ(x) computed by hand in f64 (to 1e-14), and `gradcheck`
+//! passes for the op, for the block through its input and through all four weights (a
+//! failure ends the example with its error); then the test accuracy of the trained stack
+//! on wine (a quarter of its rows, three classes) is at least 0.95 after 60 epochs (quick
+//! mode: at least 0.9 after 5). Measured (release): 1.000 after 60 epochs, 0.956 after 5.
+//!
+//! Run: `cargo run --release --example custom_model` (`WENGERT_QUICK=1`: 5 epochs).
 
 use wengert::nn::Named;
 use wengert::prelude::*;
@@ -66,6 +72,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let quick = std::env::var_os("WENGERT_QUICK").is_some();
     // 1. The custom op against finite differences, in f64.
     let x = Tensor::from([[-2.0f64, -0.5, 0.0, 0.7, 3.0]]);
+    let values = {
+        let tape = Tape::new();
+        tape.apply(Swish, &[tape.constant(x.clone())])
+            .value()
+            .to_vec()
+    };
+    for (&v, &xi) in values.iter().zip(&x.to_vec()) {
+        let by_hand = xi / (1.0 + (-xi).exp());
+        if (v - by_hand).abs() > 1e-14 * by_hand.abs().max(1.0) {
+            return Err(format!("swish({xi}) = {v}, but x·σ(x) = {by_hand}").into());
+        }
+    }
     gradcheck(
         |v| v[0].tape().apply(Swish, &[v[0]]),
         &[x],
@@ -113,7 +131,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &scaler.transform(&train.x),
         &train.y,
         FitConfig::new()
-            .epochs(if quick { 2 } else { 60 })
+            .epochs(if quick { 5 } else { 60 })
             .batch_size(16)
             .verbose(0),
     )?;
@@ -122,6 +140,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .get("accuracy")
         .unwrap_or(0.0);
     println!("residual MLP with a custom op on wine: test accuracy {acc:.3}");
+    let floor = if quick { 0.9 } else { 0.95 };
+    if acc < floor {
+        return Err(format!("test accuracy {acc:.3} on wine is below {floor}").into());
+    }
     Ok(())
 }
 

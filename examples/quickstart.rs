@@ -2,8 +2,18 @@
 //! the training rows, Dense 64 → 64 → 1 with ReLU, MSE, Adam, batch 20, validation data,
 //! and early stopping that restores the best weights.
 //!
+//! The claim checked at the end: the trained model predicts the test rows much better than
+//! the baseline that always predicts the training rows' mean target (its test MSE is the
+//! test targets' spread around that mean), and early stopping hands back the weights of
+//! the best epoch (the test MSE `evaluate` gives equals the best `val_loss` of the history,
+//! the test rows being the validation data). Full mode (up to 1000 epochs, stopping after
+//! 20 without improvement) requires a test MSE below 0.6 × the baseline's (R² > 0.4; a
+//! linear fit of diabetes reaches R² ≈ 0.44, see `ml_vs_dl`), quick mode (30 epochs) below
+//! 0.75 × (R² > 0.25). Measured (release): the baseline's test MSE is 5711; full mode stops
+//! at epoch 106, restores epoch 86 and reaches 2652 (R² 0.54), quick mode 2891 (R² 0.49).
+//!
 //! Run: `cargo run --release --example quickstart` (writes `loss.svg`).
-//! `WENGERT_QUICK=1` runs 5 epochs (CI).
+//! `WENGERT_QUICK=1` runs 30 epochs (CI).
 
 use std::time::Instant;
 
@@ -39,7 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Model::new(net, loss::Mse, Adam::new(1e-3)).metric(MeanAbsoluteError::default());
 
     // 4. Train until the validation loss stops improving.
-    let epochs = if quick { 5 } else { 1000 };
+    let epochs = if quick { 30 } else { 1000 };
     let history = model.fit(
         &x_train,
         &train.y,
@@ -79,5 +89,36 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "wrote loss.svg; {ran} epochs in {:.2} s",
         started.elapsed().as_secs_f64()
     );
+
+    // The claim, loosened for quick mode. The baseline predicts the training mean.
+    let mean = train.y.to_vec().iter().map(|&v| f64::from(v)).sum::<f64>() / train.len() as f64;
+    let baseline = test
+        .y
+        .to_vec()
+        .iter()
+        .map(|&v| (f64::from(v) - mean).powi(2))
+        .sum::<f64>()
+        / test.len() as f64;
+    let ratio = if quick { 0.75 } else { 0.6 };
+    println!(
+        "baseline (predict the training mean {mean:.1}): test MSE {baseline:.1}; model/baseline {:.3} (R² {:.3}), required below {ratio}",
+        mse / baseline,
+        1.0 - mse / baseline
+    );
+    if mse.is_nan() || mse >= ratio * baseline {
+        return Err(format!(
+            "test MSE {mse:.1} is not below {ratio} × the mean baseline's {baseline:.1}"
+        )
+        .into());
+    }
+    let best = history.best_epoch.unwrap_or(ran - 1);
+    let best_val = history.get("val_loss").map_or(f64::NAN, |v| v[best]);
+    if best_val.is_nan() || (mse - best_val).abs() > 1e-4 * best_val {
+        return Err(format!(
+            "the restored weights give test MSE {mse:.3}, not the best epoch's val_loss {best_val:.3} (epoch {})",
+            best + 1
+        )
+        .into());
+    }
     Ok(())
 }
