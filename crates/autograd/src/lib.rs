@@ -34,6 +34,7 @@ mod derivatives;
 pub mod forward;
 pub mod function;
 pub mod gradcheck;
+pub mod functional;
 pub mod grads;
 pub mod inspect;
 pub mod op;

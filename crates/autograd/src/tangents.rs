@@ -27,6 +27,12 @@ impl<T: Float> Tangents<T> {
         self.nodes.get(v.id).and_then(Option::as_ref)
     }
 
+    /// The tangent of node `id`, or `None` where it is zero.
+    #[must_use]
+    pub fn by_node(&self, id: NodeId) -> Option<&Tensor<T>> {
+        self.nodes.get(id).and_then(Option::as_ref)
+    }
+
     /// The tangent of `v` as a tensor, zeros where no seed reaches it.
     #[must_use]
     pub fn get_or_zeros(&self, v: &Var<'_, T>) -> Tensor<T> {
