@@ -13,29 +13,29 @@
 //! | [`hessian`] | `H` for a scalar `f` (forward-over-reverse) | reverse, then one forward per input element |
 //!
 //! `f` takes one `Var` per input (`&[Var]`) and returns one `Var`, as for
-//! [`crate::gradcheck()`]. Shapes are PyTorch's: the Jacobian of `f: ℝ^(a…) → ℝ^(b…)`
+//! [`crate::gradcheck()`]; wrap a closure kept in a variable in [`function`]. Shapes are PyTorch's: the Jacobian of `f: ℝ^(a…) → ℝ^(b…)`
 //! with respect to input `i` has shape `(b…, a…)`; the Hessian block of inputs `i`, `j`
 //! has shape `(aᵢ…, aⱼ…)`. Where the output does not depend on an input, its blocks are
 //! zeros. Mistakes in the call (a tangent of the wrong shape, a non-scalar output where a
 //! scalar is required) are [`FunctionalError`]s, not panics.
 //!
 //! ```
-//! use autograd::functional::{hessian, jacobian};
+//! use autograd::functional::{function, hessian, jacobian};
 //! use tensor::Tensor;
 //!
 //! // f(x) = [x₀·x₁, sin x₀]: J = [[x₁, x₀], [cos x₀, 0]]
-//! let f = |v: &[autograd::Var<'_, f64>]| {
+//! let f = function(|v| {
 //!     let (a, b) = (v[0].narrow(0, 0, 1), v[0].narrow(0, 1, 1));
 //!     autograd::Var::concat(&[a * b, a.sin()], 0)
-//! };
+//! });
 //! let x = Tensor::from([0.5f64, 2.0]);
-//! let j = &jacobian(f, &[x.clone()]).unwrap()[0];
+//! let j = &jacobian(&f, &[x.clone()]).unwrap()[0];
 //! assert_eq!(j.shape(), &[2, 2]);
 //! assert_eq!(j.to_vec(), vec![2.0, 0.5, 0.5f64.cos(), 0.0]);
 //!
 //! // g(x) = x₀²·x₁: H = [[2x₁, 2x₀], [2x₀, 0]]
-//! let g = |v: &[autograd::Var<'_, f64>]| (v[0].narrow(0, 0, 1).powi(2) * v[0].narrow(0, 1, 1)).sum_all();
-//! let h = &hessian(g, &[x]).unwrap()[0][0];
+//! let g = function(|v| (v[0].narrow(0, 0, 1).powi(2) * v[0].narrow(0, 1, 1)).sum_all());
+//! let h = &hessian(&g, &[x]).unwrap()[0][0];
 //! assert_eq!(h.to_vec(), vec![4.0, 1.0, 1.0, 0.0]);
 //! ```
 
@@ -90,6 +90,25 @@ pub enum FunctionalError {
         /// The shape given.
         got: Vec<usize>,
     },
+}
+
+/// Returns `f` unchanged, with its signature pinned to what the transforms take
+/// (`for<'t> Fn(&[Var<'t, T>]) -> Var<'t, T>`), so a closure can be kept in a variable
+/// and passed to several transforms. (A closure written inline in the call needs no
+/// help; one stored with `let` would otherwise not be general over the tape's lifetime.)
+///
+/// ```
+/// use autograd::functional::{function, jacfwd, jacrev};
+/// use tensor::Tensor;
+/// let f = function(|v| v[0].sin());
+/// let x = [Tensor::from([0.0f64, 1.0])];
+/// assert_eq!(jacrev(&f, &x).unwrap()[0].to_vec(), jacfwd(&f, &x).unwrap()[0].to_vec());
+/// ```
+pub fn function<T: Float, F>(f: F) -> F
+where
+    F: for<'t> Fn(&[Var<'t, T>]) -> Var<'t, T>,
+{
+    f
 }
 
 /// How [`jacobian_with`] builds the Jacobian.
