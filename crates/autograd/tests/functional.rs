@@ -310,3 +310,33 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn forward_trace_shows_each_tangent_as_it_is_pushed() {
+    // The neuron o = tanh(x·w + b) of docs/autograd.md, pushed along dx = 1: each step's
+    // tangent by hand: d(x·w) = w·dx = −3, d(x·w + b) = −3, do = (1 − o²)·(−3) = −1.5.
+    let tape = Tape::new();
+    let x = tape.var(Tensor::scalar(2.0f64)).label("x");
+    let w = tape.var(Tensor::scalar(-3.0)).label("w");
+    let b = tape.var(Tensor::scalar(6.881373587019543)).label("b");
+    let o = (x * w + b).tanh();
+    let (tangents, trace) = tape.push_tangents_traced(&[(x, Tensor::scalar(1.0))]);
+    let steps: Vec<(usize, &str, f64)> = trace
+        .steps
+        .iter()
+        .map(|s| (s.node, s.op.as_str(), s.tangent.item()))
+        .collect();
+    assert_eq!(steps.len(), 4);
+    assert_eq!((steps[0].0, steps[0].1, steps[0].2), (0, "var", 1.0));
+    assert_eq!((steps[1].0, steps[1].1, steps[1].2), (3, "mul", -3.0));
+    assert_eq!((steps[2].0, steps[2].1, steps[2].2), (4, "add", -3.0));
+    assert_eq!((steps[3].0, steps[3].1), (5, "tanh"));
+    assert!((steps[3].2 + 1.5).abs() < 1e-12);
+    assert_eq!(tangents[&o].item(), steps[3].2);
+    // w and b were not seeded: no tangent, nothing traced for them.
+    assert!(tangents.get(&w).is_none() && tangents.get(&b).is_none());
+    let text = trace.to_string();
+    assert!(text.contains("step 1: %0 = var (x) (seed): d%0 = 1.0000"), "{text}");
+    assert!(text.contains("step 2: %3 = mul (from %0 %1): d%3 = -3.0000"), "{text}");
+    assert!(text.contains("step 4: %5 = tanh (from %4): d%5 = -1.5000"), "{text}");
+}
