@@ -30,7 +30,10 @@ fn main() {
     let x = Tensor::<f64>::rand_uniform(&[n], -1.0, 1.0, &mut rng);
     let w1 = Tensor::<f64>::rand_normal(&[hidden, n], 0.0, 0.2, &mut rng);
     println!("f: R^{n} -> R^m, f(x) = W2·tanh(W1·x), hidden width {hidden}");
-    println!("{:>6} {:>12} {:>12} {:>10}  faster", "m", "jacfwd ms", "jacrev ms", "fwd/rev");
+    println!(
+        "{:>6} {:>12} {:>12} {:>10}  faster",
+        "m", "jacfwd ms", "jacrev ms", "fwd/rev"
+    );
     for m in [4, 16, 32, 64, 128, 256, 1024] {
         let w2 = Tensor::<f64>::rand_normal(&[m, hidden], 0.0, 0.2, &mut rng);
         let f = function(|v: &[Var<'_, f64>]| {

@@ -67,7 +67,10 @@ pub fn jvp<T: Float, D: BackwardOps<T>>(
         // d(a/b) = da/b − (a/b)·db/b = (da − out·db)/b
         Op::Div => {
             let b = &x[1];
-            plus(t(0).map(|da| da.div(b)), t(1).map(|db| out.mul(db).div(b).neg()))
+            plus(
+                t(0).map(|da| da.div(b)),
+                t(1).map(|db| out.mul(db).div(b).neg()),
+            )
         }
         Op::Maximum | Op::Minimum => {
             // The winner's tangent; a tie averages both (the subgradient the VJP uses).
@@ -93,7 +96,11 @@ pub fn jvp<T: Float, D: BackwardOps<T>>(
         // d erf x = 2/√π · e^(−x²)·dx
         Op::Erf => linear(&|d| {
             let a = &x[0];
-            a.mul(a).neg().exp().scale(std::f64::consts::FRAC_2_SQRT_PI).mul(d)
+            a.mul(a)
+                .neg()
+                .exp()
+                .scale(std::f64::consts::FRAC_2_SQRT_PI)
+                .mul(d)
         }),
         Op::Sin => linear(&|d| x[0].cos().mul(d)),
         Op::Cos => linear(&|d| x[0].sin().mul(d).neg()),
@@ -118,7 +125,10 @@ pub fn jvp<T: Float, D: BackwardOps<T>>(
         // x > 0: dx;  x ≤ 0: α·e^x·dx
         Op::Elu(alpha) => linear(&|d| {
             let pos = mask(&x[0].value(), |v| v > T::ZERO);
-            let neg_part = x[0].exp().scale(*alpha).mul(&d.lift(pos.rsub_scalar(T::ONE)));
+            let neg_part = x[0]
+                .exp()
+                .scale(*alpha)
+                .mul(&d.lift(pos.rsub_scalar(T::ONE)));
             neg_part.add(&d.lift(pos)).mul(d)
         }),
         Op::Gelu => linear(&|d| gelu_derivative(&x[0]).mul(d)),
@@ -141,7 +151,9 @@ pub fn jvp<T: Float, D: BackwardOps<T>>(
         // The tangent of the maximal entry, averaged over ties.
         Op::Max { axis, keepdim } => linear(&|d| {
             let share = max_shares(&x[0].value(), &out.value(), *axis, *keepdim);
-            d.mul(&d.lift(share)).sum_keep(&[*axis]).reshape(&out.shape())
+            d.mul(&d.lift(share))
+                .sum_keep(&[*axis])
+                .reshape(&out.shape())
         }),
         // d(a·b) = da·b + a·db
         Op::MatMul => plus(
@@ -269,11 +281,15 @@ pub(crate) fn push_tangents<T: Float, D: BackwardOps<T>>(
             let tangent_values: Vec<Tensor<T>> = dx
                 .iter()
                 .zip(&x)
-                .map(|(d, xi)| d.as_ref().map_or_else(|| Tensor::zeros(&xi.shape()), D::value))
+                .map(|(d, xi)| {
+                    d.as_ref()
+                        .map_or_else(|| Tensor::zeros(&xi.shape()), D::value)
+                })
                 .collect();
             let values: Vec<Tensor<T>> = x.iter().map(D::value).collect();
             let out = handle(i);
-            let dout = crate::function::custom_jvp(tape, index, &tangent_values, &values, &out.value());
+            let dout =
+                crate::function::custom_jvp(tape, index, &tangent_values, &values, &out.value());
             Some(out.lift(dout))
         };
         let tangent = jvp(&op, &x, &dx, &handle(i), custom);

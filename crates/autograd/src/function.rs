@@ -97,7 +97,10 @@ pub(crate) fn custom_jvp<T: Float>(
 ) -> Tensor<T> {
     let custom = tape.custom.borrow();
     let entry = &custom[index];
-    debug_assert!(tangents.iter().zip(inputs).all(|(d, x)| d.shape() == x.shape()));
+    debug_assert!(tangents
+        .iter()
+        .zip(inputs)
+        .all(|(d, x)| d.shape() == x.shape()));
     let dout = entry.op.jvp(tangents, out, &entry.residuals);
     assert!(
         dout.shape() == out.shape(),

@@ -228,7 +228,12 @@ where
     let grads = out.backward_with(cotangent.clone());
     let per_input = vars
         .iter()
-        .map(|v| grads.get(v).cloned().unwrap_or_else(|| Tensor::zeros(&v.shape())))
+        .map(|v| {
+            grads
+                .get(v)
+                .cloned()
+                .unwrap_or_else(|| Tensor::zeros(&v.shape()))
+        })
         .collect();
     Ok((out.value(), per_input))
 }
@@ -261,7 +266,8 @@ where
     let tape = Tape::new();
     let (vars, out) = record(&tape, &f, primals, "jvp")?;
     check_shapes("jvp", "tangent", tangents, primals)?;
-    let seeds: Vec<(Var<'_, T>, Tensor<T>)> = vars.iter().copied().zip(tangents.iter().cloned()).collect();
+    let seeds: Vec<(Var<'_, T>, Tensor<T>)> =
+        vars.iter().copied().zip(tangents.iter().cloned()).collect();
     let dout = tape.push_tangents(&seeds).get_or_zeros(&out);
     Ok((out.value(), dout))
 }
@@ -290,7 +296,12 @@ where
     let grads = out.backward_with(Tensor::ones(&out.shape()));
     Ok(vars
         .iter()
-        .map(|v| grads.get(v).cloned().unwrap_or_else(|| Tensor::zeros(&v.shape())))
+        .map(|v| {
+            grads
+                .get(v)
+                .cloned()
+                .unwrap_or_else(|| Tensor::zeros(&v.shape()))
+        })
         .collect())
 }
 
@@ -360,7 +371,10 @@ where
         JacobianStrategy::Forward => false,
         JacobianStrategy::Auto => n_out <= n_in,
     };
-    let mut blocks: Vec<Vec<T>> = primals.iter().map(|x| vec![T::ZERO; n_out * x.numel()]).collect();
+    let mut blocks: Vec<Vec<T>> = primals
+        .iter()
+        .map(|x| vec![T::ZERO; n_out * x.numel()])
+        .collect();
     if reverse {
         for o in 0..n_out {
             let grads = out.backward_with(one_hot(&out_shape, o));
@@ -413,7 +427,12 @@ where
     let grads = out.grad_graph(&vars);
     let mut blocks: Vec<Vec<Vec<T>>> = primals
         .iter()
-        .map(|a| primals.iter().map(|b| vec![T::ZERO; a.numel() * b.numel()]).collect())
+        .map(|a| {
+            primals
+                .iter()
+                .map(|b| vec![T::ZERO; a.numel() * b.numel()])
+                .collect()
+        })
         .collect();
     for (j, v) in vars.iter().enumerate() {
         let nj = primals[j].numel();

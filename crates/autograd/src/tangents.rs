@@ -84,11 +84,7 @@ pub struct ForwardTrace<T: Float> {
 impl<T: Float> fmt::Display for ForwardTrace<T> {
     /// Each forward step: the node, its op and inputs, and its tangent.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "forward trace: {} steps, inputs first",
-            self.steps.len()
-        )?;
+        writeln!(f, "forward trace: {} steps, inputs first", self.steps.len())?;
         for (k, step) in self.steps.iter().enumerate() {
             let label = step
                 .label
@@ -192,7 +188,10 @@ impl<T: Float> Tape<T> {
     ) -> Vec<Option<Var<'t, T>>> {
         for (x, v) in seeds {
             self.check_seed(*x, &v.shape());
-            assert!(std::ptr::eq(v.tape, self), "tangents_graph: a tangent lives on another tape");
+            assert!(
+                std::ptr::eq(v.tape, self),
+                "tangents_graph: a tangent lives on another tape"
+            );
         }
         let last = self.len().saturating_sub(1);
         let handle = |id: NodeId| Var { id, tape: self };

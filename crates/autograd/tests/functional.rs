@@ -4,8 +4,8 @@
 //! property test on random functions built from the ops.
 
 use autograd::functional::{
-    function, grad, hessian, hvp, jacfwd, jacobian, jacobian_with, jacrev, jvp, vjp, FunctionalError,
-    JacobianStrategy,
+    function, grad, hessian, hvp, jacfwd, jacobian, jacobian_with, jacrev, jvp, vjp,
+    FunctionalError, JacobianStrategy,
 };
 use autograd::{CustomOp, Residuals, Tape, Var};
 use proptest::prelude::*;
@@ -78,10 +78,16 @@ where
     for a in 0..ni {
         for b in 0..nj {
             let at = |s: f64, r: f64| eval(f, &moved(inputs, &[(i, a, s * h), (j, b, r * h)]))[0];
-            data[a * nj + b] = (at(1.0, 1.0) - at(1.0, -1.0) - at(-1.0, 1.0) + at(-1.0, -1.0)) / (4.0 * h * h);
+            data[a * nj + b] =
+                (at(1.0, 1.0) - at(1.0, -1.0) - at(-1.0, 1.0) + at(-1.0, -1.0)) / (4.0 * h * h);
         }
     }
-    let shape: Vec<usize> = inputs[i].shape().iter().chain(inputs[j].shape()).copied().collect();
+    let shape: Vec<usize> = inputs[i]
+        .shape()
+        .iter()
+        .chain(inputs[j].shape())
+        .copied()
+        .collect();
     t(&data, &shape)
 }
 
@@ -89,9 +95,17 @@ where
 fn jacobian_of_a_linear_map_is_its_matrix_in_both_modes() {
     // f(x) = A·x with A [3, 2]: J = A, shape (3, 2).
     let a = t(&[1.0, -2.0, 0.5, 3.0, -1.5, 4.0], &[3, 2]);
-    let f = function(|v: &[Var<'_, f64>]| v[0].tape().constant(t(&[1.0, -2.0, 0.5, 3.0, -1.5, 4.0], &[3, 2])).matmul(v[0]));
+    let f = function(|v: &[Var<'_, f64>]| {
+        v[0].tape()
+            .constant(t(&[1.0, -2.0, 0.5, 3.0, -1.5, 4.0], &[3, 2]))
+            .matmul(v[0])
+    });
     let x = [t(&[0.3, -0.7], &[2])];
-    for j in [jacrev(&f, &x).unwrap(), jacfwd(&f, &x).unwrap(), jacobian(&f, &x).unwrap()] {
+    for j in [
+        jacrev(f, &x).unwrap(),
+        jacfwd(f, &x).unwrap(),
+        jacobian(f, &x).unwrap(),
+    ] {
         assert_eq!(j[0].shape(), &[3, 2]);
         assert_eq!(j[0].to_vec(), a.to_vec());
     }
@@ -104,14 +118,26 @@ fn jacobian_shapes_follow_pytorch_for_several_matrix_inputs() {
     let x = Tensor::from_vec((0..6).map(|k| 0.1 * k as f64 - 0.2).collect(), &[2, 3]).unwrap();
     let y = Tensor::from_vec((0..12).map(|k| 0.3 - 0.05 * k as f64).collect(), &[3, 4]).unwrap();
     let inputs = [x, y];
-    let rev = jacrev(&f, &inputs).unwrap();
-    let fwd = jacfwd(&f, &inputs).unwrap();
+    let rev = jacrev(f, &inputs).unwrap();
+    let fwd = jacfwd(f, &inputs).unwrap();
     assert_eq!(rev[0].shape(), &[2, 4, 2, 3]);
     assert_eq!(rev[1].shape(), &[2, 4, 3, 4]);
     for i in 0..2 {
         let fd = fd_jacobian(&f, &inputs, i);
-        assert_close(&rev[i], &fd, 1e-7, 1e-6, "jacrev against finite differences");
-        assert_close(&fwd[i], &fd, 1e-7, 1e-6, "jacfwd against finite differences");
+        assert_close(
+            &rev[i],
+            &fd,
+            1e-7,
+            1e-6,
+            "jacrev against finite differences",
+        );
+        assert_close(
+            &fwd[i],
+            &fd,
+            1e-7,
+            1e-6,
+            "jacfwd against finite differences",
+        );
         assert_close(&fwd[i], &rev[i], 1e-14, 1e-12, "jacfwd against jacrev");
     }
 }
@@ -122,11 +148,11 @@ fn scalar_in_scalar_out_and_independent_inputs() {
     let f = function(|v: &[Var<'_, f64>]| v[0].powi(3));
     let inputs = [Tensor::scalar(2.0), t(&[1.0, 2.0], &[2])];
     for strategy in [JacobianStrategy::Reverse, JacobianStrategy::Forward] {
-        let j = jacobian_with(&f, &inputs, strategy).unwrap();
+        let j = jacobian_with(f, &inputs, strategy).unwrap();
         assert_eq!((j[0].shape(), j[0].item()), (&[][..], 12.0));
         assert_eq!((j[1].shape(), j[1].to_vec()), (&[2][..], vec![0.0, 0.0]));
     }
-    let h = hessian(&f, &inputs).unwrap();
+    let h = hessian(f, &inputs).unwrap();
     assert_eq!(h[0][0].item(), 12.0); // 6x
     assert_eq!(h[0][1].shape(), &[2]);
     assert_eq!(h[1][1].shape(), &[2, 2]);
@@ -138,10 +164,12 @@ fn hessian_of_a_quadratic_form_is_a_plus_a_transpose() {
     // f(x) = xᵀ·A·x: H = A + Aᵀ, exactly, wherever x is.
     let a = [1.0, 2.0, 0.0, -1.0, 3.0, 0.5, 4.0, 0.0, -2.0];
     let f = function(|v: &[Var<'_, f64>]| {
-        let m = v[0].tape().constant(t(&[1.0, 2.0, 0.0, -1.0, 3.0, 0.5, 4.0, 0.0, -2.0], &[3, 3]));
+        let m = v[0]
+            .tape()
+            .constant(t(&[1.0, 2.0, 0.0, -1.0, 3.0, 0.5, 4.0, 0.0, -2.0], &[3, 3]));
         v[0].matmul(m.matmul(v[0]))
     });
-    let h = hessian(&f, &[t(&[0.3, -1.0, 2.0], &[3])]).unwrap();
+    let h = hessian(f, &[t(&[0.3, -1.0, 2.0], &[3])]).unwrap();
     let expected: Vec<f64> = (0..9).map(|k| a[k] + a[(k % 3) * 3 + k / 3]).collect();
     assert_eq!(h[0][0].shape(), &[3, 3]);
     assert_eq!(h[0][0].to_vec(), expected);
@@ -150,9 +178,11 @@ fn hessian_of_a_quadratic_form_is_a_plus_a_transpose() {
 #[test]
 fn hessian_agrees_with_second_differences_on_two_inputs() {
     // f(x, w) = Σ softplus(x·w)·sin(x) + (Σ w)²: cross terms between the inputs.
-    let f = function(|v: &[Var<'_, f64>]| (v[0] * v[1]).softplus().mul(v[0].sin()).sum_all() + v[1].sum_all().powi(2));
+    let f = function(|v: &[Var<'_, f64>]| {
+        (v[0] * v[1]).softplus().mul(v[0].sin()).sum_all() + v[1].sum_all().powi(2)
+    });
     let inputs = [t(&[0.4, -1.1, 0.9], &[3]), t(&[1.3, 0.2, -0.6], &[3])];
-    let h = hessian(&f, &inputs).unwrap();
+    let h = hessian(f, &inputs).unwrap();
     for i in 0..2 {
         for j in 0..2 {
             let fd = fd_hessian(&f, &inputs, i, j);
@@ -165,12 +195,14 @@ fn hessian_agrees_with_second_differences_on_two_inputs() {
 
 #[test]
 fn hvp_is_hessian_times_v_and_matches_reverse_over_forward() {
-    let f = function(|v: &[Var<'_, f64>]| (v[0].tanh() * v[0].exp()).sum_all() + v[0].softmax(0).max_all());
+    let f = function(|v: &[Var<'_, f64>]| {
+        (v[0].tanh() * v[0].exp()).sum_all() + v[0].softmax(0).max_all()
+    });
     let x = t(&[0.2, -0.5, 1.1, 0.7], &[4]);
     let v = t(&[1.0, -2.0, 0.5, 0.25], &[4]);
-    let (y, hv) = hvp(&f, &[x.clone()], &[v.clone()]).unwrap();
-    assert_eq!(y.to_vec(), eval(&f, &[x.clone()]));
-    let h = &hessian(&f, &[x.clone()]).unwrap()[0][0];
+    let (y, hv) = hvp(f, std::slice::from_ref(&x), std::slice::from_ref(&v)).unwrap();
+    assert_eq!(y.to_vec(), eval(&f, std::slice::from_ref(&x)));
+    let h = &hessian(f, std::slice::from_ref(&x)).unwrap()[0][0];
     assert_close(&hv[0], &h.matmul(&v), 1e-13, 1e-12, "hvp against H·v");
     // Reverse-over-forward: the recorded tangent ⟨∇f, v⟩, differentiated in reverse.
     let tape = Tape::new();
@@ -178,30 +210,56 @@ fn hvp_is_hessian_times_v_and_matches_reverse_over_forward() {
     let out = f(&[xv]);
     let dv = tape.constant(v.clone());
     let tangent = tape.tangents_graph(&[(xv, dv)], &[out])[0].unwrap();
-    assert_close(&tangent.backward()[&xv], &hv[0], 1e-13, 1e-12, "reverse-over-forward");
-    assert_close(&hv[0], &fd_hessian(&f, &[x], 0, 0).matmul(&v), 1e-5, 1e-4, "hvp by differences");
+    assert_close(
+        &tangent.backward()[&xv],
+        &hv[0],
+        1e-13,
+        1e-12,
+        "reverse-over-forward",
+    );
+    assert_close(
+        &hv[0],
+        &fd_hessian(&f, &[x], 0, 0).matmul(&v),
+        1e-5,
+        1e-4,
+        "hvp by differences",
+    );
 }
 
 #[test]
 fn vjp_and_jvp_agree_with_the_jacobian() {
     let f = function(|v: &[Var<'_, f64>]| (v[0].matmul(v[1]) + v[1].sum(0, true)).sigmoid());
-    let inputs = [t(&[0.5, -1.0, 2.0, 0.1], &[2, 2]), t(&[1.5, 0.3, -0.2, 0.7], &[2, 2])];
-    let j = jacobian(&f, &inputs).unwrap();
+    let inputs = [
+        t(&[0.5, -1.0, 2.0, 0.1], &[2, 2]),
+        t(&[1.5, 0.3, -0.2, 0.7], &[2, 2]),
+    ];
+    let j = jacobian(f, &inputs).unwrap();
     let u = t(&[1.0, 2.0, -1.0, 0.5], &[2, 2]);
-    let (y, g) = vjp(&f, &inputs, &u).unwrap();
+    let (y, g) = vjp(f, &inputs, &u).unwrap();
     assert_eq!(y.to_vec(), eval(&f, &inputs));
-    let tangents = [t(&[0.3, 0.1, -0.2, 1.0], &[2, 2]), t(&[-1.0, 0.0, 0.4, 0.2], &[2, 2])];
-    let (_, dy) = jvp(&f, &inputs, &tangents).unwrap();
+    let tangents = [
+        t(&[0.3, 0.1, -0.2, 1.0], &[2, 2]),
+        t(&[-1.0, 0.0, 0.4, 0.2], &[2, 2]),
+    ];
+    let (_, dy) = jvp(f, &inputs, &tangents).unwrap();
     for i in 0..2 {
         let m = j[i].reshape(&[4, 4]);
         let ut_j = u.reshape(&[1, 4]).matmul(&m).reshape(&[2, 2]);
         assert_close(&g[i], &ut_j, 1e-14, 1e-12, "vjp = uᵀ·J");
     }
-    let jv = j[0].reshape(&[4, 4]).matmul(&tangents[0].reshape(&[4]))
+    let jv = j[0]
+        .reshape(&[4, 4])
+        .matmul(&tangents[0].reshape(&[4]))
         .add(&j[1].reshape(&[4, 4]).matmul(&tangents[1].reshape(&[4])));
     assert_close(&dy, &jv.reshape(&[2, 2]), 1e-14, 1e-12, "jvp = J·v");
     let gr = grad(|v| f(v).sum_all(), &inputs).unwrap();
-    assert_close(&gr[1], &vjp(&f, &inputs, &Tensor::ones(&[2, 2])).unwrap().1[1], 0.0, 0.0, "grad");
+    assert_close(
+        &gr[1],
+        &vjp(f, &inputs, &Tensor::ones(&[2, 2])).unwrap().1[1],
+        0.0,
+        0.0,
+        "grad",
+    );
 }
 
 #[test]
@@ -210,22 +268,41 @@ fn mistakes_are_errors_not_panics() {
     let not_scalar = function(|v: &[Var<'_, f64>]| v[0] * 2.0);
     let scalar = function(|v: &[Var<'_, f64>]| v[0].sum_all());
     for e in [
-        grad(&not_scalar, &x).unwrap_err(),
-        hessian(&not_scalar, &x).unwrap_err(),
-        hvp(&not_scalar, &x, &x).unwrap_err(),
+        grad(not_scalar, &x).unwrap_err(),
+        hessian(not_scalar, &x).unwrap_err(),
+        hvp(not_scalar, &x, &x).unwrap_err(),
     ] {
-        assert!(matches!(e, FunctionalError::NotScalar { ref shape, .. } if shape == &[2]), "{e}");
+        assert!(
+            matches!(e, FunctionalError::NotScalar { ref shape, .. } if shape == &[2]),
+            "{e}"
+        );
         assert!(e.to_string().contains("[2]"));
     }
-    let e = jvp(&scalar, &x, &[t(&[1.0], &[1])]).unwrap_err();
+    let e = jvp(scalar, &x, &[t(&[1.0], &[1])]).unwrap_err();
     assert!(matches!(e, FunctionalError::ShapeMismatch { .. }), "{e}");
-    let e = jvp(&scalar, &x, &[]).unwrap_err();
-    assert!(matches!(e, FunctionalError::CountMismatch { expected: 1, got: 0, .. }), "{e}");
-    let e = vjp(&not_scalar, &x, &Tensor::scalar(1.0)).unwrap_err();
+    let e = jvp(scalar, &x, &[]).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            FunctionalError::CountMismatch {
+                expected: 1,
+                got: 0,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let e = vjp(not_scalar, &x, &Tensor::scalar(1.0)).unwrap_err();
     assert!(matches!(e, FunctionalError::ShapeMismatch { .. }), "{e}");
-    assert!(matches!(jacobian(&scalar, &[]).unwrap_err(), FunctionalError::NoInputs { .. }));
+    assert!(matches!(
+        jacobian(scalar, &[]).unwrap_err(),
+        FunctionalError::NoInputs { .. }
+    ));
     // A one-element output of any rank counts as a scalar (as backward does).
-    assert_eq!(grad(|v| v[0].sum(0, true), &x).unwrap()[0].to_vec(), vec![1.0, 1.0]);
+    assert_eq!(
+        grad(|v| v[0].sum(0, true), &x).unwrap()[0].to_vec(),
+        vec![1.0, 1.0]
+    );
 }
 
 /// softplus as a custom op with only a backward rule: forward mode falls back on
@@ -247,10 +324,17 @@ impl CustomOp<f64> for BackwardOnly {
 
 #[test]
 fn custom_op_without_a_tangent_rule_gets_one_from_its_backward() {
-    let f = function(|v: &[Var<'_, f64>]| v[0].tape().apply(BackwardOnly, &[v[0]]).matmul(v[0].t()));
+    let f =
+        function(|v: &[Var<'_, f64>]| v[0].tape().apply(BackwardOnly, &[v[0]]).matmul(v[0].t()));
     let x = [t(&[0.5, -1.0, 2.0, 0.1, 0.3, -0.4], &[2, 3])];
-    let fwd = jacfwd(&f, &x).unwrap();
-    assert_close(&fwd[0], &fd_jacobian(&f, &x, 0), 1e-7, 1e-6, "default custom jvp");
+    let fwd = jacfwd(f, &x).unwrap();
+    assert_close(
+        &fwd[0],
+        &fd_jacobian(&f, &x, 0),
+        1e-7,
+        1e-6,
+        "default custom jvp",
+    );
 }
 
 /// A random smooth function of two vectors of one length, as a list of op codes.
@@ -268,7 +352,9 @@ fn build<'t>(codes: &[u8], v: &[Var<'t, f64>]) -> Var<'t, f64> {
         7 => (h * h + 1.0).ln(),
         8 => h.gelu(),
         9 => {
-            let m: Vec<f64> = (0..n * n).map(|k| ((k * 7 % 5) as f64 - 2.0) * 0.3).collect();
+            let m: Vec<f64> = (0..n * n)
+                .map(|k| ((k * 7 % 5) as f64 - 2.0) * 0.3)
+                .collect();
             h.tape().constant(t(&m, &[n, n])).matmul(h)
         }
         10 => (h * 0.3).exp(),
@@ -293,15 +379,15 @@ proptest! {
     ) {
         let f = function(|v: &[Var<'_, f64>]| build(&codes, v));
         let inputs = [x, y];
-        let rev = jacrev(&f, &inputs).unwrap();
-        let fwd = jacfwd(&f, &inputs).unwrap();
+        let rev = jacrev(f, &inputs).unwrap();
+        let fwd = jacfwd(f, &inputs).unwrap();
         for i in 0..2 {
             let fd = fd_jacobian(&f, &inputs, i);
             assert_close(&rev[i], &fd, 1e-6, 1e-4, &format!("jacrev {codes:?}"));
             assert_close(&fwd[i], &fd, 1e-6, 1e-4, &format!("jacfwd {codes:?}"));
         }
         let scalar = function(|v: &[Var<'_, f64>]| (build(&codes, v) * v[1].sin()).sum_all());
-        let h = hessian(&scalar, &inputs).unwrap();
+        let h = hessian(scalar, &inputs).unwrap();
         for i in 0..2 {
             for j in 0..2 {
                 let fd = fd_hessian(&scalar, &inputs, i, j);
@@ -336,7 +422,16 @@ fn forward_trace_shows_each_tangent_as_it_is_pushed() {
     // w and b were not seeded: no tangent, nothing traced for them.
     assert!(tangents.get(&w).is_none() && tangents.get(&b).is_none());
     let text = trace.to_string();
-    assert!(text.contains("step 1: %0 = var (x) (seed): d%0 = 1.0000"), "{text}");
-    assert!(text.contains("step 2: %3 = mul (from %0 %1): d%3 = -3.0000"), "{text}");
-    assert!(text.contains("step 4: %5 = tanh (from %4): d%5 = -1.5000"), "{text}");
+    assert!(
+        text.contains("step 1: %0 = var (x) (seed): d%0 = 1.0000"),
+        "{text}"
+    );
+    assert!(
+        text.contains("step 2: %3 = mul (from %0 %1): d%3 = -3.0000"),
+        "{text}"
+    );
+    assert!(
+        text.contains("step 4: %5 = tanh (from %4): d%5 = -1.5000"),
+        "{text}"
+    );
 }

@@ -68,4 +68,3 @@ fn every_op_passes_gradgradcheck() {
     }
     assert!(checked > 50, "only {checked} checks ran");
 }
-

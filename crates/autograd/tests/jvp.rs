@@ -46,14 +46,28 @@ fn laid_out(t: &Tensor<f64>, layout: Layout) -> Tensor<f64> {
             let both = Tensor::stack(&[t, &filler], a as isize + 1);
             let mut shape: Vec<isize> = t.shape().iter().map(|&n| n as isize).collect();
             shape[a] *= 2;
-            let view = both.reshape(&shape).slice(a as isize, 0, 2 * t.shape()[a], 2);
-            assert!(!view.is_contiguous(), "strided view of {:?} is contiguous", t.shape());
+            let view = both
+                .reshape(&shape)
+                .slice(a as isize, 0, 2 * t.shape()[a], 2);
+            assert!(
+                !view.is_contiguous(),
+                "strided view of {:?} is contiguous",
+                t.shape()
+            );
             assert_eq!(view.to_vec(), t.to_vec());
             view
         }
         Layout::Broadcast => {
-            let view = t.narrow(a as isize, 0, 1).contiguous().broadcast_to(t.shape());
-            assert_eq!(view.strides()[a], 0, "broadcast view of {:?} has no stride 0", t.shape());
+            let view = t
+                .narrow(a as isize, 0, 1)
+                .contiguous()
+                .broadcast_to(t.shape());
+            assert_eq!(
+                view.strides()[a],
+                0,
+                "broadcast view of {:?} has no stride 0",
+                t.shape()
+            );
             view
         }
     }
@@ -70,7 +84,11 @@ fn dot(a: &Tensor<f64>, b: &Tensor<f64>) -> f64 {
 
 /// `Σ |aᵢ·bᵢ|`: the size of the terms of ⟨a, b⟩, the scale rounding errors are relative to.
 fn dot_scale(a: &Tensor<f64>, b: &Tensor<f64>) -> f64 {
-    a.to_vec().iter().zip(b.to_vec()).map(|(x, y)| (x * y).abs()).sum()
+    a.to_vec()
+        .iter()
+        .zip(b.to_vec())
+        .map(|(x, y)| (x * y).abs())
+        .sum()
 }
 
 fn evaluate(f: Function, inputs: &[Tensor<f64>]) -> Tensor<f64> {
@@ -96,7 +114,11 @@ fn finite_difference(f: Function, inputs: &[Tensor<f64>], v: &[Tensor<f64>]) -> 
 /// The domain's own directions: a tangent that keeps `Distinct` inputs distinct enough
 /// for finite differences is a small one; otherwise any.
 fn direction(shape: &[usize], domain: Domain, rng: &mut StdRng) -> Tensor<f64> {
-    uniform(shape, rng).mul_scalar(if matches!(domain, Domain::Distinct) { 0.5 } else { 1.0 })
+    uniform(shape, rng).mul_scalar(if matches!(domain, Domain::Distinct) {
+        0.5
+    } else {
+        1.0
+    })
 }
 
 struct Checked {
@@ -105,7 +127,14 @@ struct Checked {
 }
 
 /// Runs the checks of one row with one layout.
-fn check_row(kind: OpKind, r: usize, case: &Row, layout: Layout, rng: &mut StdRng, n: &mut Checked) {
+fn check_row(
+    kind: OpKind,
+    r: usize,
+    case: &Row,
+    layout: Layout,
+    rng: &mut StdRng,
+    n: &mut Checked,
+) {
     let inputs: Vec<Tensor<f64>> = case
         .shapes
         .iter()
@@ -114,12 +143,17 @@ fn check_row(kind: OpKind, r: usize, case: &Row, layout: Layout, rng: &mut StdRn
     let tape = Tape::new();
     let vars: Vec<Var<'_, f64>> = inputs.iter().map(|x| tape.var(x.clone())).collect();
     let out = (case.f)(&vars);
-    let v: Vec<Tensor<f64>> = case.shapes.iter().map(|s| direction(s, case.domain, rng)).collect();
+    let v: Vec<Tensor<f64>> = case
+        .shapes
+        .iter()
+        .map(|s| direction(s, case.domain, rng))
+        .collect();
     let u = uniform(&out.shape(), rng);
     let what = format!("{kind:?} row {r} ({layout:?})");
 
     // J·v from the tangent table.
-    let seeds: Vec<(Var<'_, f64>, Tensor<f64>)> = vars.iter().copied().zip(v.iter().cloned()).collect();
+    let seeds: Vec<(Var<'_, f64>, Tensor<f64>)> =
+        vars.iter().copied().zip(v.iter().cloned()).collect();
     let tangents = tape.push_tangents(&seeds);
     let jv = tangents.get_or_zeros(&out);
     if !matches!(kind, OpKind::Constant | OpKind::Param) {
@@ -132,12 +166,22 @@ fn check_row(kind: OpKind, r: usize, case: &Row, layout: Layout, rng: &mut StdRn
     let grads = out.backward_with(u.clone());
     let jtu: Vec<Tensor<f64>> = vars
         .iter()
-        .map(|x| grads.get(x).cloned().unwrap_or_else(|| Tensor::zeros(&x.shape())))
+        .map(|x| {
+            grads
+                .get(x)
+                .cloned()
+                .unwrap_or_else(|| Tensor::zeros(&x.shape()))
+        })
         .collect();
 
     let lhs = dot(&u, &jv);
     let rhs: f64 = jtu.iter().zip(&v).map(|(g, d)| dot(g, d)).sum();
-    let scale = dot_scale(&u, &jv) + jtu.iter().zip(&v).map(|(g, d)| dot_scale(g, d)).sum::<f64>();
+    let scale = dot_scale(&u, &jv)
+        + jtu
+            .iter()
+            .zip(&v)
+            .map(|(g, d)| dot_scale(g, d))
+            .sum::<f64>();
     assert!(
         (lhs - rhs).abs() <= 1e-10 * scale.max(1.0),
         "{what}: ⟨u, J·v⟩ = {lhs:.15e} but ⟨Jᵀ·u, v⟩ = {rhs:.15e} (scale {scale:.3e})"
@@ -180,7 +224,11 @@ fn tangent_table_is_the_transpose_of_the_derivative_table_for_every_op() {
             }
         }
     }
-    assert!(n.dot_products > 250, "only {} dot-product checks ran", n.dot_products);
+    assert!(
+        n.dot_products > 250,
+        "only {} dot-product checks ran",
+        n.dot_products
+    );
     eprintln!(
         "{} dot-product identities and {} finite-difference checks passed",
         n.dot_products, n.finite_differences

@@ -45,7 +45,11 @@ fn fine_tuning_the_last_layer_leaves_the_frozen_layers_bit_identical() {
     let (x, y) = data(|a, b| (2.0 * a).sin() + b * b);
     let mut model = Model::new(mlp(0), Mse, Adam::new(0.01));
     model
-        .fit(&x, &y, FitConfig::new().epochs(40).batch_size(16).verbose(0))
+        .fit(
+            &x,
+            &y,
+            FitConfig::new().epochs(40).batch_size(16).verbose(0),
+        )
         .unwrap();
     let trained = model.module().state_dict();
 
@@ -58,8 +62,14 @@ fn fine_tuning_the_last_layer_leaves_the_frozen_layers_bit_identical() {
     assert_eq!(net.num_trainable_parameters(), 16 + 1);
     assert_eq!(net.num_parameters(), 2 * 16 + 16 + 16 * 16 + 16 + 16 + 1);
     let summary = net.summary();
-    assert!(summary.contains("total trainable parameters: 17"), "{summary}");
-    assert!(summary.contains(&format!("non-trainable parameters: {}", 48 + 272)), "{summary}");
+    assert!(
+        summary.contains("total trainable parameters: 17"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains(&format!("non-trainable parameters: {}", 48 + 272)),
+        "{summary}"
+    );
 
     // Fine-tune on a shifted task (weight decay on, to show decay skips frozen weights too).
     let (x2, y2) = data(|a, b| (2.0 * a).sin() + b * b + 0.5 * a - 0.3);
@@ -67,10 +77,17 @@ fn fine_tuning_the_last_layer_leaves_the_frozen_layers_bit_identical() {
     let mut model = Model::new(net, Mse, AdamW::new(0.01).weight_decay(0.1));
     let start = model.evaluate(&x2, &y2).unwrap().get("loss").unwrap();
     let history = model
-        .fit(&x2, &y2, FitConfig::new().epochs(30).batch_size(16).verbose(0))
+        .fit(
+            &x2,
+            &y2,
+            FitConfig::new().epochs(30).batch_size(16).verbose(0),
+        )
         .unwrap();
     let end = *history.get("loss").unwrap().last().unwrap();
-    assert!(end < 0.5 * start, "the head did not learn: loss {start} → {end}");
+    assert!(
+        end < 0.5 * start,
+        "the head did not learn: loss {start} → {end}"
+    );
     let after = bits(model.module());
     for ((name, b), (_, a)) in before.iter().zip(&after) {
         if name.starts_with("4.") {
@@ -98,11 +115,24 @@ fn frozen_parameters_get_no_gradient_and_no_optimizer_moves_them() {
             let tape = Tape::new();
             let loss = (tape.param(&w).sum_all() * tape.param(&b).sum_all()).powi(2);
             let grads = loss.backward();
-            assert!(grads.param(&b).is_none(), "a frozen parameter got a gradient");
+            assert!(
+                grads.param(&b).is_none(),
+                "a frozen parameter got a gradient"
+            );
             opt.step(&[&w, &b], &grads);
         }
-        assert_eq!(b.value().to_vec(), vec![0.5], "{} moved a frozen parameter", opt.name());
-        assert_ne!(w.value().to_vec(), vec![1.0, -2.0], "{} did not train", opt.name());
+        assert_eq!(
+            b.value().to_vec(),
+            vec![0.5],
+            "{} moved a frozen parameter",
+            opt.name()
+        );
+        assert_ne!(
+            w.value().to_vec(),
+            vec![1.0, -2.0],
+            "{} did not train",
+            opt.name()
+        );
     }
 }
 
@@ -125,7 +155,8 @@ fn saving_and_loading_do_not_depend_on_freezing() {
     let net = mlp(5);
     net.freeze();
     assert_eq!(net.num_trainable_parameters(), 0);
-    let path = std::env::temp_dir().join(format!("wengert-frozen-{}.safetensors", std::process::id()));
+    let path =
+        std::env::temp_dir().join(format!("wengert-frozen-{}.safetensors", std::process::id()));
     save_weights(&net, &path).unwrap();
     let other = mlp(6);
     load_weights(&other, &path).unwrap();

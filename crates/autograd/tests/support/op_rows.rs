@@ -55,7 +55,12 @@ impl CustomOp<f64> for Softplus {
         vec![g * saved.get("sigmoid")]
     }
     // Its own tangent rule, so the dot-product test checks it against `backward`.
-    fn jvp(&self, tangents: &[Tensor<f64>], _out: &Tensor<f64>, saved: &Residuals<f64>) -> Tensor<f64> {
+    fn jvp(
+        &self,
+        tangents: &[Tensor<f64>],
+        _out: &Tensor<f64>,
+        saved: &Residuals<f64>,
+    ) -> Tensor<f64> {
         &tangents[0] * saved.get("sigmoid")
     }
 }
