@@ -43,11 +43,11 @@ fn main() {
         });
         let inputs = [x.clone()];
         // Both give the same Jacobian (to rounding).
-        let (fwd, rev) = (jacfwd(&f, &inputs).unwrap(), jacrev(&f, &inputs).unwrap());
+        let (fwd, rev) = (jacfwd(f, &inputs).unwrap(), jacrev(f, &inputs).unwrap());
         let gap = fwd[0].sub(&rev[0]).abs().max_all();
         assert!(gap < 1e-12, "jacfwd and jacrev differ by {gap}");
-        let t_fwd = median_ms(5, || drop(jacfwd(&f, &inputs).unwrap()));
-        let t_rev = median_ms(5, || drop(jacrev(&f, &inputs).unwrap()));
+        let t_fwd = median_ms(5, || drop(jacfwd(f, &inputs).unwrap()));
+        let t_rev = median_ms(5, || drop(jacrev(f, &inputs).unwrap()));
         let faster = if t_fwd < t_rev { "jacfwd" } else { "jacrev" };
         println!(
             "{m:>6} {t_fwd:>12.3} {t_rev:>12.3} {:>10.2}  {faster}",
