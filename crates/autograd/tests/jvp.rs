@@ -6,6 +6,8 @@
 //!   table (`forward.rs`, forward mode) and `Jᵀ·u` from the derivative table
 //!   (`backward.rs`, reverse mode): a wrong rule in one table now has to be wrong in
 //!   exactly the transposed way in the other to pass;
+//! * the tangent table run on `Var`s (`tangents_graph`) against the same on tensors, and
+//!   second order: forward-over-reverse against reverse-over-forward;
 //! * `J·v` against the central finite difference `(f(x + h·v) − f(x − h·v)) / 2h`, and
 //!   ⟨Jᵀ·u, v⟩ against ⟨u, that difference⟩ (each table against the maths).
 
@@ -121,6 +123,16 @@ fn direction(shape: &[usize], domain: Domain, rng: &mut StdRng) -> Tensor<f64> {
     })
 }
 
+fn assert_close(a: &Tensor<f64>, b: &Tensor<f64>, rtol: f64, what: &str) {
+    assert_eq!(a.shape(), b.shape(), "{what}: shapes differ");
+    for (k, (x, y)) in a.to_vec().iter().zip(b.to_vec()).enumerate() {
+        assert!(
+            (x - y).abs() <= rtol * (1.0 + y.abs()),
+            "{what}: entry {k}: {x:.15e} vs {y:.15e}"
+        );
+    }
+}
+
 struct Checked {
     dot_products: usize,
     finite_differences: usize,
@@ -162,6 +174,15 @@ fn check_row(
             .any(|i| tangents.by_node(i).is_some());
         assert!(reached, "{what}: no {kind:?} node received a tangent");
     }
+    // The same table run on `Var`s (recorded) gives the same tangent.
+    let var_seeds: Vec<(Var<'_, f64>, Var<'_, f64>)> = vars
+        .iter()
+        .zip(&v)
+        .map(|(x, d)| (*x, tape.constant(d.clone())))
+        .collect();
+    let recorded = tape.tangents_graph(&var_seeds, &[out])[0]
+        .map_or_else(|| Tensor::zeros(&out.shape()), |t| t.value());
+    assert_close(&recorded, &jv, 1e-13, &format!("{what}: tangents_graph"));
     // Jᵀ·u from the derivative table.
     let grads = out.backward_with(u.clone());
     let jtu: Vec<Tensor<f64>> = vars
@@ -233,4 +254,75 @@ fn tangent_table_is_the_transpose_of_the_derivative_table_for_every_op() {
         "{} dot-product identities and {} finite-difference checks passed",
         n.dot_products, n.finite_differences
     );
+}
+
+/// Second order, both tables on `Var`s: for f and random u, v, the vector
+/// `Σₒ uₒ·∇²fₒ·v` computed forward-over-reverse (the tangent `v` pushed through the
+/// recorded gradient of ⟨u, f⟩) and reverse-over-forward (the gradient of the recorded
+/// tangent ⟨u, J·v⟩) must agree.
+#[test]
+fn forward_over_reverse_equals_reverse_over_forward_for_every_op() {
+    let mut rng = StdRng::seed_from_u64(23);
+    let mut checked = 0;
+    for kind in OpKind::ALL {
+        if kind == OpKind::Custom {
+            continue; // custom ops are differentiated once only (see gradgradcheck)
+        }
+        for (r, case) in rows(kind).iter().enumerate() {
+            for layout in [Layout::Contiguous, Layout::Strided] {
+                let inputs: Vec<Tensor<f64>> = case
+                    .shapes
+                    .iter()
+                    .map(|s| laid_out(&draw(s, case.domain, &mut rng), layout))
+                    .collect();
+                let v: Vec<Tensor<f64>> =
+                    case.shapes.iter().map(|s| uniform(s, &mut rng)).collect();
+                let what = format!("{kind:?} row {r} ({layout:?})");
+                // Forward-over-reverse.
+                let tape = Tape::new();
+                let vars: Vec<Var<'_, f64>> = inputs.iter().map(|x| tape.var(x.clone())).collect();
+                let out = (case.f)(&vars);
+                let u = uniform(&out.shape(), &mut rng);
+                let weighted = (out * tape.constant(u.clone())).sum_all();
+                let grads = weighted.grad_graph(&vars);
+                let seeds: Vec<(Var<'_, f64>, Tensor<f64>)> =
+                    vars.iter().copied().zip(v.iter().cloned()).collect();
+                let tangents = tape.push_tangents(&seeds);
+                let for_rev: Vec<Tensor<f64>> = grads
+                    .iter()
+                    .zip(&vars)
+                    .map(|(g, x)| {
+                        g.map_or_else(|| Tensor::zeros(&x.shape()), |g| tangents.get_or_zeros(&g))
+                    })
+                    .collect();
+                // Reverse-over-forward.
+                let tape = Tape::new();
+                let vars: Vec<Var<'_, f64>> = inputs.iter().map(|x| tape.var(x.clone())).collect();
+                let out = (case.f)(&vars);
+                let var_seeds: Vec<(Var<'_, f64>, Var<'_, f64>)> = vars
+                    .iter()
+                    .zip(&v)
+                    .map(|(x, d)| (*x, tape.constant(d.clone())))
+                    .collect();
+                let Some(tangent) = tape.tangents_graph(&var_seeds, &[out])[0] else {
+                    continue; // constant output (the Constant row's own op)
+                };
+                let second = (tangent * tape.constant(u)).sum_all();
+                let back = if second.requires_grad() {
+                    Some(second.backward())
+                } else {
+                    None
+                };
+                for (i, x) in vars.iter().enumerate() {
+                    let rev_for = back
+                        .as_ref()
+                        .and_then(|g| g.get(x).cloned())
+                        .unwrap_or_else(|| Tensor::zeros(&x.shape()));
+                    assert_close(&rev_for, &for_rev[i], 1e-9, &format!("{what}: input {i}"));
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 150, "only {checked} second-order checks ran");
 }
