@@ -23,7 +23,9 @@
 //! ```
 //!
 //! Where to read next: [`tape`] (recording), [`backward`] (the derivative table),
-//! [`grads`] (the reverse walk), [`gradcheck()`] (checking it all against finite
+//! [`grads`] (the reverse walk), [`forward`] (the tangent table and the forward walk,
+//! checked against the derivative table op by op), [`functional`] (Jacobians, Hessians,
+//! `vjp`/`jvp` of functions of tensors), [`gradcheck()`] (checking it all against finite
 //! differences), [`inspect`] (printing the tape, DOT, traces).
 
 pub mod anomaly;
