@@ -74,9 +74,7 @@ fn the_csv_reader_never_panics_on_mutated_files() {
     let mut errors = 0;
     for i in 0..3000 {
         let input = mutate(seeds[i % seeds.len()], &mut rng, &dictionary);
-        no_panic("csv", &input, || {
-            errors += usize::from(targets::csv(&input))
-        });
+        no_panic("csv", &input, || errors += usize::from(targets::csv(&input)));
     }
     assert!(
         errors > 100,
@@ -86,8 +84,7 @@ fn the_csv_reader_never_panics_on_mutated_files() {
 
 #[test]
 fn the_weights_loader_never_panics_on_mutated_files() {
-    let path =
-        std::env::temp_dir().join(format!("wengert-fuzz-{}.safetensors", std::process::id()));
+    let path = std::env::temp_dir().join(format!("wengert-fuzz-{}.safetensors", std::process::id()));
     let mut rng = StdRng::seed_from_u64(1);
     let net = Sequential::<f32>::new()
         .add(Linear::new(3, 2, &mut rng))
