@@ -22,7 +22,8 @@ pub use tensor;
 /// The names most programs need: `use wengert::prelude::*;`.
 pub mod prelude {
     pub use autograd::{
-        gradcheck, gradgradcheck, CustomOp, GradcheckConfig, Grads, Param, Residuals, Tape, Var,
+        functional, gradcheck, gradgradcheck, CustomOp, GradcheckConfig, Grads, Param, Residuals,
+        Tangents, Tape, Var,
     };
     pub use nn::data::{
         self, datasets, read_csv, read_table, CsvOptions, Dataset, HandleUnknown, LabelEncoder,

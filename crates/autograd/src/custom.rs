@@ -46,6 +46,33 @@ pub trait CustomOp<T: Float>: Send + Sync {
     /// Maps the output gradient `g` (dL/dout) to one gradient per input, each with its
     /// input's shape.
     fn backward(&self, g: &Tensor<T>, saved: &Residuals<T>) -> Vec<Tensor<T>>;
+
+    /// Forward mode: maps one tangent per input (each of its input's shape; zeros for an
+    /// input that does not move) to the tangent of the output, `J·dx`.
+    ///
+    /// The default derives it from [`CustomOp::backward`] by transposition: entry `k` of
+    /// `J·dx` is `⟨Jᵀ·e_k, dx⟩`, so it runs `backward` once per output element (correct
+    /// but slow for large outputs). Override it with the op's own tangent rule; the
+    /// dot-product test of `crates/autograd/tests/jvp.rs` shows how to check the two
+    /// rules against each other.
+    ///
+    /// `out` is the op's output (for its shape, or to reuse its value).
+    fn jvp(&self, tangents: &[Tensor<T>], out: &Tensor<T>, saved: &Residuals<T>) -> Tensor<T> {
+        let n = out.numel();
+        let mut values = vec![T::ZERO; n];
+        for (k, value) in values.iter_mut().enumerate() {
+            let mut seed = vec![T::ZERO; n];
+            seed[k] = T::ONE;
+            let seed = Tensor::from_vec(seed, out.shape()).expect("one entry per output element");
+            let rows = self.backward(&seed, saved);
+            *value = rows
+                .iter()
+                .zip(tangents)
+                .map(|(r, d)| r.mul(d).sum_all())
+                .fold(T::ZERO, |a, b| a + b);
+        }
+        Tensor::from_vec(values, out.shape()).expect("one entry per output element")
+    }
 }
 
 /// Tensors a custom op's forward saved for its backward, by name.

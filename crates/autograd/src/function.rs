@@ -86,3 +86,28 @@ pub(crate) fn custom_vjp<T: Float>(
         })
         .collect()
 }
+
+/// Runs a custom op's tangent rule ([`CustomOp::jvp`]) and checks the tangent's shape.
+pub(crate) fn custom_jvp<T: Float>(
+    tape: &Tape<T>,
+    index: usize,
+    tangents: &[Tensor<T>],
+    inputs: &[Tensor<T>],
+    out: &Tensor<T>,
+) -> Tensor<T> {
+    let custom = tape.custom.borrow();
+    let entry = &custom[index];
+    debug_assert!(tangents
+        .iter()
+        .zip(inputs)
+        .all(|(d, x)| d.shape() == x.shape()));
+    let dout = entry.op.jvp(tangents, out, &entry.residuals);
+    assert!(
+        dout.shape() == out.shape(),
+        "custom op {:?}: jvp returned a tangent of shape {:?} for an output of shape {:?}",
+        entry.op.name(),
+        dout.shape(),
+        out.shape()
+    );
+    dout
+}

@@ -14,7 +14,7 @@ use crate::tape::{Node, Tape, Var};
 /// Values with at most this many elements are printed in full in listings and graphs.
 pub const SMALL_VALUE: usize = 6;
 
-fn short_value<T: Float>(t: &Tensor<T>) -> String {
+pub(crate) fn short_value<T: Float>(t: &Tensor<T>) -> String {
     if t.numel() == 0 || t.numel() > SMALL_VALUE {
         return String::new();
     }

@@ -23,7 +23,9 @@
 //! ```
 //!
 //! Where to read next: [`tape`] (recording), [`backward`] (the derivative table),
-//! [`grads`] (the reverse walk), [`gradcheck()`] (checking it all against finite
+//! [`grads`] (the reverse walk), [`forward`] (the tangent table and the forward walk,
+//! checked against the derivative table op by op), [`functional`] (Jacobians, Hessians,
+//! `vjp`/`jvp` of functions of tensors), [`gradcheck()`] (checking it all against finite
 //! differences), [`inspect`] (printing the tape, DOT, traces).
 
 pub mod anomaly;
@@ -31,7 +33,9 @@ pub mod backward;
 mod backward_ops;
 mod custom;
 mod derivatives;
+pub mod forward;
 pub mod function;
+pub mod functional;
 pub mod gradcheck;
 pub mod grads;
 pub mod inspect;
@@ -41,6 +45,7 @@ mod op_kind;
 pub mod param;
 #[cfg(feature = "proptest")]
 pub mod strategies;
+pub mod tangents;
 pub mod tape;
 mod var_activation;
 mod var_arith;
@@ -58,4 +63,5 @@ pub use gradcheck::{gradcheck, gradgradcheck, GradcheckConfig, GradcheckError};
 pub use grads::{Grads, Trace, TraceStep};
 pub use op::{Op, OpKind, ParamId};
 pub use param::Param;
+pub use tangents::{ForwardStep, ForwardTrace, Tangents};
 pub use tape::{Node, NodeId, Tape, Var};

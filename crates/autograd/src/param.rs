@@ -5,7 +5,7 @@
 //! updates the value in place. Once the step's tape is dropped, the parameter's storage is
 //! unique again, so the in-place update copies nothing.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use tensor::{Float, Tensor};
@@ -33,6 +33,7 @@ pub struct Param<T: Float = f32> {
     id: ParamId,
     name: String,
     value: RwLock<Tensor<T>>,
+    trainable: AtomicBool,
 }
 
 impl<T: Float> Param<T> {
@@ -42,7 +43,41 @@ impl<T: Float> Param<T> {
             id: ParamId(NEXT_PARAM_ID.fetch_add(1, Ordering::Relaxed)),
             name: name.into(),
             value: RwLock::new(value),
+            trainable: AtomicBool::new(true),
         }
+    }
+
+    /// Freezes (`false`) or unfreezes (`true`) the parameter, as PyTorch's
+    /// `requires_grad_(False)` and Keras' `trainable = False`. A frozen parameter is bound
+    /// to a tape as a constant: backward computes no gradient for it (nor for anything
+    /// computed only from frozen values), so optimizers, which update the parameters that
+    /// have a gradient, leave it as it is. Its value is still saved and loaded with the
+    /// model's weights. New parameters are trainable; a tape already holding the
+    /// parameter keeps the binding it made.
+    ///
+    /// Returns `self`, so it chains after [`Param::new`].
+    ///
+    /// ```
+    /// use autograd::{Param, Tape};
+    /// use tensor::Tensor;
+    /// let w = Param::new("w", Tensor::from([2.0f64]));
+    /// let b = Param::new("b", Tensor::from([1.0f64]));
+    /// b.requires_grad(false);
+    /// let tape = Tape::new();
+    /// let y = (tape.param(&w) * 3.0 + tape.param(&b)).sum_all();
+    /// let grads = y.backward();
+    /// assert_eq!(grads[&w].to_vec(), vec![3.0]);
+    /// assert!(grads.param(&b).is_none() && !b.trainable());
+    /// ```
+    pub fn requires_grad(&self, requires: bool) -> &Self {
+        self.trainable.store(requires, Ordering::Relaxed);
+        self
+    }
+
+    /// True unless the parameter is frozen ([`Param::requires_grad`]`(false)`).
+    #[must_use]
+    pub fn trainable(&self) -> bool {
+        self.trainable.load(Ordering::Relaxed)
     }
 
     /// The stable id (unique in this process).
@@ -99,8 +134,11 @@ impl<T: Float> Param<T> {
 }
 
 impl<T: Float> Clone for Param<T> {
-    /// A deep copy with a *new* id (a separate parameter that starts from the same value).
+    /// A deep copy with a *new* id (a separate parameter that starts from the same value,
+    /// frozen if this one is).
     fn clone(&self) -> Self {
-        Param::new(self.name.clone(), self.value().contiguous())
+        let copy = Param::new(self.name.clone(), self.value().contiguous());
+        copy.requires_grad(self.trainable());
+        copy
     }
 }

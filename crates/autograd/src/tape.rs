@@ -198,19 +198,21 @@ impl<T: Float> Tape<T> {
     }
 
     /// Binds a persistent parameter to this tape. Binding the same parameter again
-    /// returns the same node (memoized), so its gradient is accumulated once.
+    /// returns the same node (memoized), so its gradient is accumulated once. A frozen
+    /// parameter ([`Param::requires_grad`]`(false)`) is bound as a constant: it gets no
+    /// gradient.
     pub fn param(&self, p: &Param<T>) -> Var<'_, T> {
         if let Some(&(_, id)) = self.params.borrow().iter().find(|(pid, _)| *pid == p.id()) {
             return Var { id, tape: self };
         }
-        let recording = self.recording.get();
+        let recording = self.recording.get() && p.trainable();
         let op = if recording {
             Op::Param(p.id())
         } else {
             Op::Constant
         };
         let var = self.push(op, Inputs::new(), p.value(), recording);
-        if recording {
+        if self.recording.get() {
             self.label_node(var.id, p.name());
         }
         self.params.borrow_mut().push((p.id(), var.id));

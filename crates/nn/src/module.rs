@@ -97,9 +97,51 @@ pub trait Module<T: Float = f32>: Send + Sync {
             .to_string()
     }
 
-    /// Number of trainable scalars.
+    /// Number of parameter scalars (trainable and frozen).
     fn num_parameters(&self) -> usize {
         self.parameters().iter().map(|(_, p)| p.numel()).sum()
+    }
+
+    /// Number of parameter scalars that training updates (not frozen).
+    fn num_trainable_parameters(&self) -> usize {
+        self.parameters()
+            .iter()
+            .filter(|(_, p)| p.trainable())
+            .map(|(_, p)| p.numel())
+            .sum()
+    }
+
+    /// Freezes every parameter of the module (Keras' `trainable = False`, PyTorch's
+    /// `module.requires_grad_(False)`): they get no gradient and optimizers leave them
+    /// alone; they are still saved and loaded with the weights. Buffers are unaffected
+    /// (a frozen BatchNorm still updates its running statistics in training mode, as in
+    /// PyTorch; call `set_training(false)` on it too to fix them).
+    ///
+    /// ```
+    /// use nn::{Linear, Module, Relu, Sequential};
+    /// use rand::SeedableRng;
+    /// let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+    /// let net = Sequential::<f32>::new()
+    ///     .add(Linear::new(4, 8, &mut rng))
+    ///     .add(Relu)
+    ///     .add(Linear::new(8, 1, &mut rng));
+    /// net.layers()[0].freeze(); // fine-tune the head only
+    /// assert_eq!(net.num_trainable_parameters(), 8 + 1);
+    /// assert!(net.summary().contains("non-trainable parameters: 40"));
+    /// net.unfreeze();
+    /// assert_eq!(net.num_trainable_parameters(), net.num_parameters());
+    /// ```
+    fn freeze(&self) {
+        for (_, p) in self.parameters() {
+            p.requires_grad(false);
+        }
+    }
+
+    /// Makes every parameter of the module trainable again (undoes [`Module::freeze`]).
+    fn unfreeze(&self) {
+        for (_, p) in self.parameters() {
+            p.requires_grad(true);
+        }
     }
 
     /// True if the module normalizes with batch statistics in training mode (BatchNorm),
@@ -256,7 +298,18 @@ impl<T: Float> Sequential<T> {
         &self.layers
     }
 
-    /// A table of the layers and their parameter counts, like Keras' `model.summary()`.
+    /// The summary's last lines: trainable and (Keras' "Non-trainable params") frozen
+    /// parameter counts.
+    fn parameter_totals(&self) -> String {
+        let trainable = self.num_trainable_parameters();
+        format!(
+            "total trainable parameters: {trainable}\nnon-trainable parameters: {}\n",
+            self.num_parameters() - trainable
+        )
+    }
+
+    /// A table of the layers and their parameter counts, like Keras' `model.summary()`;
+    /// the last lines count trainable and frozen ([`Module::freeze`]) parameters apart.
     #[must_use]
     pub fn summary(&self) -> String {
         let mut out = format!("{:<4} {:<40} {:>10}\n", "#", "layer", "params");
@@ -268,10 +321,7 @@ impl<T: Float> Sequential<T> {
                 layer.num_parameters()
             ));
         }
-        out.push_str(&format!(
-            "total trainable parameters: {}\n",
-            self.num_parameters()
-        ));
+        out.push_str(&self.parameter_totals());
         out
     }
     /// [`Sequential::summary`] with each layer's output shape for inputs shaped
@@ -313,10 +363,7 @@ impl<T: Float> Sequential<T> {
             ));
         }
         self.set_training(true);
-        out.push_str(&format!(
-            "total trainable parameters: {}\n",
-            self.num_parameters()
-        ));
+        out.push_str(&self.parameter_totals());
         out
     }
 }

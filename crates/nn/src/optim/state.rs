@@ -80,8 +80,10 @@ impl<S> StateMap<S> {
         };
     }
 
-    /// Calls `update(weights, gradient, state)` for every parameter with a gradient,
-    /// creating its state with `init(n)` on first use.
+    /// Calls `update(weights, gradient, state)` for every trainable parameter with a
+    /// gradient, creating its state with `init(n)` on first use. Frozen parameters
+    /// ([`Param::requires_grad`]`(false)`) are skipped even if a gradient was computed
+    /// for them before they were frozen.
     pub(crate) fn for_each<T: Float>(
         &mut self,
         params: &[&Param<T>],
@@ -89,7 +91,7 @@ impl<S> StateMap<S> {
         init: impl Fn(usize) -> S,
         mut update: impl FnMut(&mut [T], &[T], &mut S),
     ) {
-        for p in params {
+        for p in params.iter().filter(|p| p.trainable()) {
             let Some(g) = grads.by_id(p.id()) else {
                 continue;
             };
