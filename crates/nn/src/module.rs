@@ -160,6 +160,17 @@ pub trait Module<T: Float = f32>: Send + Sync {
         Vec::new()
     }
 
+    /// Checks the values of an input before `fit`, `evaluate` or `predict` run it (an
+    /// `Embedding` checks that every id is a token in its vocabulary); containers ask
+    /// their first layer. The default accepts anything.
+    ///
+    /// # Errors
+    /// A message naming the bad value and where it is.
+    fn check_input(&self, x: &Tensor<T>) -> Result<(), String> {
+        let _ = x;
+        Ok(())
+    }
+
     /// What the module's output is, when it knows: probabilities for Softmax and
     /// Sigmoid, log-probabilities for LogSoftmax, logits for an affine map (Linear,
     /// convolutions); containers answer for their last layer. `fit` compares it with what
@@ -408,6 +419,10 @@ impl<T: Float> Module<T> for Sequential<T> {
 
     fn output_kind(&self) -> Option<Prediction> {
         self.layers.last().and_then(|l| l.output_kind())
+    }
+
+    fn check_input(&self, x: &Tensor<T>) -> Result<(), String> {
+        self.layers.first().map_or(Ok(()), |l| l.check_input(x))
     }
 
     fn rngs(&self) -> Vec<(String, &Mutex<Rng>)> {

@@ -261,3 +261,43 @@ fn x_of_the_wrong_rank_or_width_names_both_shapes() {
         .fit(&x, &y, FitConfig::new().epochs(1).verbose(0))
         .unwrap();
 }
+
+/// Token ids outside an Embedding's vocabulary (too large, negative, fractional) are an
+/// error from `fit`, `evaluate` and `predict` naming the id, its position and the
+/// vocabulary size — not a panic inside the forward pass — and nothing trains.
+#[test]
+fn token_ids_outside_the_vocabulary_are_errors_naming_the_id() {
+    use nn::Embedding;
+    let mut rng = StdRng::seed_from_u64(0);
+    let net = Sequential::new()
+        .add(Embedding::new(5, 3, &mut rng))
+        .add(Flatten)
+        .add(Linear::new(2 * 3, 1, &mut rng));
+    let mut model = Model::new(net, Mse, Sgd::new(0.1));
+    let before = weights(&model);
+    let y = Tensor::<f32>::zeros(&[3, 1]);
+    for (ids, message) in [
+        (
+            [[0.0, 1.0], [4.0, 5.0], [2.0, 3.0]],
+            "index 5 (element 3 of the input) is not a token id in 0..5",
+        ),
+        ([[0.0, -1.0], [4.0, 1.0], [2.0, 3.0]], "index -1 (element 1"),
+        ([[0.0, 1.0], [4.0, 1.5], [2.0, 3.0]], "index 1.5 (element 3"),
+    ] {
+        let x = Tensor::<f32>::from(ids);
+        for err in [
+            model.fit(&x, &y, FitConfig::new().verbose(0)).unwrap_err(),
+            model.evaluate(&x, &y).unwrap_err(),
+            model.predict(&x).unwrap_err(),
+        ] {
+            assert!(matches!(err, TrainError::InputValues { .. }), "{err}");
+            assert!(err.to_string().contains(message), "{err}");
+        }
+    }
+    assert_eq!(weights(&model), before);
+    // Valid ids train.
+    let x = Tensor::<f32>::from([[0.0, 1.0], [4.0, 2.0], [2.0, 3.0]]);
+    model
+        .fit(&x, &y, FitConfig::new().epochs(1).verbose(0))
+        .unwrap();
+}

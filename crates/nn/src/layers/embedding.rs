@@ -131,22 +131,30 @@ impl<T: Float> Embedding<T> {
         self.padding_idx
     }
 
-    /// The ids of `x` as row numbers.
-    #[track_caller]
-    fn indices(&self, x: &Tensor<T>) -> Vec<usize> {
+    /// The ids of `x` as row numbers, or a message naming the first bad id, its position
+    /// and the vocabulary size.
+    fn try_indices(&self, x: &Tensor<T>) -> Result<Vec<usize>, String> {
         let v = self.num_embeddings();
         x.to_vec()
             .iter()
             .enumerate()
             .map(|(k, &id)| {
                 let f = id.to_f64();
-                assert!(
-                    f >= 0.0 && f.fract() == 0.0 && f < v as f64,
-                    "Embedding: index {f} (element {k} of the input) is not a token id in 0..{v} (vocabulary size {v})"
-                );
-                f as usize
+                if f >= 0.0 && f.fract() == 0.0 && f < v as f64 {
+                    Ok(f as usize)
+                } else {
+                    Err(format!(
+                        "Embedding: index {f} (element {k} of the input) is not a token id in 0..{v} (vocabulary size {v})"
+                    ))
+                }
             })
             .collect()
+    }
+
+    /// The ids of `x` as row numbers.
+    #[track_caller]
+    fn indices(&self, x: &Tensor<T>) -> Vec<usize> {
+        self.try_indices(x).unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// PyTorch's `embedding_renorm_`: rows looked up whose norm exceeds `max_norm` are
@@ -176,6 +184,10 @@ impl<T: Float> Embedding<T> {
 }
 
 impl<T: Float> Module<T> for Embedding<T> {
+    fn check_input(&self, x: &Tensor<T>) -> Result<(), String> {
+        self.try_indices(x).map(|_| ())
+    }
+
     /// # Panics
     /// If an id is negative, fractional or not below `num_embeddings` (the message names
     /// the id, its position and the vocabulary size).

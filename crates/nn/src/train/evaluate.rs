@@ -18,7 +18,10 @@ impl<T: Float> Model<T> {
         x: &Tensor<T>,
     ) -> Result<(), TrainError> {
         let Some(expected) = self.module.input_shape() else {
-            return Ok(());
+            return self
+                .module
+                .check_input(x)
+                .map_err(|reason| TrainError::InputValues { what, reason });
         };
         let shape = x.shape();
         let fits = shape.len() == expected.len() + 1
@@ -27,7 +30,10 @@ impl<T: Float> Model<T> {
                 .zip(&expected)
                 .all(|(&n, e)| e.is_none() || *e == Some(n));
         if fits {
-            return Ok(());
+            return self
+                .module
+                .check_input(x)
+                .map_err(|reason| TrainError::InputValues { what, reason });
         }
         let dims: Vec<String> = expected
             .iter()

@@ -47,6 +47,15 @@ pub enum TrainError {
         /// The shape the model takes, `[N, 3]` or `[N, 1, any, any]`, with a hint.
         expected: String,
     },
+    /// A value of `x` the model cannot take (a token id outside an `Embedding`'s
+    /// vocabulary); see [`Module::check_input`](crate::Module::check_input).
+    #[error("{what}: {reason}")]
+    InputValues {
+        /// `fit`, `evaluate`, `predict` or `validation data`.
+        what: &'static str,
+        /// The module's message, naming the value and its position.
+        reason: String,
+    },
     /// The targets do not fit the loss (shape, or class labels out of range).
     #[error("{what}: the targets do not fit the {loss} loss: {reason}")]
     Targets {
