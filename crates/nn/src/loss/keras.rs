@@ -75,6 +75,15 @@ pub fn binary_crossentropy_probs<'t, T: Float>(
     reduce(per, reduction, target.shape().first().copied().unwrap_or(1))
 }
 
+/// What a Keras loss with this `from_logits` setting takes.
+fn takes(from_logits: bool) -> Prediction {
+    if from_logits {
+        Prediction::Logits
+    } else {
+        Prediction::Probabilities
+    }
+}
+
 /// One-hot rows `[N, C]` from class indices `[N]` (checked by the caller).
 fn one_hot<T: Float>(labels: &Tensor<T>, classes: usize) -> Tensor<T> {
     let labels = labels.to_vec();
@@ -133,11 +142,7 @@ impl<T: Float> Loss<T> for SparseCategoricalCrossentropy {
         "sparse_categorical_crossentropy"
     }
     fn prediction(&self) -> Prediction {
-        if self.from_logits {
-            Prediction::Logits
-        } else {
-            Prediction::Probabilities
-        }
+        takes(self.from_logits)
     }
 }
 
@@ -183,11 +188,7 @@ impl<T: Float> Loss<T> for CategoricalCrossentropy {
         "categorical_crossentropy"
     }
     fn prediction(&self) -> Prediction {
-        if self.from_logits {
-            Prediction::Logits
-        } else {
-            Prediction::Probabilities
-        }
+        takes(self.from_logits)
     }
 }
 
@@ -228,11 +229,7 @@ impl<T: Float> Loss<T> for BinaryCrossentropy {
         "binary_crossentropy"
     }
     fn prediction(&self) -> Prediction {
-        if self.from_logits {
-            Prediction::Logits
-        } else {
-            Prediction::Probabilities
-        }
+        takes(self.from_logits)
     }
 }
 
