@@ -144,3 +144,30 @@ fn reductions_without_an_identity_on_empty_axes_name_the_op() {
     // Along a non-empty axis they are fine: the result is empty.
     assert_eq!(e.max(0, false).shape(), &[0]);
 }
+
+#[test]
+fn all_finite_finds_a_nan_or_infinity_at_every_position() {
+    // The check sums x·0 in 16 lanes: every position of a chunk and of the remainder,
+    // on lengths around the lane count, contiguous and strided.
+    for len in [0usize, 1, 15, 16, 17, 33, 40] {
+        let clean: Vec<f64> = (0..len).map(|i| i as f64 - 20.0).collect();
+        assert!(Tensor::from_vec(clean.clone(), &[len])
+            .unwrap()
+            .all_finite());
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            for at in 0..len {
+                let mut v = clean.clone();
+                v[at] = bad;
+                let t = Tensor::from_vec(v, &[len]).unwrap();
+                assert!(!t.all_finite(), "len {len}, {bad} at {at}");
+                // The same through a strided view (every second element of a doubled copy).
+                let doubled = Tensor::stack(&[&t, &t], 1).reshape(&[-1]);
+                let strided = doubled.slice(0, 0, 2 * len, 2);
+                assert!(len == 1 || strided.as_slice().is_none());
+                assert!(!strided.all_finite(), "strided, len {len}, {bad} at {at}");
+            }
+        }
+    }
+    // Large finite values whose products with 0 are still 0, and signed zeros.
+    assert!(Tensor::from([f64::MAX, -f64::MAX, -0.0, f64::MIN_POSITIVE]).all_finite());
+}

@@ -67,6 +67,15 @@ impl<T: Float> Adadelta<T> {
 }
 
 impl<T: Float> Optimizer<T> for Adadelta<T> {
+    fn save_state(&self, saved: &mut super::SavedState) -> bool {
+        self.state.save_into(saved);
+        true
+    }
+
+    fn restore_state(&mut self, saved: &(dyn std::any::Any + Send)) -> bool {
+        self.state.restore_from(saved)
+    }
+
     fn step(&mut self, params: &[&Param<T>], grads: &Grads<T>) {
         let (lr, rho, eps, wd) = (
             T::from_f64(self.lr),

@@ -76,6 +76,15 @@ impl<T: Float> Adagrad<T> {
 }
 
 impl<T: Float> Optimizer<T> for Adagrad<T> {
+    fn save_state(&self, saved: &mut super::SavedState) -> bool {
+        self.state.save_into(saved);
+        true
+    }
+
+    fn restore_state(&mut self, saved: &(dyn std::any::Any + Send)) -> bool {
+        self.state.restore_from(saved)
+    }
+
     fn step(&mut self, params: &[&Param<T>], grads: &Grads<T>) {
         let (lr, decay, wd, eps) = (
             self.lr,

@@ -40,8 +40,8 @@ pub use clip::{clip_grad_norm, clip_grad_value, global_norm};
 pub use rmsprop::RmsProp;
 pub use schedule::{CosineAnnealing, ExponentialDecay, LrSchedule, StepDecay};
 pub use sgd::Sgd;
-pub use state::StateError;
 pub(crate) use state::{shaped, Entries, StateMap};
+pub use state::{SavedState, StateError};
 pub use validate::{validate, OptimizerError};
 
 /// An update rule applied to parameters given their gradients.
@@ -98,6 +98,18 @@ pub trait Optimizer<T: Float = f32>: Send {
             }),
         }
     }
+    /// Copies the whole state (every parameter's) into `saved`, reusing the buffers of an
+    /// earlier save there; `fit` calls it before each update so that it can undo one that
+    /// diverges. Returns false if this optimizer does not support it (the default), and
+    /// `fit` then keeps the state through [`Optimizer::state`] instead, which allocates.
+    fn save_state(&self, _saved: &mut SavedState) -> bool {
+        false
+    }
+    /// Puts back a state written by [`Optimizer::save_state`] of this optimizer; false
+    /// (and nothing changed) if `saved` is not one.
+    fn restore_state(&mut self, _saved: &(dyn std::any::Any + Send)) -> bool {
+        false
+    }
 }
 
 /// A boxed optimizer is an optimizer, so optimizers chosen at run time can be handed to
@@ -127,5 +139,11 @@ impl<T: Float> Optimizer<T> for Box<dyn Optimizer<T>> {
         entries: &[(String, Tensor<T>)],
     ) -> Result<(), StateError> {
         (**self).set_state(param, entries)
+    }
+    fn save_state(&self, saved: &mut SavedState) -> bool {
+        (**self).save_state(saved)
+    }
+    fn restore_state(&mut self, saved: &(dyn std::any::Any + Send)) -> bool {
+        (**self).restore_state(saved)
     }
 }

@@ -96,6 +96,15 @@ impl<T: Float> RmsProp<T> {
 }
 
 impl<T: Float> Optimizer<T> for RmsProp<T> {
+    fn save_state(&self, saved: &mut super::SavedState) -> bool {
+        self.state.save_into(saved);
+        true
+    }
+
+    fn restore_state(&mut self, saved: &(dyn std::any::Any + Send)) -> bool {
+        self.state.restore_from(saved)
+    }
+
     fn step(&mut self, params: &[&Param<T>], grads: &Grads<T>) {
         let (lr, alpha, eps, wd, mu) = (
             T::from_f64(self.lr),

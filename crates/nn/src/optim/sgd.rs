@@ -84,6 +84,15 @@ impl<T: Float> Sgd<T> {
 }
 
 impl<T: Float> Optimizer<T> for Sgd<T> {
+    fn save_state(&self, saved: &mut super::SavedState) -> bool {
+        self.buffers.save_into(saved);
+        true
+    }
+
+    fn restore_state(&mut self, saved: &(dyn std::any::Any + Send)) -> bool {
+        self.buffers.restore_from(saved)
+    }
+
     fn step(&mut self, params: &[&Param<T>], grads: &Grads<T>) {
         let (lr, mu, one_minus_tau, wd) = (
             T::from_f64(self.lr),

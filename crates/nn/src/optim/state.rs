@@ -2,6 +2,7 @@
 //! ([`shaped`], for [`Optimizer::state`](super::Optimizer::state)) and how a saved copy is
 //! read back ([`Entries`], for [`Optimizer::set_state`](super::Optimizer::set_state)).
 
+use std::any::Any;
 use std::collections::HashMap;
 
 use autograd::{Grads, Param, ParamId};
@@ -55,7 +56,7 @@ pub(crate) fn shaped<T: Float>(param: &Param<T>, values: &[T]) -> Tensor<T> {
 }
 
 /// Per-parameter state buffers, created on first use.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct StateMap<S> {
     states: HashMap<ParamId, S>,
 }
@@ -192,6 +193,97 @@ impl<'a, T: Float> Entries<'a, T> {
                 param: self.param.name().to_string(),
                 entry: self.entries[i].0.clone(),
             }),
+        }
+    }
+}
+
+/// A saved copy of an optimizer's whole state, as [`Optimizer::save_state`] keeps it
+/// (opaque: only the optimizer that wrote it can read it back).
+///
+/// [`Optimizer::save_state`]: super::Optimizer::save_state
+pub type SavedState = Option<Box<dyn Any + Send>>;
+
+/// State that can be overwritten with a copy of another state of the same kind, reusing
+/// its buffers (no allocation once the sizes match).
+pub(crate) trait CopyFrom {
+    fn copy_from(&mut self, src: &Self);
+}
+
+impl CopyFrom for u64 {
+    fn copy_from(&mut self, src: &Self) {
+        *self = *src;
+    }
+}
+
+impl<T: Copy> CopyFrom for Vec<T> {
+    fn copy_from(&mut self, src: &Self) {
+        self.clear();
+        self.extend_from_slice(src);
+    }
+}
+
+impl<T: Copy> CopyFrom for Option<Vec<T>> {
+    fn copy_from(&mut self, src: &Self) {
+        match (self.as_mut(), src) {
+            (Some(dst), Some(src)) => dst.copy_from(src),
+            _ => self.clone_from(src),
+        }
+    }
+}
+
+impl<A: CopyFrom, B: CopyFrom> CopyFrom for (A, B) {
+    fn copy_from(&mut self, src: &Self) {
+        self.0.copy_from(&src.0);
+        self.1.copy_from(&src.1);
+    }
+}
+
+impl<A: CopyFrom, B: CopyFrom, C: CopyFrom> CopyFrom for (A, B, C) {
+    fn copy_from(&mut self, src: &Self) {
+        self.0.copy_from(&src.0);
+        self.1.copy_from(&src.1);
+        self.2.copy_from(&src.2);
+    }
+}
+
+impl<A: CopyFrom, B: CopyFrom, C: CopyFrom, D: CopyFrom> CopyFrom for (A, B, C, D) {
+    fn copy_from(&mut self, src: &Self) {
+        self.0.copy_from(&src.0);
+        self.1.copy_from(&src.1);
+        self.2.copy_from(&src.2);
+        self.3.copy_from(&src.3);
+    }
+}
+
+impl<S: CopyFrom + Clone + Send + 'static> StateMap<S> {
+    /// Copies every parameter's state into `saved`, reusing the buffers of an earlier save.
+    pub(crate) fn save_into(&self, saved: &mut SavedState) {
+        match saved.as_mut().and_then(|b| b.downcast_mut::<StateMap<S>>()) {
+            Some(dst) => dst.copy_from(self),
+            None => *saved = Some(Box::new(self.clone())),
+        }
+    }
+
+    /// Puts back a state saved by [`StateMap::save_into`]; false if `saved` is not one.
+    pub(crate) fn restore_from(&mut self, saved: &(dyn Any + Send)) -> bool {
+        match saved.downcast_ref::<StateMap<S>>() {
+            Some(src) => {
+                self.copy_from(src);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn copy_from(&mut self, src: &Self) {
+        self.states.retain(|id, _| src.states.contains_key(id));
+        for (id, s) in &src.states {
+            match self.states.get_mut(id) {
+                Some(dst) => dst.copy_from(s),
+                None => {
+                    self.states.insert(*id, s.clone());
+                }
+            }
         }
     }
 }

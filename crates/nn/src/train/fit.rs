@@ -215,6 +215,8 @@ pub(super) struct Run<'m, T: Float> {
     resume: Option<RunState<T>>,
     /// The state before the last applied update, with its epoch and batch.
     last_update: Option<(Snapshot<T>, usize, usize)>,
+    /// Storage for the next batch's snapshot (the one before `last_update`).
+    spare: Snapshot<T>,
 }
 
 impl<'m, T: Float> Run<'m, T> {
@@ -259,6 +261,7 @@ impl<'m, T: Float> Run<'m, T> {
             batches,
             detect_anomaly: config.detect_anomaly,
             last_update: None,
+            spare: Snapshot::default(),
             start_epoch,
             completed: start_epoch,
             resume,
@@ -309,7 +312,9 @@ impl<'m, T: Float> Run<'m, T> {
             for a in &mut self.augment {
                 (xb, yb) = a.apply(&xb, &yb);
             }
-            let before = Snapshot::take(&*self.ctx.module, &*self.ctx.optimizer);
+            // The state before this update, in the storage of the snapshot it replaces.
+            let mut before = std::mem::take(&mut self.spare);
+            before.save(&*self.ctx.module, &*self.ctx.optimizer);
             let (value, pred, grads, anomaly) =
                 train_step(&*self.ctx.module, self.loss, &xb, &yb, self.detect_anomaly);
             if let Some(anomaly) = anomaly {
@@ -345,7 +350,9 @@ impl<'m, T: Float> Run<'m, T> {
                     batch: b,
                 });
             }
-            self.last_update = Some((before, epoch, b));
+            if let Some((old, ..)) = self.last_update.replace((before, epoch, b)) {
+                self.spare = old;
+            }
             self.metrics.iter_mut().for_each(|m| m.update(&pred, &yb));
             loss_sum += value * idx.len() as f64;
             seen += idx.len();

@@ -300,6 +300,9 @@ pub(crate) fn rows<T: Float>(t: &Tensor<T>) -> usize {
 
 pub(crate) fn first_non_finite<T: Float>(grads: &Grads<T>) -> Option<f64> {
     grads.params().find_map(|(_, g)| {
+        if g.all_finite() {
+            return None;
+        }
         let g = g.contiguous();
         g.as_slice()
             .expect("contiguous")
