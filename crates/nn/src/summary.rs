@@ -172,15 +172,13 @@ fn show_shape(shape: &Probed) -> String {
 
 /// `1234567` → `1,234,567`, as Keras prints counts.
 pub(crate) fn with_commas(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    let digits: Vec<char> = n.to_string().chars().collect();
+    let groups: Vec<String> = digits
+        .rchunks(3)
+        .rev()
+        .map(|g| g.iter().collect())
+        .collect();
+    groups.join(",")
 }
 
 /// Bytes in Keras' units: `3.50 KB` (powers of 1024).

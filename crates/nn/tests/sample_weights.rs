@@ -345,7 +345,8 @@ fn per_sample_losses_average_to_the_loss() {
     let reg = Tensor::from([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]);
     let idx = Tensor::from([1.0, 0.0]);
     let probs = p.value();
-    let cases: Vec<(Box<dyn Loss<f64>>, autograd::Var<'_, f64>, &Tensor<f64>)> = vec![
+    type Case<'t, 'a> = (Box<dyn Loss<f64>>, autograd::Var<'t, f64>, &'a Tensor<f64>);
+    let cases: Vec<Case<'_, '_>> = vec![
         (Box::new(Mse), logits, &reg),
         (Box::new(loss::Mae), logits, &reg),
         (Box::new(loss::Huber(0.5)), logits, &reg),

@@ -336,9 +336,9 @@ impl<T: Float> Model<T> {
     /// let mut model = Model::new(net, Mse, Sgd::new(0.1));
     /// let table = model.summary();
     /// println!("{table}");
-    /// assert!(table.contains(" Layer (type)            Output Shape  Param #"));
-    /// assert!(table.contains(" 0 (Linear(13 → 64))     (None, 64)        896"));
-    /// assert!(table.contains(" 1 (BatchNorm1d(64))     (None, 64)        256"));
+    /// assert!(table.contains(" Layer (type)         Output Shape  Param #\n"));
+    /// assert!(table.contains(" 0 (Linear(13 → 64))  (None, 64)        896\n"));
+    /// assert!(table.contains(" 1 (BatchNorm1d(64))  (None, 64)        256\n"));
     /// // 896 + 4·64 + 65; frozen: the Linear's 896 and the running mean and variance.
     /// assert!(table.contains("Total params: 1,217 (4.75 KB)"));
     /// assert!(table.contains("Trainable params: 193 (772.00 B)"));
