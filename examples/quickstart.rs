@@ -44,9 +44,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .add(Linear::new(64, 64, &mut rng))
         .add(Relu)
         .add(Linear::new(64, 1, &mut rng));
-    println!("{}", net.summary());
     let mut model =
         Model::new(net, loss::Mse, Adam::new(1e-3)).metric(MeanAbsoluteError::default());
+    println!("{}", model.summary());
 
     // 4. Train until the validation loss stops improving.
     let epochs = if quick { 30 } else { 1000 };

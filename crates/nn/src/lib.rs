@@ -23,6 +23,7 @@ pub mod optim;
 pub mod regularize;
 pub mod rng;
 pub mod state_dict;
+mod summary;
 pub mod train;
 
 pub use init::Init;

@@ -121,13 +121,13 @@ pub trait Module<T: Float = f32>: Send + Sync {
     /// use nn::{Linear, Module, Relu, Sequential};
     /// use rand::SeedableRng;
     /// let mut rng = rand::rngs::StdRng::seed_from_u64(0);
-    /// let net = Sequential::<f32>::new()
+    /// let mut net = Sequential::<f32>::new()
     ///     .add(Linear::new(4, 8, &mut rng))
     ///     .add(Relu)
     ///     .add(Linear::new(8, 1, &mut rng));
     /// net.layers()[0].freeze(); // fine-tune the head only
     /// assert_eq!(net.num_trainable_parameters(), 8 + 1);
-    /// assert!(net.summary().contains("non-trainable parameters: 40"));
+    /// assert!(net.summary().contains("Non-trainable params: 40 "));
     /// net.unfreeze();
     /// assert_eq!(net.num_trainable_parameters(), net.num_parameters());
     /// ```
@@ -177,6 +177,12 @@ pub trait Module<T: Float = f32>: Send + Sync {
     /// the loss expects ([`Loss::prediction`](crate::loss::Loss::prediction)) and warns
     /// on a mismatch.
     fn output_kind(&self) -> Option<Prediction> {
+        None
+    }
+
+    /// This module as a [`Sequential`], if it is one: summaries list its layers one by one
+    /// (a custom module is one row).
+    fn as_sequential(&self) -> Option<&Sequential<T>> {
         None
     }
 
@@ -309,40 +315,41 @@ impl<T: Float> Sequential<T> {
         &self.layers
     }
 
-    /// The summary's last lines: trainable and (Keras' "Non-trainable params") frozen
-    /// parameter counts.
-    fn parameter_totals(&self) -> String {
-        let trainable = self.num_trainable_parameters();
-        format!(
-            "total trainable parameters: {trainable}\nnon-trainable parameters: {}\n",
-            self.num_parameters() - trainable
-        )
-    }
-
-    /// A table of the layers and their parameter counts, like Keras' `model.summary()`;
-    /// the last lines count trainable and frozen ([`Module::freeze`]) parameters apart.
-    #[must_use]
-    pub fn summary(&self) -> String {
-        let mut out = format!("{:<4} {:<40} {:>10}\n", "#", "layer", "params");
-        for (i, layer) in self.layers.iter().enumerate() {
-            out.push_str(&format!(
-                "{:<4} {:<40} {:>10}\n",
-                i,
-                layer.describe(),
-                layer.num_parameters()
-            ));
-        }
-        out.push_str(&self.parameter_totals());
-        out
-    }
-    /// [`Sequential::summary`] with each layer's output shape for inputs shaped
-    /// `input_shape` (batch axis included, e.g. `[1, 1, 8, 8]` for one 8×8 image), so a
-    /// convolutional stack shows how it shrinks the image. It runs one forward pass on
-    /// zeros in evaluation mode, recording nothing, and leaves the stack in training mode
-    /// (as `fit` does after its own probe).
+    /// A table of the layers like Keras' `model.summary()`: each layer's output shape
+    /// (from the stack's input shape, [`Module::input_shape`]; an open axis such as a
+    /// sequence length shows as `None`, an unknown shape as `?`) and parameter count,
+    /// then the total, trainable and non-trainable counts (frozen parameters,
+    /// [`Module::freeze`], and BatchNorm's running statistics, as Keras counts them).
+    /// It runs a forward pass on zeros in evaluation mode, recording nothing, and leaves
+    /// the stack in training mode. See [`Model::summary`](crate::Model::summary).
     ///
     /// # Panics
-    /// If a layer rejects the shape (with that layer's message).
+    /// If a layer rejects the shape its predecessor produces (with that layer's message).
+    ///
+    /// ```
+    /// use nn::{Linear, Relu, Sequential};
+    /// use rand::SeedableRng;
+    /// let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+    /// let mut net = Sequential::<f32>::new()
+    ///     .add(Linear::new(13, 64, &mut rng))
+    ///     .add(Relu)
+    ///     .add(Linear::new(64, 1, &mut rng));
+    /// let table = net.summary();
+    /// assert!(table.contains("0 (Linear(13 → 64))  (None, 64)"));
+    /// assert!(table.contains("Total params: 961 (3.75 KB)")); // 13·64 + 64 + 64 + 1
+    /// ```
+    pub fn summary(&mut self) -> String {
+        let table = crate::summary::table(self, "sequential", None);
+        self.set_training(true);
+        table
+    }
+
+    /// [`Sequential::summary`] for inputs shaped `input_shape` (batch axis included, e.g.
+    /// `[1, 1, 8, 8]` for one 8×8 image; the table shows the batch axis as `None`), so a
+    /// convolutional stack shows how it shrinks an image whose size the layers do not fix.
+    ///
+    /// # Panics
+    /// If `input_shape` is empty, or a layer rejects the shape (with that layer's message).
     ///
     /// ```
     /// use nn::{Conv2d, Flatten, MaxPool2d, Sequential};
@@ -353,29 +360,18 @@ impl<T: Float> Sequential<T> {
     ///     .add(MaxPool2d::new(2))
     ///     .add(Flatten);
     /// let table = net.summary_for(&[1, 1, 8, 8]);
-    /// assert!(table.contains("[1, 8, 4, 4]") && table.contains("[1, 128]"));
+    /// assert!(table.contains("(None, 8, 4, 4)") && table.contains("(None, 128)"));
     /// ```
+    #[track_caller]
     pub fn summary_for(&mut self, input_shape: &[usize]) -> String {
-        self.set_training(false);
-        let tape = Tape::inference();
-        let mut h = tape.constant(Tensor::<T>::zeros(input_shape));
-        let mut out = format!(
-            "{:<4} {:<40} {:<20} {:>10}\n",
-            "#", "layer", "output shape", "params"
+        assert!(
+            !input_shape.is_empty(),
+            "summary_for: the input shape needs a batch axis, got []"
         );
-        for (i, layer) in self.layers.iter().enumerate() {
-            h = layer.forward(h);
-            out.push_str(&format!(
-                "{:<4} {:<40} {:<20} {:>10}\n",
-                i,
-                layer.describe(),
-                format!("{:?}", h.shape()),
-                layer.num_parameters()
-            ));
-        }
+        let sample = input_shape[1..].iter().map(|&n| Some(n)).collect();
+        let table = crate::summary::table(self, "sequential", Some(sample));
         self.set_training(true);
-        out.push_str(&self.parameter_totals());
-        out
+        table
     }
 }
 
@@ -461,5 +457,9 @@ impl<T: Float> Module<T> for Sequential<T> {
 
     fn describe(&self) -> String {
         format!("Sequential({} layers)", self.layers.len())
+    }
+
+    fn as_sequential(&self) -> Option<&Sequential<T>> {
+        Some(self)
     }
 }

@@ -218,7 +218,7 @@ fn batchnorm_uses_batch_statistics_in_training_and_running_ones_in_eval() {
 #[test]
 fn state_dict_names_follow_pytorch() {
     let mut rng = StdRng::seed_from_u64(0);
-    let net = Sequential::<f32>::new()
+    let mut net = Sequential::<f32>::new()
         .add(Linear::new(3, 4, &mut rng))
         .add(Relu)
         .add(BatchNorm1d::new(4))
@@ -245,7 +245,10 @@ fn state_dict_names_follow_pytorch() {
     );
     assert_eq!(net.parameters()[0].1.shape(), vec![4, 3]); // [out, in], as PyTorch stores it
                                                            // 3·4 + 4, then 4 + 4 (γ, β), then 4·1 + 1.
-    assert!(net.summary().contains("total trainable parameters: 29"));
+                                                           // BatchNorm's running mean and variance are non-trainable weights (as Keras counts).
+    let summary = net.summary();
+    assert!(summary.contains("Trainable params: 29 "), "{summary}");
+    assert!(summary.contains("Non-trainable params: 8 "), "{summary}");
 }
 
 #[test]

@@ -124,16 +124,30 @@ impl SparseCategoricalCrossentropy {
     }
 }
 
-impl<T: Float> Loss<T> for SparseCategoricalCrossentropy {
-    fn loss<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Var<'t, T> {
+impl SparseCategoricalCrossentropy {
+    fn reduced<'t, T: Float>(
+        &self,
+        pred: Var<'t, T>,
+        target: &Tensor<T>,
+        reduction: Reduction,
+    ) -> Var<'t, T> {
         if self.from_logits {
-            return cross_entropy(pred, target, Reduction::Mean);
+            return cross_entropy(pred, target, reduction);
         }
         if let Err(e) = check_class_targets(&pred.shape(), target) {
             panic!("sparse_categorical_crossentropy: {e}");
         }
         let onehot = one_hot(target, pred.shape()[1]);
-        categorical_crossentropy_probs(pred, &onehot, Reduction::Mean)
+        categorical_crossentropy_probs(pred, &onehot, reduction)
+    }
+}
+
+impl<T: Float> Loss<T> for SparseCategoricalCrossentropy {
+    fn loss<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Var<'t, T> {
+        self.reduced(pred, target, Reduction::Mean)
+    }
+    fn per_sample<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Option<Var<'t, T>> {
+        Some(self.reduced(pred, target, Reduction::None))
     }
     fn check(&self, pred_shape: &[usize], target: &Tensor<T>) -> Result<(), String> {
         check_class_targets(pred_shape, target)
@@ -168,13 +182,27 @@ impl CategoricalCrossentropy {
     }
 }
 
+impl CategoricalCrossentropy {
+    fn reduced<'t, T: Float>(
+        &self,
+        pred: Var<'t, T>,
+        target: &Tensor<T>,
+        reduction: Reduction,
+    ) -> Var<'t, T> {
+        if self.from_logits {
+            cross_entropy_probs(pred, target, reduction)
+        } else {
+            categorical_crossentropy_probs(pred, target, reduction)
+        }
+    }
+}
+
 impl<T: Float> Loss<T> for CategoricalCrossentropy {
     fn loss<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Var<'t, T> {
-        if self.from_logits {
-            cross_entropy_probs(pred, target, Reduction::Mean)
-        } else {
-            categorical_crossentropy_probs(pred, target, Reduction::Mean)
-        }
+        self.reduced(pred, target, Reduction::Mean)
+    }
+    fn per_sample<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Option<Var<'t, T>> {
+        Some(self.reduced(pred, target, Reduction::None))
     }
     fn check(&self, pred_shape: &[usize], target: &Tensor<T>) -> Result<(), String> {
         if pred_shape.len() != 2 {
@@ -214,13 +242,27 @@ impl BinaryCrossentropy {
     }
 }
 
+impl BinaryCrossentropy {
+    fn reduced<'t, T: Float>(
+        &self,
+        pred: Var<'t, T>,
+        target: &Tensor<T>,
+        reduction: Reduction,
+    ) -> Var<'t, T> {
+        if self.from_logits {
+            binary_cross_entropy_with_logits(pred, target, reduction)
+        } else {
+            binary_crossentropy_probs(pred, target, reduction)
+        }
+    }
+}
+
 impl<T: Float> Loss<T> for BinaryCrossentropy {
     fn loss<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Var<'t, T> {
-        if self.from_logits {
-            binary_cross_entropy_with_logits(pred, target, Reduction::Mean)
-        } else {
-            binary_crossentropy_probs(pred, target, Reduction::Mean)
-        }
+        self.reduced(pred, target, Reduction::Mean)
+    }
+    fn per_sample<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Option<Var<'t, T>> {
+        Some(row_mean(self.reduced(pred, target, Reduction::None)))
     }
     fn check(&self, pred_shape: &[usize], target: &Tensor<T>) -> Result<(), String> {
         check_probability_targets(pred_shape, target)

@@ -32,6 +32,27 @@ pub trait Loss<T: Float = f32>: Send + Sync {
     fn prediction(&self) -> Prediction {
         Prediction::Values
     }
+
+    /// One loss per sample, shaped `[N]`, whose mean is [`Loss::loss`] (for a loss over
+    /// elements, each sample's mean over its other axes, as Keras' losses reduce the last
+    /// axis). `fit` scales them for `sample_weight` and `class_weight`. `None` (the
+    /// default) for a loss that does not split by sample; `fit` then refuses weights.
+    ///
+    /// ```
+    /// use autograd::Tape;
+    /// use nn::loss::{Loss, Mse};
+    /// use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let pred = tape.var(Tensor::from([[1.0f64, 3.0], [0.0, 0.0]]));
+    /// let target = Tensor::from([[0.0, 0.0], [0.0, 2.0]]);
+    /// let per = Mse.per_sample(pred, &target).unwrap();
+    /// assert_eq!(per.value().to_vec(), [(1.0 + 9.0) / 2.0, 4.0 / 2.0]);
+    /// assert_eq!(per.mean_all().item(), Mse.loss(pred, &target).item());
+    /// ```
+    fn per_sample<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Option<Var<'t, T>> {
+        let _ = (pred, target);
+        None
+    }
 }
 
 /// A boxed loss is a loss, so losses chosen at run time can be handed to `Model::new`.
@@ -48,6 +69,9 @@ impl<T: Float> Loss<T> for Box<dyn Loss<T>> {
     fn prediction(&self) -> Prediction {
         (**self).prediction()
     }
+    fn per_sample<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Option<Var<'t, T>> {
+        (**self).per_sample(pred, target)
+    }
 }
 
 /// Mean squared error as a [`Loss`].
@@ -60,6 +84,9 @@ impl<T: Float> Loss<T> for Mse {
     }
     fn name(&self) -> &'static str {
         "mse"
+    }
+    fn per_sample<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Option<Var<'t, T>> {
+        Some(row_mean(mse_loss(pred, target, Reduction::None)))
     }
 }
 
@@ -74,6 +101,9 @@ impl<T: Float> Loss<T> for Mae {
     fn name(&self) -> &'static str {
         "mae"
     }
+    fn per_sample<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Option<Var<'t, T>> {
+        Some(row_mean(l1_loss(pred, target, Reduction::None)))
+    }
 }
 
 /// Huber loss as a [`Loss`].
@@ -86,6 +116,9 @@ impl<T: Float> Loss<T> for Huber {
     }
     fn name(&self) -> &'static str {
         "huber"
+    }
+    fn per_sample<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Option<Var<'t, T>> {
+        Some(row_mean(huber_loss(pred, target, self.0, Reduction::None)))
     }
 }
 
@@ -106,6 +139,13 @@ impl<T: Float> Loss<T> for Bce {
     fn prediction(&self) -> Prediction {
         Prediction::Probabilities
     }
+    fn per_sample<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Option<Var<'t, T>> {
+        Some(row_mean(binary_cross_entropy(
+            pred,
+            target,
+            Reduction::None,
+        )))
+    }
 }
 
 /// Binary cross-entropy on logits as a [`Loss`].
@@ -124,6 +164,13 @@ impl<T: Float> Loss<T> for BceWithLogits {
     }
     fn prediction(&self) -> Prediction {
         Prediction::Logits
+    }
+    fn per_sample<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Option<Var<'t, T>> {
+        Some(row_mean(binary_cross_entropy_with_logits(
+            pred,
+            target,
+            Reduction::None,
+        )))
     }
 }
 
@@ -144,6 +191,9 @@ impl<T: Float> Loss<T> for CrossEntropy {
     fn prediction(&self) -> Prediction {
         Prediction::Logits
     }
+    fn per_sample<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Option<Var<'t, T>> {
+        Some(cross_entropy(pred, target, Reduction::None))
+    }
 }
 
 /// Negative log-likelihood on log-probabilities with class-index targets as a [`Loss`].
@@ -163,6 +213,9 @@ impl<T: Float> Loss<T> for Nll {
     fn prediction(&self) -> Prediction {
         Prediction::LogProbabilities
     }
+    fn per_sample<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Option<Var<'t, T>> {
+        Some(nll_loss(pred, target, Reduction::None))
+    }
 }
 
 /// KL divergence (log-probability predictions, probability targets, `batchmean`) as a
@@ -179,5 +232,11 @@ impl<T: Float> Loss<T> for KlDiv {
     }
     fn prediction(&self) -> Prediction {
         Prediction::LogProbabilities
+    }
+    fn per_sample<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Option<Var<'t, T>> {
+        // `batchmean`: the sum over a sample's elements.
+        let per = kl_div(pred, target, Reduction::None);
+        let n = per.shape().first().copied().unwrap_or(1) as isize;
+        Some(per.reshape(&[n, -1]).sum(1, false))
     }
 }

@@ -67,6 +67,15 @@ fn reduce<'t, T: Float>(per: Var<'t, T>, reduction: Reduction, batch: usize) -> 
     }
 }
 
+/// Per-element losses `[N, …]` to one per sample `[N]`: the mean over the other axes.
+fn row_mean<T: Float>(per: Var<'_, T>) -> Var<'_, T> {
+    let shape = per.shape();
+    if shape.len() <= 1 {
+        return per;
+    }
+    per.reshape(&[shape[0] as isize, -1]).mean(1, false)
+}
+
 #[track_caller]
 fn check_same_shape<T: Float>(op: &str, pred: &Var<'_, T>, target: &Tensor<T>) {
     assert!(

@@ -1,5 +1,6 @@
 //! `FitConfig`: how `fit` trains (Keras' `fit` arguments as a builder).
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use tensor::{Float, Tensor};
@@ -68,6 +69,10 @@ pub struct FitConfig<T: Float = f32> {
     pub(crate) output: Output,
     pub(crate) callbacks: Vec<Box<dyn Callback<T>>>,
     pub(crate) augment: Vec<Box<dyn Augment<T>>>,
+    /// One weight per row of `x` (Keras' `sample_weight`).
+    pub(crate) sample_weight: Option<Tensor<T>>,
+    /// Weight per class index (Keras' `class_weight`).
+    pub(crate) class_weight: Option<BTreeMap<usize, f64>>,
 }
 
 impl<T: Float> std::fmt::Debug for FitConfig<T> {
@@ -84,6 +89,11 @@ impl<T: Float> std::fmt::Debug for FitConfig<T> {
             .field("detect_anomaly", &self.detect_anomaly)
             .field("callbacks", &self.callbacks.len())
             .field("augment", &self.augment.len())
+            .field(
+                "sample_weight",
+                &self.sample_weight.as_ref().map(|w| w.shape().to_vec()),
+            )
+            .field("class_weight", &self.class_weight)
             .finish()
     }
 }
@@ -111,6 +121,8 @@ impl<T: Float> FitConfig<T> {
             output: Output::Stdout,
             callbacks: Vec::new(),
             augment: Vec::new(),
+            sample_weight: None,
+            class_weight: None,
         }
     }
 
@@ -208,6 +220,69 @@ impl<T: Float> FitConfig<T> {
     #[must_use]
     pub fn augment(mut self, a: impl Augment<T> + 'static) -> Self {
         self.augment.push(Box::new(a));
+        self
+    }
+
+    /// Weights each row's loss (Keras' `sample_weight`): `weights` is `[N]` (or `[N, 1]`),
+    /// one finite weight ≥ 0 per row of `x`, shuffled and batched with its row. The batch
+    /// loss becomes `Σ wᵢ·lᵢ / N` over the batch's `N` rows (Keras' `SUM_OVER_BATCH_SIZE`:
+    /// divided by the batch size, not by the sum of the weights), so weights of 1 give the
+    /// unweighted loss and a row of weight 0 adds nothing but still counts in `N`. The
+    /// epoch `loss` is then `Σ wᵢ·lᵢ / n` over the epoch's rows. A `validation_split` takes
+    /// the last rows' weights with them, and `val_loss` is weighted by them (as Keras);
+    /// metrics are not weighted. The loss must give per-sample losses
+    /// ([`Loss::per_sample`](crate::loss::Loss::per_sample); every built-in loss does).
+    ///
+    /// `fit` returns [`TrainError::Weights`](super::TrainError::Weights) before any
+    /// update for a wrong count, a negative or non-finite weight, or `class_weight` given
+    /// too (Keras 3 refuses both at once).
+    ///
+    /// ```
+    /// use nn::loss::Mse;
+    /// use nn::optim::Sgd;
+    /// use nn::train::FitConfig;
+    /// use nn::{Linear, Model, Sequential};
+    /// use rand::SeedableRng;
+    /// use tensor::Tensor;
+    /// let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+    /// let x = Tensor::<f64>::from([[0.0], [1.0], [2.0], [3.0]]);
+    /// let y = Tensor::<f64>::from([[1.0], [3.0], [5.0], [100.0]]); // the last row is an outlier
+    /// let net = Sequential::new().add(Linear::new(1, 1, &mut rng));
+    /// let mut model = Model::new(net, Mse, Sgd::new(0.05));
+    /// let config = FitConfig::new()
+    ///     .epochs(1000)
+    ///     .batch_size(4)
+    ///     .verbose(0)
+    ///     .sample_weight(&Tensor::from([1.0, 1.0, 1.0, 0.0])); // ignore it
+    /// model.fit(&x, &y, config).unwrap();
+    /// let pred = model.predict(&Tensor::from([[4.0]])).unwrap().item();
+    /// assert!((pred - 9.0).abs() < 1e-3, "{pred}"); // y = 2x + 1 from the other rows
+    /// ```
+    #[must_use]
+    pub fn sample_weight(mut self, weights: &Tensor<T>) -> Self {
+        self.sample_weight = Some(weights.clone());
+        self
+    }
+
+    /// Weights each training row's loss by the weight of its class (Keras'
+    /// `class_weight`), e.g. `[(0, 1.0), (1, 3.0)]` to count the rarer class 1 three
+    /// times; classes not listed weigh 1. The class of a row is its target: a class
+    /// index (`[N]` or `[N, 1]`, rounded, so binary 0/1 targets work), or the arg-max of a
+    /// one-hot row (`[N, C]`). Then as [`FitConfig::sample_weight`] with those weights,
+    /// except that validation is not weighted (as Keras).
+    ///
+    /// `fit` returns [`TrainError::Weights`](super::TrainError::Weights) for a negative or
+    /// non-finite weight, a regression loss (its targets are no classes), or
+    /// `sample_weight` given too.
+    ///
+    /// ```
+    /// use nn::train::FitConfig;
+    /// let config: FitConfig = FitConfig::new().class_weight([(0, 1.0), (1, 3.0)]);
+    /// assert!(format!("{config:?}").contains("class_weight: Some({0: 1.0, 1: 3.0})"));
+    /// ```
+    #[must_use]
+    pub fn class_weight(mut self, weights: impl IntoIterator<Item = (usize, f64)>) -> Self {
+        self.class_weight = Some(weights.into_iter().collect());
         self
     }
 }

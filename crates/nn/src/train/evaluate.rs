@@ -5,6 +5,7 @@ use tensor::{Float, Tensor};
 
 use super::metrics::Metric;
 use super::model::{check_finite_data, rows, Model, TrainError};
+use super::weights::batch_loss;
 use super::Logs;
 use crate::loss::Loss;
 use crate::module::Module;
@@ -96,8 +97,7 @@ impl<T: Float> Model<T> {
             &*self.module,
             &*self.loss,
             &mut self.metrics,
-            x,
-            y,
+            (x, y, None),
             batch_size,
         )
     }
@@ -208,13 +208,13 @@ impl<T: Float> Model<T> {
 }
 
 /// The loss (with penalties) and metrics on `x`, `y` in batches, recording no tape; the
-/// metrics are reset first.
+/// metrics are reset first. With per-row weights `w`, the loss is `Σ wᵢ·lᵢ / n` (Keras'
+/// weighted `val_loss`); metrics are not weighted.
 pub(crate) fn evaluate_logs<T: Float>(
     module: &dyn Module<T>,
     loss: &dyn Loss<T>,
     metrics: &mut [Box<dyn Metric<T>>],
-    x: &Tensor<T>,
-    y: &Tensor<T>,
+    (x, y, w): (&Tensor<T>, &Tensor<T>, Option<&Tensor<T>>),
     batch_size: usize,
 ) -> Logs {
     let n = rows(x);
@@ -228,7 +228,11 @@ pub(crate) fn evaluate_logs<T: Float>(
         let (xb, yb) = (x.narrow(0, start, len), y.narrow(0, start, len));
         let tape = Tape::inference();
         let pred = module.forward(tape.constant(xb.contiguous()));
-        sum += loss.loss(pred, &yb.contiguous()).item().to_f64() * len as f64;
+        let wb = w.map(|w| w.narrow(0, start, len).contiguous());
+        sum += batch_loss(loss, pred, &yb.contiguous(), wb.as_ref())
+            .item()
+            .to_f64()
+            * len as f64;
         penalty = module.penalty(&tape).map_or(0.0, |p| p.item().to_f64());
         let pv = pred.value();
         for m in metrics.iter_mut() {

@@ -14,6 +14,7 @@ use super::metrics::Metric;
 use super::model::{check_finite_data, first_non_finite, rows, Model, TrainError};
 use super::progress::Progress;
 use super::rollback::{first_non_finite_param, Snapshot};
+use super::weights::{self, RowWeights};
 use super::{Callback, History, Logs, TrainContext};
 use crate::data::{Augment, Batches};
 use crate::loss::Loss;
@@ -25,6 +26,8 @@ struct Data<T: Float> {
     x: Tensor<T>,
     y: Tensor<T>,
     validation: Option<(Tensor<T>, Tensor<T>)>,
+    /// Per-row loss weights (`sample_weight`, `class_weight`; see `weights.rs`).
+    weights: RowWeights<T>,
 }
 
 impl<T: Float> Model<T> {
@@ -96,11 +99,12 @@ impl<T: Float> Model<T> {
         if config.batch_size == 0 {
             return Err(TrainError::BatchSize);
         }
+        let mut split_at = n;
         let (x_train, y_train, validation) = match std::mem::take(&mut config.validation) {
             Validation::None => (x.clone(), y.clone(), None),
             Validation::Data(xv, yv) => (x.clone(), y.clone(), Some((xv, yv))),
             Validation::Split(f) => {
-                let split_at = (n as f64 * (1.0 - f)).floor() as usize;
+                split_at = (n as f64 * (1.0 - f)).floor() as usize;
                 if !(f > 0.0 && f < 1.0) || split_at == 0 || split_at == n {
                     return Err(TrainError::ValidationSplit {
                         reason: format!("got {f} for {n} rows (training rows: {split_at})"),
@@ -145,10 +149,21 @@ impl<T: Float> Model<T> {
                 batch_size: config.batch_size,
             });
         }
+        self.module.set_training(false);
+        let weights = weights::resolve(
+            &*self.module,
+            &*self.loss,
+            config.sample_weight.as_ref(),
+            config.class_weight.as_ref(),
+            (x, y),
+            split_at,
+        );
+        self.module.set_training(true);
         Ok(Data {
             x: x_train.contiguous(),
             y: y_train.contiguous(),
             validation,
+            weights: weights?,
         })
     }
 
@@ -285,7 +300,8 @@ impl<'m, T: Float> Run<'m, T> {
                 break;
             };
             if let Some((xv, yv)) = &data.validation {
-                self.validate(xv, yv, config.batch_size.max(256), &mut logs);
+                let wv = data.weights.validation.as_ref();
+                self.validate((xv, yv, wv), config.batch_size.max(256), &mut logs);
             }
             logs.set("learning_rate", self.ctx.learning_rate());
             self.progress.epoch_end(&logs);
@@ -315,8 +331,13 @@ impl<'m, T: Float> Run<'m, T> {
             // The state before this update, in the storage of the snapshot it replaces.
             let mut before = std::mem::take(&mut self.spare);
             before.save(&*self.ctx.module, &*self.ctx.optimizer);
-            let (value, pred, grads, anomaly) =
-                train_step(&*self.ctx.module, self.loss, &xb, &yb, self.detect_anomaly);
+            let wb = data.weights.train.as_ref().map(|w| w.index_select(0, &idx));
+            let (value, pred, grads, anomaly) = train_step(
+                &*self.ctx.module,
+                self.loss,
+                (&xb, &yb, wb.as_ref()),
+                self.detect_anomaly,
+            );
             if let Some(anomaly) = anomaly {
                 self.roll_back(before);
                 return Err(TrainError::Anomaly {
@@ -396,14 +417,18 @@ impl<'m, T: Float> Run<'m, T> {
     }
 
     /// Adds the `val_` logs, computed in evaluation mode with the epoch's final weights.
-    fn validate(&mut self, xv: &Tensor<T>, yv: &Tensor<T>, batch_size: usize, logs: &mut Logs) {
+    fn validate(
+        &mut self,
+        (xv, yv, wv): (&Tensor<T>, &Tensor<T>, Option<&Tensor<T>>),
+        batch_size: usize,
+        logs: &mut Logs,
+    ) {
         self.ctx.module.set_training(false);
         let val = evaluate_logs(
             &*self.ctx.module,
             self.loss,
             self.metrics,
-            xv,
-            yv,
+            (xv, yv, wv),
             batch_size,
         );
         self.ctx.module.set_training(true);
@@ -449,14 +474,13 @@ impl<'m, T: Float> Run<'m, T> {
 fn train_step<T: Float>(
     module: &dyn Module<T>,
     loss: &dyn Loss<T>,
-    xb: &Tensor<T>,
-    yb: &Tensor<T>,
+    (xb, yb, wb): (&Tensor<T>, &Tensor<T>, Option<&Tensor<T>>),
     detect_anomaly: bool,
 ) -> (f64, Tensor<T>, Grads<T>, Option<autograd::Anomaly>) {
     let tape = Tape::new();
     tape.detect_anomaly(detect_anomaly);
     let pred = module.forward(tape.constant(xb.clone()));
-    let loss = loss.loss(pred, yb);
+    let loss = weights::batch_loss(loss, pred, yb, wb);
     let total = match module.penalty(&tape) {
         Some(p) => loss + p,
         None => loss,

@@ -16,6 +16,7 @@ mod plot;
 mod progress;
 mod resume;
 mod rollback;
+mod weights;
 
 pub use callbacks::{
     BackupAndRestore, Callback, CallbackState, CsvLogger, EarlyStopping, LambdaCallback,

@@ -180,6 +180,15 @@ pub enum TrainError {
         /// The rate.
         value: f64,
     },
+    /// `sample_weight` or `class_weight` cannot be used as given (a weight count other
+    /// than the row count, a negative or non-finite weight, `class_weight` with a
+    /// regression loss, both given, or a loss without per-sample losses); checked before
+    /// the first update.
+    #[error("fit: {reason}")]
+    Weights {
+        /// What is wrong.
+        reason: String,
+    },
     /// A checkpoint could not be written or restored during `fit` (`BackupAndRestore`),
     /// or a loaded one does not fit this run's augmentations or callbacks.
     #[error("fit: {0}")]
@@ -291,6 +300,82 @@ impl<T: Float> Model<T> {
     #[must_use]
     pub fn optimizer(&self) -> &dyn Optimizer<T> {
         &*self.optimizer
+    }
+
+    /// A table of the model like Keras' `model.summary()`: one row per layer (a
+    /// `Sequential`'s layers, named by position with their type) with its output shape
+    /// and parameter count, then the total, trainable and non-trainable counts and their
+    /// size in memory.
+    ///
+    /// * Output shapes come from the model's input shape ([`Module::input_shape`]) by a
+    ///   forward pass on zeros in evaluation mode (recording nothing; the model stays in
+    ///   evaluation mode, as after `fit`). The batch axis shows as `None`, and so does an
+    ///   axis that follows an open input axis (a sequence length, an image size), as in
+    ///   Keras. `?` marks a shape that cannot be known without the input shape — give it
+    ///   with [`Model::summary_for`].
+    /// * `Param #` counts parameters and weight buffers; non-trainable are frozen
+    ///   parameters ([`Module::freeze`]) and BatchNorm's running mean and variance (Keras
+    ///   counts its `moving_mean`/`moving_variance` so). BatchNorm's
+    ///   `num_batches_tracked` is a counter, not a weight, and is not counted.
+    ///
+    /// # Panics
+    /// If a layer rejects the shape its predecessor produces (with that layer's message).
+    ///
+    /// ```
+    /// use nn::loss::Mse;
+    /// use nn::optim::Sgd;
+    /// use nn::{BatchNorm1d, Linear, Model, Module, Relu, Sequential};
+    /// use rand::SeedableRng;
+    /// let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+    /// let net = Sequential::<f32>::new()
+    ///     .add(Linear::new(13, 64, &mut rng))
+    ///     .add(BatchNorm1d::new(64))
+    ///     .add(Relu)
+    ///     .add(Linear::new(64, 1, &mut rng));
+    /// net.layers()[0].freeze();
+    /// let mut model = Model::new(net, Mse, Sgd::new(0.1));
+    /// let table = model.summary();
+    /// println!("{table}");
+    /// assert!(table.contains(" Layer (type)         Output Shape  Param #\n"));
+    /// assert!(table.contains(" 0 (Linear(13 → 64))  (None, 64)        896\n"));
+    /// assert!(table.contains(" 1 (BatchNorm1d(64))  (None, 64)        256\n"));
+    /// // 896 + 4·64 + 65; frozen: the Linear's 896 and the running mean and variance.
+    /// assert!(table.contains("Total params: 1,217 (4.75 KB)"));
+    /// assert!(table.contains("Trainable params: 193 (772.00 B)"));
+    /// assert!(table.contains("Non-trainable params: 1,024 (4.00 KB)"));
+    /// ```
+    pub fn summary(&mut self) -> String {
+        crate::summary::table(&mut *self.module, "model", None)
+    }
+
+    /// [`Model::summary`] for samples shaped `sample_shape` (without the batch axis, as
+    /// Keras' `Input(shape=…)`): `&[1, 28, 28]` for 28×28 one-channel images, `&[T]` for
+    /// token sequences of length `T`, so every output shape is known.
+    ///
+    /// # Panics
+    /// If a layer rejects the shape (with that layer's message).
+    ///
+    /// ```
+    /// use nn::loss::CrossEntropy;
+    /// use nn::optim::Adam;
+    /// use nn::{Embedding, LastStep, Linear, Lstm, Model, Sequential};
+    /// use rand::SeedableRng;
+    /// let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+    /// let net = Sequential::<f32>::new()
+    ///     .add(Embedding::new(100, 16, &mut rng))
+    ///     .add(Lstm::builder(16, 32).batch_first(true).build(&mut rng))
+    ///     .add(LastStep)
+    ///     .add(Linear::new(32, 2, &mut rng));
+    /// let mut model = Model::new(net, CrossEntropy, Adam::new(1e-3));
+    /// let table = model.summary_for(&[20]);
+    /// assert!(table.contains("(None, 20, 16)") && table.contains("(None, 20, 32)"));
+    /// assert!(table.contains("(None, 32)") && table.contains("(None, 2)"));
+    /// // The Embedding does not fix the length: summary() shows what it can.
+    /// assert!(model.summary().contains("?"));
+    /// ```
+    pub fn summary_for(&mut self, sample_shape: &[usize]) -> String {
+        let sample = sample_shape.iter().map(|&n| Some(n)).collect();
+        crate::summary::table(&mut *self.module, "model", Some(sample))
     }
 }
 

@@ -109,6 +109,14 @@ impl<T: Float> Core<T> {
         self.opts.hidden_size * self.directions()
     }
 
+    /// One sample's shape, `[any, input_size]`, when the batch axis comes first
+    /// (`batch_first`); otherwise unknown to `fit`, which batches along the first axis.
+    pub(super) fn input_shape(&self) -> Option<Vec<Option<usize>>> {
+        self.opts
+            .batch_first
+            .then(|| vec![None, Some(self.opts.input_size)])
+    }
+
     /// `Lstm(8 → 64, layers=2, bidirectional, batch_first)`.
     pub(super) fn describe(&self, name: &str) -> String {
         let o = self.opts;

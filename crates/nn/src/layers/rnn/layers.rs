@@ -276,6 +276,10 @@ impl<T: Float> Module<T> for Rnn<T> {
         vec![("dropout_rng".to_string(), &self.core.rng)]
     }
 
+    fn input_shape(&self) -> Option<Vec<Option<usize>>> {
+        self.core.input_shape()
+    }
+
     fn describe(&self) -> String {
         self.core.describe("Rnn")
     }
@@ -368,6 +372,10 @@ impl<T: Float> Module<T> for Lstm<T> {
         vec![("dropout_rng".to_string(), &self.core.rng)]
     }
 
+    fn input_shape(&self) -> Option<Vec<Option<usize>>> {
+        self.core.input_shape()
+    }
+
     fn describe(&self) -> String {
         self.core.describe("Lstm")
     }
@@ -458,6 +466,10 @@ impl<T: Float> Module<T> for Gru<T> {
 
     fn rngs(&self) -> Vec<(String, &std::sync::Mutex<crate::rng::Rng>)> {
         vec![("dropout_rng".to_string(), &self.core.rng)]
+    }
+
+    fn input_shape(&self) -> Option<Vec<Option<usize>>> {
+        self.core.input_shape()
     }
 
     fn describe(&self) -> String {
