@@ -154,6 +154,22 @@ pub trait BackwardOps<T: Float>: Clone {
     #[must_use]
     fn avg_pool_adjoint(&self, p: AvgPool, size: [usize; 2]) -> Self;
 
+    /// The gradients of an LSTM cell ([`Op::LstmCell`]) whose output `out` has the
+    /// gradient `self`: `(d gates, d c_prev)`. Composed from the ops above by default (a
+    /// recorded pass stays differentiable); tensors run the fused
+    /// [`Tensor::lstm_cell_backward`], the same formulas in one pass.
+    #[must_use]
+    fn lstm_cell_backward(&self, gates: &Self, c_prev: &Self, out: &Self) -> (Self, Self) {
+        crate::derivatives_rnn::lstm_cell_grads(self, gates, c_prev, out)
+    }
+    /// The gradients of a GRU cell ([`Op::GruCell`]) whose output has the gradient
+    /// `self`: `(d x, d hw, d h_prev)`. Composed by default; tensors run the fused
+    /// [`Tensor::gru_cell_backward`].
+    #[must_use]
+    fn gru_cell_backward(&self, x: &Self, hw: &Self, h_prev: &Self) -> (Self, Self, Self) {
+        crate::derivatives_rnn::gru_cell_grads(self, x, hw, h_prev)
+    }
+
     /// True if the value's last two axes are stored column-major (a transposed view of a
     /// contiguous matrix, such as `Wᵀ` in a linear layer).
     fn stored_transposed(&self) -> bool;
@@ -471,6 +487,31 @@ pub fn vjp<T: Float, D: BackwardOps<T>>(
             smallvec![Some(g.avg_pool_adjoint(*p, [s[2], s[3]]))]
         }
         Op::AvgPool2dAdjoint { pool, .. } => smallvec![Some(g.avg_pool(*pool))],
+
+        // LSTM cell: gates a = [a_i, a_f, a_g, a_o] (x[0]) and c_prev (x[1]) give
+        // out = [h | c] with i = σ(a_i), f = σ(a_f), g = tanh(a_g), o = σ(a_o),
+        // c = f⊙c_prev + i⊙g, h = o⊙tanh c. Splitting g = [g_h | g_c]:
+        //   dc = g_c + g_h⊙o⊙(1 − tanh²c)             (c reaches the loss two ways)
+        //   da = [dc⊙g⊙σ'(a_i), dc⊙c_prev⊙σ'(a_f), dc⊙i⊙(1 − g²), g_h⊙tanh c⊙σ'(a_o)]
+        //   dc_prev = dc⊙f,   with σ'(a) = σ(a)·σ(−a)
+        // (`derivatives_rnn.rs` composes these; on tensors one fused pass computes them.)
+        Op::LstmCell => {
+            let (da, dc_prev) = g.lstm_cell_backward(&x[0], &x[1], out);
+            smallvec![n(0).then_some(da), n(1).then_some(dc_prev)]
+        }
+        // GRU cell: x[0] = x·W_ihᵀ + b_ih, x[1] = hw = h·W_hhᵀ + b_hh (blocks r, z, n),
+        // x[2] = h_prev; r = σ(x_r + hw_r), z = σ(x_z + hw_z), n = tanh(x_n + r⊙hw_n),
+        // out = (1 − z)⊙n + z⊙h_prev:
+        //   dn = g⊙(1 − z)⊙(1 − n²),  dr = dn⊙hw_n⊙σ'(a_r),  dz = g⊙(h_prev − n)⊙σ'(a_z)
+        //   dx = [dr, dz, dn],  dhw = [dr, dz, dn⊙r],  dh_prev = g⊙z
+        Op::GruCell => {
+            let (dx, dhw, dh_prev) = g.gru_cell_backward(&x[0], &x[1], &x[2]);
+            smallvec![
+                n(0).then_some(dx),
+                n(1).then_some(dhw),
+                n(2).then_some(dh_prev)
+            ]
+        }
         Op::Custom(index) => custom(*index),
     }
 }

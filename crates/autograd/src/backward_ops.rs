@@ -24,6 +24,12 @@ impl<T: Float> BackwardOps<T> for Tensor<T> {
     fn lift(&self, t: Tensor<T>) -> Self {
         t
     }
+    fn lstm_cell_backward(&self, gates: &Self, c_prev: &Self, out: &Self) -> (Self, Self) {
+        Tensor::lstm_cell_backward(self, gates, c_prev, out)
+    }
+    fn gru_cell_backward(&self, x: &Self, hw: &Self, h_prev: &Self) -> (Self, Self, Self) {
+        Tensor::gru_cell_backward(self, x, hw, h_prev)
+    }
     fn accumulate(&mut self, c: Self) {
         self.add_assign(&c);
     }

@@ -33,6 +33,7 @@ pub mod backward;
 mod backward_ops;
 mod custom;
 mod derivatives;
+mod derivatives_rnn;
 pub mod forward;
 pub mod function;
 pub mod functional;
@@ -55,6 +56,7 @@ mod var_index;
 mod var_math;
 mod var_ops;
 mod var_reduce;
+mod var_rnn;
 
 pub use anomaly::{Anomaly, Phase};
 pub use backward::BackwardOps;

@@ -215,6 +215,16 @@ pub enum Op {
         /// `[H, W]` of the result.
         input_size: [usize; 2],
     },
+
+    /// One fused LSTM cell step: input 0 the gate pre-activations `[a_i, a_f, a_g, a_o]`
+    /// (`[N, 4H]`), input 1 the cell state `c_prev` (`[N, H]`); the output is `[h | c]`
+    /// (`[N, 2H]`). See [`tensor::Tensor::lstm_cell`].
+    LstmCell,
+    /// One fused GRU cell step: input 0 `x·W_ihᵀ + b_ih`, input 1 `h·W_hhᵀ + b_hh` (both
+    /// `[N, 3H]`, blocks `r, z, n`), input 2 `h_prev` (`[N, H]`); the output is `h'`
+    /// (`[N, H]`). See [`tensor::Tensor::gru_cell`].
+    GruCell,
+
     /// A user-defined op; the number indexes the tape's list of custom ops.
     Custom(usize),
 }
@@ -283,6 +293,8 @@ impl Op {
             Op::MaxUnpool2d { .. } => OpKind::MaxUnpool2d,
             Op::AvgPool2d(..) => OpKind::AvgPool2d,
             Op::AvgPool2dAdjoint { .. } => OpKind::AvgPool2dAdjoint,
+            Op::LstmCell => OpKind::LstmCell,
+            Op::GruCell => OpKind::GruCell,
             Op::Custom(..) => OpKind::Custom,
         }
     }
@@ -362,6 +374,8 @@ impl Op {
             Op::AvgPool2dAdjoint { pool, input_size } => {
                 format!("avg_pool2d_adjoint {} to {input_size:?}", avg_name(pool))
             }
+            Op::LstmCell => "lstm_cell".into(),
+            Op::GruCell => "gru_cell".into(),
             Op::Custom(i) => format!("custom#{i}"),
         }
     }

@@ -129,13 +129,17 @@ pub enum OpKind {
     AvgPool2d,
     /// [`Op::AvgPool2dAdjoint`].
     AvgPool2dAdjoint,
+    /// [`Op::LstmCell`].
+    LstmCell,
+    /// [`Op::GruCell`].
+    GruCell,
     /// [`Op::Custom`].
     Custom,
 }
 
 impl OpKind {
     /// Every kind, in declaration order (checked at compile time below).
-    pub const ALL: [OpKind; 60] = [
+    pub const ALL: [OpKind; 62] = [
         OpKind::Leaf,
         OpKind::Constant,
         OpKind::Param,
@@ -195,6 +199,8 @@ impl OpKind {
         OpKind::MaxUnpool2d,
         OpKind::AvgPool2d,
         OpKind::AvgPool2dAdjoint,
+        OpKind::LstmCell,
+        OpKind::GruCell,
         OpKind::Custom,
     ];
 }

@@ -612,6 +612,10 @@ fn edges<T: Float>(kind: OpKind) -> Vec<Edge<T>> {
             &[&[1.0]],
             Some(&[0.0]),
         )],
+        // Saturated gates (σ(±20) round to 1 and 0 in f32) keep their tiny slopes
+        // σ(a)·σ(−a); infinite pre-activations give exact 0/1 gates and zero slopes.
+        OpKind::LstmCell => vec![lstm_saturated(), lstm_infinite()],
+        OpKind::GruCell => vec![gru_saturated(), gru_infinite()],
         OpKind::Custom => vec![e(
             &[&[0.0, NINF]],
             |v| v[0].tape().apply(Softplus, &[v[0]]),
@@ -733,4 +737,86 @@ fn higher_derivatives_of_a_power_at_zero_stay_finite() {
     assert_eq!((d1.item(), d2.item(), d3.item()), (0.0, 0.0, 6.0));
     let d4 = d3.grad_graph(&[x])[0].map_or(0.0, |v| v.item());
     assert_eq!(d4, 0.0);
+}
+
+/// σ(20), and the slope σ(20)·σ(−20).
+fn sigmoid_20() -> (f64, f64) {
+    let e = (-20f64).exp();
+    (1.0 / (1.0 + e), e / (1.0 + e).powi(2))
+}
+
+/// `Σ [h | c]` of an LSTM cell with gates `[20, −20, 0.5, 20]` and `c_prev = 1`, by the
+/// cell's equations: i = o = σ(20), f = σ(−20), g = tanh ½.
+fn lstm_saturated<T: Float>() -> Edge<T> {
+    let (s, ds) = sigmoid_20();
+    let (i, f, g, o) = (s, 1.0 - s, 0.5f64.tanh(), s);
+    let c = f + i * g;
+    let tc = c.tanh();
+    let dc = 1.0 + o * (1.0 - tc * tc);
+    Edge {
+        inputs: vec![vec![20.0, -20.0, 0.5, 20.0], vec![1.0]],
+        f: |v| {
+            v[0].reshape(&[1, 4])
+                .lstm_cell(v[1].reshape(&[1, 1]))
+                .reshape(&[-1])
+        },
+        value: vec![o * tc, c],
+        grads: vec![
+            vec![dc * g * ds, dc * ds, dc * i * (1.0 - g * g), tc * ds],
+            vec![dc * f],
+        ],
+        second: None,
+    }
+}
+
+/// Gates `[∞, −∞, ∞, ∞]`: exactly i = 1, f = 0, g = 1, o = 1, so c = 1 and
+/// h = tanh 1 whatever `c_prev`; every slope is 0 and nothing is NaN.
+fn lstm_infinite<T: Float>() -> Edge<T> {
+    Edge {
+        inputs: vec![vec![INF, NINF, INF, INF], vec![2.0]],
+        f: |v| {
+            v[0].reshape(&[1, 4])
+                .lstm_cell(v[1].reshape(&[1, 1]))
+                .reshape(&[-1])
+        },
+        value: vec![1f64.tanh(), 1.0],
+        grads: vec![vec![0.0; 4], vec![0.0]],
+        second: None,
+    }
+}
+
+/// `h'` of a GRU cell with `x = [20, −20, ½]`, `hw = [0, 0, 1]`, `h_prev = 2`, by the
+/// cell's equations: r = σ(20), z = σ(−20), n = tanh(½ + r).
+fn gru_saturated<T: Float>() -> Edge<T> {
+    let (s, ds) = sigmoid_20();
+    let (r, z) = (s, 1.0 - s);
+    let n = (0.5 + r).tanh();
+    let dn = (1.0 - z) * (1.0 - n * n);
+    let (dr, dz) = (dn * ds, (2.0 - n) * ds);
+    Edge {
+        inputs: vec![vec![20.0, -20.0, 0.5], vec![0.0, 0.0, 1.0], vec![2.0]],
+        f: |v| {
+            v[0].reshape(&[1, 3])
+                .gru_cell(v[1].reshape(&[1, 3]), v[2].reshape(&[1, 1]))
+                .reshape(&[-1])
+        },
+        value: vec![n + z * (2.0 - n)],
+        grads: vec![vec![dr, dz, dn], vec![dr, dz, dn * r], vec![z]],
+        second: None,
+    }
+}
+
+/// `x = [∞, −∞, ∞]`: r = 1, z = 0, n = 1 exactly, so h' = 1 with zero slopes.
+fn gru_infinite<T: Float>() -> Edge<T> {
+    Edge {
+        inputs: vec![vec![INF, NINF, INF], vec![0.0, 0.0, 1.0], vec![2.0]],
+        f: |v| {
+            v[0].reshape(&[1, 3])
+                .gru_cell(v[1].reshape(&[1, 3]), v[2].reshape(&[1, 1]))
+                .reshape(&[-1])
+        },
+        value: vec![1.0],
+        grads: vec![vec![0.0; 3], vec![0.0; 3], vec![0.0]],
+        second: None,
+    }
 }

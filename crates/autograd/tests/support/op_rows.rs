@@ -284,6 +284,27 @@ pub(crate) fn rows(kind: OpKind) -> Vec<Row> {
                     .tanh()
             }),
         ],
+        // Odd sizes, a batch of one, gates given transposed (a strided view) and a state
+        // broadcast from one row.
+        OpKind::LstmCell => vec![
+            row(&[&[3, 12], &[3, 3]], Any, |v| v[0].lstm_cell(v[1])),
+            row(&[&[1, 20], &[1, 5]], Any, |v| v[0].lstm_cell(v[1])),
+            row(&[&[8, 3], &[3, 2]], Any, |v| v[0].t().lstm_cell(v[1])),
+            row(&[&[2, 8], &[1, 2]], Any, |v| {
+                v[0].lstm_cell(v[1].broadcast_to(&[2, 2]))
+            }),
+        ],
+        OpKind::GruCell => vec![
+            row(&[&[3, 9], &[3, 9], &[3, 3]], Any, |v| {
+                v[0].gru_cell(v[1], v[2])
+            }),
+            row(&[&[1, 15], &[1, 15], &[1, 5]], Any, |v| {
+                v[0].gru_cell(v[1], v[2])
+            }),
+            row(&[&[6, 2], &[2, 6], &[1, 2]], Any, |v| {
+                v[0].t().gru_cell(v[1], v[2].broadcast_to(&[2, 2]))
+            }),
+        ],
         OpKind::Custom => unary(|v| v[0].tape().apply(Softplus, &[v[0]]), Any),
     }
 }

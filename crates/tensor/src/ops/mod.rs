@@ -10,6 +10,7 @@ mod matmul;
 mod max_pool;
 mod pool;
 mod reduce;
+mod rnn;
 mod softmax;
 
 pub use conv::{Conv2dParams, CHUNK_ELEMENTS};

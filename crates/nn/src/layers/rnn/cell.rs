@@ -147,8 +147,10 @@ pub(super) fn scan<'t, T: Float>(
     (outputs, carry)
 }
 
-/// One step of the cell on the step's input `x` (`[N, F]`).
-fn step<'t, T: Float>(
+/// One step of the cell on the step's input `x` (`[N, F]`): the LSTM and GRU through
+/// their fused cell ops ([`Var::lstm_cell`], [`Var::gru_cell`]), one tape node each in
+/// place of about twelve (`composed_step` below spells out the same equations).
+pub(super) fn step<'t, T: Float>(
     kind: RnnKind,
     p: &CellVars<'t, T>,
     x: Var<'t, T>,
@@ -156,24 +158,81 @@ fn step<'t, T: Float>(
 ) -> Carry<'t, T> {
     let h = carry.h;
     let hidden = h.shape()[1];
-    let with_bias = |v: Var<'t, T>, b: Option<Var<'t, T>>| match b {
+    match kind {
+        RnnKind::Tanh | RnnKind::Relu => elman_step(kind, p, x, h),
+        RnnKind::Lstm => {
+            let hc = p
+                .lstm_gates(x, h)
+                .lstm_cell(carry.c.expect("an LSTM carries c"));
+            Carry {
+                h: hc.narrow(1, 0, hidden),
+                c: Some(hc.narrow(1, hidden, hidden)),
+            }
+        }
+        RnnKind::Gru => {
+            let (xt, hw) = p.gru_products(x, h);
+            Carry {
+                h: xt.gru_cell(hw, h),
+                c: None,
+            }
+        }
+    }
+}
+
+fn with_bias<'t, T: Float>(v: Var<'t, T>, b: Option<Var<'t, T>>) -> Var<'t, T> {
+    match b {
         Some(b) => v + b,
         None => v,
+    }
+}
+
+impl<'t, T: Float> CellVars<'t, T> {
+    /// RNN and LSTM: `[x, h]·[W_ih, W_hh]ᵀ + (b_ih + b_hh)`, `[N, G·H]`.
+    fn lstm_gates(&self, x: Var<'t, T>, h: Var<'t, T>) -> Var<'t, T> {
+        with_bias(Var::concat(&[x, h], 1).matmul(self.w.t()), self.b)
+    }
+
+    /// GRU: `(x·W_ihᵀ + b_ih, h·W_hhᵀ + b_hh)`, each `[N, 3H]`.
+    fn gru_products(&self, x: Var<'t, T>, h: Var<'t, T>) -> (Var<'t, T>, Var<'t, T>) {
+        let xt = with_bias(x.matmul(self.w.t()), self.b);
+        let hw = with_bias(h.matmul(self.w_hh.expect("GRU").t()), self.b_hh);
+        (xt, hw)
+    }
+}
+
+/// Elman RNN step: `h' = tanh(·)` or `relu(·)` of `[x, h]·[W_ih, W_hh]ᵀ + b`.
+fn elman_step<'t, T: Float>(
+    kind: RnnKind,
+    p: &CellVars<'t, T>,
+    x: Var<'t, T>,
+    h: Var<'t, T>,
+) -> Carry<'t, T> {
+    let a = p.lstm_gates(x, h);
+    let h = if kind == RnnKind::Tanh {
+        a.tanh()
+    } else {
+        a.relu()
     };
+    Carry { h, c: None }
+}
+
+/// The same step composed from elementwise ops, as PyTorch's documentation writes the
+/// equations: the readable reference the fused cells are tested against
+/// (`cell_tests.rs`).
+#[cfg(test)]
+pub(super) fn composed_step<'t, T: Float>(
+    kind: RnnKind,
+    p: &CellVars<'t, T>,
+    x: Var<'t, T>,
+    carry: Carry<'t, T>,
+) -> Carry<'t, T> {
+    let h = carry.h;
+    let hidden = h.shape()[1];
     match kind {
-        RnnKind::Tanh | RnnKind::Relu => {
-            let a = with_bias(Var::concat(&[x, h], 1).matmul(p.w.t()), p.b);
-            let h = if kind == RnnKind::Tanh {
-                a.tanh()
-            } else {
-                a.relu()
-            };
-            Carry { h, c: None }
-        }
+        RnnKind::Tanh | RnnKind::Relu => elman_step(kind, p, x, h),
         RnnKind::Lstm => {
             // i = σ(·), f = σ(·), g = tanh(·), o = σ(·); c' = f⊙c + i⊙g; h' = o⊙tanh(c').
-            // One sigmoid over all four blocks (the g block's is unused) keeps the tape short.
-            let gates = with_bias(Var::concat(&[x, h], 1).matmul(p.w.t()), p.b);
+            let gates = p.lstm_gates(x, h);
             let s = gates.sigmoid();
             let i = s.narrow(1, 0, hidden);
             let f = s.narrow(1, hidden, hidden);
@@ -189,8 +248,7 @@ fn step<'t, T: Float>(
         RnnKind::Gru => {
             // r = σ(W_ir x + b_ir + W_hr h + b_hr), z = σ(… z …),
             // n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)), h' = (1 − z)⊙n + z⊙h = n + z⊙(h − n).
-            let xt = with_bias(x.matmul(p.w.t()), p.b);
-            let hw = with_bias(h.matmul(p.w_hh.expect("GRU").t()), p.b_hh);
+            let (xt, hw) = p.gru_products(x, h);
             let rz = (xt.narrow(1, 0, 2 * hidden) + hw.narrow(1, 0, 2 * hidden)).sigmoid();
             let r = rz.narrow(1, 0, hidden);
             let z = rz.narrow(1, hidden, hidden);

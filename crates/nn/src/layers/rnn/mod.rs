@@ -1,10 +1,13 @@
 //! Recurrent layers with PyTorch's semantics: [`Rnn`], [`Lstm`], [`Gru`].
 //!
-//! * `cell.rs`: the cell equations and the time loop of one direction;
+//! * `cell.rs`: the cell equations and the time loop of one direction (fused LSTM and
+//!   GRU cells; the composed equations kept as the tested reference, `cell_tests.rs`);
 //! * `core.rs`: what the three share (parameters, layers, directions, dropout, lengths);
 //! * `layers.rs`: the three public types and their builder.
 
 mod cell;
+#[cfg(test)]
+mod cell_tests;
 mod core;
 mod layers;
 

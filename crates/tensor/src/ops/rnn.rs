@@ -1,0 +1,400 @@
+//! Fused recurrent cells: the LSTM and GRU cell equations of PyTorch's `torch.nn.LSTM` and
+//! `torch.nn.GRU` (from their documentation) in one pass over each batch row, and their
+//! gradients in one more. The autograd crate records them as single ops; its derivative
+//! table (`backward.rs`) states the same gradients in composed form.
+//!
+//! The gate pre-activations come in PyTorch's stacking order: LSTM `[a_i, a_f, a_g, a_o]`,
+//! GRU `[r, z, n]`, each block `hidden` wide.
+
+use std::sync::Arc;
+
+use crate::simd::{level, SimdLevel};
+use crate::{Float, Tensor};
+
+/// Checks `[N, k·H]` against `[N, H]` and returns `(N, H)`.
+#[track_caller]
+fn rows_and_hidden<T: Float>(
+    op: &str,
+    wide: &Tensor<T>,
+    k: usize,
+    narrow: &Tensor<T>,
+) -> (usize, usize) {
+    let (w, s) = (wide.shape(), narrow.shape());
+    assert!(
+        w.len() == 2 && s.len() == 2 && w[0] == s[0] && w[1] == k * s[1],
+        "{op}: gates {w:?} must be [N, {k}·H] for a state of shape {s:?} ([N, H])"
+    );
+    (s[0], s[1])
+}
+
+/// The elements of a tensor in row-major order, without a copy when contiguous.
+fn data<T: Float>(t: &Tensor<T>) -> Tensor<T> {
+    t.contiguous()
+}
+
+/// Zeroed storage to write a result into (filled in place: no copy out of a `Vec`).
+fn zeroed<T: Float>(n: usize) -> Arc<[T]> {
+    std::iter::repeat_n(T::ZERO, n).collect()
+}
+
+/// The storage's elements, writable (it was just made, so it is unique).
+fn writable<T>(a: &mut Arc<[T]>) -> &mut [T] {
+    Arc::get_mut(a).expect("new storage is unique")
+}
+
+fn slice<T: Float>(t: &Tensor<T>) -> &[T] {
+    t.as_slice().expect("contiguous")
+}
+
+/// `(σ(a), σ'(a))` from one exponential, with `σ'(a) = σ(a)·σ(−a) = e/(1 + e)²`,
+/// `e = e^−|a|`: unlike `σ(1 − σ)` it stays nonzero when `σ` rounds to 1.
+#[inline(always)]
+fn sigmoid_pair<T: Float>(a: T) -> (T, T) {
+    let e = (-a.abs()).fast_exp();
+    let s = T::ONE / (T::ONE + e);
+    let sigma = if a >= T::ZERO { s } else { e * s };
+    (sigma, e * s * s)
+}
+
+impl<T: Float> Tensor<T> {
+    /// One LSTM cell step (PyTorch's `torch.nn.LSTM` equations): from the gate
+    /// pre-activations `self` = `[a_i, a_f, a_g, a_o]` (`[N, 4H]`, that is
+    /// `x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh`) and the cell state `c_prev` (`[N, H]`),
+    /// returns `[h | c]` (`[N, 2H]`) with
+    /// `i = σ(a_i), f = σ(a_f), g = tanh(a_g), o = σ(a_o)`,
+    /// `c = f⊙c_prev + i⊙g`, `h = o⊙tanh(c)`.
+    ///
+    /// # Panics
+    /// If `self` is not `[N, 4H]` for `c_prev` of shape `[N, H]`.
+    ///
+    /// ```
+    /// use tensor::Tensor;
+    /// // All gates at 0: i = f = o = ½, g = 0, so c = ½·c_prev and h = ½·tanh(c).
+    /// let hc = Tensor::<f64>::zeros(&[1, 4]).lstm_cell(&Tensor::from([[2.0]])).to_vec();
+    /// assert_eq!(hc[1], 1.0);
+    /// assert!((hc[0] - 0.5 * 1f64.tanh()).abs() < 1e-15);
+    /// ```
+    #[track_caller]
+    #[must_use]
+    pub fn lstm_cell(&self, c_prev: &Self) -> Self {
+        let (n, h) = rows_and_hidden("lstm_cell", self, 4, c_prev);
+        let (a, c0) = (data(self), data(c_prev));
+        let (a, c0) = (slice(&a), slice(&c0));
+        let mut out = zeroed(n * 2 * h);
+        run(LstmRows {
+            a,
+            c0,
+            out: writable(&mut out),
+            h,
+        });
+        Tensor::from_storage(out, &[n, 2 * h])
+    }
+
+    /// The gradients of [`Tensor::lstm_cell`]: given the gradient `self` of its output
+    /// `[h | c]` (`[N, 2H]`), its inputs `gates` (`[N, 4H]`) and `c_prev` (`[N, H]`), and
+    /// its output `out`, returns `(d gates, d c_prev)`:
+    /// `dc = g_c + g_h⊙o⊙(1 − tanh²c)`, `d a_i = dc⊙g⊙i(1 − i)`,
+    /// `d a_f = dc⊙c_prev⊙f(1 − f)`, `d a_g = dc⊙i⊙(1 − g²)`,
+    /// `d a_o = g_h⊙tanh(c)⊙o(1 − o)`, `d c_prev = dc⊙f`, where each `σ(1 − σ)` is
+    /// computed as `σ(a)·σ(−a)` so that saturated gates keep their tiny gradients.
+    ///
+    /// # Panics
+    /// If the shapes are not those of an `lstm_cell` call.
+    #[track_caller]
+    #[must_use]
+    pub fn lstm_cell_backward(&self, gates: &Self, c_prev: &Self, out: &Self) -> (Self, Self) {
+        let (n, h) = rows_and_hidden("lstm_cell_backward", gates, 4, c_prev);
+        for t in [self, out] {
+            rows_and_hidden("lstm_cell_backward", t, 2, c_prev);
+        }
+        let (g, a, c0, hc) = (data(self), data(gates), data(c_prev), data(out));
+        let (g, a, c0, hc) = (slice(&g), slice(&a), slice(&c0), slice(&hc));
+        let mut da = zeroed(n * 4 * h);
+        let mut dc0 = zeroed(n * h);
+        run(LstmBackwardRows {
+            g,
+            a,
+            c0,
+            hc,
+            da: writable(&mut da),
+            dc0: writable(&mut dc0),
+            h,
+        });
+        (
+            Tensor::from_storage(da, &[n, 4 * h]),
+            Tensor::from_storage(dc0, &[n, h]),
+        )
+    }
+
+    /// One GRU cell step (PyTorch's `torch.nn.GRU` equations): from the input part
+    /// `self` = `x·W_ihᵀ + b_ih` and the hidden part `hw = h·W_hhᵀ + b_hh` (both `[N, 3H]`,
+    /// blocks `r, z, n`) and the previous state `h_prev` (`[N, H]`), returns `h'`
+    /// (`[N, H]`) with `r = σ(x_r + hw_r)`, `z = σ(x_z + hw_z)`,
+    /// `n = tanh(x_n + r⊙hw_n)`, `h' = (1 − z)⊙n + z⊙h_prev`.
+    ///
+    /// # Panics
+    /// If `self` and `hw` are not `[N, 3H]` for `h_prev` of shape `[N, H]`.
+    ///
+    /// ```
+    /// use tensor::Tensor;
+    /// // All pre-activations 0: r = z = ½, n = 0, so h' = ½·h_prev.
+    /// let z = Tensor::<f64>::zeros(&[1, 3]);
+    /// assert_eq!(z.gru_cell(&z, &Tensor::from([[2.0]])).to_vec(), vec![1.0]);
+    /// ```
+    #[track_caller]
+    #[must_use]
+    pub fn gru_cell(&self, hw: &Self, h_prev: &Self) -> Self {
+        let (n, h) = rows_and_hidden("gru_cell", self, 3, h_prev);
+        rows_and_hidden("gru_cell", hw, 3, h_prev);
+        let (xs, hs, h0) = (data(self), data(hw), data(h_prev));
+        let (xs, hs, h0) = (slice(&xs), slice(&hs), slice(&h0));
+        let mut out = zeroed(n * h);
+        run(GruRows {
+            inputs: [xs, hs, h0],
+            out: writable(&mut out),
+            h,
+        });
+        Tensor::from_storage(out, &[n, h])
+    }
+
+    /// The gradients of [`Tensor::gru_cell`]: given the gradient `self` of its output
+    /// (`[N, H]`) and its inputs `x` and `hw` (`[N, 3H]`) and `h_prev` (`[N, H]`), returns
+    /// `(d x, d hw, d h_prev)`: with `dn = g⊙(1 − z)⊙(1 − n²)`,
+    /// `dr = dn⊙hw_n⊙r(1 − r)` and `dz = g⊙(h_prev − n)⊙z(1 − z)`,
+    /// `d x = [dr, dz, dn]`, `d hw = [dr, dz, dn⊙r]`, `d h_prev = g⊙z`.
+    ///
+    /// # Panics
+    /// If the shapes are not those of a `gru_cell` call.
+    #[track_caller]
+    #[must_use]
+    pub fn gru_cell_backward(&self, x: &Self, hw: &Self, h_prev: &Self) -> (Self, Self, Self) {
+        let (n, h) = rows_and_hidden("gru_cell_backward", x, 3, h_prev);
+        rows_and_hidden("gru_cell_backward", hw, 3, h_prev);
+        rows_and_hidden("gru_cell_backward", self, 1, h_prev);
+        let (g, xs, hs, h0) = (data(self), data(x), data(hw), data(h_prev));
+        let (g, xs, hs, h0) = (slice(&g), slice(&xs), slice(&hs), slice(&h0));
+        let mut dx = zeroed(n * 3 * h);
+        let mut dhw = zeroed(n * 3 * h);
+        let mut dh0 = zeroed(n * h);
+        run(GruBackwardRows {
+            g,
+            inputs: [xs, hs, h0],
+            grads: [writable(&mut dx), writable(&mut dhw), writable(&mut dh0)],
+            h,
+        });
+        let wide = |v| Tensor::from_storage(v, &[n, 3 * h]);
+        (wide(dx), wide(dhw), Tensor::from_storage(dh0, &[n, h]))
+    }
+}
+
+// The row loops below zip equal-length slices (no bounds checks) and run inside a
+// function compiled for the CPU's vector width. They are structs with an
+// `#[inline(always)]` method rather than closures given to `simd::dispatch`: a closure
+// this large is not inlined into the dispatched function, so it would lose the wider
+// instructions (and ran ten times slower).
+
+/// A row loop that [`run`] compiles for each SIMD level.
+trait Rows {
+    fn rows(self);
+}
+
+/// Runs `k` compiled for the widest vectors of this CPU.
+fn run<K: Rows>(k: K) {
+    match level() {
+        // SAFETY: `level` reports only features detected at run time.
+        #[cfg(target_arch = "x86_64")]
+        SimdLevel::Avx512 => unsafe { rows_avx512(k) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        SimdLevel::Avx2 => unsafe { rows_avx2(k) },
+        _ => k.rows(),
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")]
+unsafe fn rows_avx512<K: Rows>(k: K) {
+    k.rows();
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn rows_avx2<K: Rows>(k: K) {
+    k.rows();
+}
+
+/// The `K` blocks of one row, each `h` wide.
+#[inline(always)]
+fn split<T, const K: usize>(row: &[T], h: usize) -> [&[T]; K] {
+    std::array::from_fn(|j| &row[j * h..][..h])
+}
+
+struct LstmRows<'a, T> {
+    a: &'a [T],
+    c0: &'a [T],
+    out: &'a mut [T],
+    h: usize,
+}
+
+impl<T: Float> Rows for LstmRows<'_, T> {
+    #[inline(always)]
+    fn rows(self) {
+        let h = self.h;
+        for ((a, c0), out) in self
+            .a
+            .chunks_exact(4 * h)
+            .zip(self.c0.chunks_exact(h))
+            .zip(self.out.chunks_exact_mut(2 * h))
+        {
+            let [ai, af, ag, ao] = split::<T, 4>(a, h);
+            let (oh, oc) = out.split_at_mut(h);
+            // Every slice exactly `h` long, so the indexing below has no bounds checks.
+            let (oh, oc, c0) = (&mut oh[..h], &mut oc[..h], &c0[..h]);
+            for j in 0..h {
+                let c = ai[j].fast_sigmoid() * ag[j].fast_tanh() + af[j].fast_sigmoid() * c0[j];
+                oc[j] = c;
+                oh[j] = ao[j].fast_sigmoid() * c.fast_tanh();
+            }
+        }
+    }
+}
+
+struct LstmBackwardRows<'a, T> {
+    g: &'a [T],
+    a: &'a [T],
+    c0: &'a [T],
+    hc: &'a [T],
+    da: &'a mut [T],
+    dc0: &'a mut [T],
+    h: usize,
+}
+
+impl<T: Float> Rows for LstmBackwardRows<'_, T> {
+    #[inline(always)]
+    fn rows(self) {
+        let h = self.h;
+        for (((((g, a), c0), hc), da), dc0) in self
+            .g
+            .chunks_exact(2 * h)
+            .zip(self.a.chunks_exact(4 * h))
+            .zip(self.c0.chunks_exact(h))
+            .zip(self.hc.chunks_exact(2 * h))
+            .zip(self.da.chunks_exact_mut(4 * h))
+            .zip(self.dc0.chunks_exact_mut(h))
+        {
+            let [gh, gc] = split::<T, 2>(g, h);
+            let [ai, af, ag, ao] = split::<T, 4>(a, h);
+            let c = &hc[h..];
+            let (dai, rest) = da.split_at_mut(h);
+            let (daf, rest) = rest.split_at_mut(h);
+            let (dag, dao) = rest.split_at_mut(h);
+            let (dai, daf, dag, dao) = (&mut dai[..h], &mut daf[..h], &mut dag[..h], &mut dao[..h]);
+            let (dc0, c, c0) = (&mut dc0[..h], &c[..h], &c0[..h]);
+            for j in 0..h {
+                let ((i, di), (f, df)) = (sigmoid_pair(ai[j]), sigmoid_pair(af[j]));
+                let (gg, (o, d_o)) = (ag[j].fast_tanh(), sigmoid_pair(ao[j]));
+                let tc = c[j].fast_tanh();
+                let dc = gc[j] + gh[j] * o * (T::ONE - tc * tc);
+                dai[j] = dc * gg * di;
+                daf[j] = dc * c0[j] * df;
+                dag[j] = dc * i * (T::ONE - gg * gg);
+                dao[j] = gh[j] * tc * d_o;
+                dc0[j] = dc * f;
+            }
+        }
+    }
+}
+
+struct GruRows<'a, T> {
+    /// `x·W_ihᵀ + b_ih`, `h·W_hhᵀ + b_hh`, `h_prev`.
+    inputs: [&'a [T]; 3],
+    out: &'a mut [T],
+    h: usize,
+}
+
+impl<T: Float> Rows for GruRows<'_, T> {
+    #[inline(always)]
+    fn rows(self) {
+        let h = self.h;
+        let [xs, hs, h0] = self.inputs;
+        for (((x, hw), h0), out) in xs
+            .chunks_exact(3 * h)
+            .zip(hs.chunks_exact(3 * h))
+            .zip(h0.chunks_exact(h))
+            .zip(self.out.chunks_exact_mut(h))
+        {
+            let [xr, xz, xn] = split::<T, 3>(x, h);
+            let [hr, hz, hn] = split::<T, 3>(hw, h);
+            for (((((((out, &h0), &xr), &xz), &xn), &hr), &hz), &hn) in out
+                .iter_mut()
+                .zip(h0)
+                .zip(xr)
+                .zip(xz)
+                .zip(xn)
+                .zip(hr)
+                .zip(hz)
+                .zip(hn)
+            {
+                let r = (xr + hr).fast_sigmoid();
+                let z = (xz + hz).fast_sigmoid();
+                let n = (xn + r * hn).fast_tanh();
+                *out = n + z * (h0 - n);
+            }
+        }
+    }
+}
+
+struct GruBackwardRows<'a, T> {
+    g: &'a [T],
+    /// `x·W_ihᵀ + b_ih`, `h·W_hhᵀ + b_hh`, `h_prev`.
+    inputs: [&'a [T]; 3],
+    /// Their gradients.
+    grads: [&'a mut [T]; 3],
+    h: usize,
+}
+
+impl<T: Float> Rows for GruBackwardRows<'_, T> {
+    #[inline(always)]
+    fn rows(self) {
+        let h = self.h;
+        let [xs, hs, h0] = self.inputs;
+        let [dx, dhw, dh0] = self.grads;
+        for ((((((g, x), hw), h0), dx), dhw), dh0) in self
+            .g
+            .chunks_exact(h)
+            .zip(xs.chunks_exact(3 * h))
+            .zip(hs.chunks_exact(3 * h))
+            .zip(h0.chunks_exact(h))
+            .zip(dx.chunks_exact_mut(3 * h))
+            .zip(dhw.chunks_exact_mut(3 * h))
+            .zip(dh0.chunks_exact_mut(h))
+        {
+            let [xr, xz, xn] = split::<T, 3>(x, h);
+            let [hr, hz, hn] = split::<T, 3>(hw, h);
+            let (dxr, rest) = dx.split_at_mut(h);
+            let (dxz, dxn) = rest.split_at_mut(h);
+            let (dhr, rest) = dhw.split_at_mut(h);
+            let (dhz, dhn) = rest.split_at_mut(h);
+            let (dxr, dxz, dxn) = (&mut dxr[..h], &mut dxz[..h], &mut dxn[..h]);
+            let (dhr, dhz, dhn) = (&mut dhr[..h], &mut dhz[..h], &mut dhn[..h]);
+            let (g, h0, dh0) = (&g[..h], &h0[..h], &mut dh0[..h]);
+            for j in 0..h {
+                let (xr, xz, xn, hr, hz, hn, g, h0) =
+                    (xr[j], xz[j], xn[j], hr[j], hz[j], hn[j], g[j], h0[j]);
+                let (r, d_r) = sigmoid_pair(xr + hr);
+                let (z, d_z) = sigmoid_pair(xz + hz);
+                let n = (xn + r * hn).fast_tanh();
+                let dn = g * (T::ONE - z) * (T::ONE - n * n);
+                let dr = dn * hn * d_r;
+                let dz = g * (h0 - n) * d_z;
+                dxr[j] = dr;
+                dxz[j] = dz;
+                dxn[j] = dn;
+                dhr[j] = dr;
+                dhz[j] = dz;
+                dhn[j] = dn * r;
+                dh0[j] = g * z;
+            }
+        }
+    }
+}
