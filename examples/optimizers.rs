@@ -23,7 +23,7 @@
 //! Run: `cargo run --release --example optimizers` (`WENGERT_QUICK=1`: 5 epochs, 300
 //! Rosenbrock steps).
 
-use wengert::nn::train::line_chart;
+use wengert::nn::train::Plot;
 use wengert::prelude::*;
 
 fn mlp(seed: u64) -> Sequential {
@@ -116,16 +116,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "{name}: training loss {first:.4} → {last:.4} (must fall, and end below {ceiling})"
             ));
         }
-        curves.push((name.to_string(), loss.iter().map(|v| v.log10()).collect()));
+        curves.push((name.to_string(), loss));
     }
-    let refs: Vec<(&str, &[f64])> = curves
+    curves
         .iter()
-        .map(|(n, v)| (n.as_str(), v.as_slice()))
-        .collect();
-    std::fs::write(
-        "optimizers_loss.svg",
-        line_chart("log10 training loss (standardized diabetes)", &refs),
-    )?;
+        .fold(
+            Plot::new("training loss (standardized diabetes)")
+                .y_label("loss")
+                .log_y(true),
+            |plot, (name, loss)| plot.line(name, loss),
+        )
+        .save_svg("optimizers_loss.svg")?;
 
     // ---- 2. Paths on the Rosenbrock valley ----
     let steps = if quick { 300 } else { 3000 };
