@@ -141,14 +141,15 @@ fn polyline_points(e: &El) -> Vec<(f64, f64)> {
 }
 
 fn history(loss: &[f64], val_loss: &[f64]) -> History {
-    let mut h = History::default();
-    h.epoch = (0..loss.len()).collect();
-    h.epoch_times = vec![0.0; loss.len()];
-    h.history = vec![
-        ("loss".to_string(), loss.to_vec()),
-        ("val_loss".to_string(), val_loss.to_vec()),
-    ];
-    h
+    History {
+        epoch: (0..loss.len()).collect(),
+        epoch_times: vec![0.0; loss.len()],
+        history: vec![
+            ("loss".to_string(), loss.to_vec()),
+            ("val_loss".to_string(), val_loss.to_vec()),
+        ],
+        ..History::default()
+    }
 }
 
 const LOSS: [f64; 12] = [

@@ -454,7 +454,7 @@ impl Panel {
         }
         for (_, label) in &self.rules {
             let swatch = |y: i32| {
-                let dashes = [(6, 12), (18, 24), (30, 32)]
+                let dashes = [(6, 11), (15, 20), (24, 29)]
                     .map(|(a, b)| PathElement::new(vec![(a, y), (b, y)], RULE.stroke_width(1)));
                 dashes.iter().try_for_each(|d| area.draw(d).map_err(err))
             };
