@@ -29,7 +29,7 @@
 //! only "GRU and linear beat the last value" is checked; seconds in release).
 
 use wengert::nn::data::{interpolate, timeseries_dataset_from_array, Interpolation, Windows};
-use wengert::nn::train::line_chart;
+use wengert::nn::train::Plot;
 use wengert::nn::{Gru, LastStep};
 use wengert::prelude::*;
 
@@ -148,15 +148,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let truth_lvl: Vec<f64> = (from..n_test).map(|k| base(k) + truth[k]).collect();
     let gru_lvl: Vec<f64> = (from..n_test).map(|k| base(k) + gru[k]).collect();
     let lin_lvl: Vec<f64> = (from..n_test).map(|k| base(k) + linear[k]).collect();
-    let svg = line_chart(
-        "CO₂ (ppm), last 150 test weeks: truth and one-step-ahead forecasts",
-        &[
-            ("truth", &truth_lvl[..]),
-            ("GRU", &gru_lvl[..]),
-            ("linear", &lin_lvl[..]),
-        ],
-    );
-    std::fs::write("forecast.svg", svg)?;
+    Plot::new("CO₂, last 150 test weeks: truth and one-step-ahead forecasts")
+        .x_label("test week")
+        .y_label("CO₂ (ppm)")
+        .line("truth", &truth_lvl)
+        .line("GRU", &gru_lvl)
+        .line("linear", &lin_lvl)
+        .save_svg("forecast.svg")?;
     println!("wrote forecast.svg");
 
     let (last, lin, g) = (rmse[0], rmse[1], rmse[2]);

@@ -1,6 +1,6 @@
 //! GD, SGD, Momentum, Nesterov, AdaGrad, AdaDelta, RMSprop and Adam on one problem (loss
 //! curves in one plot, `optimizers_loss.svg`), and their paths on the Rosenbrock function
-//! drawn over its level bands (`optimizers_paths.svg`).
+//! with the valley floor (`optimizers_paths.svg`).
 //!
 //! Measured (release): on the standardized diabetes target (whose variance is 1, so
 //! predicting its mean scores a loss of 1) every optimizer ends 60 epochs between 0.32
@@ -23,7 +23,7 @@
 //! Run: `cargo run --release --example optimizers` (`WENGERT_QUICK=1`: 5 epochs, 300
 //! Rosenbrock steps).
 
-use wengert::nn::train::line_chart;
+use wengert::nn::train::Plot;
 use wengert::prelude::*;
 
 fn mlp(seed: u64) -> Sequential {
@@ -116,16 +116,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "{name}: training loss {first:.4} → {last:.4} (must fall, and end below {ceiling})"
             ));
         }
-        curves.push((name.to_string(), loss.iter().map(|v| v.log10()).collect()));
+        curves.push((name.to_string(), loss));
     }
-    let refs: Vec<(&str, &[f64])> = curves
+    curves
         .iter()
-        .map(|(n, v)| (n.as_str(), v.as_slice()))
-        .collect();
-    std::fs::write(
-        "optimizers_loss.svg",
-        line_chart("log10 training loss (standardized diabetes)", &refs),
-    )?;
+        .fold(
+            Plot::new("training loss (standardized diabetes)")
+                .y_label("loss")
+                .log_y(true),
+            |plot, (name, loss)| plot.line(name, loss),
+        )
+        .save_svg("optimizers_loss.svg")?;
 
     // ---- 2. Paths on the Rosenbrock valley ----
     let steps = if quick { 300 } else { 3000 };
@@ -236,53 +237,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// The Rosenbrock function as grey level bands of log(1 + f), with each path on top.
+/// The paths over the Rosenbrock valley: each optimizer's (x, y) iterates (clipped to
+/// [−2, 2] × [−1, 3]), the valley floor y = x² and the minimum (1, 1).
 fn paths_svg(paths: &[(&str, Vec<(f64, f64)>)]) -> String {
-    let (w, h) = (640.0, 480.0);
-    let (x0, x1, y0, y1) = (-2.0, 2.0, -1.0, 3.0);
-    let sx = |x: f64| (x - x0) / (x1 - x0) * w;
-    let sy = |y: f64| h - (y - y0) / (y1 - y0) * h;
-    let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\">\n");
-    let cells = 80;
-    for i in 0..cells {
-        for j in 0..cells {
-            let x = x0 + (x1 - x0) * (i as f64 + 0.5) / cells as f64;
-            let y = y0 + (y1 - y0) * (j as f64 + 0.5) / cells as f64;
-            let f = (1.0 - x).powi(2) + 100.0 * (y - x * x).powi(2);
-            let band = ((1.0 + f).ln() / 8.0 * 10.0).floor().clamp(0.0, 10.0); // level bands
-            let grey = 255 - (band * 18.0) as u8;
-            svg.push_str(&format!(
-                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"rgb({grey},{grey},{grey})\"/>\n",
-                sx(x0 + (x1 - x0) * i as f64 / cells as f64),
-                sy(y0 + (y1 - y0) * (j + 1) as f64 / cells as f64),
-                w / cells as f64 + 0.5,
-                h / cells as f64 + 0.5
-            ));
-        }
-    }
-    let colors = [
-        "#d62728", "#ff7f0e", "#bcbd22", "#2ca02c", "#17becf", "#1f77b4", "#9467bd",
-    ];
-    for (k, (name, p)) in paths.iter().enumerate() {
-        let points: Vec<String> = p
+    let floor = (0..=60).map(|i| {
+        let x = -1.6 + 2.8 * f64::from(i) / 60.0;
+        (x, x * x)
+    });
+    let mut plot = Plot::new("Rosenbrock f = (1 − x)² + 100 (y − x²)²: paths from (−1.5, 2)")
+        .x_label("x")
+        .y_label("y")
+        .log_y(false)
+        .size(800, 480)
+        .line_xy("valley floor y = x²", floor);
+    for (name, p) in paths {
+        let clipped = p
             .iter()
             .filter(|(x, y)| x.is_finite() && y.is_finite())
-            .map(|&(x, y)| format!("{:.1},{:.1}", sx(x.clamp(x0, x1)), sy(y.clamp(y0, y1))))
-            .collect();
-        let c = colors[k % colors.len()];
-        svg.push_str(&format!(
-            "<polyline points=\"{}\" fill=\"none\" stroke=\"{c}\" stroke-width=\"2\"/>\n",
-            points.join(" ")
-        ));
-        svg.push_str(&format!(
-            "<text x=\"10\" y=\"{}\" font-size=\"13\" fill=\"{c}\">{name}</text>\n",
-            20 + 16 * k
-        ));
+            .map(|&(x, y)| (x.clamp(-2.0, 2.0), y.clamp(-1.0, 3.0)));
+        plot = plot.line_xy(name, clipped);
     }
-    svg.push_str(&format!(
-        "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"5\" fill=\"black\"/>\n</svg>\n",
-        sx(1.0),
-        sy(1.0)
-    ));
-    svg
+    plot.line_xy("minimum (1, 1)", [(1.0, 1.0)])
+        .mark(1.0, 1.0, "")
+        .to_svg()
 }

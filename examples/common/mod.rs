@@ -1,19 +1,13 @@
 //! Helpers shared by the study-guide examples (`mod common;`): a multi-series SVG chart
-//! with real x values and optional log axes (the library's `line_chart` plots over epoch
-//! numbers only), and a callback that measures accuracy on held-out rows after every
-//! epoch.
+//! with real x values and optional log axes (through the library's `Plot`), and a
+//! callback that measures accuracy on held-out rows after every epoch.
 
 #![allow(dead_code)] // each example uses part of this module
 
-use std::fmt::Write;
 use std::sync::{Arc, Mutex};
 
-use wengert::nn::train::{Logs, TrainContext};
+use wengert::nn::train::{Logs, Plot, TrainContext};
 use wengert::prelude::*;
-
-const PALETTE: [&str; 8] = [
-    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
-];
 
 /// One curve: a name, its (x, y) points and an optional marked point with a label.
 pub(crate) struct Curve {
@@ -60,8 +54,9 @@ impl Curve {
     }
 }
 
-/// An SVG chart of `curves`; `log_x` / `log_y` draw that axis in powers of ten
-/// (non-positive and non-finite points are left out).
+/// An SVG chart of `curves` (the library's [`Plot`] with real x values); `log_x` /
+/// `log_y` draw that axis in powers of ten (non-positive and non-finite points are left
+/// out). Each curve's mark is circled in its colour and named in the legend.
 pub(crate) fn chart(
     title: &str,
     x_label: &str,
@@ -69,141 +64,18 @@ pub(crate) fn chart(
     log: (bool, bool),
     curves: &[Curve],
 ) -> String {
-    let (w, h, ml, mr, mt, mb) = (760.0, 420.0, 75.0, 190.0, 40.0, 50.0);
-    let tx = |v: f64| if log.0 { v.log10() } else { v };
-    let ty = |v: f64| if log.1 { v.log10() } else { v };
-    let ok = |&(x, y): &(f64, f64)| tx(x).is_finite() && ty(y).is_finite();
-    let pts: Vec<(f64, f64)> = curves
-        .iter()
-        .flat_map(|c| c.points.iter().copied().filter(ok))
-        .map(|(x, y)| (tx(x), ty(y)))
-        .collect();
-    let range = |f: fn(&(f64, f64)) -> f64| {
-        let lo = pts.iter().map(f).fold(f64::INFINITY, f64::min);
-        let hi = pts.iter().map(f).fold(f64::NEG_INFINITY, f64::max);
-        match (lo.is_finite(), hi > lo) {
-            (false, _) => (0.0, 1.0),
-            (true, false) => (lo - 0.5, hi + 0.5),
-            (true, true) => (lo, hi),
-        }
-    };
-    let (x0, x1) = range(|p| p.0);
-    let (y0, y1) = range(|p| p.1);
-    let (y0, y1) = (y0 - 0.04 * (y1 - y0), y1 + 0.04 * (y1 - y0));
-    let (pw, ph) = (w - ml - mr, h - mt - mb);
-    let sx = |x: f64| ml + pw * (x - x0) / (x1 - x0);
-    let sy = |y: f64| mt + ph * (1.0 - (y - y0) / (y1 - y0));
-    let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">\n\
-         <rect width=\"{w}\" height=\"{h}\" fill=\"white\"/>\n\
-         <text x=\"{ml}\" y=\"24\" font-size=\"15\" font-weight=\"bold\">{title}</text>\n\
-         <rect x=\"{ml}\" y=\"{mt}\" width=\"{pw}\" height=\"{ph}\" fill=\"none\" stroke=\"#999\"/>\n"
-    );
-    for xv in ticks(x0, x1, log.0) {
-        let x = sx(xv);
-        let _ = writeln!(
-            s,
-            "<line x1=\"{x:.1}\" y1=\"{mt}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#f2f2f2\"/>\
-             <text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-            mt + ph,
-            mt + ph + 18.0,
-            tick_label(xv, x1 - x0, log.0)
-        );
-    }
-    for yv in ticks(y0, y1, log.1) {
-        let y = sy(yv);
-        let _ = writeln!(
-            s,
-            "<line x1=\"{ml}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#eee\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-            ml + pw,
-            ml - 6.0,
-            y + 4.0,
-            tick_label(yv, y1 - y0, log.1)
-        );
-    }
-    let _ = writeln!(
-        s,
-        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{x_label}</text>\
-         <text transform=\"translate(16 {:.1}) rotate(-90)\" text-anchor=\"middle\">{y_label}</text>",
-        ml + pw / 2.0,
-        h - 8.0,
-        mt + ph / 2.0
-    );
-    for (i, c) in curves.iter().enumerate() {
-        let color = PALETTE[i % PALETTE.len()];
-        let path: Vec<String> = c
-            .points
-            .iter()
-            .filter(|p| ok(p))
-            .map(|&(x, y)| format!("{:.1},{:.1}", sx(tx(x)), sy(ty(y))))
-            .collect();
-        let _ = writeln!(
-            s,
-            "<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"1.6\" points=\"{}\"/>\
-             <line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"{color}\" stroke-width=\"3\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-            path.join(" "),
-            w - mr + 12.0,
-            mt + 10.0 + 18.0 * i as f64,
-            w - mr + 32.0,
-            mt + 10.0 + 18.0 * i as f64,
-            w - mr + 38.0,
-            mt + 14.0 + 18.0 * i as f64,
-            c.name
-        );
-        if let Some((x, y, text)) = &c.mark {
-            if ok(&(*x, *y)) {
-                let (px, py) = (sx(tx(*x)), sy(ty(*y)));
-                let _ = writeln!(
-                    s,
-                    "<circle cx=\"{px:.1}\" cy=\"{py:.1}\" r=\"5\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"/>\
-                     <text x=\"{:.1}\" y=\"{:.1}\" fill=\"{color}\">{text}</text>",
-                    px + 7.0,
-                    py - 7.0
-                );
-            }
+    let mut plot = Plot::new(title)
+        .x_label(x_label)
+        .y_label(y_label)
+        .log_x(log.0)
+        .log_y(log.1);
+    for c in curves {
+        plot = plot.line_xy(&c.name, c.points.iter().copied());
+        if let Some((x, y, label)) = &c.mark {
+            plot = plot.mark(*x, *y, label);
         }
     }
-    s.push_str("</svg>\n");
-    s
-}
-
-/// Tick positions over [lo, hi]: whole powers of ten on a log axis (every k-th, so at
-/// most about eight), otherwise 1, 2 or 5 times a power of ten.
-fn ticks(lo: f64, hi: f64, log: bool) -> Vec<f64> {
-    let span = hi - lo;
-    let step = if log {
-        (span / 8.0).ceil().max(1.0)
-    } else {
-        let raw = span / 5.0;
-        let p = 10f64.powf(raw.log10().floor());
-        [1.0, 2.0, 5.0, 10.0]
-            .into_iter()
-            .map(|m| m * p)
-            .find(|s| *s >= raw)
-            .unwrap_or(p * 10.0)
-    };
-    let first = (lo / step).ceil() as i64;
-    let last = (hi / step).floor() as i64;
-    (first..=last).map(|k| k as f64 * step).collect()
-}
-
-fn tick_label(v: f64, span: f64, log: bool) -> String {
-    if log {
-        let e = v.round() as i32;
-        if (-2..=3).contains(&e) {
-            format!("{}", 10f64.powi(e))
-        } else {
-            format!("1e{e}")
-        }
-    } else if span >= 5.0 {
-        format!("{v:.0}")
-    } else if span >= 0.5 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.2}")
-    }
+    plot.to_svg()
 }
 
 /// Accuracy of `module` on `x` (rows of logits against class indices `y`), evaluated

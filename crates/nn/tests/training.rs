@@ -671,6 +671,7 @@ fn epoch_loss_is_the_batch_weighted_mean_and_includes_penalties() {
         .to_csv()
         .starts_with("epoch,loss,val_loss,learning_rate,seconds\n0,"));
     let svg = h.to_svg();
-    // No early stopping ran, so no epoch is marked best.
+    // No early stopping ran, so the epoch of the smallest val_loss is marked instead.
     assert!(svg.starts_with("<svg") && svg.contains("val_loss") && !svg.contains("best:"));
+    assert!(svg.contains("min val_loss: epoch 1"));
 }

@@ -3,7 +3,7 @@
 use std::io;
 use std::path::Path;
 
-use super::plot::{self, Series};
+use super::plot::Plot;
 use super::Logs;
 
 /// Per-epoch values from `fit`: `loss`, each metric, their `val_` twins, the learning
@@ -101,59 +101,108 @@ impl History {
         std::fs::write(path, self.to_csv())
     }
 
-    /// Training and validation curves as an SVG document: one panel per quantity (loss,
-    /// then each metric), the best epoch marked, so the start of overfitting is visible.
-    /// The best epoch is the one early stopping chose, marked only on the panel of the
-    /// quantity it monitored.
+    /// Training and validation curves as a [`Plot`]: one panel per quantity (`loss`,
+    /// then each metric) with its training and `val_` lines over the epochs run (the
+    /// first included), its y axis titled with the quantity's name and logarithmic when
+    /// the values span more than a factor of 20 (see [`Plot`]; force it either way with
+    /// [`Plot::log_y`]).
+    ///
+    /// The best epoch is marked (a dashed vertical line and a circled point) on one
+    /// panel only: if an [`EarlyStopping`](super::EarlyStopping) ran, the epoch it
+    /// reported as best (the one whose weights it restores with
+    /// `restore_best_weights`) on the panel of the quantity it monitored; otherwise the
+    /// epoch of the smallest `val_loss` (or `loss` without validation) on the loss panel.
+    ///
+    /// ```
+    /// use nn::train::History;
+    /// let mut h = History::default();
+    /// h.epoch = vec![0, 1, 2];
+    /// h.history = vec![("loss".into(), vec![16.0, 1.0, 0.3])];
+    /// let plot = h.plot();
+    /// assert_eq!(plot.panels(), 1);
+    /// assert!(plot.to_svg().contains("min loss: epoch 3"));
+    /// ```
     #[must_use]
-    pub fn to_svg(&self) -> String {
+    pub fn plot(&self) -> Plot {
         let bases: Vec<&str> = self
             .history
             .iter()
             .map(|(n, _)| n.as_str())
             .filter(|n| !n.starts_with("val_") && *n != "learning_rate")
             .collect();
-        let x0 = self.epoch.first().copied().unwrap_or(0);
-        let monitored = self.monitor.as_deref();
-        let mut body = String::new();
-        for (k, base) in bases.iter().enumerate() {
-            let val_name = format!("val_{base}");
-            let mut series = vec![Series {
-                name: base,
-                values: self.get(base).unwrap_or(&[]),
-                color: "#1f77b4",
-            }];
-            if let Some(v) = self.get(&val_name) {
-                series.push(Series {
-                    name: &val_name,
-                    values: v,
-                    color: "#ff7f0e",
-                });
+        let xs: Vec<f64> = self.epoch.iter().map(|&e| (e + 1) as f64).collect();
+        let best = self.best_marker();
+        let mut plot: Option<Plot> = None;
+        for base in bases {
+            let mut p = match plot.take() {
+                None => Plot::new(base),
+                Some(p) => p.panel(base),
             }
-            let on_this_panel =
-                monitored.is_some_and(|m| m == *base || m.strip_prefix("val_") == Some(base));
-            let best = self
-                .best_epoch
-                .filter(|_| on_this_panel)
-                .and_then(|e| self.epoch.iter().position(|&x| x == e));
-            let label = best.map(|i| format!("best: epoch {}", self.epoch[i] + 1));
-            plot::panel(
-                &mut body,
-                plot::PANEL * k as f64,
-                base,
-                &series,
-                x0,
-                best.zip(label.as_deref()),
-            );
+            .y_label(base);
+            let val_name = format!("val_{base}");
+            for name in [base, val_name.as_str()] {
+                if let Some(v) = self.get(name) {
+                    p = p.line_xy(name, xs.iter().copied().zip(v.iter().copied()));
+                }
+            }
+            if let Some((series, i, label)) = best.as_ref().filter(|b| panel_of(&b.0) == base) {
+                let value = self.get(series).and_then(|v| v.get(*i)).copied();
+                p = p.vline(xs[*i], label);
+                if let Some(v) = value {
+                    p = p.mark_on(series, xs[*i], v);
+                }
+            }
+            plot = Some(p);
         }
-        plot::document(bases.len(), &body)
+        plot.unwrap_or_else(|| Plot::new("loss").y_label("loss"))
     }
 
-    /// Writes [`History::to_svg`] to a file.
+    /// The series, epoch index and legend label of the best-epoch marker (see
+    /// [`History::plot`]).
+    fn best_marker(&self) -> Option<(String, usize, String)> {
+        if let (Some(monitor), Some(best)) = (&self.monitor, self.best_epoch) {
+            let i = self.epoch.iter().position(|&e| e == best)?;
+            self.get(monitor)?;
+            return Some((
+                monitor.clone(),
+                i,
+                format!("best: epoch {} (EarlyStopping)", best + 1),
+            ));
+        }
+        let name = if self.get("val_loss").is_some() {
+            "val_loss"
+        } else {
+            "loss"
+        };
+        let i = self.argmin(name)?;
+        let label = format!("min {name}: epoch {}", self.epoch[i] + 1);
+        Some((name.to_string(), i, label))
+    }
+
+    /// [`History::plot`] as an SVG document.
+    #[must_use]
+    pub fn to_svg(&self) -> String {
+        self.plot().to_svg()
+    }
+
+    /// Writes [`History::plot`] to an SVG file.
     ///
     /// # Errors
     /// If the file cannot be written.
     pub fn save_svg(&self, path: impl AsRef<Path>) -> io::Result<()> {
-        std::fs::write(path, self.to_svg())
+        self.plot().save_svg(path)
     }
+
+    /// Writes [`History::plot`] to a PNG file (see [`Plot::save_png`]).
+    ///
+    /// # Errors
+    /// If `path` does not end in `.png`, or the image cannot be drawn or written.
+    pub fn save_png(&self, path: impl AsRef<Path>) -> io::Result<()> {
+        self.plot().save_png(path)
+    }
+}
+
+/// The panel a quantity is drawn on: `val_mae` on `mae`'s.
+fn panel_of(name: &str) -> &str {
+    name.strip_prefix("val_").unwrap_or(name)
 }

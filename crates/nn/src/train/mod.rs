@@ -13,6 +13,7 @@ mod metrics_more;
 mod model;
 mod monitor;
 mod plot;
+mod plot_axis;
 mod progress;
 mod resume;
 mod rollback;
@@ -32,5 +33,5 @@ pub use metrics::{
 pub use metrics_more::{metric, Auc, F1Score, Precision, Recall, TopKCategoricalAccuracy};
 pub use model::{Model, TrainError};
 pub use monitor::{Mode, Monitor, ThresholdMode};
-pub use plot::line_chart;
+pub use plot::{line_chart, Plot};
 pub use progress::{format_value, Progress};
