@@ -332,6 +332,16 @@ fn loss_value(loss: &dyn nn::loss::Loss<f64>, pred: &Tensor<f64>, target: &Tenso
     loss.loss(tape.var(pred.clone()), target).item()
 }
 
+/// A loss, its name, what it takes, a prediction, a target and the expected value.
+type LossCase<'a> = (
+    Box<dyn nn::loss::Loss<f64>>,
+    &'static str,
+    nn::loss::Prediction,
+    &'a Tensor<f64>,
+    &'a Tensor<f64>,
+    f64,
+);
+
 /// Each loss type is the function it names with the reduction its docs give, under its
 /// PyTorch/Keras name, taking what its docs say it takes; the same through `Box<dyn Loss>`.
 #[test]
@@ -357,14 +367,7 @@ fn loss_types_compute_name_and_declare_their_input() {
     let q = Tensor::from([[ln(0.25), ln(0.5), ln(0.25)], [ln(0.25), ln(0.5), ln(0.25)]]);
     let pk = Tensor::from([[0.5, 0.5, 0.0], [0.25, 0.5, 0.25]]);
     let softplus = |x: f64| (1.0 + x.exp()).ln();
-    let cases: Vec<(
-        Box<dyn Loss<f64>>,
-        &str,
-        Prediction,
-        &Tensor<f64>,
-        &Tensor<f64>,
-        f64,
-    )> = vec![
+    let cases: Vec<LossCase> = vec![
         (boxed(Mse), "mse", Prediction::Values, &p, &y, 13.25 / 3.0),
         (boxed(Mae), "mae", Prediction::Values, &p, &y, 5.5 / 3.0),
         // δ = 2: ½·0.25, 2·(2 − 1), 2·(3 − 1), averaged.

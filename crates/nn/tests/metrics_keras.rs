@@ -212,6 +212,9 @@ fn predict_classes_and_probabilities() {
     assert_eq!(probs.predict_proba(&x).unwrap(), direct);
 }
 
+/// Makes a fresh boxed metric.
+type MakeMetric = fn() -> Box<dyn Metric<f64>>;
+
 #[test]
 fn binary_decision_metrics_read_n_and_n_by_1_alike_and_reject_other_shapes() {
     // Above 0.5: rows 0 and 2; targets 1: rows 0 and 1 → TP 1, FP 1, FN 1: P = R = F1 = 1/2,
@@ -248,7 +251,7 @@ fn binary_decision_metrics_read_n_and_n_by_1_alike_and_reject_other_shapes() {
         (Tensor::zeros(&[3, 1]), Tensor::zeros(&[1, 3])),
         (Tensor::zeros(&[3, 1, 1]), Tensor::zeros(&[3])),
     ];
-    let metrics: [fn() -> Box<dyn Metric<f64>>; 4] = [
+    let metrics: [MakeMetric; 4] = [
         || Box::new(Precision::new()),
         || Box::new(Recall::new()),
         || Box::new(F1Score::new()),
