@@ -617,3 +617,29 @@ fn gaussian_nll_clamps_the_variance_at_eps() {
         assert!((l - want).abs() < 1e-9, "σ² = {var}: {l} vs {want}");
     }
 }
+
+/// A prediction and a target of different shapes are a mistake, not a broadcast: `[3]`
+/// against `[3, 1]` would otherwise silently average a 3 × 3 table of differences.
+#[test]
+fn loss_functions_reject_targets_of_another_shape_naming_both() {
+    let y = Tensor::from([[0.5], [4.0], [2.0]]);
+    let p = Tensor::from([1.0, 2.0, -1.0]);
+    let message = |f: &dyn Fn()| {
+        let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).expect_err("no panic");
+        err.downcast_ref::<String>().cloned().unwrap_or_default()
+    };
+    let mse = message(&|| {
+        let _ = value(|v| mse_loss(v, &y, Reduction::Mean), p.clone());
+    });
+    assert_eq!(
+        mse,
+        "mse_loss: prediction of shape [3] and target of shape [3, 1] differ"
+    );
+    let l1 = message(&|| {
+        let _ = value(|v| l1_loss(v, &y, Reduction::Mean), p.clone());
+    });
+    assert_eq!(
+        l1,
+        "l1_loss: prediction of shape [3] and target of shape [3, 1] differ"
+    );
+}
