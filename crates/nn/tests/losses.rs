@@ -321,3 +321,325 @@ fn huber_uses_its_delta_in_both_parts() {
         .unwrap();
     }
 }
+
+fn boxed(loss: impl nn::loss::Loss<f64> + 'static) -> Box<dyn nn::loss::Loss<f64>> {
+    Box::new(loss)
+}
+
+/// The value of a [`nn::loss::Loss`] on `pred` (f64).
+fn loss_value(loss: &dyn nn::loss::Loss<f64>, pred: &Tensor<f64>, target: &Tensor<f64>) -> f64 {
+    let tape = Tape::new();
+    loss.loss(tape.var(pred.clone()), target).item()
+}
+
+/// A loss, its name, what it takes, a prediction, a target and the expected value.
+type LossCase<'a> = (
+    Box<dyn nn::loss::Loss<f64>>,
+    &'static str,
+    nn::loss::Prediction,
+    &'a Tensor<f64>,
+    &'a Tensor<f64>,
+    f64,
+);
+
+/// Each loss type is the function it names with the reduction its docs give, under its
+/// PyTorch/Keras name, taking what its docs say it takes; the same through `Box<dyn Loss>`.
+#[test]
+fn loss_types_compute_name_and_declare_their_input() {
+    use nn::loss::{
+        self, Bce, BceWithLogits, BinaryCrossentropy, CategoricalCrossentropy, CrossEntropy, Huber,
+        KlDiv, Loss, Mae, Mse, Nll, Prediction, SparseCategoricalCrossentropy,
+    };
+    let ln = f64::ln;
+    // Regression: d = p − y = [0.5, −2, −3].
+    let p = Tensor::from([1.0, 2.0, -1.0]);
+    let y = Tensor::from([0.5, 4.0, 2.0]);
+    // Binary on probabilities / logits.
+    let pb = Tensor::from([0.9, 0.2]);
+    let yb = Tensor::from([1.0, 0.0]);
+    let zb = Tensor::from([0.0, 2.0]);
+    // Classes: log-probabilities of 2 rows, labels 1 and 0.
+    let lp = Tensor::from([[ln(0.2), ln(0.8)], [ln(0.6), ln(0.4)]]);
+    let labels = Tensor::from([1.0, 0.0]);
+    let probs = Tensor::from([[0.2, 0.8], [0.6, 0.4]]);
+    let onehot = Tensor::from([[0.0, 1.0], [1.0, 0.0]]);
+    // KL: q = [¼, ½, ¼] (log), p = [½, ½, 0] and [¼, ½, ¼]: (½ ln 2 + 0) / 2 rows.
+    let q = Tensor::from([[ln(0.25), ln(0.5), ln(0.25)], [ln(0.25), ln(0.5), ln(0.25)]]);
+    let pk = Tensor::from([[0.5, 0.5, 0.0], [0.25, 0.5, 0.25]]);
+    let softplus = |x: f64| (1.0 + x.exp()).ln();
+    let cases: Vec<LossCase> = vec![
+        (boxed(Mse), "mse", Prediction::Values, &p, &y, 13.25 / 3.0),
+        (boxed(Mae), "mae", Prediction::Values, &p, &y, 5.5 / 3.0),
+        // δ = 2: ½·0.25, 2·(2 − 1), 2·(3 − 1), averaged.
+        (
+            boxed(Huber(2.0)),
+            "huber",
+            Prediction::Values,
+            &p,
+            &y,
+            (0.125 + 2.0 + 4.0) / 3.0,
+        ),
+        (
+            boxed(Bce),
+            "binary_cross_entropy",
+            Prediction::Probabilities,
+            &pb,
+            &yb,
+            -(ln(0.9) + ln(0.8)) / 2.0,
+        ),
+        (
+            boxed(BceWithLogits),
+            "binary_cross_entropy_with_logits",
+            Prediction::Logits,
+            &zb,
+            &yb,
+            (softplus(0.0) + softplus(2.0)) / 2.0,
+        ),
+        (
+            boxed(Nll),
+            "nll",
+            Prediction::LogProbabilities,
+            &lp,
+            &labels,
+            -(ln(0.8) + ln(0.6)) / 2.0,
+        ),
+        (
+            // Log-probabilities are logits too: log_softmax leaves them unchanged.
+            boxed(CrossEntropy),
+            "cross_entropy",
+            Prediction::Logits,
+            &lp,
+            &labels,
+            -(ln(0.8) + ln(0.6)) / 2.0,
+        ),
+        (
+            boxed(KlDiv),
+            "kl_div",
+            Prediction::LogProbabilities,
+            &q,
+            &pk,
+            0.5 * ln(2.0) / 2.0,
+        ),
+        (
+            boxed(SparseCategoricalCrossentropy::new()),
+            "sparse_categorical_crossentropy",
+            Prediction::Probabilities,
+            &probs,
+            &labels,
+            -(ln(0.8) + ln(0.6)) / 2.0,
+        ),
+        (
+            boxed(SparseCategoricalCrossentropy::new().from_logits(true)),
+            "sparse_categorical_crossentropy",
+            Prediction::Logits,
+            &lp,
+            &labels,
+            -(ln(0.8) + ln(0.6)) / 2.0,
+        ),
+        (
+            boxed(CategoricalCrossentropy::new()),
+            "categorical_crossentropy",
+            Prediction::Probabilities,
+            &probs,
+            &onehot,
+            -(ln(0.8) + ln(0.6)) / 2.0,
+        ),
+        (
+            boxed(CategoricalCrossentropy::new().from_logits(true)),
+            "categorical_crossentropy",
+            Prediction::Logits,
+            &lp,
+            &onehot,
+            -(ln(0.8) + ln(0.6)) / 2.0,
+        ),
+        (
+            boxed(BinaryCrossentropy::new()),
+            "binary_crossentropy",
+            Prediction::Probabilities,
+            &pb,
+            &yb,
+            -(ln(0.9) + ln(0.8)) / 2.0,
+        ),
+        (
+            boxed(BinaryCrossentropy::new().from_logits(true)),
+            "binary_crossentropy",
+            Prediction::Logits,
+            &zb,
+            &yb,
+            (softplus(0.0) + softplus(2.0)) / 2.0,
+        ),
+    ];
+    for (loss, name, takes, pred, target, expected) in &cases {
+        assert_eq!(loss.name(), *name);
+        assert_eq!(loss.prediction(), *takes, "{name}");
+        let got = loss_value(loss, pred, target);
+        assert!(
+            (got - expected).abs() < 1e-12,
+            "{name}: {got} vs {expected}"
+        );
+        assert_eq!(loss.check(pred.shape(), target), Ok(()), "{name}");
+    }
+    // By Keras name: the same losses.
+    for (name, expected) in [
+        ("mse", 13.25 / 3.0),
+        ("mean_squared_error", 13.25 / 3.0),
+        ("mae", 5.5 / 3.0),
+        ("mean_absolute_error", 5.5 / 3.0),
+        // Keras' default δ = 1: ½·0.25, 1.5, 2.5.
+        ("huber", (0.125 + 1.5 + 2.5) / 3.0),
+    ] {
+        let l = loss::get::<f64>(name).unwrap();
+        let got = loss_value(&l, &p, &y);
+        assert!(
+            (got - expected).abs() < 1e-12,
+            "{name}: {got} vs {expected}"
+        );
+    }
+    let l = loss::get::<f64>("kld").unwrap();
+    assert_eq!(l.prediction(), Prediction::LogProbabilities);
+    assert!((loss_value(&l, &q, &pk) - 0.5 * ln(2.0) / 2.0).abs() < 1e-12);
+    for (name, takes) in [
+        ("binary_crossentropy", Prediction::Probabilities),
+        ("categorical_crossentropy", Prediction::Probabilities),
+        ("sparse_categorical_crossentropy", Prediction::Probabilities),
+        ("kl_divergence", Prediction::LogProbabilities),
+    ] {
+        assert_eq!(
+            loss::get::<f64>(name).unwrap().prediction(),
+            takes,
+            "{name}"
+        );
+    }
+    let words: Vec<&str> = [
+        Prediction::Logits,
+        Prediction::Probabilities,
+        Prediction::LogProbabilities,
+        Prediction::Values,
+    ]
+    .iter()
+    .map(|p| p.describe())
+    .collect();
+    assert_eq!(
+        words,
+        ["logits", "probabilities", "log-probabilities", "values"]
+    );
+}
+
+/// What each loss type accepts before training: the same shape (regression), probabilities
+/// in [0, 1] of the same shape (binary), one class index in 0..C per row (sparse).
+#[test]
+fn loss_types_check_their_targets() {
+    use nn::loss::{
+        Bce, BceWithLogits, BinaryCrossentropy, CategoricalCrossentropy, CrossEntropy, Loss, Mse,
+        Nll, SparseCategoricalCrossentropy,
+    };
+    let t = |v: &[f64], shape: &[usize]| Tensor::from_vec(v.to_vec(), shape).unwrap();
+    // Regression: any values, the same shape.
+    let mse: Box<dyn Loss<f64>> = Box::new(Mse);
+    assert!(mse
+        .check(&[2, 2], &t(&[-5.0, 0.0, 7.0, 1.0], &[2, 2]))
+        .is_ok());
+    let e = mse.check(&[2, 2], &t(&[0.0; 4], &[4])).unwrap_err();
+    assert_eq!(
+        e,
+        "predictions have shape [2, 2] but targets have shape [4]"
+    );
+    // Binary: 0 and 1 themselves are probabilities; below, above or NaN are not (row named).
+    let binary: [Box<dyn Loss<f64>>; 3] = [
+        Box::new(Bce),
+        Box::new(BceWithLogits),
+        Box::new(BinaryCrossentropy::new()),
+    ];
+    for l in &binary {
+        assert!(l.check(&[2, 2], &t(&[0.0, 1.0, 0.5, 1.0], &[2, 2])).is_ok());
+        for (bad, row) in [(-0.1, 1), (1.1, 1), (f64::NAN, 1)] {
+            let e = l
+                .check(&[2, 2], &t(&[0.0, 1.0, bad, 1.0], &[2, 2]))
+                .unwrap_err();
+            assert!(
+                e.contains(&format!("row {row} is not a probability")),
+                "{}: {e}",
+                l.name()
+            );
+        }
+        assert!(l.check(&[2, 2], &t(&[0.0; 4], &[4])).is_err());
+    }
+    // Categorical on probabilities: [N, C] predictions and probability targets.
+    let cat = CategoricalCrossentropy::new();
+    assert!(Loss::<f64>::check(&cat, &[2, 2], &t(&[0.0, 1.0, 1.0, 0.0], &[2, 2])).is_ok());
+    assert!(Loss::<f64>::check(&cat, &[4], &t(&[0.0, 1.0, 1.0, 0.0], &[4])).is_err());
+    assert!(Loss::<f64>::check(&cat, &[2, 2], &t(&[0.0, 2.0, 1.0, 0.0], &[2, 2])).is_err());
+    // Class indices: [N] or [N, 1], whole numbers in 0..C.
+    let sparse: [Box<dyn Loss<f64>>; 3] = [
+        Box::new(CrossEntropy),
+        Box::new(Nll),
+        Box::new(SparseCategoricalCrossentropy::new()),
+    ];
+    for l in &sparse {
+        let name = l.name();
+        assert!(l.check(&[2, 3], &t(&[0.0, 2.0], &[2])).is_ok(), "{name}");
+        assert!(l.check(&[2, 3], &t(&[2.0, 0.0], &[2, 1])).is_ok(), "{name}");
+        let bad: [(Vec<f64>, Vec<usize>); 6] = [
+            (vec![0.0, 3.0], vec![2]),
+            (vec![0.0, -1.0], vec![2]),
+            (vec![0.0, 1.5], vec![2]),
+            (vec![0.0, 1.0], vec![1, 2]),
+            (vec![0.0, 1.0], vec![2, 1, 1]),
+            (vec![0.0, 1.0, 2.0], vec![3]),
+        ];
+        for (labels, shape) in &bad {
+            assert!(
+                l.check(&[2, 3], &t(labels, shape)).is_err(),
+                "{name}: {labels:?} {shape:?}"
+            );
+        }
+        assert!(l.check(&[6], &t(&[0.0, 1.0], &[2])).is_err(), "{name}");
+    }
+}
+
+/// PyTorch's `GaussianNLLLoss` clamps the variance at eps = 1e-6: a variance below it
+/// costs what 1e-6 costs.
+#[test]
+fn gaussian_nll_clamps_the_variance_at_eps() {
+    let y = Tensor::from([0.0, 0.0]);
+    let mean = Tensor::from([1e-3, 0.0]);
+    let eps = 1e-6f64;
+    for var in [0.0, 4e-7, 1e-6] {
+        let tape = Tape::new();
+        let l = gaussian_nll_loss(
+            tape.var(mean.clone()),
+            &y,
+            tape.var(Tensor::full(&[2], var)),
+            Reduction::Sum,
+        )
+        .item();
+        let want = 0.5 * (eps.ln() + 1e-6 / eps) + 0.5 * eps.ln();
+        assert!((l - want).abs() < 1e-9, "σ² = {var}: {l} vs {want}");
+    }
+}
+
+/// A prediction and a target of different shapes are a mistake, not a broadcast: `[3]`
+/// against `[3, 1]` would otherwise silently average a 3 × 3 table of differences.
+#[test]
+fn loss_functions_reject_targets_of_another_shape_naming_both() {
+    let y = Tensor::from([[0.5], [4.0], [2.0]]);
+    let p = Tensor::from([1.0, 2.0, -1.0]);
+    let message = |f: &dyn Fn()| {
+        let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).expect_err("no panic");
+        err.downcast_ref::<String>().cloned().unwrap_or_default()
+    };
+    let mse = message(&|| {
+        let _ = value(|v| mse_loss(v, &y, Reduction::Mean), p.clone());
+    });
+    assert_eq!(
+        mse,
+        "mse_loss: prediction of shape [3] and target of shape [3, 1] differ"
+    );
+    let l1 = message(&|| {
+        let _ = value(|v| l1_loss(v, &y, Reduction::Mean), p.clone());
+    });
+    assert_eq!(
+        l1,
+        "l1_loss: prediction of shape [3] and target of shape [3, 1] differ"
+    );
+}

@@ -297,3 +297,80 @@ fn evaluate_reads_one_hot_targets_and_reports_metric_shape_errors() {
         "{msg}"
     );
 }
+
+#[test]
+fn accuracy_on_sequences_takes_the_arg_max_over_the_last_axis() {
+    // Predictions [N=2, T=2, C=3]; Keras compares arg-maxes over axis −1 (the classes), not
+    // over axis 1 (the steps). Per step the arg-maxes are (0, 2) and (1, 1).
+    let pred = Tensor::from([
+        [[0.6f32, 0.3, 0.1], [0.2, 0.1, 0.7]],
+        [[0.1, 0.8, 0.1], [0.3, 0.4, 0.3]],
+    ]);
+    // Class indices [N, T]: 0, 2 | 0, 1 → steps (0,0), (0,1), (1,1) right → 3/4.
+    let labels = t([[0.0, 2.0], [0.0, 1.0]]);
+    assert_eq!(once(Accuracy::default(), &pred, &labels), 0.75);
+    // One-hot [N, T, C] of 0, 2 | 0, 1 → steps (0,0), (0,1), (1,1) right → 3/4.
+    let onehot = Tensor::from([
+        [[1.0f32, 0.0, 0.0], [0.0, 0.0, 1.0]],
+        [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]],
+    ]);
+    assert_eq!(once(Accuracy::default(), &pred, &onehot), 0.75);
+}
+
+#[test]
+fn every_metric_resets_and_says_its_direction() {
+    // Accuracy and binary accuracy go up, the errors go down (Keras' `auto` mode reads
+    // this); a boxed metric says the same as the metric it holds.
+    let p = v([0.9, 0.2, 0.7, 0.4]);
+    let y = v([1.0, 0.0, 0.0, 0.0]); // classes 1, 0, 1, 0 → 3/4 right
+    let cases: [(Box<dyn Metric<f32>>, bool, f64); 4] = [
+        (Box::new(Accuracy::default()), true, 0.75),
+        (Box::new(BinaryAccuracy::default()), true, 0.75),
+        // d = −0.1, 0.2, 0.7, 0.4 (in f32): MSE (0.01 + 0.04 + 0.49 + 0.16)/4 = 0.175,
+        // MAE (0.1 + 0.2 + 0.7 + 0.4)/4 = 0.35.
+        (Box::new(MeanSquaredError::default()), false, 0.175),
+        (Box::new(MeanAbsoluteError::default()), false, 0.35),
+    ];
+    for (mut m, higher, value) in cases {
+        assert_eq!(m.higher_is_better(), higher, "{}", m.name());
+        m.update(&p, &y);
+        assert!(
+            (m.compute() - value).abs() < 1e-6,
+            "{}: {}",
+            m.name(),
+            m.compute()
+        );
+        // A second batch all wrong (accuracy) or with error 1 everywhere.
+        m.update(&v([0.0, 1.0]), &v([1.0, 0.0]));
+        let six = match m.name() {
+            "accuracy" | "binary_accuracy" => 3.0 / 6.0,
+            "mse" => (0.175 * 4.0 + 2.0) / 6.0,
+            _ => (0.35 * 4.0 + 2.0) / 6.0,
+        };
+        assert!(
+            (m.compute() - six).abs() < 1e-6,
+            "{}: {}",
+            m.name(),
+            m.compute()
+        );
+        m.reset();
+        assert_eq!(m.compute(), 0.0, "{} after reset", m.name());
+        m.update(&v([0.0, 1.0]), &v([1.0, 0.0]));
+        let fresh = if higher { 0.0 } else { 1.0 };
+        assert_eq!(
+            m.compute(),
+            fresh,
+            "{}: only the batch after reset",
+            m.name()
+        );
+    }
+    // The unboxed metrics directly.
+    assert!(Metric::<f32>::higher_is_better(&Accuracy::default()));
+    assert!(Metric::<f32>::higher_is_better(&BinaryAccuracy::new(0.0)));
+    assert!(!Metric::<f32>::higher_is_better(
+        &MeanSquaredError::default()
+    ));
+    assert!(!Metric::<f32>::higher_is_better(
+        &MeanAbsoluteError::default()
+    ));
+}

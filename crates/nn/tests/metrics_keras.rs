@@ -211,3 +211,161 @@ fn predict_classes_and_probabilities() {
     let direct = probs.predict(&x).unwrap();
     assert_eq!(probs.predict_proba(&x).unwrap(), direct);
 }
+
+/// Makes a fresh boxed metric.
+type MakeMetric = fn() -> Box<dyn Metric<f64>>;
+
+#[test]
+fn binary_decision_metrics_read_n_and_n_by_1_alike_and_reject_other_shapes() {
+    // Above 0.5: rows 0 and 2; targets 1: rows 0 and 1 → TP 1, FP 1, FN 1: P = R = F1 = 1/2,
+    // whichever of the two holds the trailing axis of 1.
+    let (p, y) = ([0.9, 0.3, 0.7], [1.0, 1.0, 0.0]);
+    let col = |v: [f64; 3]| Tensor::from(v).reshape(&[3, 1]);
+    for (pred, target) in [
+        (Tensor::from(p), Tensor::from(y)),
+        (col(p), Tensor::from(y)),
+        (Tensor::from(p), col(y)),
+        (col(p), col(y)),
+    ] {
+        let shapes = (pred.shape().to_vec(), target.shape().to_vec());
+        let mut ms: [Box<dyn Metric<f64>>; 3] = [
+            Box::new(Precision::new()),
+            Box::new(Recall::new()),
+            Box::new(F1Score::new()),
+        ];
+        for m in &mut ms {
+            m.try_update(&pred, &target).unwrap();
+            assert_eq!(m.compute(), 0.5, "{} {shapes:?}", m.name());
+        }
+        let mut auc = Auc::new();
+        auc.try_update(&pred, &target).unwrap();
+        // Pairs (positive, negative): (0.9, 0.7) won, (0.3, 0.7) lost → 1/2.
+        assert!((compute(&auc) - 0.5).abs() < 1e-12, "{shapes:?}");
+    }
+    // Shapes that are not the same up to a trailing 1, and targets that are not 0/1.
+    let bad: [(Tensor<f64>, Tensor<f64>); 6] = [
+        (Tensor::zeros(&[3, 2]), Tensor::zeros(&[3])),
+        (Tensor::zeros(&[3]), Tensor::zeros(&[3, 2])),
+        (Tensor::zeros(&[2, 3]), Tensor::zeros(&[6])),
+        (Tensor::zeros(&[6]), Tensor::zeros(&[2, 3])),
+        (Tensor::zeros(&[3, 1]), Tensor::zeros(&[1, 3])),
+        (Tensor::zeros(&[3, 1, 1]), Tensor::zeros(&[3])),
+    ];
+    let metrics: [MakeMetric; 4] = [
+        || Box::new(Precision::new()),
+        || Box::new(Recall::new()),
+        || Box::new(F1Score::new()),
+        || Box::new(Auc::new()),
+    ];
+    for make in metrics {
+        for (pred, target) in &bad {
+            let mut m = make();
+            let e = m.try_update(pred, target).unwrap_err();
+            assert!(e.to_string().starts_with(m.name()), "{e}");
+            assert_eq!(
+                (e.pred.as_slice(), e.target.as_slice()),
+                (pred.shape(), target.shape())
+            );
+        }
+        for target in [[0.0, 0.5, 1.0], [0.0, -1.0, 1.0], [0.0, 1.0, f64::NAN]] {
+            let mut m = make();
+            let e = m
+                .try_update(&Tensor::from([0.2, 0.4, 0.6]), &Tensor::from(target))
+                .unwrap_err();
+            assert!(e.to_string().contains("targets must be 0 or 1"), "{e}");
+            assert_eq!(m.compute(), 0.0, "{}: nothing accumulated", m.name());
+        }
+    }
+}
+
+#[test]
+fn classification_metrics_go_up_and_reset_to_fresh_counts() {
+    let pred = Tensor::from([0.9, 0.6, 0.2]);
+    let target = Tensor::from([1.0, 0.0, 1.0]);
+    // TP 1 (0.9), FP 1 (0.6), FN 1 (0.2): P = R = F1 = 1/2; AUC: (0.9 > 0.6) won,
+    // (0.2 > 0.6) lost → 1/2. After a reset, a perfect batch gives 1 everywhere.
+    let mut ms: [Box<dyn Metric<f64>>; 4] = [
+        Box::new(Precision::new()),
+        Box::new(Recall::new()),
+        Box::new(F1Score::new()),
+        Box::new(Auc::new()),
+    ];
+    for m in &mut ms {
+        assert!(m.higher_is_better(), "{}", m.name());
+        m.update(&pred, &target);
+        assert!((m.compute() - 0.5).abs() < 1e-12, "{}", m.name());
+        m.reset();
+        m.update(&Tensor::from([0.8, 0.1]), &Tensor::from([1.0, 0.0]));
+        assert_eq!(m.compute(), 1.0, "{} after reset", m.name());
+    }
+    let mut top = TopKCategoricalAccuracy::new(1);
+    assert!(Metric::<f64>::higher_is_better(&top));
+    top.update(
+        &Tensor::from([[0.1, 0.9], [0.8, 0.2]]),
+        &Tensor::from([0.0, 0.0]),
+    );
+    assert_eq!(compute(&top), 0.5);
+    Metric::<f64>::reset(&mut top);
+    top.update(&Tensor::from([[0.1, 0.9]]), &Tensor::from([1.0]));
+    assert_eq!(compute(&top), 1.0);
+}
+
+#[test]
+fn auc_thresholds_are_spaced_as_keras_and_ties_score_one_half() {
+    // Three thresholds: −1e-7, 1/2, 1 + 1e-7 (Keras: i/(n − 1) inside, ±ε at the ends). A
+    // positive scored exactly 1/2 is not above the middle one, so the ROC points are
+    // (1, 1), (0, 0), (0, 0): area 1/2. Scored 0.45, the same.
+    for pos in [0.5, 0.45] {
+        let mut auc = Auc::with_thresholds(3);
+        auc.update(&Tensor::from([pos, 0.2]), &Tensor::from([1.0, 0.0]));
+        assert_eq!(compute(&auc), 0.5, "positive at {pos}");
+        // A reset keeps the same three thresholds.
+        Metric::<f64>::reset(&mut auc);
+        auc.update(&Tensor::from([pos, 0.2]), &Tensor::from([1.0, 0.0]));
+        assert_eq!(compute(&auc), 0.5, "positive at {pos}, after reset");
+    }
+    // Above 1/2 it separates: (1, 1), (0, 1), (0, 0): area 1.
+    let mut auc = Auc::with_thresholds(3);
+    auc.update(&Tensor::from([0.55, 0.2]), &Tensor::from([1.0, 0.0]));
+    assert_eq!(compute(&auc), 1.0);
+    // Scores of exactly 0 and 1 sit inside the end thresholds: a positive and a negative
+    // tied at 0, or at 1, score one half (the Mann–Whitney statistic counts a tie as ½);
+    // a positive at 1 against a negative at 0 scores 1.
+    for (scores, expected) in [([0.0, 0.0], 0.5), ([1.0, 1.0], 0.5), ([1.0, 0.0], 1.0)] {
+        let mut auc = Auc::new();
+        auc.update(&Tensor::from(scores), &Tensor::from([1.0, 0.0]));
+        assert!(
+            (compute(&auc) - expected).abs() < 1e-12,
+            "{scores:?}: {}",
+            compute(&auc)
+        );
+    }
+}
+
+#[test]
+fn top_k_accuracy_rejects_targets_of_other_shapes() {
+    let pred = Tensor::<f64>::zeros(&[3, 4]);
+    for target in [
+        Tensor::zeros(&[3, 2]),
+        Tensor::zeros(&[4]),
+        Tensor::zeros(&[3, 4, 1]),
+        Tensor::zeros(&[12]),
+    ] {
+        let mut top = TopKCategoricalAccuracy::new(2);
+        let e = top.try_update(&pred, &target).unwrap_err();
+        assert!(
+            e.to_string().starts_with("top_k_categorical_accuracy"),
+            "{e}"
+        );
+        assert_eq!(e.target, target.shape());
+    }
+    // [N, 1] class indices are read like [N].
+    let pred = Tensor::from([[0.1, 0.5, 0.4], [0.7, 0.2, 0.1]]);
+    let mut top = TopKCategoricalAccuracy::new(2);
+    top.update(&pred, &Tensor::from([[2.0], [2.0]])); // row 0: 2nd → in; row 1: 3rd → out
+    assert_eq!(compute(&top), 0.5);
+    // Predictions that are not [N, C] are an error.
+    assert!(TopKCategoricalAccuracy::new(1)
+        .try_update(&Tensor::<f64>::zeros(&[3]), &Tensor::zeros(&[3]))
+        .is_err());
+}

@@ -155,3 +155,113 @@ fn the_plot_marks_early_stoppings_best_epoch_on_its_own_panel_only() {
         "the mark is on the mae panel, after the loss panel"
     );
 }
+
+#[test]
+fn thresholds_are_strict_at_the_boundary_in_every_mode() {
+    // Exactly at the threshold is not an improvement (Keras: `current − δ > best`;
+    // PyTorch: `current < best·(1 − δ)`), with values exact in binary.
+    let cases = [
+        (Mode::Max, ThresholdMode::Abs, 0.0, 0.5, 0.5),
+        (Mode::Max, ThresholdMode::Abs, 0.25, 0.5, 0.75),
+        (Mode::Min, ThresholdMode::Abs, 0.25, 1.0, 0.75),
+        (Mode::Min, ThresholdMode::Rel, 0.5, 2.0, 1.0),
+        (Mode::Max, ThresholdMode::Rel, 0.5, 2.0, 3.0),
+    ];
+    for (mode, tm, delta, best, current) in cases {
+        let mut m = Monitor::new("score")
+            .mode(mode)
+            .min_delta(delta)
+            .threshold_mode(tm);
+        m.resolve(|_| None).unwrap();
+        assert!(!m.is_improvement(current, Some(best)), "{mode:?} {tm:?}");
+        // A hair past the threshold is one.
+        let past = if mode == Mode::Max {
+            current + 1e-9
+        } else {
+            current - 1e-9
+        };
+        assert!(m.is_improvement(past, Some(best)), "{mode:?} {tm:?} past");
+        // No reference yet: anything improves.
+        assert!(m.is_improvement(current, None));
+    }
+    // A negative δ counts as its absolute value.
+    let mut m = Monitor::new("loss").mode(Mode::Min).min_delta(-0.25);
+    m.resolve(|_| None).unwrap();
+    assert!(!m.is_improvement(0.8, Some(1.0)));
+    assert!(m.is_improvement(0.7, Some(1.0)));
+}
+
+#[test]
+fn update_tracks_the_best_value_until_reset() {
+    let mut m = Monitor::new("val_accuracy").min_delta(0.1);
+    assert_eq!(m.name(), "val_accuracy");
+    // Auto mode reads the direction from the metric: accuracy goes up.
+    assert!(m.resolve(|n| (n == "accuracy").then_some(true)).unwrap());
+    assert!(m.higher_is_better());
+    assert_eq!(m.best(), None);
+    // 0.5 (first: improves), 0.55 (not by 0.1), 0.65 (yes), 0.6 (no), 0.8 (yes).
+    let seen: Vec<bool> = [0.5, 0.55, 0.65, 0.6, 0.8]
+        .iter()
+        .map(|&v| m.update(v))
+        .collect();
+    assert_eq!(seen, [true, false, true, false, true]);
+    assert_eq!(m.best(), Some(0.8));
+    m.reset();
+    assert_eq!(m.best(), None);
+    assert!(m.update(0.1), "after reset the first value improves again");
+    assert_eq!(m.best(), Some(0.1));
+    // A restored best is the reference for the next value.
+    m.set_best(Some(0.9));
+    assert_eq!(m.best(), Some(0.9));
+    assert!(!m.update(0.95));
+    assert!(m.update(1.01));
+    assert_eq!(m.best(), Some(1.01));
+}
+
+#[test]
+fn direction_before_and_after_resolve() {
+    // Before resolve: Max is higher-is-better, Min and Auto assume lower.
+    assert!(Monitor::new("x").mode(Mode::Max).higher_is_better());
+    assert!(!Monitor::new("x").mode(Mode::Min).higher_is_better());
+    assert!(!Monitor::new("x").higher_is_better());
+    // Resolve in explicit modes ignores what the metric says.
+    let always_up = |_: &str| Some(true);
+    assert!(!Monitor::new("acc")
+        .mode(Mode::Min)
+        .resolve(always_up)
+        .unwrap());
+    assert!(Monitor::new("loss")
+        .mode(Mode::Max)
+        .resolve(|_| None)
+        .unwrap());
+    // Auto: `loss` and `val_loss` go down whatever the callback says; a metric that the
+    // callback calls lower-is-better goes down; `val_` is stripped before asking.
+    assert!(!Monitor::new("loss").resolve(always_up).unwrap());
+    assert!(!Monitor::new("val_loss").resolve(always_up).unwrap());
+    let mut m = Monitor::new("val_mae");
+    assert!(!m.resolve(|n| (n == "mae").then_some(false)).unwrap());
+    assert!(!m.higher_is_better());
+    let mut m = Monitor::new("val_auc");
+    assert!(m.resolve(|n| (n == "auc").then_some(true)).unwrap());
+    assert!(m.higher_is_better());
+    // Changing the mode after resolving forgets the resolved direction.
+    let m = m.mode(Mode::Min);
+    assert!(!m.higher_is_better());
+}
+
+#[test]
+fn best_index_takes_the_first_of_ties_in_either_direction() {
+    let values = [0.5, 0.2, 0.9, 0.2, 0.9, 0.4];
+    let mut low = Monitor::new("loss");
+    low.resolve(|_| None).unwrap();
+    assert_eq!(low.best_index(&values), Some(1));
+    let high = Monitor::new("acc").mode(Mode::Max);
+    assert_eq!(high.best_index(&values), Some(2));
+    // min_delta is ignored: the plain extreme.
+    let high = Monitor::new("acc").mode(Mode::Max).min_delta(10.0);
+    assert_eq!(high.best_index(&[0.1, 0.3, 0.2]), Some(1));
+    assert_eq!(low.best_index(&[]), None);
+    assert_eq!(low.best_index(&[7.0]), Some(0));
+    // The best at the last position is found.
+    assert_eq!(low.best_index(&[3.0, 2.0, 1.0]), Some(2));
+}
