@@ -9,7 +9,6 @@
 //! The page reads `#step=K&select=N` from its address, so a link can open it at a given
 //! step with a node selected (and a headless browser can be pointed at one).
 
-use std::collections::HashMap;
 use std::fmt::Write;
 use std::io;
 use std::path::Path;
@@ -17,30 +16,27 @@ use std::path::Path;
 use tensor::{Float, Tensor};
 
 use crate::grads::Trace;
-use crate::inspect::{op_text, short_value, value_or_shape};
+use crate::inspect::{op_text, short_value};
 use crate::tape::Tape;
+
+mod layout;
+
+use layout::{layout, svg};
 
 const SCRIPT: &str = include_str!("html/page.js");
 const STYLE: &str = include_str!("html/page.css");
 
-/// Height of a node's box, the vertical gap between levels and the horizontal gap
-/// between boxes, in SVG pixels; one character of the 12 px monospace font is about
-/// 7.3 px wide.
-const BOX_HEIGHT: f64 = 78.0;
-const LEVEL_GAP: f64 = 56.0;
-const BOX_GAP: f64 = 28.0;
-const CHAR_WIDTH: f64 = 7.3;
-const MARGIN: f64 = 20.0;
+/// Values with at most this many elements are written in their box.
+const BOX_VALUES: usize = 3;
 
 impl<T: Float> Tape<T> {
     /// The tape and a traced backward pass ([`Var::backward_traced`](crate::Var::backward_traced))
     /// as one self-contained HTML page (inline SVG, CSS and script; it loads nothing).
     ///
     /// The graph is drawn top to bottom, inputs above what is computed from them, one box
-    /// per node with its op, label and value (or shape, when it has more than
-    /// [`SMALL_VALUE`](crate::inspect::SMALL_VALUE) elements). Clicking a node shows its
-    /// op, shape, full value, gradient, the lines of the trace in which it received its
-    /// gradient (`upstream × local = contribution`) and the local derivatives it used to
+    /// per node with its op, label and value (or shape, when it has more than three
+    /// elements). Clicking a node shows its op, shape, full value, gradient, the lines
+    /// of the trace in which it received its gradient (`upstream × local = contribution`) and the local derivatives it used to
     /// send its gradient on. **Step** walks the backward trace one entry at a time — the
     /// node processed is highlighted, with the inputs it sends to, the edges carrying the
     /// contributions and the trace's lines for that step; the last entry is the sums for
@@ -79,7 +75,9 @@ impl<T: Float> Tape<T> {
             T::NAME,
             trace.steps.len()
         );
-        page.push_str("<div id=\"tape\" data-step=\"0\" data-active-node=\"\" data-receiving=\"\">\n");
+        page.push_str(
+            "<div id=\"tape\" data-step=\"0\" data-active-node=\"\" data-receiving=\"\">\n",
+        );
         page.push_str(&svg(&graph, &layout));
         page.push_str("<aside id=\"side\">\n<div id=\"controls\">");
         page.push_str("<button id=\"reset\" type=\"button\">Reset</button>");
@@ -89,21 +87,23 @@ impl<T: Float> Tape<T> {
         page.push_str("<pre id=\"trace\">");
         let _ = write!(
             page,
-            "<span class=\"line\">backward trace: {} steps, output first</span>\n",
+            "<span class=\"line\">backward trace: {} steps, output first</span>",
             trace.steps.len()
         );
         for (k, entry) in graph.entries.iter().enumerate() {
             for line in &entry.lines {
                 let _ = write!(
                     page,
-                    "<span class=\"line\" data-entry=\"{}\">{}</span>\n",
+                    "<span class=\"line\" data-entry=\"{}\">{}</span>",
                     k + 1,
                     escape(line)
                 );
             }
         }
-        page.push_str("</pre>\n<div id=\"panel\"><p class=\"hint\">Click a node to see its \
-                       details.</p></div>\n</aside>\n</div>\n");
+        page.push_str(
+            "</pre>\n<div id=\"panel\"><p class=\"hint\">Click a node to see its \
+                       details.</p></div>\n</aside>\n</div>\n",
+        );
         let _ = writeln!(
             page,
             "<details><summary>The Wengert list</summary><pre>{}</pre></details>",
@@ -134,18 +134,18 @@ impl<T: Float> Tape<T> {
                 for &input in &node.inputs {
                     edges.push((input, i));
                 }
-                let small = short_value(&node.value);
                 NodeView {
                     title: format!("%{i} = {}", op_text(self, node)),
                     label: node.label.clone().unwrap_or_default(),
                     shape: format!("{:?}", node.value.shape()),
-                    boxed_value: if small.is_empty() {
-                        format!("shape {:?}", node.value.shape())
-                    } else {
-                        format!("value {small}")
+                    boxed_value: match boxed(&node.value) {
+                        Some(v) => format!("value {v}"),
+                        None => format!("shape {:?}", node.value.shape()),
                     },
                     value: format!("{}", node.value),
-                    grad: grads.get(&i).map(value_or_shape),
+                    grad: grads
+                        .get(&i)
+                        .map(|g| boxed(g).unwrap_or_else(|| format!("{:?}", g.shape()))),
                     grad_full: grads.get(&i).map(|g: &Tensor<T>| format!("{g}")),
                     grad_at: None,
                     own_entry: None,
@@ -165,9 +165,11 @@ impl<T: Float> Tape<T> {
                 let edge = (0..edges.len()).find(|&e| !used[e] && edges[e] == (*input, step.node));
                 if let Some(e) = edge {
                     used[e] = true;
-                    flows.push((e, value_or_shape(c)));
+                    flows.push((e, boxed(c).unwrap_or_else(|| format!("{:?}", c.shape()))));
                 }
-                view_nodes[*input].received.push((k + 1, lines[s + 1].trim().to_string()));
+                view_nodes[*input]
+                    .received
+                    .push((k + 1, lines[s + 1].trim().to_string()));
                 if let Some(Some(local)) = step.locals.get(s) {
                     let d = format!("d%{}/d%{input} = {local}", step.node);
                     view_nodes[step.node].locals.push(d);
@@ -212,6 +214,7 @@ struct NodeView {
     shape: String,
     boxed_value: String,
     value: String,
+    /// The gradient as its box shows it (values, or the shape in brackets).
     grad: Option<String>,
     grad_full: Option<String>,
     /// The entry (from 1) after which its gradient is complete.
@@ -270,13 +273,21 @@ impl GraphView {
                 n.grad_at.map_or("null".into(), |k| k.to_string()),
                 n.own_entry.map_or("null".into(), |k| k.to_string()),
                 received.join(","),
-                n.locals.iter().map(|l| json_str(l)).collect::<Vec<_>>().join(","),
+                n.locals
+                    .iter()
+                    .map(|l| json_str(l))
+                    .collect::<Vec<_>>()
+                    .join(","),
                 join(&n.inputs),
                 n.requires_grad
             );
         }
         out.push_str("],\n\"edges\":[");
-        let edges: Vec<String> = self.edges.iter().map(|(a, b)| format!("[{a},{b}]")).collect();
+        let edges: Vec<String> = self
+            .edges
+            .iter()
+            .map(|(a, b)| format!("[{a},{b}]"))
+            .collect();
         out.push_str(&edges.join(","));
         out.push_str("],\n\"entries\":[");
         for (k, e) in self.entries.iter().enumerate() {
@@ -303,160 +314,12 @@ impl GraphView {
     }
 }
 
-/// Where each box goes: (x, y, width) of its top-left corner, and the picture's size.
-struct Layout {
-    boxes: Vec<(f64, f64, f64)>,
-    width: f64,
-    height: f64,
-}
-
-/// A layered layout, top to bottom. A computed node's level is one below its deepest
-/// input (its topological level); a leaf sits just above its first consumer, so inputs
-/// are drawn next to where they are used. Within a level, boxes are ordered by the mean
-/// position of the nodes they connect to (one barycentre pass) and centred.
-fn layout(graph: &GraphView) -> Layout {
-    let n = graph.nodes.len();
-    let mut level = vec![0usize; n];
-    let mut consumers: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (i, node) in graph.nodes.iter().enumerate() {
-        level[i] = node.inputs.iter().map(|&j| level[j] + 1).max().unwrap_or(0);
-        for &j in &node.inputs {
-            consumers[j].push(i);
-        }
-    }
-    // Push order is topological order, so consumers come later and their levels are final.
-    for i in 0..n {
-        if graph.nodes[i].inputs.is_empty() {
-            if let Some(first) = consumers[i].iter().map(|&c| level[c]).min() {
-                level[i] = first.saturating_sub(1);
-            }
-        }
-    }
-    let widths: Vec<f64> = graph
-        .nodes
-        .iter()
-        .map(|node| {
-            let longest = [&node.title, &node.label, &node.boxed_value]
-                .iter()
-                .map(|s| s.chars().count())
-                .chain(node.grad.iter().map(|g| g.chars().count() + 5))
-                .max()
-                .unwrap_or(0);
-            (longest as f64 * CHAR_WIDTH + 20.0).max(90.0)
-        })
-        .collect();
-    let depth = level.iter().max().map_or(0, |&d| d + 1);
-    let mut rows: Vec<Vec<usize>> = vec![Vec::new(); depth];
-    for i in 0..n {
-        rows[level[i]].push(i);
-    }
-    let place = |rows: &[Vec<usize>]| {
-        let row_width = |row: &Vec<usize>| {
-            row.iter().map(|&i| widths[i]).sum::<f64>() + BOX_GAP * row.len().saturating_sub(1) as f64
-        };
-        let widest = rows.iter().map(row_width).fold(0.0, f64::max);
-        let mut boxes = vec![(0.0, 0.0, 0.0); n];
-        for (d, row) in rows.iter().enumerate() {
-            let mut x = MARGIN + (widest - row_width(row)) / 2.0;
-            let y = MARGIN + d as f64 * (BOX_HEIGHT + LEVEL_GAP);
-            for &i in row {
-                boxes[i] = (x, y, widths[i]);
-                x += widths[i] + BOX_GAP;
-            }
-        }
-        (boxes, widest)
-    };
-    let (first, _) = place(&rows);
-    let centre = |boxes: &[(f64, f64, f64)], i: usize| boxes[i].0 + boxes[i].2 / 2.0;
-    let mut placed = first.clone();
-    for d in 0..depth {
-        let key = |i: usize| {
-            let near = if graph.nodes[i].inputs.is_empty() {
-                consumers[i].iter().map(|&c| centre(&first, c)).collect::<Vec<_>>()
-            } else {
-                graph.nodes[i].inputs.iter().map(|&j| centre(&placed, j)).collect()
-            };
-            if near.is_empty() {
-                centre(&first, i)
-            } else {
-                near.iter().sum::<f64>() / near.len() as f64
-            }
-        };
-        let mut keyed: Vec<(f64, usize)> = rows[d].iter().map(|&i| (key(i), i)).collect();
-        keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        rows[d] = keyed.into_iter().map(|(_, i)| i).collect();
-        placed = place(&rows).0;
-    }
-    let (boxes, widest) = place(&rows);
-    Layout {
-        boxes,
-        width: widest + 2.0 * MARGIN,
-        height: depth as f64 * (BOX_HEIGHT + LEVEL_GAP) - LEVEL_GAP + 2.0 * MARGIN,
-    }
-}
-
-/// The graph as inline SVG: edges (with an empty label the script fills with the
-/// contribution an edge carries at the current step), then one box per node.
-fn svg(graph: &GraphView, layout: &Layout) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "<div id=\"graph\"><svg width=\"{w:.0}\" \
-         height=\"{h:.0}\" viewBox=\"0 0 {w:.0} {h:.0}\" role=\"img\" \
-         aria-label=\"the tape as a graph\">",
-        w = layout.width,
-        h = layout.height
-    );
-    out.push_str(
-        "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" \
-         markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\">\
-         <path d=\"M 0 0 L 10 5 L 0 10 z\"/></marker></defs>\n",
-    );
-    let mut arrivals: HashMap<usize, usize> = HashMap::new();
-    for (e, &(from, to)) in graph.edges.iter().enumerate() {
-        let (fx, fy, fw) = layout.boxes[from];
-        let (tx, ty, tw) = layout.boxes[to];
-        let count = graph.nodes[to].inputs.len();
-        let slot = arrivals.entry(to).or_insert(0);
-        *slot += 1;
-        let (x1, y1) = (fx + fw / 2.0, fy + BOX_HEIGHT);
-        let (x2, y2) = (tx + tw * *slot as f64 / (count + 1) as f64, ty);
-        let bend = (y2 - y1) / 2.0;
-        let _ = writeln!(
-            out,
-            "<g class=\"edge\" id=\"edge-{e}\" data-from=\"{from}\" data-to=\"{to}\">\
-             <path d=\"M {x1:.1} {y1:.1} C {x1:.1} {:.1}, {x2:.1} {:.1}, {x2:.1} {y2:.1}\" \
-             marker-end=\"url(#arrow)\"/>\
-             <text class=\"flow\" x=\"{:.1}\" y=\"{:.1}\"></text></g>",
-            y1 + bend,
-            y2 - bend,
-            (x1 + x2) / 2.0 + 6.0,
-            (y1 + y2) / 2.0 + 4.0
-        );
-    }
-    for (i, node) in graph.nodes.iter().enumerate() {
-        let (x, y, w) = layout.boxes[i];
-        let constant = if node.requires_grad { "" } else { " constant" };
-        let _ = writeln!(
-            out,
-            "<g class=\"node{constant}\" id=\"node-{i}\" data-node=\"{i}\" tabindex=\"0\">\
-             <rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{BOX_HEIGHT}\" rx=\"6\"/>\
-             <text x=\"{tx:.1}\" y=\"{:.1}\" class=\"title\">{}</text>\
-             <text x=\"{tx:.1}\" y=\"{:.1}\" class=\"label\">{}</text>\
-             <text x=\"{tx:.1}\" y=\"{:.1}\" class=\"value\">{}</text>\
-             <text x=\"{tx:.1}\" y=\"{:.1}\" class=\"grad\" id=\"grad-{i}\"></text></g>",
-            y + 18.0,
-            escape(&node.title),
-            y + 35.0,
-            escape(&node.label),
-            y + 52.0,
-            escape(&node.boxed_value),
-            y + 69.0,
-            tx = x + 10.0,
-        );
-    }
-    out.push_str("</svg></div>\n");
-    out
+/// A value as its box shows it: written out when it has at most [`BOX_VALUES`] elements
+/// (the panel shows every value in full).
+fn boxed<T: Float>(t: &Tensor<T>) -> Option<String> {
+    (t.numel() <= BOX_VALUES)
+        .then(|| short_value(t))
+        .filter(|v| !v.is_empty())
 }
 
 /// Text for HTML element content and attribute values.
@@ -493,7 +356,10 @@ fn json_opt(s: Option<&str>) -> String {
 }
 
 fn join(ids: &[usize]) -> String {
-    ids.iter().map(usize::to_string).collect::<Vec<_>>().join(",")
+    ids.iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 #[cfg(test)]

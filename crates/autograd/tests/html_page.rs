@@ -65,7 +65,12 @@ fn the_page_is_self_contained_and_carries_the_trace() {
     }
     assert!(page.contains(&format!("value {}", n4(e.y))));
     assert!(page.contains(&format!("× (1 − {}²) = {}", n4(e.y), n4(e.dn))));
-    assert!(page.contains(&format!("sends to %1: {} × {} = {}", n4(e.dn), n4(X), n4(e.dw))));
+    assert!(page.contains(&format!(
+        "sends to %1: {} × {} = {}",
+        n4(e.dn),
+        n4(X),
+        n4(e.dw)
+    )));
     assert!(page.contains(&format!("%0 (x): {}", n4(e.dx))));
 }
 
@@ -73,10 +78,14 @@ fn chromium() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("WENGERT_CHROMIUM") {
         return Some(PathBuf::from(p));
     }
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
 }
 
 /// The DOM of `page#fragment` after its script ran, from headless Chromium.
@@ -110,24 +119,35 @@ fn dump_dom(browser: &Path, page: &Path, fragment: &str, scratch: &Path) -> Stri
         std::thread::sleep(Duration::from_millis(100));
     }
     let out = child.wait_with_output().expect("chromium output");
-    assert!(out.status.success(), "chromium failed for #{fragment}: {}", out.status);
+    assert!(
+        out.status.success(),
+        "chromium failed for #{fragment}: {}",
+        out.status
+    );
     String::from_utf8(out.stdout).expect("the DOM is UTF-8")
 }
 
 /// The value of attribute `name` in the start tag that contains `marker`.
 fn attribute(dom: &str, marker: &str, name: &str) -> String {
-    let at = dom.find(marker).unwrap_or_else(|| panic!("no {marker} in the DOM"));
+    let at = dom
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker} in the DOM"));
     let start = dom[..at].rfind('<').expect("a start tag");
     let tag = &dom[start..start + dom[start..].find('>').expect("the tag's end")];
     let key = format!("{name}=\"");
-    let from = tag.find(&key).unwrap_or_else(|| panic!("no {name} in {tag}")) + key.len();
+    let from = tag
+        .find(&key)
+        .unwrap_or_else(|| panic!("no {name} in {tag}"))
+        + key.len();
     tag[from..from + tag[from..].find('"').expect("the value's end")].to_string()
 }
 
 /// The text from the start tag with this id to the next `end` tag, tags removed.
 fn text_of(dom: &str, id: &str, end: &str) -> String {
     let marker = format!("id=\"{id}\"");
-    let at = dom.find(&marker).unwrap_or_else(|| panic!("no {marker} in the DOM"));
+    let at = dom
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {marker} in the DOM"));
     let start = dom[at..].find('>').expect("the tag's end") + at + 1;
     let rest = &dom[start..];
     let end = rest.find(end).unwrap_or(rest.len());
@@ -141,7 +161,9 @@ fn text_of(dom: &str, id: &str, end: &str) -> String {
             _ => {}
         }
     }
-    text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+    text.replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
 }
 
 #[test]
@@ -166,7 +188,10 @@ fn stepping_in_a_real_browser_highlights_each_node_and_shows_the_neurons_numbers
     let panel = text_of(&before, "panel", "</aside>");
     assert!(panel.contains(&format!("tensor({})", n4(e.y))), "{panel}");
     assert!(panel.contains("gradienttensor(1.0000)"), "{panel}");
-    assert!(panel.contains(&format!("d%5/d%4 = (1 − {}²)", n4(e.y))), "{panel}");
+    assert!(
+        panel.contains(&format!("d%5/d%4 = (1 − {}²)", n4(e.y))),
+        "{panel}"
+    );
     assert!(text_of(&before, "node-5", "</g>").contains(&format!("value {}", n4(e.y))));
 
     // Step 1 processes the output %5 (tanh); step 2 the sum %4, which sends to %3 and %2.
@@ -177,23 +202,44 @@ fn stepping_in_a_real_browser_highlights_each_node_and_shows_the_neurons_numbers
     assert_eq!(text_of(&first, "grad-5", "</text>"), "grad 1.0000");
     let second = dom("step=2&select=4");
     assert_eq!(attribute(&second, "id=\"tape\"", "data-active-node"), "4");
-    assert_eq!(attribute(&second, "id=\"node-4\"", "class"), "node active selected");
+    assert_eq!(
+        attribute(&second, "id=\"node-4\"", "class"),
+        "node active selected"
+    );
     assert_eq!(attribute(&second, "id=\"node-5\"", "class"), "node done");
     assert_eq!(attribute(&second, "id=\"tape\"", "data-receiving"), "3 2");
-    assert_eq!(text_of(&second, "grad-4", "</text>"), format!("grad {}", n4(e.dn)));
+    assert_eq!(
+        text_of(&second, "grad-4", "</text>"),
+        format!("grad {}", n4(e.dn))
+    );
     let panel = text_of(&second, "panel", "</aside>");
-    let received = format!("step 1: sends to %4: 1.0000 × (1 − {}²) = {}", n4(e.y), n4(e.dn));
+    let received = format!(
+        "step 1: sends to %4: 1.0000 × (1 − {}²) = {}",
+        n4(e.y),
+        n4(e.dn)
+    );
     assert!(panel.contains(&received), "{panel}");
 
     // The last entry: the sums for the inputs, with dy/dw = (1 − y²)·x and dy/dx = (1 − y²)·w.
     let sums = dom("step=4&select=1");
     assert_eq!(attribute(&sums, "id=\"tape\"", "data-active-node"), "");
     assert_eq!(attribute(&sums, "id=\"tape\"", "data-receiving"), "2 0 1");
-    assert_eq!(text_of(&sums, "grad-1", "</text>"), format!("grad {}", n4(e.dw)));
-    assert_eq!(text_of(&sums, "grad-0", "</text>"), format!("grad {}", n4(e.dx)));
+    assert_eq!(
+        text_of(&sums, "grad-1", "</text>"),
+        format!("grad {}", n4(e.dw))
+    );
+    assert_eq!(
+        text_of(&sums, "grad-0", "</text>"),
+        format!("grad {}", n4(e.dx))
+    );
     let panel = text_of(&sums, "panel", "</aside>");
     assert!(panel.contains(&format!("tensor({})", n4(e.dw))), "{panel}");
-    let sent = format!("step 3: sends to %1: {} × {} = {}", n4(e.dn), n4(X), n4(e.dw));
+    let sent = format!(
+        "step 3: sends to %1: {} × {} = {}",
+        n4(e.dn),
+        n4(X),
+        n4(e.dw)
+    );
     assert!(panel.contains(&sent), "{panel}");
     let _ = std::fs::remove_dir_all(&scratch);
 }
