@@ -1,13 +1,15 @@
 //! Backpropagation by hand and by tape, side by side: a single tanh neuron (micrograd's
 //! example) and a 2-layer network. Prints the Wengert list, the backward trace, the
-//! hand-derived gradients next to the tape's, and writes the graph as `neuron.dot`.
+//! hand-derived gradients next to the tape's, and writes the graph as `neuron.dot` and as
+//! an interactive page, `neuron.html` (click a node; Step walks the backward pass).
 //!
 //! Checked, in quick mode too (the example is the same in both): every tape gradient
 //! equals the hand-derived one to 1e-12 (the neuron's five, and the network's dL/dW1 and
 //! dL/dW2 entry by entry); the neuron is set up so that n = 0.8814 and o = tanh(n) =
 //! 1/√2, so do/dn = 1 − o² = ½ exactly, which is checked too.
 //!
-//! Run: `cargo run --release --example backprop`, then `dot -Tsvg neuron.dot > neuron.svg`.
+//! Run: `cargo run --release --example backprop`, then `dot -Tsvg neuron.dot > neuron.svg`
+//! or open `neuron.html` in a browser.
 
 use wengert::prelude::*;
 
@@ -52,7 +54,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     std::fs::write("neuron.dot", tape.to_dot_traced(&trace))?;
-    println!("wrote neuron.dot (Graphviz; values and gradients on every node)\n");
+    println!("wrote neuron.dot (Graphviz; values and gradients on every node)");
+    tape.write_html("neuron.html", &trace)?;
+    println!("wrote neuron.html (open it in a browser: click a node, Step through backward)\n");
 
     // ---- 2. A 2-layer network on 3 samples: L = ½ Σ (relu(x·W1)·W2 − t)² ----
     let x = Tensor::from([[1.0f64, 2.0], [-1.0, 0.5], [0.3, -0.7]]);

@@ -39,7 +39,7 @@ fn positive_zero(s: String) -> String {
     }
 }
 
-fn op_text<T: Float>(tape: &Tape<T>, node: &Node<T>) -> String {
+pub(crate) fn op_text<T: Float>(tape: &Tape<T>, node: &Node<T>) -> String {
     let name = match node.op {
         Op::Custom(i) => format!("custom {}", tape.custom_name(i)),
         _ => node.op.name(),
@@ -136,12 +136,7 @@ impl<T: Float> Tape<T> {
     /// The graph in DOT with every node's gradient from a traced backward pass
     /// ([`Var::backward_traced`](crate::Var::backward_traced)): intermediate nodes too.
     pub fn to_dot_traced(&self, trace: &Trace<T>) -> String {
-        let grads: std::collections::HashMap<usize, Tensor<T>> = trace
-            .steps
-            .iter()
-            .map(|s| (s.node, s.grad.clone()))
-            .chain(trace.leaf_gradients())
-            .collect();
+        let grads = trace.all_gradients();
         self.dot_with(|i| grads.get(&i).cloned())
     }
 
@@ -197,9 +192,18 @@ impl<T: Float> Tape<T> {
 }
 
 impl<T: Float> Trace<T> {
+    /// Every node's gradient: from its own step, or summed for leaves and parameters.
+    pub(crate) fn all_gradients(&self) -> std::collections::HashMap<usize, Tensor<T>> {
+        self.steps
+            .iter()
+            .map(|s| (s.node, s.grad.clone()))
+            .chain(self.leaf_gradients())
+            .collect()
+    }
+
     /// The gradients of nodes that received contributions but ran no step of their own
     /// (leaves and parameters), summed: (node, total).
-    fn leaf_gradients(&self) -> Vec<(usize, Tensor<T>)> {
+    pub(crate) fn leaf_gradients(&self) -> Vec<(usize, Tensor<T>)> {
         let stepped: std::collections::HashSet<usize> = self.steps.iter().map(|s| s.node).collect();
         let mut totals: Vec<(usize, Tensor<T>)> = Vec::new();
         for step in &self.steps {
@@ -227,7 +231,7 @@ impl<T: Float> Trace<T> {
     }
 }
 
-fn value_or_shape<T: Float>(t: &Tensor<T>) -> String {
+pub(crate) fn value_or_shape<T: Float>(t: &Tensor<T>) -> String {
     let v = short_value(t);
     if v.is_empty() {
         format!("shape {:?}", t.shape())
@@ -259,54 +263,76 @@ impl<T: Float> fmt::Display for Trace<T> {
             "backward trace: {} steps, output first",
             self.steps.len()
         )?;
-        for (k, step) in self.steps.iter().enumerate() {
-            let label = step
-                .label
-                .as_deref()
-                .map(|l| format!(" ({l})"))
-                .unwrap_or_default();
-            let g = value_or_shape(&step.grad);
-            let received = self.received(step.node, k);
-            let total = if received.len() > 1 {
-                format!("{} = {g}", received.join(" + "))
-            } else {
-                g.clone()
-            };
-            writeln!(
-                f,
-                "step {}: %{} = {}{label}: dL/d%{} = {total}",
-                k + 1,
-                step.node,
-                step.op,
-                step.node
-            )?;
-            for (s, (input, c)) in step.sends.iter().enumerate() {
-                let cv = value_or_shape(c);
-                match step.locals.get(s).cloned().flatten() {
-                    Some(local) => writeln!(f, "    sends to %{input}: {g} × {local} = {cv}")?,
-                    None => writeln!(f, "    sends to %{input}: {cv}")?,
-                }
+        for k in 0..self.steps.len() {
+            for line in self.step_lines(k) {
+                writeln!(f, "{line}")?;
             }
         }
-        let leaves = self.leaf_gradients();
+        let leaves = self.leaf_lines();
         if !leaves.is_empty() {
             writeln!(f, "gradients of the inputs (sums of what they received):")?;
         }
-        for (node, total) in leaves {
-            let label = self
-                .labels
-                .iter()
-                .find(|(n, _)| *n == node)
-                .map(|(_, l)| l.clone());
-            let received = self.received(node, self.steps.len());
-            let label = label.map(|l| format!(" ({l})")).unwrap_or_default();
-            let sum = if received.len() > 1 {
-                format!("{} = {}", received.join(" + "), value_or_shape(&total))
-            } else {
-                value_or_shape(&total)
-            };
-            writeln!(f, "    %{node}{label}: {sum}")?;
+        for line in leaves {
+            writeln!(f, "{line}")?;
         }
         Ok(())
+    }
+}
+
+impl<T: Float> Trace<T> {
+    /// The lines `Display` prints for step `k` (from 0): the node and the gradient that
+    /// reached it, then one `sends to` line per entry of its `sends`, in that order.
+    pub(crate) fn step_lines(&self, k: usize) -> Vec<String> {
+        let step = &self.steps[k];
+        let label = step
+            .label
+            .as_deref()
+            .map(|l| format!(" ({l})"))
+            .unwrap_or_default();
+        let g = value_or_shape(&step.grad);
+        let received = self.received(step.node, k);
+        let total = if received.len() > 1 {
+            format!("{} = {g}", received.join(" + "))
+        } else {
+            g.clone()
+        };
+        let mut lines = vec![format!(
+            "step {}: %{} = {}{label}: dL/d%{} = {total}",
+            k + 1,
+            step.node,
+            step.op,
+            step.node
+        )];
+        for (s, (input, c)) in step.sends.iter().enumerate() {
+            let cv = value_or_shape(c);
+            lines.push(match step.locals.get(s).cloned().flatten() {
+                Some(local) => format!("    sends to %{input}: {g} × {local} = {cv}"),
+                None => format!("    sends to %{input}: {cv}"),
+            });
+        }
+        lines
+    }
+
+    /// The closing lines of `Display`, one per leaf or parameter that received a
+    /// gradient, in the order of `leaf_gradients`: its sum.
+    pub(crate) fn leaf_lines(&self) -> Vec<String> {
+        self.leaf_gradients()
+            .into_iter()
+            .map(|(node, total)| {
+                let label = self
+                    .labels
+                    .iter()
+                    .find(|(n, _)| *n == node)
+                    .map(|(_, l)| format!(" ({l})"))
+                    .unwrap_or_default();
+                let received = self.received(node, self.steps.len());
+                let sum = if received.len() > 1 {
+                    format!("{} = {}", received.join(" + "), value_or_shape(&total))
+                } else {
+                    value_or_shape(&total)
+                };
+                format!("    %{node}{label}: {sum}")
+            })
+            .collect()
     }
 }

@@ -26,7 +26,8 @@
 //! [`grads`] (the reverse walk), [`forward`] (the tangent table and the forward walk,
 //! checked against the derivative table op by op), [`functional`] (Jacobians, Hessians,
 //! `vjp`/`jvp` of functions of tensors), [`gradcheck()`] (checking it all against finite
-//! differences), [`inspect`] (printing the tape, DOT, traces).
+//! differences), [`inspect`] (printing the tape, DOT, traces), [`Tape::to_html`] (the tape
+//! and a backward trace as an interactive page for teaching).
 
 pub mod anomaly;
 pub mod backward;
@@ -39,6 +40,7 @@ pub mod function;
 pub mod functional;
 pub mod gradcheck;
 pub mod grads;
+mod html;
 pub mod inspect;
 mod local_factor;
 pub mod op;
