@@ -3,9 +3,14 @@
 //! * recording overhead per op on tiny tensors (ns/op): a chain of ops on a 1-element
 //!   tensor, on a tape, minus the same chain on plain tensors;
 //! * forward + backward (with anomaly detection off and on), and forward + backward +
-//!   Adam/SGD update, for the MLPs in `shared/perf` (µs/step, median).
+//!   Adam/SGD update, for the MLPs in `shared/perf` (µs/step, median);
+//! * the study guide's whole `fit` (seconds);
+//! * for the large MLP, the roofline: its matmuls alone through `gemm`, same shapes;
+//! * with `PEERS=1`, burn's and candle's steps (programs in `shared/perf/rust-peers`, when
+//!   built) and JAX's (`shared/perf/python`, when `jax` is installed), run now, as ratios.
 //!
-//! `QUICK=1` shortens the runs.
+//! `QUICK=1` shortens the runs and skips the large MLP. `PROFILE=small|digits|large|fit`
+//! runs only one of them, for a profiler.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -99,14 +104,14 @@ fn mlp(sizes: &[usize], rng: &mut StdRng) -> Sequential {
     net
 }
 
-/// Prints the step's figures; returns the SGD step's seconds.
+/// Prints the step's figures; returns the (Adam, SGD) full steps' seconds.
 fn step_bench(
     name: &str,
     sizes: &[usize],
     batch: usize,
     classes: Option<usize>,
     peer: &str,
-) -> f64 {
+) -> (f64, f64) {
     let mut rng = StdRng::seed_from_u64(0);
     let net = mlp(sizes, &mut rng);
     let x = Tensor::<f32>::rand_normal(&[batch, sizes[0]], 0.0, 1.0, &mut rng);
@@ -163,7 +168,7 @@ fn step_bench(
     println!("  + Adam update (full step)   {:>9.1} µs", full * 1e6);
     println!("  + SGD update (full step)    {:>9.1} µs", full_sgd * 1e6);
     println!("  shared/perf peers (2 threads): {peer}");
-    full_sgd
+    (full, full_sgd)
 }
 
 /// `C[m×n] = A[m×k]·B[k×n]` through gemm directly, every operand contiguous row-major,
@@ -259,6 +264,87 @@ fn profile(which: &str) {
     println!("{which}: {steps} SGD steps in 10 s");
 }
 
+/// The three `shared/perf` models as the peers name them.
+const PEER_MODELS: [&str; 3] = [
+    "13-64-64-1_mse_adam_b20",
+    "64-128-64-10_ce_adam_b32",
+    "784-1024-1024-10_ce_sgd_b256",
+];
+
+/// Runs a peer's benchmark program from `shared/perf/rust-peers` if it has been built there
+/// (`cargo build --release -p burn-bench --no-default-features --features flex,v4`, and
+/// `-p candle-bench`; or set `WENGERT_PEERS` to the folder holding the binaries), and reads
+/// its median step times in µs, per model of [`PEER_MODELS`].
+fn rust_peer(binary: &str, env: &[(&str, &str)]) -> Option<[Option<f64>; 3]> {
+    let dir = std::env::var("WENGERT_PEERS")
+        .unwrap_or_else(|_| "../shared/perf/rust-peers/target/release".into());
+    let path = std::path::Path::new(&dir).join(binary);
+    if !path.exists() {
+        println!("  ({binary} not built in {dir}: no same-run figures for it)");
+        return None;
+    }
+    let out = std::process::Command::new(&path)
+        .env("WHAT", "mlp")
+        .envs(env.iter().copied())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    Some(PEER_MODELS.map(|model| {
+        text.lines()
+            .find(|l| l.contains(&format!("step_mlp_{model}")))
+            .and_then(|l| l.split_whitespace().nth(2)?.parse().ok())
+    }))
+}
+
+/// JAX's jitted steps from `shared/perf/python/mlp_step.py`, when Python has `jax`.
+fn jax_peer() -> Option<[Option<f64>; 3]> {
+    let script = "../shared/perf/python/mlp_step.py";
+    if !std::path::Path::new(script).exists() {
+        return None;
+    }
+    let out = std::process::Command::new("python3")
+        .args([script, "--libs", "jax", "--configs", "seed,digits,large"])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() || !text.contains("mlp_step.jax") {
+        println!("  (JAX not available to python3: no same-run figures for it)");
+        return None;
+    }
+    Some(["seed", "digits", "large"].map(|config| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("mlp_step.jax.{config}.median ")))
+            .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+    }))
+}
+
+/// Prints wengert's steps beside the peers measured in this run, as ratios.
+fn peers_table(ours: [Option<f64>; 3]) {
+    println!("same-run peers (µs per step; ratio = wengert / peer):");
+    let peers = [
+        (
+            "burn (flex, x86-v4)",
+            rust_peer("burn-bench", &[("BACKEND", "flex")]),
+        ),
+        ("candle", rust_peer("candle-bench", &[])),
+        ("JAX jit", jax_peer()),
+    ];
+    for (i, model) in PEER_MODELS.iter().enumerate() {
+        let Some(us) = ours[i] else { continue };
+        let mut line = format!("  {model:<30} wengert {us:>9.1}");
+        for (name, figures) in &peers {
+            if let Some(p) = figures.as_ref().and_then(|f| f[i]) {
+                line += &format!("  | {name} {p:>9.1} ({:.2}x)", us / p);
+            }
+        }
+        println!("{line}");
+    }
+    println!(
+        "  reference, issue #14's run (not this one): PyTorch eager 526 / 556 / 10 800 µs, \
+         JAX 139 / 182 / 10 900 µs"
+    );
+}
+
 /// The study guide's whole workflow: diabetes (standardized, 80/20 split), Dense 64 → 64 → 1,
 /// MSE, Adam, batch 20, 200 epochs with validation data every epoch, verbose 0. Seconds
 /// (median of 5 fits).
@@ -309,14 +395,14 @@ fn main() {
         wengert::tensor::simd::level()
     );
     overhead();
-    let _ = step_bench(
+    let (small, _) = step_bench(
         "MLP 13 → 64 → 64 → 1, MSE, batch 20",
         &[13, 64, 64, 1],
         20,
         None,
         "PyTorch eager 235 µs, fused Adam 168, JAX 81, candle 63, burn 56 (Adam)",
     );
-    let _ = step_bench(
+    let (digits, _) = step_bench(
         "MLP 64 → 128 → 64 → 10, cross-entropy, batch 32",
         &[64, 128, 64, 10],
         32,
@@ -328,15 +414,17 @@ fn main() {
          (shared/perf: PyTorch plain loop 1.01 s, Keras 2.60 s)",
         study_guide_fit()
     );
+    let mut large = None;
     if std::env::var_os("QUICK").is_none() {
         let sizes = [784, 1024, 1024, 10];
-        let sgd = step_bench(
+        let (_, sgd) = step_bench(
             "MLP 784 → 1024 → 1024 → 10, cross-entropy, batch 256",
             &sizes,
             256,
             Some(10),
             "PyTorch eager 16 046 µs, JAX 7 222, candle 19 520, burn 12 243 / 8 330 (SGD)",
         );
+        large = Some(sgd * 1e6);
         let roof = roofline(&sizes, 256);
         let flops: f64 = sizes
             .windows(2)
@@ -351,6 +439,13 @@ fn main() {
             flops / roof / 1e9,
             sgd / roof,
             100.0 * roof / sgd
+        );
+    }
+    if std::env::var_os("PEERS").is_some() {
+        peers_table([Some(small * 1e6), Some(digits * 1e6), large]);
+    } else {
+        println!(
+            "(PEERS=1 also runs the peers built in shared/perf, in this run, and prints ratios)"
         );
     }
 }

@@ -148,7 +148,7 @@ fn the_plot_marks_early_stoppings_best_epoch_on_its_own_panel_only() {
     assert_eq!(best, h.epoch[argmin]);
     let svg = h.to_svg();
     assert_eq!(svg.matches("best: epoch").count(), 1, "only the mae panel");
-    let mae_panel = svg.find(">mae<").expect("an mae panel");
+    let mae_panel = text_position(&svg, "mae").expect("an mae panel");
     let mark = svg.find(&format!("best: epoch {}", best + 1)).unwrap();
     assert!(
         mark > mae_panel,
@@ -264,4 +264,14 @@ fn best_index_takes_the_first_of_ties_in_either_direction() {
     assert_eq!(low.best_index(&[7.0]), Some(0));
     // The best at the last position is found.
     assert_eq!(low.best_index(&[3.0, 2.0, 1.0]), Some(2));
+}
+
+/// Where the first `<text>` element whose content (trimmed) is `label` starts in `svg`.
+fn text_position(svg: &str, label: &str) -> Option<usize> {
+    svg.match_indices("<text").map(|(i, _)| i).find(|&i| {
+        let rest = &svg[i..];
+        let open_end = rest.find('>').map_or(rest.len(), |e| e + 1);
+        let close = rest.find("</text>").unwrap_or(rest.len());
+        open_end <= close && rest[open_end..close].trim() == label
+    })
 }

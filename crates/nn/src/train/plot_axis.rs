@@ -140,10 +140,13 @@ fn linear_ticks(lo: f64, hi: f64, integer: bool) -> Vec<(f64, String)> {
         .collect()
 }
 
-/// "-0" and "-0.00" as "0".
+/// Zero as "0", whatever its sign and decimals ("-0", "0.0", "-0.00").
 fn trim_zero(s: String) -> String {
-    if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
-        s[1..].to_string()
+    if s.trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.')
+    {
+        "0".to_string()
     } else {
         s
     }
