@@ -18,14 +18,11 @@
 use smallvec::{smallvec, SmallVec};
 use tensor::{AvgPool, Conv2dParams, Float, Tensor};
 
-use crate::anomaly::Phase;
 use crate::derivatives::{
     bce_denominator, concat_grads, gelu_derivative, gelu_tanh_derivative, inverse_permutation,
     mask, matmul_rhs_grad, max_shares, pow_derivatives, restore_axes, sign, winner_shares,
 };
-use crate::function::custom_vjp;
 use crate::op::Op;
-use crate::tape::{first_non_finite, NodeId, Tape};
 
 /// One optional gradient per input.
 pub type InputGrads<D> = SmallVec<[Option<D>; 3]>;
@@ -186,96 +183,6 @@ pub trait BackwardOps<T: Float>: Clone {
         let n = self.shape().len();
         self.transpose(n - 2, n - 1)
     }
-}
-
-/// The one reverse loop, for `backward` (`D` = [`Tensor`]: plain math) and `grad_graph`
-/// (`D` = [`crate::Var`]: the backward pass recorded on the tape).
-///
-/// Walks the tape from `root` down to the first node; push order is already topological
-/// order, so there is no sort and no recursion. At each node that has received a
-/// gradient: the node's hooks see it (and may replace it; in a recorded pass the
-/// replacement enters the graph as a constant), the derivative table ([`vjp`]) maps it to
-/// one contribution per input that needs one, `observe` sees the step, and each
-/// contribution is summed into its input's gradient (the first moved in, later ones
-/// accumulated). A gradient is dropped once its node is processed unless the node is a
-/// leaf or `keep(id)` says so, so memory holds only the gradients in flight. `handle(id)`
-/// gives node `id` as a `D` (its value, or a `Var` handle). Returns the kept gradients by
-/// node id.
-pub(crate) fn reverse<T: Float, D: BackwardOps<T>>(
-    tape: &Tape<T>,
-    root: NodeId,
-    seed: D,
-    handle: impl Fn(NodeId) -> D,
-    keep: impl Fn(NodeId) -> bool,
-    mut observe: impl FnMut(NodeId, &D, &[(NodeId, D)]),
-) -> Vec<Option<D>> {
-    let mut grads: Vec<Option<D>> = vec![None; root + 1];
-    let mut kept: Vec<Option<D>> = vec![None; root + 1];
-    if tape.nodes.borrow()[root].requires_grad {
-        grads[root] = Some(seed);
-    }
-    for i in (0..=root).rev() {
-        let Some(g) = grads[i].take() else { continue };
-        let g = apply_hooks(tape, i, g);
-        let (op, inputs, need) = {
-            let nodes = tape.nodes.borrow();
-            let need: SmallVec<[bool; 3]> = nodes[i]
-                .inputs
-                .iter()
-                .map(|&j| nodes[j].requires_grad)
-                .collect();
-            (nodes[i].op.clone(), nodes[i].inputs.clone(), need)
-        };
-        if !inputs.is_empty() {
-            let x: SmallVec<[D; 3]> = inputs.iter().map(|&j| handle(j)).collect();
-            let custom = |index| {
-                let values: Vec<Tensor<T>> = x.iter().map(D::value).collect();
-                let grads = custom_vjp(tape, index, &g.value(), &values, &need);
-                grads.into_iter().map(|c| c.map(|t| g.lift(t))).collect()
-            };
-            let contributions = vjp(&op, &g, &x, &handle(i), &need, custom);
-            let sends: SmallVec<[(NodeId, D); 3]> = inputs
-                .iter()
-                .zip(contributions)
-                .filter_map(|(&j, c)| c.map(|c| (j, c)))
-                .collect();
-            if tape.detects_anomaly() {
-                for (_, c) in &sends {
-                    if let Some(v) = first_non_finite(&c.value()) {
-                        tape.report_anomaly(Phase::Backward, i, v);
-                    }
-                }
-            }
-            observe(i, &g, &sends);
-            for (j, c) in sends {
-                debug_assert_eq!(
-                    c.shape(),
-                    x[inputs.iter().position(|&k| k == j).unwrap_or(0)].shape(),
-                    "the rule for {} sent a gradient of the wrong shape",
-                    op.name()
-                );
-                match &mut grads[j] {
-                    Some(acc) => acc.accumulate(c),
-                    slot @ None => *slot = Some(c),
-                }
-            }
-        }
-        if inputs.is_empty() || keep(i) {
-            kept[i] = Some(g);
-        }
-    }
-    kept
-}
-
-/// Runs node `i`'s gradient hooks in the order they were registered.
-fn apply_hooks<T: Float, D: BackwardOps<T>>(tape: &Tape<T>, i: NodeId, mut g: D) -> D {
-    let hooks = tape.hooks.borrow();
-    for (_, hook) in hooks.iter().filter(|(id, _)| *id == i) {
-        if let Some(replaced) = hook(&g.value()) {
-            g = g.lift(replaced);
-        }
-    }
-    g
 }
 
 /// The gradients of an op's inputs given the gradient `g` of its output.

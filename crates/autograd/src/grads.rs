@@ -1,6 +1,6 @@
 //! `backward`, `backward_traced` and `grad_graph` on a [`Var`], and [`Grads`], the
 //! gradients they return. All three run the one reverse loop,
-//! `backward::reverse`: `backward` on tensors (plain math, recording nothing),
+//! `reverse::reverse`: `backward` on tensors (plain math, recording nothing),
 //! `grad_graph` on `Var`s (the backward pass recorded, so it can be differentiated
 //! again).
 
@@ -8,10 +8,10 @@ use std::ops::Index;
 
 use tensor::{Float, Tensor};
 
-use crate::backward::reverse;
 use crate::local_factor::local_factor;
 use crate::op::{Op, ParamId};
 use crate::param::Param;
+use crate::reverse::reverse;
 use crate::tape::{NodeId, Tape, Var};
 
 /// Gradients from one backward pass, by node and by parameter. Holds no borrow of the
@@ -274,7 +274,7 @@ impl<'t, T: Float> Var<'t, T> {
     }
 }
 
-/// The reverse walk for `backward`: the one loop of `backward::reverse` on
+/// The reverse walk for `backward`: the one loop of `reverse::reverse` on
 /// tensors, keeping the gradients of leaves, parameters and retained nodes.
 fn walk<T: Float>(
     tape: &Tape<T>,

@@ -46,6 +46,7 @@ mod local_factor;
 pub mod op;
 mod op_kind;
 pub mod param;
+mod reverse;
 #[cfg(feature = "proptest")]
 pub mod strategies;
 pub mod tangents;

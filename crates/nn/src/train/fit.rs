@@ -4,21 +4,21 @@
 
 use std::time::Instant;
 
-use autograd::{Grads, Param, Tape};
+use autograd::{Grads, Param};
 use tensor::{Float, Tensor};
 
 use super::checkpoint::RunState;
 use super::config::{FitConfig, Validation};
 use super::evaluate::evaluate_logs;
 use super::metrics::Metric;
-use super::model::{check_finite_data, first_non_finite, rows, Model, TrainError};
+use super::model::{check_finite_data, rows, Model, TrainError};
 use super::progress::Progress;
 use super::rollback::{first_non_finite_param, Snapshot};
+use super::step::{non_finite, train_step};
 use super::weights::{self, RowWeights};
 use super::{Callback, History, Logs, TrainContext};
 use crate::data::{Augment, Batches};
 use crate::loss::Loss;
-use crate::module::Module;
 use crate::optim::{clip_grad_norm, clip_grad_value};
 
 /// The rows `fit` trains and validates on, checked and contiguous.
@@ -465,40 +465,5 @@ impl<'m, T: Float> Run<'m, T> {
             Some(request) => self.checkpoint(request),
             None => Ok(()),
         }
-    }
-}
-
-/// One forward and backward pass on a batch: (loss value, predictions, gradients, the
-/// first anomaly when detecting). The tape is dropped before returning, so the optimizer
-/// updates parameters in place.
-fn train_step<T: Float>(
-    module: &dyn Module<T>,
-    loss: &dyn Loss<T>,
-    (xb, yb, wb): (&Tensor<T>, &Tensor<T>, Option<&Tensor<T>>),
-    detect_anomaly: bool,
-) -> (f64, Tensor<T>, Grads<T>, Option<autograd::Anomaly>) {
-    let tape = Tape::new();
-    tape.detect_anomaly(detect_anomaly);
-    let pred = module.forward(tape.constant(xb.clone()));
-    let loss = weights::batch_loss(loss, pred, yb, wb);
-    let total = match module.penalty(&tape) {
-        Some(p) => loss + p,
-        None => loss,
-    };
-    let value = total.item().to_f64();
-    let grads = if value.is_finite() {
-        total.backward()
-    } else {
-        Grads::default()
-    };
-    (value, pred.value(), grads, tape.anomaly())
-}
-
-/// The first non-finite value of a step: (`loss` or `gradient`, the value).
-fn non_finite<T: Float>(value: f64, grads: &Grads<T>) -> Option<(&'static str, f64)> {
-    if value.is_finite() {
-        first_non_finite(grads).map(|g| ("gradient", g))
-    } else {
-        Some(("loss", value))
     }
 }

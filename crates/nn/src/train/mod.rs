@@ -17,6 +17,7 @@ mod plot_axis;
 mod progress;
 mod resume;
 mod rollback;
+mod step;
 mod weights;
 
 pub use callbacks::{
