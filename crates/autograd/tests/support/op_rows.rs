@@ -285,9 +285,10 @@ pub(crate) fn rows(kind: OpKind) -> Vec<Row> {
             }),
         ],
         // Odd sizes, a batch of one, gates given transposed (a strided view) and a state
-        // broadcast from one row.
+        // broadcast from one row; hidden 37 runs the kernels' 16-wide chunks and a tail.
         OpKind::LstmCell => vec![
             row(&[&[3, 12], &[3, 3]], Any, |v| v[0].lstm_cell(v[1])),
+            row(&[&[2, 148], &[2, 37]], Any, |v| v[0].lstm_cell(v[1])),
             row(&[&[1, 20], &[1, 5]], Any, |v| v[0].lstm_cell(v[1])),
             row(&[&[8, 3], &[3, 2]], Any, |v| v[0].t().lstm_cell(v[1])),
             row(&[&[2, 8], &[1, 2]], Any, |v| {
@@ -296,6 +297,9 @@ pub(crate) fn rows(kind: OpKind) -> Vec<Row> {
         ],
         OpKind::GruCell => vec![
             row(&[&[3, 9], &[3, 9], &[3, 3]], Any, |v| {
+                v[0].gru_cell(v[1], v[2])
+            }),
+            row(&[&[2, 111], &[2, 111], &[2, 37]], Any, |v| {
                 v[0].gru_cell(v[1], v[2])
             }),
             row(&[&[1, 15], &[1, 15], &[1, 5]], Any, |v| {

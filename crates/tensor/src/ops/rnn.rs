@@ -248,14 +248,55 @@ impl<T: Float> Rows for LstmRows<'_, T> {
         {
             let [ai, af, ag, ao] = split::<T, 4>(a, h);
             let (oh, oc) = out.split_at_mut(h);
-            // Every slice exactly `h` long, so the indexing below has no bounds checks.
-            let (oh, oc, c0) = (&mut oh[..h], &mut oc[..h], &c0[..h]);
-            for j in 0..h {
-                let c = ai[j].fast_sigmoid() * ag[j].fast_tanh() + af[j].fast_sigmoid() * c0[j];
-                oc[j] = c;
-                oh[j] = ao[j].fast_sigmoid() * c.fast_tanh();
-            }
+            lstm_row([ai, af, ag, ao, c0], oh, oc);
         }
+    }
+}
+
+/// Elements a row kernel handles at once: in local arrays, which the compiler knows
+/// overlap nothing, so the loop over them becomes vector instructions. (Written
+/// element by element into the output slices, the same loop ran one element at a
+/// time: the compiler could not rule out that the outputs overlap the inputs.)
+const CHUNK: usize = 16;
+
+/// Elements `j .. j + CHUNK` of `s`, zero-padded past its end.
+#[inline(always)]
+fn chunk<T: Float>(s: &[T], j: usize) -> [T; CHUNK] {
+    let mut out = [T::ZERO; CHUNK];
+    let w = CHUNK.min(s.len() - j);
+    out[..w].copy_from_slice(&s[j..j + w]);
+    out
+}
+
+/// [`chunk`] of each slice. (A loop rather than `array::map`, which was not inlined.)
+#[inline(always)]
+fn chunks<T: Float, const K: usize>(a: [&[T]; K], j: usize) -> [[T; CHUNK]; K] {
+    let mut out = [[T::ZERO; CHUNK]; K];
+    for (o, s) in out.iter_mut().zip(a) {
+        *o = chunk(s, j);
+    }
+    out
+}
+
+/// Writes the first `out.len() - j` (at most `CHUNK`) values of `v` at `out[j..]`.
+#[inline(always)]
+fn put<T: Float>(out: &mut [T], j: usize, v: &[T; CHUNK]) {
+    let w = CHUNK.min(out.len() - j);
+    out[j..j + w].copy_from_slice(&v[..w]);
+}
+
+/// One batch row of the LSTM cell, `CHUNK` elements at a time.
+#[inline(always)]
+fn lstm_row<T: Float>(a: [&[T]; 5], oh: &mut [T], oc: &mut [T]) {
+    for j in (0..oh.len()).step_by(CHUNK) {
+        let [ai, af, ag, ao, c0] = chunks(a, j);
+        let (mut h, mut c) = ([T::ZERO; CHUNK], [T::ZERO; CHUNK]);
+        for k in 0..CHUNK {
+            c[k] = ai[k].fast_sigmoid() * ag[k].fast_tanh() + af[k].fast_sigmoid() * c0[k];
+            h[k] = ao[k].fast_sigmoid() * c[k].fast_tanh();
+        }
+        put(oh, j, &h);
+        put(oc, j, &c);
     }
 }
 
@@ -284,23 +325,36 @@ impl<T: Float> Rows for LstmBackwardRows<'_, T> {
         {
             let [gh, gc] = split::<T, 2>(g, h);
             let [ai, af, ag, ao] = split::<T, 4>(a, h);
-            let c = &hc[h..];
             let (dai, rest) = da.split_at_mut(h);
             let (daf, rest) = rest.split_at_mut(h);
             let (dag, dao) = rest.split_at_mut(h);
-            let (dai, daf, dag, dao) = (&mut dai[..h], &mut daf[..h], &mut dag[..h], &mut dao[..h]);
-            let (dc0, c, c0) = (&mut dc0[..h], &c[..h], &c0[..h]);
-            for j in 0..h {
-                let ((i, di), (f, df)) = (sigmoid_pair(ai[j]), sigmoid_pair(af[j]));
-                let (gg, (o, d_o)) = (ag[j].fast_tanh(), sigmoid_pair(ao[j]));
-                let tc = c[j].fast_tanh();
-                let dc = gc[j] + gh[j] * o * (T::ONE - tc * tc);
-                dai[j] = dc * gg * di;
-                daf[j] = dc * c0[j] * df;
-                dag[j] = dc * i * (T::ONE - gg * gg);
-                dao[j] = gh[j] * tc * d_o;
-                dc0[j] = dc * f;
-            }
+            lstm_backward_row(
+                [gh, gc, ai, af, ag, ao, c0, &hc[h..]],
+                [dai, daf, dag, dao, dc0],
+            );
+        }
+    }
+}
+
+/// One batch row of the LSTM cell's gradients, `CHUNK` elements at a time.
+#[inline(always)]
+fn lstm_backward_row<T: Float>(x: [&[T]; 8], mut d: [&mut [T]; 5]) {
+    for j in (0..x[0].len()).step_by(CHUNK) {
+        let [gh, gc, ai, af, ag, ao, c0, c] = chunks(x, j);
+        let mut out = [[T::ZERO; CHUNK]; 5];
+        for k in 0..CHUNK {
+            let ((i, di), (f, df)) = (sigmoid_pair(ai[k]), sigmoid_pair(af[k]));
+            let (gg, (o, d_o)) = (ag[k].fast_tanh(), sigmoid_pair(ao[k]));
+            let tc = c[k].fast_tanh();
+            let dc = gc[k] + gh[k] * o * (T::ONE - tc * tc);
+            out[0][k] = dc * gg * di;
+            out[1][k] = dc * c0[k] * df;
+            out[2][k] = dc * i * (T::ONE - gg * gg);
+            out[3][k] = gh[k] * tc * d_o;
+            out[4][k] = dc * f;
+        }
+        for (d, v) in d.iter_mut().zip(&out) {
+            put(d, j, v);
         }
     }
 }
@@ -375,26 +429,36 @@ impl<T: Float> Rows for GruBackwardRows<'_, T> {
             let (dxz, dxn) = rest.split_at_mut(h);
             let (dhr, rest) = dhw.split_at_mut(h);
             let (dhz, dhn) = rest.split_at_mut(h);
-            let (dxr, dxz, dxn) = (&mut dxr[..h], &mut dxz[..h], &mut dxn[..h]);
-            let (dhr, dhz, dhn) = (&mut dhr[..h], &mut dhz[..h], &mut dhn[..h]);
-            let (g, h0, dh0) = (&g[..h], &h0[..h], &mut dh0[..h]);
-            for j in 0..h {
-                let (xr, xz, xn, hr, hz, hn, g, h0) =
-                    (xr[j], xz[j], xn[j], hr[j], hz[j], hn[j], g[j], h0[j]);
-                let (r, d_r) = sigmoid_pair(xr + hr);
-                let (z, d_z) = sigmoid_pair(xz + hz);
-                let n = (xn + r * hn).fast_tanh();
-                let dn = g * (T::ONE - z) * (T::ONE - n * n);
-                let dr = dn * hn * d_r;
-                let dz = g * (h0 - n) * d_z;
-                dxr[j] = dr;
-                dxz[j] = dz;
-                dxn[j] = dn;
-                dhr[j] = dr;
-                dhz[j] = dz;
-                dhn[j] = dn * r;
-                dh0[j] = g * z;
-            }
+            let x = [g, xr, xz, xn, hr, hz, hn, h0];
+            gru_backward_row(x, [&mut *dxn, &mut *dhr, &mut *dhz, dhn, dh0]);
+            // d x_r = d hw_r and d x_z = d hw_z (only the n block differs, by r).
+            dxr.copy_from_slice(dhr);
+            dxz.copy_from_slice(dhz);
+        }
+    }
+}
+
+/// One batch row of the GRU cell's gradients, `CHUNK` elements at a time: `d x` and
+/// `d hw` share their `r` and `z` blocks, so `d` is `[d x_n, d hw_r, d hw_z, d hw_n,
+/// d h_prev]` and the caller copies the rest.
+#[inline(always)]
+fn gru_backward_row<T: Float>(x: [&[T]; 8], mut d: [&mut [T]; 5]) {
+    for j in (0..x[0].len()).step_by(CHUNK) {
+        let [g, xr, xz, xn, hr, hz, hn, h0] = chunks(x, j);
+        let mut out = [[T::ZERO; CHUNK]; 5];
+        for k in 0..CHUNK {
+            let (r, d_r) = sigmoid_pair(xr[k] + hr[k]);
+            let (z, d_z) = sigmoid_pair(xz[k] + hz[k]);
+            let n = (xn[k] + r * hn[k]).fast_tanh();
+            let dn = g[k] * (T::ONE - z) * (T::ONE - n * n);
+            out[0][k] = dn;
+            out[1][k] = dn * hn[k] * d_r;
+            out[2][k] = g[k] * (h0[k] - n) * d_z;
+            out[3][k] = dn * r;
+            out[4][k] = g[k] * z;
+        }
+        for (d, v) in d.iter_mut().zip(&out) {
+            put(d, j, v);
         }
     }
 }

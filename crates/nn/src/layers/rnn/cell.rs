@@ -2,8 +2,11 @@
 //! PyTorch's `RNN`, `LSTM` and `GRU` (from `torch.nn`'s documentation), composed from
 //! `Var` ops, and the time loop with its masks for variable-length batches.
 //!
-//! For RNN and LSTM a step is one matmul, `[x_t, h]·[W_ih, W_hh]ᵀ + (b_ih + b_hh)`; the
-//! GRU needs `W_hn·h + b_hn` apart, so it keeps two.
+//! For RNN and LSTM a step is one matmul, `[x_t, h, 1]·[W_ihᵀ; W_hhᵀ; b_ih + b_hh]`: the
+//! weights are transposed and stacked once per forward pass (so the product reads them
+//! row by row), and the bias rides along as the last row, multiplied by a column of ones
+//! (no separate add, and its gradient is the same product's). The GRU needs
+//! `W_hn·h + b_hn` apart, so it keeps two products.
 
 use autograd::Var;
 use tensor::{Float, Tensor};
@@ -36,12 +39,14 @@ impl RnnKind {
 /// The parameters of one direction of one layer, bound to a tape, arranged for the time
 /// loop (see [`CellVars::new`]).
 pub(super) struct CellVars<'t, T: Float> {
-    /// RNN and LSTM: `[W_ih, W_hh]` side by side, `[G·H, F + H]`, so each step is one
-    /// matmul of `[x_t, h]`. GRU: `W_ih` alone.
+    /// RNN and LSTM: `[W_ihᵀ; W_hhᵀ; b_ih + b_hh]` stacked, `[F + H (+ 1), G·H]`, so each
+    /// step is one matmul of `[x_t, h (, 1)]`. GRU: `W_ih` alone.
     w: Var<'t, T>,
+    /// RNN and LSTM with bias: the column of ones, `[N, 1]`, that multiplies the bias row.
+    ones: Option<Var<'t, T>>,
     /// GRU only: `W_hh`.
     w_hh: Option<Var<'t, T>>,
-    /// RNN and LSTM: `b_ih + b_hh`; GRU: `b_ih`; expanded to `[N, G·H]` once.
+    /// GRU only: `b_ih`, expanded to `[N, G·H]` once.
     b: Option<Var<'t, T>>,
     /// GRU only: `b_hh`, expanded to `[N, G·H]`.
     b_hh: Option<Var<'t, T>>,
@@ -63,19 +68,25 @@ impl<'t, T: Float> CellVars<'t, T> {
             // r multiplies W_hn·h + b_hn, so the two products stay apart.
             CellVars {
                 w: w_ih,
+                ones: None,
                 w_hh: Some(w_hh),
                 b: b_ih.map(expand),
                 b_hh: b_hh.map(expand),
             }
         } else {
-            let b = match (b_ih, b_hh) {
-                (Some(a), Some(b)) => Some(expand(a + b)),
-                _ => None,
+            let tape = w_ih.tape();
+            let (w, ones) = match (b_ih, b_hh) {
+                (Some(a), Some(b)) => (
+                    Var::concat(&[w_ih.t(), w_hh.t(), (a + b).reshape(&[1, gh as isize])], 0),
+                    Some(tape.constant(Tensor::ones(&[n, 1]))),
+                ),
+                _ => (Var::concat(&[w_ih.t(), w_hh.t()], 0), None),
             };
             CellVars {
-                w: Var::concat(&[w_ih, w_hh], 1),
+                w,
+                ones,
                 w_hh: None,
-                b,
+                b: None,
                 b_hh: None,
             }
         }
@@ -187,9 +198,14 @@ fn with_bias<'t, T: Float>(v: Var<'t, T>, b: Option<Var<'t, T>>) -> Var<'t, T> {
 }
 
 impl<'t, T: Float> CellVars<'t, T> {
-    /// RNN and LSTM: `[x, h]·[W_ih, W_hh]ᵀ + (b_ih + b_hh)`, `[N, G·H]`.
+    /// RNN and LSTM: `[x, h, 1]·[W_ihᵀ; W_hhᵀ; b_ih + b_hh]`
+    /// `= x·W_ihᵀ + h·W_hhᵀ + b_ih + b_hh`, `[N, G·H]`.
     fn lstm_gates(&self, x: Var<'t, T>, h: Var<'t, T>) -> Var<'t, T> {
-        with_bias(Var::concat(&[x, h], 1).matmul(self.w.t()), self.b)
+        let xh = match self.ones {
+            Some(ones) => Var::concat(&[x, h, ones], 1),
+            None => Var::concat(&[x, h], 1),
+        };
+        xh.matmul(self.w)
     }
 
     /// GRU: `(x·W_ihᵀ + b_ih, h·W_hhᵀ + b_hh)`, each `[N, 3H]`.
