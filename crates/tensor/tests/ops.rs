@@ -280,6 +280,49 @@ fn var_argmax_and_min_follow_their_definitions() {
 }
 
 #[test]
+fn whole_tensor_reductions_and_arg_reductions_on_every_axis() {
+    let x = Tensor::from([[1.5f64, -2.0, 4.0], [0.5, 7.0, -3.0]]);
+    assert_eq!(x.sum_all(), 8.0);
+    assert_eq!(x.mean_all(), 8.0 / 6.0);
+    assert_eq!(x.max_all(), 7.0);
+    assert_eq!(x.min_all(), -3.0);
+    // Ties: the first index wins in both directions (PyTorch's documented rule).
+    let ties = Tensor::from([[3.0f64, 1.0, 1.0, 2.0, 3.0]]);
+    assert_eq!(ties.argmin(1, false).item(), 1.0);
+    assert_eq!(ties.argmax(1, false).item(), 0.0);
+    // NaN counts as the extreme (as torch.argmax/argmin and NumPy): the first NaN wins.
+    let nan = Tensor::from([[1.0f64, f64::NAN, 3.0, f64::NAN]]);
+    assert_eq!(nan.argmax(1, false).item(), 1.0);
+    assert_eq!(nan.argmin(1, false).item(), 1.0);
+    // Every axis of a 3-D tensor against a naive search.
+    let shape = [3, 4, 5];
+    let (t, n) = tensor_of(&shape, 7);
+    for axis in 0..3 {
+        let mut out_shape = shape.to_vec();
+        out_shape[axis] = 1;
+        let mut best = vec![(f64::NEG_INFINITY, 0usize); out_shape.iter().product()];
+        for i in indices(&shape) {
+            let mut o = i.clone();
+            o[axis] = 0;
+            let b = &mut best[flat(&out_shape, &o)];
+            if n.get(&i) > b.0 {
+                *b = (n.get(&i), i[axis]);
+            }
+        }
+        let want: Vec<f64> = best.iter().map(|&(_, k)| k as f64).collect();
+        assert_eq!(t.argmax(axis as isize, false).to_vec(), want, "axis {axis}");
+    }
+}
+
+#[test]
+fn variance_takes_two_passes_so_a_large_offset_costs_no_digits() {
+    // Σ(x − m)² is exact here; Σx² − n·m² (one pass) would lose every digit at 1e9.
+    let x = Tensor::from([[1e9f64 + 1.0, 1e9 + 2.0, 1e9 + 3.0, 1e9 + 4.0]]);
+    assert_eq!(x.var(1, 0, false).item(), 1.25);
+    assert_eq!(x.var_axes(&[0, 1], 1, false).item(), 5.0 / 3.0);
+}
+
+#[test]
 fn index_ops_pick_and_join() {
     let x = Tensor::from([[1.0f32, 2.0], [3.0, 4.0], [5.0, 6.0]]);
     assert_eq!(

@@ -266,8 +266,15 @@ impl<T: Float> Tensor<T> {
             "{op}: axis {axis} of shape {:?} is empty",
             self.shape()
         );
-        // Move the axis last so that every output reads one contiguous row.
-        let rows = self.transpose(ax as isize, -1).contiguous();
+        // Move the axis last, the others keeping their order (a transpose would swap the
+        // last axis into its place and scramble the outputs of a 3-D or wider tensor), so
+        // that every output reads one contiguous row.
+        let perm: Vec<isize> = (0..self.ndim())
+            .filter(|&a| a != ax)
+            .chain([ax])
+            .map(|a| a as isize)
+            .collect();
+        let rows = self.permute(&perm).contiguous();
         let data = rows.as_slice().expect("contiguous");
         let out: Vec<T> = data
             .chunks_exact(len)
