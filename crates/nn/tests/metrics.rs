@@ -374,3 +374,42 @@ fn every_metric_resets_and_says_its_direction() {
         &MeanAbsoluteError::default()
     ));
 }
+
+#[test]
+fn masked_updates_count_only_the_real_steps_of_padded_sequences() {
+    // Two sequences, T = 3, C = 2 classes; the second is 2 steps long. Real steps:
+    // (0,0) argmax 1 = 1 ✓, (0,1) argmax 0 ≠ 1 ✗, (0,2) argmax 1 = 1 ✓,
+    // (1,0) argmax 0 = 0 ✓, (1,1) argmax 1 ≠ 0 ✗; the padded (1,2) is wrong too.
+    let pred = Tensor::from([
+        [[0.1f32, 0.9], [0.8, 0.2], [0.3, 0.7]],
+        [[0.6, 0.4], [0.4, 0.6], [0.9, 0.1]],
+    ]);
+    let target = t([[1.0, 1.0, 1.0], [0.0, 0.0, 1.0]]);
+    let mask = nn::data::sequence_mask::<f32>(&[3, 2], 3);
+    let mut acc = Accuracy::default();
+    acc.update_masked(&pred, &target, &mask);
+    assert_eq!(Metric::<f32>::compute(&acc), 3.0 / 5.0);
+    // The same as an update on the real steps alone, picked by hand.
+    let real = t([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7], [0.6, 0.4], [0.4, 0.6]]);
+    assert_eq!(
+        once(Accuracy::default(), &real, &v([1.0, 1.0, 1.0, 0.0, 0.0])),
+        3.0 / 5.0
+    );
+    // A mask of zeros adds nothing.
+    acc.update_masked(&pred, &target, &Tensor::zeros(&[2, 3]));
+    assert_eq!(Metric::<f32>::compute(&acc), 3.0 / 5.0);
+
+    // Regression per step: |errors| 1, 2, 4 at the real steps, 100 at the padded one.
+    let mut mae = MeanAbsoluteError::default();
+    let pred = t([[1.0, 2.0], [4.0, 100.0]]);
+    mae.update_masked(&pred, &Tensor::zeros(&[2, 2]), &t([[1.0, 1.0], [1.0, 0.0]]));
+    assert_eq!(Metric::<f32>::compute(&mae), 7.0 / 3.0);
+
+    let msg = panic_message(|| {
+        Accuracy::default().update_masked(&pred, &target, &Tensor::ones(&[2, 3]));
+    });
+    assert!(
+        msg.contains("update_masked") && msg.contains("[2, 3]") && msg.contains("[2, 2]"),
+        "{msg}"
+    );
+}

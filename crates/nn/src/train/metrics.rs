@@ -63,6 +63,37 @@ pub trait Metric<T: Float = f32>: Send {
         self.update(pred, target);
         Ok(())
     }
+    /// [`Metric::update`] on the real positions of padded sequences only: `mask` covers
+    /// the leading axes of both `pred` and `target` (`[N, T]` for predictions `[N, T, C]`
+    /// or `[N, T]`, and targets `[N, T]` or `[N, T, C]`; a
+    /// [`sequence_mask`](crate::data::sequence_mask) fits), and the positions where it
+    /// is 0 are left out, as Keras leaves out masked time steps. The kept positions
+    /// reach `update` as one batch (`[K, C]` and `[K]`, `K` = ones in the mask), so every
+    /// metric that reads its batch row by row respects the mask. A mask of zeros adds
+    /// nothing.
+    ///
+    /// # Panics
+    /// If `mask` is not the leading part of both shapes, naming the three shapes; then as
+    /// [`Metric::update`].
+    ///
+    /// ```
+    /// use nn::train::{Accuracy, Metric};
+    /// use tensor::Tensor;
+    /// let mut acc = Accuracy::default();
+    /// // Two sequences of 3 steps, the second only 1 long: its padded steps are wrong
+    /// // but do not count.
+    /// let pred = Tensor::<f32>::from([[0.9, 0.2, 0.7], [0.8, 0.1, 0.1]]);
+    /// let target = Tensor::from([[1.0, 0.0, 0.0], [1.0, 1.0, 1.0]]);
+    /// acc.update_masked(&pred, &target, &nn::data::sequence_mask(&[3, 1], 3));
+    /// assert_eq!(Metric::<f32>::compute(&acc), 3.0 / 4.0);
+    /// ```
+    #[track_caller]
+    fn update_masked(&mut self, pred: &Tensor<T>, target: &Tensor<T>, mask: &Tensor<T>) {
+        let (pred, target) = super::metrics_mask::kept(pred, target, mask);
+        if pred.shape()[0] > 0 {
+            self.update(&pred, &target);
+        }
+    }
     /// The value over everything since the last reset.
     fn compute(&self) -> f64;
     /// Clears the accumulated state.

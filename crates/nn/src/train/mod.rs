@@ -9,6 +9,7 @@ mod evaluate;
 mod fit;
 mod history;
 mod metrics;
+mod metrics_mask;
 mod metrics_more;
 mod model;
 mod monitor;
