@@ -34,6 +34,24 @@ fn categorical_losses_on_probabilities_follow_keras() {
 }
 
 #[test]
+fn categorical_crossentropy_rescales_rows_and_clips_at_one_minus_epsilon() {
+    // Keras divides each row by its sum first: [2, 6] is read as [0.25, 0.75].
+    let loss = value(
+        &CategoricalCrossentropy::new(),
+        &Tensor::from([[2.0, 6.0]]),
+        &Tensor::from([[0.0, 1.0]]),
+    );
+    assert!((loss - -(0.75f64).ln()).abs() < 1e-15, "{loss}");
+    // A certain, right prediction is clipped to 1 − 1e-7: the loss is −ln(1 − 1e-7), not 0.
+    let loss = value(
+        &CategoricalCrossentropy::new(),
+        &Tensor::from([[1.0, 0.0]]),
+        &Tensor::from([[1.0, 0.0]]),
+    );
+    assert!((loss - -(1.0f64 - 1e-7).ln()).abs() < 1e-20, "{loss}");
+}
+
+#[test]
 fn the_logit_forms_agree_with_softmax_then_the_probability_forms() {
     let logits = Tensor::from([[1.0, -0.5, 2.0], [0.3, 0.2, -1.0]]);
     let labels = Tensor::from([0.0, 1.0]);
