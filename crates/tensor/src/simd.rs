@@ -102,3 +102,65 @@ unsafe fn run_avx512<R>(f: impl FnOnce() -> R) -> R {
 unsafe fn run_avx2<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
+
+/// A loop for [`run`]: a struct holding its slices, with the loop in an
+/// `#[inline(always)]` method.
+///
+/// Prefer this to [`dispatch`] for loops with much work per element. A closure is
+/// compiled inside the dispatched function only if LLVM inlines it there, and LLVM
+/// declines for large closures, which then run with baseline (SSE2) instructions; a
+/// trait method marked `#[inline(always)]` is always inlined. Pass the slices on to a
+/// function taking them as parameters (or work on local arrays): slices reached through
+/// a struct's fields carry no promise that they do not overlap, which can keep the loop
+/// from being vectorized at all.
+pub trait Kernel {
+    /// Runs the loop. Mark the implementation `#[inline(always)]`.
+    fn run(self);
+}
+
+/// Runs `k` compiled for the best SIMD level of this CPU (see [`Kernel`]).
+///
+/// ```
+/// use tensor::simd::{run, Kernel};
+/// struct Double<'a>(&'a mut [f32]);
+/// impl Kernel for Double<'_> {
+///     #[inline(always)]
+///     fn run(self) {
+///         for x in self.0.iter_mut() {
+///             *x *= 2.0;
+///         }
+///     }
+/// }
+/// let mut xs = vec![1.5f32; 100];
+/// run(Double(&mut xs));
+/// assert!(xs.iter().all(|&x| x == 3.0));
+/// ```
+#[inline(always)]
+pub fn run<K: Kernel>(k: K) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        match detect() {
+            // SAFETY: the required CPU features were detected at run time just above.
+            SimdLevel::Avx512 => unsafe { kernel_avx512(k) },
+            // SAFETY: as above.
+            SimdLevel::Avx2 => unsafe { kernel_avx2(k) },
+            SimdLevel::Baseline => k.run(),
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        k.run()
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")]
+unsafe fn kernel_avx512<K: Kernel>(k: K) {
+    k.run();
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn kernel_avx2<K: Kernel>(k: K) {
+    k.run();
+}

@@ -12,7 +12,7 @@
 //! in `g` (default λ = 0.01).
 
 use autograd::{Grads, Param};
-use tensor::simd::dispatch;
+use tensor::simd::{run, Kernel};
 use tensor::{Float, Tensor};
 
 use super::{shaped, Entries, Optimizer, StateError, StateMap};
@@ -109,8 +109,32 @@ struct AdamConstants<T> {
     eps: T,
 }
 
+/// One parameter's update as a [`Kernel`], so that it runs compiled for the CPU's widest
+/// vectors (as a closure given to `simd::dispatch` it was not inlined there and ran with
+/// SSE). `vmax` is `Some` for AMSGrad.
+struct AdamKernel<'a, T: Float> {
+    w: &'a mut [T],
+    g: &'a [T],
+    m: &'a mut [T],
+    v: &'a mut [T],
+    vmax: Option<&'a mut [T]>,
+    k: AdamConstants<T>,
+}
+
+impl<T: Float> Kernel for AdamKernel<'_, T> {
+    #[inline(always)]
+    fn run(self) {
+        // The slices go on as parameters: `&mut` parameters promise no overlap, which
+        // the loops need to be vectorized.
+        match self.vmax {
+            Some(vmax) => update_amsgrad(self.w, self.g, self.m, self.v, vmax, &self.k),
+            None => update(self.w, self.g, self.m, self.v, &self.k),
+        }
+    }
+}
+
 /// One Adam/AdamW update of a parameter's weights `w`, moments `m`, `v` from its gradient
-/// `g`: a plain function, always inlined, so that it is compiled inside [`dispatch`]'s
+/// `g`: a plain function, always inlined, so that it is compiled inside the [`Kernel`]'s
 /// SIMD level and vectorized. Multiplying by 1 and adding 0·θ are exact, so one
 /// branch-free loop serves Adam and AdamW.
 #[inline(always)]
@@ -207,13 +231,14 @@ impl<T: Float> Optimizer<T> for Adam<T> {
                     bc2,
                     eps,
                 };
-                // One small closure per variant: a closure is compiled inside the dispatched
-                // SIMD level only if it is inlined there, which LLVM declines for large ones.
-                if amsgrad {
-                    dispatch(move || update_amsgrad(w, g, m, v, vmax, &k));
-                } else {
-                    dispatch(move || update(w, g, m, v, &k));
-                }
+                run(AdamKernel {
+                    w,
+                    g,
+                    m,
+                    v,
+                    vmax: amsgrad.then_some(vmax),
+                    k,
+                });
             });
     }
 

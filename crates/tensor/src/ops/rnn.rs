@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use crate::simd::{level, SimdLevel};
+use crate::simd::{run, Kernel};
 use crate::{Float, Tensor};
 
 /// Checks `[N, k·H]` against `[N, H]` and returns `(N, H)`.
@@ -187,41 +187,9 @@ impl<T: Float> Tensor<T> {
     }
 }
 
-// The row loops below zip equal-length slices (no bounds checks) and run inside a
-// function compiled for the CPU's vector width. They are structs with an
-// `#[inline(always)]` method rather than closures given to `simd::dispatch`: a closure
-// this large is not inlined into the dispatched function, so it would lose the wider
-// instructions (and ran ten times slower).
-
-/// A row loop that [`run`] compiles for each SIMD level.
-trait Rows {
-    fn rows(self);
-}
-
-/// Runs `k` compiled for the widest vectors of this CPU.
-fn run<K: Rows>(k: K) {
-    match level() {
-        // SAFETY: `level` reports only features detected at run time.
-        #[cfg(target_arch = "x86_64")]
-        SimdLevel::Avx512 => unsafe { rows_avx512(k) },
-        // SAFETY: as above.
-        #[cfg(target_arch = "x86_64")]
-        SimdLevel::Avx2 => unsafe { rows_avx2(k) },
-        _ => k.rows(),
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")]
-unsafe fn rows_avx512<K: Rows>(k: K) {
-    k.rows();
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn rows_avx2<K: Rows>(k: K) {
-    k.rows();
-}
+// The row loops below are `simd::Kernel`s: compiled inside a function built for the
+// CPU's vector width (a closure given to `simd::dispatch` this large was not inlined
+// there, so it lost the wider instructions and ran ten times slower).
 
 /// The `K` blocks of one row, each `h` wide.
 #[inline(always)]
@@ -236,9 +204,9 @@ struct LstmRows<'a, T> {
     h: usize,
 }
 
-impl<T: Float> Rows for LstmRows<'_, T> {
+impl<T: Float> Kernel for LstmRows<'_, T> {
     #[inline(always)]
-    fn rows(self) {
+    fn run(self) {
         let h = self.h;
         for ((a, c0), out) in self
             .a
@@ -310,9 +278,9 @@ struct LstmBackwardRows<'a, T> {
     h: usize,
 }
 
-impl<T: Float> Rows for LstmBackwardRows<'_, T> {
+impl<T: Float> Kernel for LstmBackwardRows<'_, T> {
     #[inline(always)]
-    fn rows(self) {
+    fn run(self) {
         let h = self.h;
         for (((((g, a), c0), hc), da), dc0) in self
             .g
@@ -366,9 +334,9 @@ struct GruRows<'a, T> {
     h: usize,
 }
 
-impl<T: Float> Rows for GruRows<'_, T> {
+impl<T: Float> Kernel for GruRows<'_, T> {
     #[inline(always)]
-    fn rows(self) {
+    fn run(self) {
         let h = self.h;
         let [xs, hs, h0] = self.inputs;
         for (((x, hw), h0), out) in xs
@@ -407,9 +375,9 @@ struct GruBackwardRows<'a, T> {
     h: usize,
 }
 
-impl<T: Float> Rows for GruBackwardRows<'_, T> {
+impl<T: Float> Kernel for GruBackwardRows<'_, T> {
     #[inline(always)]
-    fn rows(self) {
+    fn run(self) {
         let h = self.h;
         let [xs, hs, h0] = self.inputs;
         let [dx, dhw, dh0] = self.grads;
