@@ -320,6 +320,11 @@ fn variance_takes_two_passes_so_a_large_offset_costs_no_digits() {
     let x = Tensor::from([[1e9f64 + 1.0, 1e9 + 2.0, 1e9 + 3.0, 1e9 + 4.0]]);
     assert_eq!(x.var(1, 0, false).item(), 1.25);
     assert_eq!(x.var_axes(&[0, 1], 1, false).item(), 5.0 / 3.0);
+    // A mean that is not representable (1e9 + ⅓): the deviations then sum to a rounding
+    // error δ ≠ 0, harmless in Σ(x − m)² but multiplied by 2m ≈ 2e9 in Σ(x − m)(x + m).
+    let x = Tensor::from([[1e9f64, 1e9, 1e9 + 1.0]]);
+    let var = x.var(1, 0, false).item();
+    assert!((var - 2.0 / 9.0).abs() < 1e-6, "{var}");
 }
 
 #[test]
