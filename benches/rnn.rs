@@ -44,7 +44,7 @@ fn budget() -> Duration {
 /// Recurrent layer (batch first) → last step → Linear(hidden → 1).
 fn workload(lstm: bool, input: usize, hidden: usize, steps: usize, batch: usize, peer_ms: f64) {
     let mut rng = StdRng::seed_from_u64(0);
-    let net = if lstm {
+    let mut net = if lstm {
         Sequential::<f32>::new().add(
             nn::Lstm::builder(input, hidden)
                 .batch_first(true)
@@ -76,6 +76,12 @@ fn workload(lstm: bool, input: usize, hidden: usize, steps: usize, batch: usize,
         };
         adam.step(&params, &grads);
     });
+    // Evaluation mode (predict, evaluate): the LSTM runs as one fused op per layer.
+    net.set_training(false);
+    let eval_forward = median_secs(budget(), || {
+        let tape = Tape::new();
+        black_box(net.forward(tape.constant(x.clone())).value());
+    });
     let gates = if lstm { 4 } else { 3 } * hidden;
     let xs = Tensor::<f32>::rand_normal(&[batch * steps, input], 0.0, 1.0, &mut rng);
     let w_ih = Tensor::<f32>::rand_normal(&[gates, input], 0.0, 0.1, &mut rng);
@@ -92,6 +98,10 @@ fn workload(lstm: bool, input: usize, hidden: usize, steps: usize, batch: usize,
         "{name} {input} → {hidden}, T = {steps}, batch {batch}, Linear {hidden} → 1, MSE, Adam"
     );
     println!("  forward                      {:>8.3} ms", forward * 1e3);
+    println!(
+        "  forward, evaluation mode     {:>8.3} ms",
+        eval_forward * 1e3
+    );
     println!(
         "  one Adam step                {:>8.3} ms   (PyTorch 2.15, 2 threads: {peer_ms} ms)",
         step * 1e3

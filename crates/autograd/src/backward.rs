@@ -159,6 +159,22 @@ pub trait BackwardOps<T: Float>: Clone {
     fn lstm_cell_backward(&self, gates: &Self, c_prev: &Self, out: &Self) -> (Self, Self) {
         crate::derivatives_rnn::lstm_cell_grads(self, gates, c_prev, out)
     }
+    /// The gradients of an LSTM layer direction over a sequence ([`Op::LstmSequence`])
+    /// whose output `out` has the gradient `self`: `(d xw, d W_hh, d h0, d c0)`.
+    /// Composed by default; tensors run the fused [`Tensor::lstm_sequence_backward`].
+    #[must_use]
+    #[allow(clippy::too_many_arguments)]
+    fn lstm_sequence_backward(
+        &self,
+        xw: &Self,
+        w_hh: &Self,
+        h0: &Self,
+        c0: &Self,
+        out: &Self,
+        reverse: bool,
+    ) -> (Self, Self, Self, Self) {
+        crate::derivatives_rnn::lstm_sequence_grads(self, xw, w_hh, h0, c0, out, reverse)
+    }
     /// The gradients of a GRU cell ([`Op::GruCell`]) whose output has the gradient
     /// `self`: `(d x, d hw, d h_prev)`. Composed by default; tensors run the fused
     /// [`Tensor::gru_cell_backward`].
@@ -405,6 +421,22 @@ pub fn vjp<T: Float, D: BackwardOps<T>>(
         Op::LstmCell => {
             let (da, dc_prev) = g.lstm_cell_backward(&x[0], &x[1], out);
             smallvec![n(0).then_some(da), n(1).then_some(dc_prev)]
+        }
+        // LSTM over a sequence (x[0] = xw [T, N, 4H], x[1] = W_hh, x[2] = h0, x[3] = c0;
+        // out = every step's [h_t | c_t]): backpropagation through time, the cell's rule
+        // above at each step, visited last to first, where what reaches step t is
+        //   g_t = g[t] + [d a_next·W_hh | dc_prev,next],   with a_t = xw[t] + h_prev·W_hhᵀ;
+        //   d xw[t] = d a_t,   d W_hh = Σ_t d a_tᵀ·h_prev,t,
+        //   d h0 = d a_first·W_hh,   d c0 = dc_prev,first.
+        Op::LstmSequence { reverse } => {
+            let (dxw, dw, dh0, dc0) =
+                g.lstm_sequence_backward(&x[0], &x[1], &x[2], &x[3], out, *reverse);
+            smallvec![
+                n(0).then_some(dxw),
+                n(1).then_some(dw),
+                n(2).then_some(dh0),
+                n(3).then_some(dc0)
+            ]
         }
         // GRU cell: x[0] = x·W_ihᵀ + b_ih, x[1] = hw = h·W_hhᵀ + b_hh (blocks r, z, n),
         // x[2] = h_prev; r = σ(x_r + hw_r), z = σ(x_z + hw_z), n = tanh(x_n + r⊙hw_n),

@@ -27,6 +27,17 @@ impl<T: Float> BackwardOps<T> for Tensor<T> {
     fn lstm_cell_backward(&self, gates: &Self, c_prev: &Self, out: &Self) -> (Self, Self) {
         Tensor::lstm_cell_backward(self, gates, c_prev, out)
     }
+    fn lstm_sequence_backward(
+        &self,
+        xw: &Self,
+        w_hh: &Self,
+        h0: &Self,
+        c0: &Self,
+        out: &Self,
+        reverse: bool,
+    ) -> (Self, Self, Self, Self) {
+        Tensor::lstm_sequence_backward(self, xw, w_hh, h0, c0, out, reverse)
+    }
     fn gru_cell_backward(&self, x: &Self, hw: &Self, h_prev: &Self) -> (Self, Self, Self) {
         Tensor::gru_cell_backward(self, x, hw, h_prev)
     }

@@ -164,3 +164,138 @@ pub(crate) fn gru_cell_tangent<T: Float, D: BackwardOps<T>>(
     dn.add(&dz.mul(&h_prev.sub(&p.n)))
         .add(&p.z.mul(&dh_prev.sub(&dn)))
 }
+
+/// The steps of an [`crate::op::Op::LstmSequence`] in the order it visits them.
+fn visit_order(steps: usize, reverse: bool) -> Vec<usize> {
+    if reverse {
+        (0..steps).rev().collect()
+    } else {
+        (0..steps).collect()
+    }
+}
+
+/// Step `t` of a `[T, N, K]` value, as `[N, K]`.
+fn at_step<T: Float, D: BackwardOps<T>>(v: &D, t: usize) -> D {
+    let s = v.shape();
+    v.narrow(0, t, 1).reshape(&s[1..])
+}
+
+/// `[T, N, K]` from its steps (`[N, K]` each, in time order), as a sum of zero-padded
+/// slices (the composed form; tensors never take this path).
+fn stack_steps<T: Float, D: BackwardOps<T>>(parts: &[D]) -> D {
+    let steps = parts.len();
+    let mut padded = parts.iter().enumerate().map(|(t, p)| {
+        let s = p.shape();
+        p.reshape(&[1, s[0], s[1]]).pad(0, t, steps)
+    });
+    let first = padded.next().expect("at least one step");
+    padded.fold(first, |acc, p| acc.add(&p))
+}
+
+/// The state `(h_prev, c_prev)` before each step of an LSTM sequence whose output is
+/// `out` (`[T, N, 2H]`), indexed by step.
+fn previous_states<T: Float, D: BackwardOps<T>>(
+    out: &D,
+    h0: &D,
+    c0: &D,
+    order: &[usize],
+) -> Vec<(D, D)> {
+    let h = h0.shape()[1];
+    let mut prev: Vec<Option<(D, D)>> = vec![None; order.len()];
+    for (i, &t) in order.iter().enumerate() {
+        prev[t] = Some(match i.checked_sub(1).map(|j| order[j]) {
+            None => (h0.clone(), c0.clone()),
+            Some(p) => {
+                let hc = at_step(out, p);
+                (hc.narrow(1, 0, h), hc.narrow(1, h, h))
+            }
+        });
+    }
+    prev.into_iter().map(|p| p.expect("every step")).collect()
+}
+
+/// Reverse rule of [`crate::op::Op::LstmSequence`], composed: backpropagation through
+/// time, the loop of [`Tensor::lstm_sequence_backward`] written with [`BackwardOps`].
+/// Returns `(d xw, d W_hh, d h0, d c0)`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn lstm_sequence_grads<T: Float, D: BackwardOps<T>>(
+    g: &D,
+    xw: &D,
+    w_hh: &D,
+    h0: &D,
+    c0: &D,
+    out: &D,
+    reverse: bool,
+) -> (D, D, D, D) {
+    let (steps, h) = (xw.shape()[0], h0.shape()[1]);
+    let order = visit_order(steps, reverse);
+    let prev = previous_states(out, h0, c0, &order);
+    let w_t = w_hh.transpose(0, 1);
+    let (mut dh, mut dc) = (
+        h0.lift(Tensor::zeros(&h0.shape())),
+        c0.lift(Tensor::zeros(&c0.shape())),
+    );
+    let mut dw: Option<D> = None;
+    let mut da_steps: Vec<Option<D>> = vec![None; steps];
+    for &t in order.iter().rev() {
+        let (hp, cp) = &prev[t];
+        let a = at_step(xw, t).add(&hp.matmul(&w_t));
+        // What reaches [h_t | c_t]: the output's gradient and the later step's.
+        let gt = at_step(g, t)
+            .add(&dh.pad(1, 0, 2 * h))
+            .add(&dc.pad(1, h, 2 * h));
+        let (da, dc_prev) = gt.lstm_cell_backward(&a, cp, &at_step(out, t));
+        let dw_t = da.transpose(0, 1).matmul(hp);
+        dw = Some(match dw {
+            None => dw_t,
+            Some(sum) => sum.add(&dw_t),
+        });
+        dh = da.matmul(w_hh);
+        dc = dc_prev;
+        da_steps[t] = Some(da);
+    }
+    let da: Vec<D> = da_steps
+        .into_iter()
+        .map(|d| d.expect("every step"))
+        .collect();
+    let dw = dw.unwrap_or_else(|| w_hh.lift(Tensor::zeros(&w_hh.shape())));
+    (stack_steps(&da), dw, dh, dc)
+}
+
+/// Tangent rule of [`crate::op::Op::LstmSequence`]: the cell's tangent rule step by
+/// step, with `d a_t = d xw_t + d h_prev·W_hhᵀ + h_prev·d W_hhᵀ`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn lstm_sequence_tangent<T: Float, D: BackwardOps<T>>(
+    xw: &D,
+    w_hh: &D,
+    h0: &D,
+    c0: &D,
+    out: &D,
+    reverse: bool,
+    d: [Option<&D>; 4],
+) -> D {
+    let (steps, h) = (xw.shape()[0], h0.shape()[1]);
+    let order = visit_order(steps, reverse);
+    let prev = previous_states(out, h0, c0, &order);
+    let w_t = w_hh.transpose(0, 1);
+    let [dxw, dw, dh0, dc0] = d;
+    let (mut dh, mut dc) = (or_zero(dh0, h0), or_zero(dc0, c0));
+    let mut douts: Vec<Option<D>> = vec![None; steps];
+    for &t in &order {
+        let (hp, cp) = &prev[t];
+        let a = at_step(xw, t).add(&hp.matmul(&w_t));
+        let mut da = dh.matmul(&w_t);
+        if let Some(dxw) = dxw {
+            da = da.add(&at_step(dxw, t));
+        }
+        if let Some(dw) = dw {
+            da = da.add(&hp.matmul(&dw.transpose(0, 1)));
+        }
+        let dout = lstm_cell_tangent(&a, cp, &at_step(out, t), Some(&da), Some(&dc));
+        dh = dout.narrow(1, 0, h);
+        dc = dout.narrow(1, h, h);
+        douts[t] = Some(dout);
+    }
+    let douts: Vec<D> = douts.into_iter().map(|d| d.expect("every step")).collect();
+    stack_steps(&douts)
+}

@@ -27,7 +27,7 @@ use crate::derivatives::{
     bce_denominator, gelu_derivative, gelu_tanh_derivative, mask, max_shares, pow_derivatives,
     sign, winner_shares,
 };
-use crate::derivatives_rnn::{gru_cell_tangent, lstm_cell_tangent};
+use crate::derivatives_rnn::{gru_cell_tangent, lstm_cell_tangent, lstm_sequence_tangent};
 use crate::op::Op;
 use crate::tape::{NodeId, Tape};
 
@@ -221,6 +221,17 @@ pub fn jvp<T: Float, D: BackwardOps<T>>(
         // d[h | c] = [do⊙tanh c + o⊙(1 − tanh²c)⊙dc | dc],
         // dc = df⊙c_prev + f⊙dc_prev + di⊙g + i⊙dg (di = σ'(a_i)⊙da_i, …)
         Op::LstmCell => Some(lstm_cell_tangent(&x[0], &x[1], out, t(0), t(1))),
+        // The cell's rule at each step in visiting order, the state tangents carried:
+        // d a_t = d xw[t] + d h_prev·W_hhᵀ + h_prev·d W_hhᵀ.
+        Op::LstmSequence { reverse } => Some(lstm_sequence_tangent(
+            &x[0],
+            &x[1],
+            &x[2],
+            &x[3],
+            out,
+            *reverse,
+            [t(0), t(1), t(2), t(3)],
+        )),
         // dh' = dn + dz⊙(h_prev − n) + z⊙(dh_prev − dn),
         // dn = (1 − n²)⊙(dx_n + dr⊙hw_n + r⊙dhw_n), dr = σ'(a_r)⊙(dx_r + dhw_r), …
         Op::GruCell => Some(gru_cell_tangent(&x[0], &x[1], &x[2], [t(0), t(1), t(2)])),

@@ -224,6 +224,15 @@ pub enum Op {
     /// `[N, 3H]`, blocks `r, z, n`), input 2 `h_prev` (`[N, H]`); the output is `h'`
     /// (`[N, H]`). See [`tensor::Tensor::gru_cell`].
     GruCell,
+    /// One direction of an LSTM layer over a whole sequence: input 0 the input
+    /// projections `x_t·W_ihᵀ + b_ih + b_hh` (`[T, N, 4H]`), input 1 `W_hh` (`[4H, H]`),
+    /// inputs 2 and 3 the initial `h0`, `c0` (`[N, H]`); the output stacks every step's
+    /// `[h_t | c_t]` (`[T, N, 2H]`), the steps visited last to first if `reverse`. See
+    /// [`tensor::Tensor::lstm_sequence`].
+    LstmSequence {
+        /// The backward direction of a bidirectional layer.
+        reverse: bool,
+    },
 
     /// A user-defined op; the number indexes the tape's list of custom ops.
     Custom(usize),
@@ -294,6 +303,7 @@ impl Op {
             Op::AvgPool2d(..) => OpKind::AvgPool2d,
             Op::AvgPool2dAdjoint { .. } => OpKind::AvgPool2dAdjoint,
             Op::LstmCell => OpKind::LstmCell,
+            Op::LstmSequence { .. } => OpKind::LstmSequence,
             Op::GruCell => OpKind::GruCell,
             Op::Custom(..) => OpKind::Custom,
         }
@@ -375,6 +385,8 @@ impl Op {
                 format!("avg_pool2d_adjoint {} to {input_size:?}", avg_name(pool))
             }
             Op::LstmCell => "lstm_cell".into(),
+            Op::LstmSequence { reverse: false } => "lstm_sequence".into(),
+            Op::LstmSequence { reverse: true } => "lstm_sequence(reverse)".into(),
             Op::GruCell => "gru_cell".into(),
             Op::Custom(i) => format!("custom#{i}"),
         }

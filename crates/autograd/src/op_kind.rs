@@ -131,6 +131,8 @@ pub enum OpKind {
     AvgPool2dAdjoint,
     /// [`Op::LstmCell`].
     LstmCell,
+    /// [`Op::LstmSequence`].
+    LstmSequence,
     /// [`Op::GruCell`].
     GruCell,
     /// [`Op::Custom`].
@@ -139,7 +141,7 @@ pub enum OpKind {
 
 impl OpKind {
     /// Every kind, in declaration order (checked at compile time below).
-    pub const ALL: [OpKind; 62] = [
+    pub const ALL: [OpKind; 63] = [
         OpKind::Leaf,
         OpKind::Constant,
         OpKind::Param,
@@ -200,6 +202,7 @@ impl OpKind {
         OpKind::AvgPool2d,
         OpKind::AvgPool2dAdjoint,
         OpKind::LstmCell,
+        OpKind::LstmSequence,
         OpKind::GruCell,
         OpKind::Custom,
     ];

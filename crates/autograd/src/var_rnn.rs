@@ -48,6 +48,54 @@ impl<'t, T: Float> Var<'t, T> {
             .record(Op::LstmCell, smallvec![self.id, c_prev.id], value)
     }
 
+    /// One direction of an LSTM layer over a whole sequence, fused: `self` holds the
+    /// input projections `x_t·W_ihᵀ + b_ih + b_hh` of every step (`[T, N, 4H]`), `w_hh`
+    /// is `[4H, H]`, `h0` and `c0` are `[N, H]`; returns every step's `[h_t | c_t]`
+    /// (`[T, N, 2H]`), the steps run last to first if `reverse`. One tape node for the
+    /// whole sequence; its backward is backpropagation through time in one pass
+    /// ([`tensor::Tensor::lstm_sequence_backward`]), and it equals `T` chained
+    /// [`Var::lstm_cell`] steps.
+    ///
+    /// # Panics
+    /// If the shapes do not fit (see [`tensor::Tensor::lstm_sequence`]), `T` is 0, or the inputs
+    /// are on different tapes.
+    ///
+    /// ```
+    /// # use autograd::Tape;
+    /// # use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let xw = tape.var(Tensor::<f64>::zeros(&[2, 1, 4]));
+    /// let w_hh = tape.var(Tensor::zeros(&[4, 1]));
+    /// let (h0, c0) = (tape.var(Tensor::zeros(&[1, 1])), tape.var(Tensor::from([[4.0]])));
+    /// let out = xw.lstm_sequence(w_hh, h0, c0, false); // all gates ½, g = 0: c halves
+    /// assert_eq!(out.value().to_vec()[3], 1.0);
+    /// // c_1 = ¼·c0, so d c_1 / d c0 = ¼.
+    /// let c1 = out.narrow(0, 1, 1).narrow(2, 1, 1).sum_all();
+    /// assert_eq!(c1.backward()[&c0].item(), 0.25);
+    /// ```
+    #[track_caller]
+    #[must_use]
+    pub fn lstm_sequence(self, w_hh: Self, h0: Self, c0: Self, reverse: bool) -> Self {
+        for other in [w_hh, h0, c0] {
+            self.same_tape(other, "lstm_sequence");
+        }
+        assert!(
+            self.shape().first().is_some_and(|&t| t > 0),
+            "lstm_sequence: inputs {:?} must be [T, N, 4H] with at least one step",
+            self.shape()
+        );
+        let value = {
+            let nodes = self.tape.nodes.borrow();
+            let v = |id: usize| &nodes[id].value;
+            v(self.id).lstm_sequence(v(w_hh.id), v(h0.id), v(c0.id), reverse)
+        };
+        self.tape.record(
+            Op::LstmSequence { reverse },
+            smallvec![self.id, w_hh.id, h0.id, c0.id],
+            value,
+        )
+    }
+
     /// One GRU cell step, fused (PyTorch's `torch.nn.GRU` equations): from the input part
     /// `self` = `x·W_ihᵀ + b_ih` and the hidden part `hw` = `h·W_hhᵀ + b_hh` (both
     /// `[N, 3H]`, blocks `r, z, n`) and the previous state `h_prev` (`[N, H]`), returns

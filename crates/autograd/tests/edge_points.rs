@@ -615,6 +615,7 @@ fn edges<T: Float>(kind: OpKind) -> Vec<Edge<T>> {
         // Saturated gates (σ(±20) round to 1 and 0 in f32) keep their tiny slopes
         // σ(a)·σ(−a); infinite pre-activations give exact 0/1 gates and zero slopes.
         OpKind::LstmCell => vec![lstm_saturated(), lstm_infinite()],
+        OpKind::LstmSequence => vec![lstm_sequence_saturated(), lstm_sequence_infinite()],
         OpKind::GruCell => vec![gru_saturated(), gru_infinite()],
         OpKind::Custom => vec![e(
             &[&[0.0, NINF]],
@@ -765,6 +766,58 @@ fn lstm_saturated<T: Float>() -> Edge<T> {
             vec![dc * g * ds, dc * ds, dc * i * (1.0 - g * g), tc * ds],
             vec![dc * f],
         ],
+        second: None,
+    }
+}
+
+/// [`lstm_saturated`] as a one-step sequence (`W_hh = 0`, `h0 = 0`): the same values
+/// and gate gradients; `W_hh` gets `d a ⊗ h0 = 0` and `h0` gets `d a·W_hh = 0`.
+fn lstm_sequence_saturated<T: Float>() -> Edge<T> {
+    let cell = lstm_saturated::<T>();
+    Edge {
+        inputs: vec![cell.inputs[0].clone(), vec![0.0; 4], vec![0.0], vec![1.0]],
+        f: |v| {
+            v[0].reshape(&[1, 1, 4])
+                .lstm_sequence(
+                    v[1].reshape(&[4, 1]),
+                    v[2].reshape(&[1, 1]),
+                    v[3].reshape(&[1, 1]),
+                    false,
+                )
+                .reshape(&[-1])
+        },
+        value: cell.value.clone(),
+        grads: vec![
+            cell.grads[0].clone(),
+            vec![0.0; 4],
+            vec![0.0],
+            cell.grads[1].clone(),
+        ],
+        second: None,
+    }
+}
+
+/// [`lstm_infinite`] as a one-step sequence: c = 1, h = tanh 1, every gradient 0.
+fn lstm_sequence_infinite<T: Float>() -> Edge<T> {
+    Edge {
+        inputs: vec![
+            vec![INF, NINF, INF, INF],
+            vec![0.5; 4],
+            vec![0.0],
+            vec![2.0],
+        ],
+        f: |v| {
+            v[0].reshape(&[1, 1, 4])
+                .lstm_sequence(
+                    v[1].reshape(&[4, 1]),
+                    v[2].reshape(&[1, 1]),
+                    v[3].reshape(&[1, 1]),
+                    true,
+                )
+                .reshape(&[-1])
+        },
+        value: vec![1f64.tanh(), 1.0],
+        grads: vec![vec![0.0; 4], vec![0.0; 4], vec![0.0], vec![0.0]],
         second: None,
     }
 }

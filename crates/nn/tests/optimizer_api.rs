@@ -160,7 +160,7 @@ fn restore_state_undoes_the_steps_since_save_state() {
         assert_eq!(p.value().to_vec(), q.value().to_vec(), "{name}");
         // Another optimizer's saved state is not this one's.
         let mut sgd_saved: SavedState = None;
-        let mut plain = Sgd::<f64>::new(0.1);
+        let plain = Sgd::<f64>::new(0.1);
         if plain.save_state(&mut sgd_saved) && name != "SGD" {
             assert!(
                 !opt.restore_state(sgd_saved.as_deref().expect("saved")),

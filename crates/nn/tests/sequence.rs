@@ -25,7 +25,38 @@ fn check(
     steps: usize,
     lengths: Option<&[usize]>,
 ) {
-    let layer = Layer::build(kind, input, hidden, layers, bidi, batch_first);
+    let mut layer = Layer::build(kind, input, hidden, layers, bidi, batch_first);
+    for training in [true, false] {
+        // Evaluation mode runs the LSTM as fused sequence ops: the same equations.
+        layer.set_training(training);
+        check_mode(
+            &layer,
+            kind,
+            input,
+            hidden,
+            layers,
+            bidi,
+            batch_first,
+            n,
+            steps,
+            lengths,
+        );
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_mode(
+    layer: &Layer,
+    kind: Kind,
+    input: usize,
+    hidden: usize,
+    layers: usize,
+    bidi: bool,
+    batch_first: bool,
+    n: usize,
+    steps: usize,
+    lengths: Option<&[usize]>,
+) {
     let dirs = if bidi { 2 } else { 1 };
     let x_bm = random(&[n, steps, input], 1); // batch-major, for the reference
     let h0 = random(&[layers * dirs, n, hidden], 2);

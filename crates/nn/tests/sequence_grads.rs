@@ -143,8 +143,11 @@ fn dropout_between_layers_in_training_only() {
     lstm.set_training(false);
     let (c, d) = (run(&lstm), run(&lstm));
     assert_eq!(c, d);
-    // With dropout off, the same weights give the evaluation output.
+    // With dropout off, the same weights give the evaluation output (to rounding:
+    // evaluation runs the fused sequence op, which sums the products in another order).
     let plain = Lstm::<f64>::builder(2, 4).num_layers(2).build(&mut rng);
     plain.load_state_dict(&lstm.state_dict(), true).unwrap();
-    assert_eq!(run(&plain), c);
+    for (p, e) in run(&plain).iter().zip(&c) {
+        assert!((p - e).abs() <= 1e-14, "training-mode {p}, evaluation {e}");
+    }
 }

@@ -295,6 +295,23 @@ pub(crate) fn rows(kind: OpKind) -> Vec<Row> {
                 v[0].lstm_cell(v[1].broadcast_to(&[2, 2]))
             }),
         ],
+        // Three steps forward and reversed, one step with hidden 3, and the projections
+        // given as a permuted (strided) view of a batch-first tensor.
+        OpKind::LstmSequence => vec![
+            row(&[&[3, 2, 8], &[8, 2], &[2, 2], &[2, 2]], Any, |v| {
+                v[0].lstm_sequence(v[1], v[2], v[3], false)
+            }),
+            row(&[&[3, 2, 8], &[8, 2], &[2, 2], &[2, 2]], Any, |v| {
+                v[0].lstm_sequence(v[1], v[2], v[3], true)
+            }),
+            row(&[&[1, 1, 12], &[12, 3], &[1, 3], &[1, 3]], Any, |v| {
+                v[0].lstm_sequence(v[1], v[2], v[3], false)
+            }),
+            row(&[&[2, 4, 4], &[4, 1], &[2, 1], &[2, 1]], Any, |v| {
+                v[0].permute(&[1, 0, 2])
+                    .lstm_sequence(v[1], v[2], v[3], true)
+            }),
+        ],
         OpKind::GruCell => vec![
             row(&[&[3, 9], &[3, 9], &[3, 3]], Any, |v| {
                 v[0].gru_cell(v[1], v[2])

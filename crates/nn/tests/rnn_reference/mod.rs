@@ -210,6 +210,14 @@ impl Layer {
         }
     }
 
+    pub(crate) fn set_training(&mut self, training: bool) {
+        match self {
+            Layer::Rnn(l) => l.set_training(training),
+            Layer::Lstm(l) => l.set_training(training),
+            Layer::Gru(l) => l.set_training(training),
+        }
+    }
+
     pub(crate) fn run<'t>(
         &self,
         x: Var<'t, f64>,

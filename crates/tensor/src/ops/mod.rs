@@ -11,6 +11,7 @@ mod max_pool;
 mod pool;
 mod reduce;
 mod rnn;
+mod rnn_seq;
 mod softmax;
 
 pub use conv::{Conv2dParams, CHUNK_ELEMENTS};

@@ -13,7 +13,7 @@ use crate::{Float, Tensor};
 
 /// Checks `[N, k·H]` against `[N, H]` and returns `(N, H)`.
 #[track_caller]
-fn rows_and_hidden<T: Float>(
+pub(super) fn rows_and_hidden<T: Float>(
     op: &str,
     wide: &Tensor<T>,
     k: usize,
@@ -28,21 +28,21 @@ fn rows_and_hidden<T: Float>(
 }
 
 /// The elements of a tensor in row-major order, without a copy when contiguous.
-fn data<T: Float>(t: &Tensor<T>) -> Tensor<T> {
+pub(super) fn data<T: Float>(t: &Tensor<T>) -> Tensor<T> {
     t.contiguous()
 }
 
 /// Zeroed storage to write a result into (filled in place: no copy out of a `Vec`).
-fn zeroed<T: Float>(n: usize) -> Arc<[T]> {
+pub(super) fn zeroed<T: Float>(n: usize) -> Arc<[T]> {
     std::iter::repeat_n(T::ZERO, n).collect()
 }
 
 /// The storage's elements, writable (it was just made, so it is unique).
-fn writable<T>(a: &mut Arc<[T]>) -> &mut [T] {
+pub(super) fn writable<T>(a: &mut Arc<[T]>) -> &mut [T] {
     Arc::get_mut(a).expect("new storage is unique")
 }
 
-fn slice<T: Float>(t: &Tensor<T>) -> &[T] {
+pub(super) fn slice<T: Float>(t: &Tensor<T>) -> &[T] {
     t.as_slice().expect("contiguous")
 }
 
@@ -197,11 +197,11 @@ fn split<T, const K: usize>(row: &[T], h: usize) -> [&[T]; K] {
     std::array::from_fn(|j| &row[j * h..][..h])
 }
 
-struct LstmRows<'a, T> {
-    a: &'a [T],
-    c0: &'a [T],
-    out: &'a mut [T],
-    h: usize,
+pub(super) struct LstmRows<'a, T> {
+    pub(super) a: &'a [T],
+    pub(super) c0: &'a [T],
+    pub(super) out: &'a mut [T],
+    pub(super) h: usize,
 }
 
 impl<T: Float> Kernel for LstmRows<'_, T> {
@@ -268,14 +268,14 @@ fn lstm_row<T: Float>(a: [&[T]; 5], oh: &mut [T], oc: &mut [T]) {
     }
 }
 
-struct LstmBackwardRows<'a, T> {
-    g: &'a [T],
-    a: &'a [T],
-    c0: &'a [T],
-    hc: &'a [T],
-    da: &'a mut [T],
-    dc0: &'a mut [T],
-    h: usize,
+pub(super) struct LstmBackwardRows<'a, T> {
+    pub(super) g: &'a [T],
+    pub(super) a: &'a [T],
+    pub(super) c0: &'a [T],
+    pub(super) hc: &'a [T],
+    pub(super) da: &'a mut [T],
+    pub(super) dc0: &'a mut [T],
+    pub(super) h: usize,
 }
 
 impl<T: Float> Kernel for LstmBackwardRows<'_, T> {

@@ -1,0 +1,271 @@
+//! One direction of an LSTM layer over a whole sequence in one op, and its gradients by
+//! backpropagation through time: the same cell as [`Tensor::lstm_cell`], but the time
+//! loop runs here, on buffers reused from step to step, and the products that do not
+//! depend on the order of the steps are done once for all of them — the gate
+//! pre-activations of the backward pass, `[h_prev]·W_hhᵀ` over all `T·N` rows, and the
+//! weight gradient `Σ_t d a_tᵀ·h_prev,t` as one `[4H, T·N]·[T·N, H]` product.
+
+use super::matmul::{gemm_into, MatrixView};
+use std::sync::Arc;
+
+use super::rnn::{data, slice, writable, zeroed, LstmBackwardRows, LstmRows};
+use crate::parallel::split_matmul;
+use crate::simd::run;
+use crate::{Float, Tensor};
+
+/// A row-major matrix starting at element 0 with rows `stride` apart.
+fn row_major(stride: usize) -> MatrixView {
+    MatrixView {
+        offset: 0,
+        row_stride: stride as isize,
+        col_stride: 1,
+    }
+}
+
+/// `(T, N, H)` of an `lstm_sequence` call, or a panic naming every shape.
+#[track_caller]
+fn dims<T: Float>(
+    op: &str,
+    xw: &Tensor<T>,
+    w_hh: &Tensor<T>,
+    h0: &Tensor<T>,
+    c0: &Tensor<T>,
+) -> (usize, usize, usize) {
+    let (x, w, h, c) = (xw.shape(), w_hh.shape(), h0.shape(), c0.shape());
+    let fits = x.len() == 3
+        && h.len() == 2
+        && h == c
+        && x[1] == h[0]
+        && x[2] == 4 * h[1]
+        && w == [4 * h[1], h[1]];
+    assert!(
+        fits,
+        "{op}: inputs {x:?} must be [T, N, 4H], weight_hh {w:?} [4H, H], h0 {h:?} and c0 {c:?} [N, H]"
+    );
+    (x[0], x[1], h[1])
+}
+
+/// The steps in the order the recurrence visits them.
+fn order(steps: usize, reverse: bool) -> Vec<usize> {
+    if reverse {
+        (0..steps).rev().collect()
+    } else {
+        (0..steps).collect()
+    }
+}
+
+/// Copies the `h` and `c` halves of `[N, 2H]` rows into `[N, H]` buffers.
+fn split_state<T: Float>(hc: &[T], h: usize, h_out: &mut [T], c_out: &mut [T]) {
+    for ((row, hr), cr) in hc
+        .chunks_exact(2 * h)
+        .zip(h_out.chunks_exact_mut(h))
+        .zip(c_out.chunks_exact_mut(h))
+    {
+        hr.copy_from_slice(&row[..h]);
+        cr.copy_from_slice(&row[h..]);
+    }
+}
+
+impl<T: Float> Tensor<T> {
+    /// One direction of an LSTM layer over a whole sequence (PyTorch's `torch.nn.LSTM`
+    /// equations, see [`Tensor::lstm_cell`]). `self` holds the input projections
+    /// `x_t·W_ihᵀ + b_ih + b_hh` of every step, `[T, N, 4H]` (gates `i, f, g, o`);
+    /// `w_hh` is `[4H, H]`, the initial states `h0`, `c0` are `[N, H]`. Each step
+    /// computes `a_t = self[t] + h_prev·W_hhᵀ` and the cell; the result stacks every
+    /// step's `[h_t | c_t]` as `[T, N, 2H]`, in time order. With `reverse`, the steps run
+    /// from `T − 1` down to 0 (the backward direction of a bidirectional layer).
+    ///
+    /// # Panics
+    /// If the shapes do not fit, naming all four.
+    ///
+    /// ```
+    /// use tensor::Tensor;
+    /// // Every gate at 0 (i = f = o = ½, g = 0): c halves each step, h = ½·tanh(c).
+    /// let xw = Tensor::<f64>::zeros(&[2, 1, 4]);
+    /// let w_hh = Tensor::zeros(&[4, 1]);
+    /// let out = xw.lstm_sequence(&w_hh, &Tensor::zeros(&[1, 1]), &Tensor::from([[4.0]]), false);
+    /// assert_eq!(out.shape(), &[2, 1, 2]);
+    /// assert_eq!(out.to_vec()[1], 2.0); // c after step 0
+    /// assert_eq!(out.to_vec()[3], 1.0); // c after step 1
+    /// ```
+    #[track_caller]
+    #[must_use]
+    pub fn lstm_sequence(&self, w_hh: &Self, h0: &Self, c0: &Self, reverse: bool) -> Self {
+        let (steps, n, h) = dims("lstm_sequence", self, w_hh, h0, c0);
+        let (xw, wt) = (data(self), w_hh.t().contiguous());
+        let (xw, wt) = (slice(&xw), slice(&wt));
+        let (n4, n2) = (n * 4 * h, n * 2 * h);
+        let mut out = zeroed(steps * n2);
+        let o = writable(&mut out);
+        let mut a = vec![T::ZERO; n4];
+        let (mut h_prev, mut c_prev) = (data(h0).to_vec(), data(c0).to_vec());
+        for t in order(steps, reverse) {
+            // a_t = x_t·W_ihᵀ + b + h_prev·W_hhᵀ (the product added onto a copy of the first).
+            a.copy_from_slice(&xw[t * n4..][..n4]);
+            let hv = row_major(h);
+            gemm_into(
+                &mut a,
+                n,
+                4 * h,
+                h,
+                &h_prev,
+                hv,
+                wt,
+                row_major(4 * h),
+                true,
+                false,
+            );
+            let cur = &mut o[t * n2..][..n2];
+            run(LstmRows {
+                a: &a,
+                c0: &c_prev,
+                out: &mut *cur,
+                h,
+            });
+            split_state(cur, h, &mut h_prev, &mut c_prev);
+        }
+        Tensor::from_storage(out, &[steps, n, 2 * h])
+    }
+
+    /// The gradients of [`Tensor::lstm_sequence`] by backpropagation through time: given
+    /// the gradient `self` of its output (`[T, N, 2H]`), its inputs and its output `out`,
+    /// returns `(d xw, d w_hh, d h0, d c0)`. Walking the steps in reverse order, the
+    /// gradient reaching step `t`'s `[h | c]` is the output's plus what the next step
+    /// sends back (`d a_{t+1}·W_hh` to `h`, `d c_prev` to `c`); each step then applies
+    /// the cell's rule ([`Tensor::lstm_cell_backward`]). `d xw` stacks the `d a_t`, and
+    /// `d W_hh = Σ_t d a_tᵀ·h_prev,t` is one product over all steps.
+    ///
+    /// # Panics
+    /// If the shapes are not those of an `lstm_sequence` call.
+    #[track_caller]
+    #[must_use]
+    #[allow(clippy::too_many_arguments)]
+    pub fn lstm_sequence_backward(
+        &self,
+        xw: &Self,
+        w_hh: &Self,
+        h0: &Self,
+        c0: &Self,
+        out: &Self,
+        reverse: bool,
+    ) -> (Self, Self, Self, Self) {
+        let (steps, n, h) = dims("lstm_sequence_backward", xw, w_hh, h0, c0);
+        let want = [steps, n, 2 * h];
+        assert!(
+            self.shape() == want && out.shape() == want,
+            "lstm_sequence_backward: gradient {:?} and output {:?} must be {want:?}",
+            self.shape(),
+            out.shape()
+        );
+        let (nh, n4, n2) = (n * h, n * 4 * h, n * 2 * h);
+        let (g, xw, w, wt, hc) = (
+            data(self),
+            data(xw),
+            data(w_hh),
+            w_hh.t().contiguous(),
+            data(out),
+        );
+        let (g, xw, w, wt, hc) = (slice(&g), slice(&xw), slice(&w), slice(&wt), slice(&hc));
+        let steps_in_order = order(steps, reverse);
+        // Each step's previous state, [T, N, H] each: h0, c0 for the first step visited.
+        let (mut hp, mut cp) = (vec![T::ZERO; steps * nh], vec![T::ZERO; steps * nh]);
+        let (h0, c0) = (data(h0), data(c0));
+        for (i, &t) in steps_in_order.iter().enumerate() {
+            let (hs, cs) = (&mut hp[t * nh..][..nh], &mut cp[t * nh..][..nh]);
+            match i.checked_sub(1).map(|j| steps_in_order[j]) {
+                None => {
+                    hs.copy_from_slice(slice(&h0));
+                    cs.copy_from_slice(slice(&c0));
+                }
+                Some(p) => split_state(&hc[p * n2..][..n2], h, hs, cs),
+            }
+        }
+        // The gate pre-activations again, for all steps in one product, into the buffer
+        // that then receives their gradients step by step (one big buffer, not two).
+        let mut da: Arc<[T]> = xw.into();
+        let dao = writable(&mut da);
+        let rows = steps * n;
+        let big = split_matmul(2 * rows * 4 * h * h);
+        gemm_into(
+            dao,
+            rows,
+            4 * h,
+            h,
+            &hp,
+            row_major(h),
+            wt,
+            row_major(4 * h),
+            true,
+            big,
+        );
+        let mut a = vec![T::ZERO; n4];
+        let (mut dh, mut dc, mut dc_step) =
+            (vec![T::ZERO; nh], vec![T::ZERO; nh], vec![T::ZERO; nh]);
+        let mut gt = vec![T::ZERO; n2];
+        for &t in steps_in_order.iter().rev() {
+            // The gradient reaching [h_t | c_t]: the output's, plus the later step's.
+            for (((row, gr), dhr), dcr) in gt
+                .chunks_exact_mut(2 * h)
+                .zip(g[t * n2..][..n2].chunks_exact(2 * h))
+                .zip(dh.chunks_exact(h))
+                .zip(dc.chunks_exact(h))
+            {
+                for j in 0..h {
+                    row[j] = gr[j] + dhr[j];
+                    row[h + j] = gr[h + j] + dcr[j];
+                }
+            }
+            let dat = &mut dao[t * n4..][..n4];
+            a.copy_from_slice(dat);
+            run(LstmBackwardRows {
+                g: &gt,
+                a: &a,
+                c0: &cp[t * nh..][..nh],
+                hc: &hc[t * n2..][..n2],
+                da: &mut *dat,
+                dc0: &mut dc_step,
+                h,
+            });
+            std::mem::swap(&mut dc, &mut dc_step);
+            // d h_prev = d a_t · W_hh, [N, 4H]·[4H, H].
+            gemm_into(
+                &mut dh,
+                n,
+                h,
+                4 * h,
+                dat,
+                row_major(4 * h),
+                w,
+                row_major(h),
+                false,
+                false,
+            );
+        }
+        // d W_hh = d aᵀ·H_prev over all T·N rows: [4H, T·N]·[T·N, H].
+        let mut dw = zeroed(4 * h * h);
+        let da_t = MatrixView {
+            offset: 0,
+            row_stride: 1,
+            col_stride: (4 * h) as isize,
+        };
+        gemm_into(
+            writable(&mut dw),
+            4 * h,
+            h,
+            rows,
+            dao,
+            da_t,
+            &hp,
+            row_major(h),
+            false,
+            big,
+        );
+        let state = |v: Vec<T>| Tensor::from_storage(v.into(), &[n, h]);
+        (
+            Tensor::from_storage(da, &[steps, n, 4 * h]),
+            Tensor::from_storage(dw, &[4 * h, h]),
+            state(dh),
+            state(dc),
+        )
+    }
+}
