@@ -218,3 +218,84 @@ fn the_trait_defaults_describe_an_optimizer_without_state() {
         .is_err());
     assert!(!boxed.save_state(&mut saved));
 }
+
+/// One step of `opt` on Σ k·θ (gradient `k` everywhere).
+fn linear_step(opt: &mut dyn Optimizer<f64>, p: &Param<f64>, k: f64) {
+    let tape = Tape::new();
+    let g = (tape.param(p) * k).sum_all().backward();
+    opt.step(&[p], &g);
+}
+
+#[test]
+fn options_that_only_matter_at_small_scales_or_in_the_state() {
+    // SGD with weight decay and no momentum: θ − γ(g + λθ) = 2 − 0.1·(1 + 0.5·2); no
+    // momentum, so no buffer in the state (PyTorch keeps it `None`).
+    let p = Param::new("p", Tensor::from([2.0f64]));
+    let mut sgd = Sgd::new(0.1).weight_decay(0.5);
+    linear_step(&mut sgd, &p, 1.0);
+    assert!(
+        (p.value().item() - 1.8).abs() < 1e-15,
+        "{}",
+        p.value().item()
+    );
+    assert!(sgd.state(&p).is_empty());
+
+    // RMSprop where √v is near ε: g = 1e-8 gives v = (1 − α)g² = 1e-18, √v = 1e-9
+    // against ε = 1e-8, so ε decides the step (PyTorch's algorithm box, momentum 0.5).
+    for centered in [false, true] {
+        let p = Param::new("p", Tensor::from([0.0f64]));
+        let mut opt = RmsProp::new(0.01).momentum(0.5).centered(centered);
+        linear_step(&mut opt, &p, 1e-8);
+        let (v, g_avg): (f64, f64) = (0.01 * 1e-16, 0.01 * 1e-8);
+        let root = if centered {
+            (v - g_avg * g_avg).sqrt()
+        } else {
+            v.sqrt()
+        };
+        let want = -0.01 * (1e-8 / (root + 1e-8));
+        let got = p.value().item();
+        assert!(
+            (got - want).abs() < 1e-15,
+            "centered {centered}: {got}, want {want}"
+        );
+    }
+
+    // RMSprop without momentum keeps only `square_avg`, and takes it back.
+    let p = Param::new("p", Tensor::from([1.0f64, 2.0]));
+    let mut plain = RmsProp::new(0.01);
+    linear_step(&mut plain, &p, 3.0);
+    let state = plain.state(&p);
+    let names: Vec<&str> = state.iter().map(|(k, _)| *k).collect();
+    assert_eq!(names, ["square_avg"]);
+    let entries: Vec<(String, Tensor<f64>)> = state
+        .iter()
+        .map(|(k, t)| (k.to_string(), t.clone()))
+        .collect();
+    assert!(RmsProp::new(0.01).set_state(&p, &entries).is_ok());
+
+    // AdamW's builder keeps every option.
+    let h = AdamW::<f64>::new(0.01)
+        .betas(0.8, 0.95)
+        .eps(1e-6)
+        .amsgrad(true)
+        .hyperparameters();
+    for want in [
+        ("lr", 0.01),
+        ("beta1", 0.8),
+        ("beta2", 0.95),
+        ("eps", 1e-6),
+        ("amsgrad", 1.0),
+    ] {
+        assert!(h.contains(&want), "{want:?} in {h:?}");
+    }
+}
+
+#[test]
+fn nesterov_needs_momentum_and_zero_dampening_as_in_pytorch() {
+    // The builder checks when `nesterov` is set; `validate` (which `fit` calls) also
+    // catches momentum or dampening changed afterwards.
+    let ok = || Sgd::<f64>::new(0.1).momentum(0.9).nesterov(true);
+    assert!(ok().validate().is_ok());
+    assert!(ok().momentum(0.0).validate().is_err());
+    assert!(ok().dampening(0.1).validate().is_err());
+}
