@@ -260,6 +260,30 @@ fn options_that_only_matter_at_small_scales_or_in_the_state() {
         );
     }
 
+    // RMSprop with weight decay and momentum, plain and centered, one step on Σθ from
+    // θ = 2: d = g + λθ = 1.2, v = (1 − α)d² = 0.0144, ḡ = (1 − α)d = 0.012,
+    // b = d / (√v + ε) (√(v − ḡ²) when centered), θ' = θ − γb.
+    for centered in [false, true] {
+        let p = Param::new("p", Tensor::from([2.0f64]));
+        let mut opt = RmsProp::new(0.01)
+            .momentum(0.5)
+            .weight_decay(0.1)
+            .centered(centered);
+        linear_step(&mut opt, &p, 1.0);
+        let (d, v, g_avg): (f64, f64, f64) = (1.2, 0.0144, 0.012);
+        let root = if centered {
+            (v - g_avg * g_avg).sqrt()
+        } else {
+            v.sqrt()
+        };
+        let want = 2.0 - 0.01 * d / (root + 1e-8);
+        let got = p.value().item();
+        assert!(
+            (got - want).abs() < 1e-14,
+            "centered {centered}: {got}, want {want}"
+        );
+    }
+
     // RMSprop without momentum keeps only `square_avg`, and takes it back.
     let p = Param::new("p", Tensor::from([1.0f64, 2.0]));
     let mut plain = RmsProp::new(0.01);
@@ -288,6 +312,25 @@ fn options_that_only_matter_at_small_scales_or_in_the_state() {
     ] {
         assert!(h.contains(&want), "{want:?} in {h:?}");
     }
+}
+
+#[test]
+fn clip_grad_norm_scales_as_pytorch_even_at_the_limit() {
+    // Gradients (3, 4): norm 5. PyTorch multiplies by min(max / (norm + 1e-6), 1), so at
+    // max = 5 exactly the factor is 5 / (5 + 1e-6), not 1.
+    let p = Param::new("p", Tensor::from([3.0f64, 4.0]));
+    let clipped = |max: f64| {
+        let tape = Tape::new();
+        let th = tape.param(&p);
+        let mut g = (th * th * 0.5).sum_all().backward();
+        assert_eq!(nn::optim::clip_grad_norm(&mut g, max), 5.0);
+        g.param(&p).unwrap().to_vec()
+    };
+    let k = 5.0 / (5.0 + 1e-6);
+    assert_eq!(clipped(5.0), vec![3.0 * k, 4.0 * k]);
+    assert_eq!(clipped(6.0), vec![3.0, 4.0]);
+    let k = 2.5 / (5.0 + 1e-6);
+    assert_eq!(clipped(2.5), vec![3.0 * k, 4.0 * k]);
 }
 
 #[test]

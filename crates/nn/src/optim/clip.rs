@@ -19,8 +19,9 @@ pub fn global_norm<T: Float>(grads: &Grads<T>) -> f64 {
 }
 
 /// Scales all parameter gradients so that their global L2 norm is at most `max_norm`
-/// (PyTorch `clip_grad_norm_`, which scales by `max_norm / (norm + 1e-6)` when the norm
-/// exceeds it). Returns the norm before clipping.
+/// (PyTorch's `clip_grad_norm_`: every gradient is multiplied by
+/// `min(max_norm / (norm + 1e-6), 1)`, so a norm at or just below `max_norm`, within
+/// 1e-6, is scaled slightly too). Returns the norm before clipping.
 ///
 /// ```
 /// use autograd::{Param, Tape};
@@ -34,8 +35,9 @@ pub fn global_norm<T: Float>(grads: &Grads<T>) -> f64 {
 /// ```
 pub fn clip_grad_norm<T: Float>(grads: &mut Grads<T>, max_norm: f64) -> f64 {
     let norm = global_norm(grads);
-    if norm > max_norm {
-        let scale = T::from_f64(max_norm / (norm + 1e-6));
+    let coef = max_norm / (norm + 1e-6);
+    if coef < 1.0 {
+        let scale = T::from_f64(coef);
         for (_, g) in grads.params_mut() {
             *g = g.mul_scalar(scale);
         }
