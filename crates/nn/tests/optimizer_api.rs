@@ -260,28 +260,51 @@ fn options_that_only_matter_at_small_scales_or_in_the_state() {
         );
     }
 
-    // RMSprop with weight decay and momentum, plain and centered, one step on Σθ from
-    // θ = 2: d = g + λθ = 1.2, v = (1 − α)d² = 0.0144, ḡ = (1 − α)d = 0.012,
-    // b = d / (√v + ε) (√(v − ḡ²) when centered), θ' = θ − γb.
-    for centered in [false, true] {
+    // RMSprop with weight decay, with and without momentum, plain and centered: three
+    // steps on Σθ from θ = 2 against PyTorch's algorithm box, written out here.
+    for (mu, centered) in [(0.0, false), (0.5, false), (0.0, true), (0.5, true)] {
         let p = Param::new("p", Tensor::from([2.0f64]));
         let mut opt = RmsProp::new(0.01)
-            .momentum(0.5)
+            .momentum(mu)
             .weight_decay(0.1)
             .centered(centered);
-        linear_step(&mut opt, &p, 1.0);
-        let (d, v, g_avg): (f64, f64, f64) = (1.2, 0.0144, 0.012);
-        let root = if centered {
-            (v - g_avg * g_avg).sqrt()
-        } else {
-            v.sqrt()
-        };
-        let want = 2.0 - 0.01 * d / (root + 1e-8);
+        let (alpha, lr, wd, eps) = (0.99, 0.01, 0.1, 1e-8);
+        let (mut th, mut v, mut g_avg, mut b): (f64, f64, f64, f64) = (2.0, 0.0, 0.0, 0.0);
+        for _ in 0..3 {
+            linear_step(&mut opt, &p, 1.0);
+            let d = 1.0 + wd * th;
+            v = alpha * v + (1.0 - alpha) * d * d;
+            let mut root = v;
+            if centered {
+                g_avg = alpha * g_avg + (1.0 - alpha) * d;
+                root -= g_avg * g_avg;
+            }
+            let step = d / (root.sqrt() + eps);
+            if mu > 0.0 {
+                b = mu * b + step;
+                th -= lr * b;
+            } else {
+                th -= lr * step;
+            }
+        }
         let got = p.value().item();
         assert!(
-            (got - want).abs() < 1e-14,
-            "centered {centered}: {got}, want {want}"
+            (got - th).abs() < 1e-13,
+            "momentum {mu}, centered {centered}: {got}, want {th}"
         );
+        // The state holds the averages themselves (the step only reads ḡ²).
+        for (name, t) in opt.state(&p) {
+            let want = match name {
+                "square_avg" => v,
+                "grad_avg" => g_avg,
+                _ => b,
+            };
+            assert!(
+                (t.item() - want).abs() < 1e-15,
+                "{name}: {}, want {want}",
+                t.item()
+            );
+        }
     }
 
     // RMSprop without momentum keeps only `square_avg`, and takes it back.
