@@ -1,7 +1,9 @@
 //! The fused LSTM sequence op against the same recurrence composed step by step from
-//! `matmul`, `+` and the fused cell (`lstm_cell`, itself checked against the equations
-//! in `nn`'s tests): values and every gradient, forward and reversed, at sizes that run
-//! the cell kernels' 16-wide chunks and their tail, in f64 and f32.
+//! `matmul`, `+` and the fused cell: values and every gradient, forward and reversed, in
+//! f64 and f32. Both sides share the cell kernels, so this checks the time loop and the
+//! backpropagation through time; the kernels themselves are checked here against the
+//! equations in plain f64 at a hidden size with full 16-wide chunks and a tail (their
+//! gradients by the gradcheck rows at the same size, against finite differences).
 
 use autograd::{Tape, Var};
 use rand::rngs::StdRng;
@@ -100,5 +102,32 @@ fn shape_mistakes_name_every_shape() {
     let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
     for part in ["lstm_sequence", "[3, 2, 8]", "[8, 3]", "[2, 2]"] {
         assert!(msg.contains(part), "{msg}");
+    }
+}
+
+#[test]
+fn the_cell_kernel_follows_the_equations_across_its_chunks() {
+    // Hidden 37: two full 16-element chunks and a tail of 5, in each of 2 rows.
+    let (n, h) = (2, 37);
+    let mut rng = StdRng::seed_from_u64(5);
+    let a = Tensor::<f64>::rand_normal(&[n, 4 * h], 0.0, 2.0, &mut rng);
+    let c0 = Tensor::<f64>::rand_normal(&[n, h], 0.0, 1.0, &mut rng);
+    let out = a.lstm_cell(&c0).to_vec();
+    let (a, c0) = (a.to_vec(), c0.to_vec());
+    let sigmoid = |x: f64| 1.0 / (1.0 + (-x).exp());
+    for r in 0..n {
+        for j in 0..h {
+            let gate = |k: usize| a[r * 4 * h + k * h + j];
+            let (i, f, g, o) = (
+                sigmoid(gate(0)),
+                sigmoid(gate(1)),
+                gate(2).tanh(),
+                sigmoid(gate(3)),
+            );
+            let c = f * c0[r * h + j] + i * g;
+            let (got_h, got_c) = (out[r * 2 * h + j], out[r * 2 * h + h + j]);
+            assert!((got_c - c).abs() < 1e-13, "c[{r}][{j}]: {got_c} vs {c}");
+            assert!((got_h - o * c.tanh()).abs() < 1e-13, "h[{r}][{j}]");
+        }
     }
 }

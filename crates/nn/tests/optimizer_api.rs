@@ -74,6 +74,15 @@ fn a_changed_learning_rate_is_the_one_the_next_steps_use() {
             START.to_vec(),
             "{name}: the steps moved nothing"
         );
+        // Changed between steps too: at a learning rate of 0 the next step moves nothing.
+        set.set_learning_rate(0.0);
+        let before = a.value().to_vec();
+        steps(set.as_mut(), &a, 1);
+        assert_eq!(
+            a.value().to_vec(),
+            before,
+            "{name}: still stepping at the old rate"
+        );
     }
 }
 
@@ -140,6 +149,7 @@ fn restore_state_undoes_the_steps_since_save_state() {
             opt.restore_state(saved.as_deref().expect("saved")),
             "{name}"
         );
+        assert_eq!(state.len(), opt.state(&p).len(), "{name}");
         for ((k0, t0), (k1, t1)) in state.iter().zip(&opt.state(&p)) {
             assert_eq!((k0, t0.to_vec()), (k1, t1.to_vec()), "{name}");
         }

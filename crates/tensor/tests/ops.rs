@@ -300,17 +300,31 @@ fn whole_tensor_reductions_and_arg_reductions_on_every_axis() {
     for axis in 0..3 {
         let mut out_shape = shape.to_vec();
         out_shape[axis] = 1;
-        let mut best = vec![(f64::NEG_INFINITY, 0usize); out_shape.iter().product()];
+        let cells = out_shape.iter().product();
+        let mut best = vec![(f64::NEG_INFINITY, 0usize); cells];
+        let mut least = vec![(f64::INFINITY, 0usize); cells];
         for i in indices(&shape) {
             let mut o = i.clone();
             o[axis] = 0;
-            let b = &mut best[flat(&out_shape, &o)];
-            if n.get(&i) > b.0 {
-                *b = (n.get(&i), i[axis]);
+            let (x, at) = (n.get(&i), flat(&out_shape, &o));
+            if x > best[at].0 {
+                best[at] = (x, i[axis]);
+            }
+            if x < least[at].0 {
+                least[at] = (x, i[axis]);
             }
         }
-        let want: Vec<f64> = best.iter().map(|&(_, k)| k as f64).collect();
-        assert_eq!(t.argmax(axis as isize, false).to_vec(), want, "axis {axis}");
+        let index = |v: &[(f64, usize)]| v.iter().map(|&(_, k)| k as f64).collect::<Vec<_>>();
+        assert_eq!(
+            t.argmax(axis as isize, false).to_vec(),
+            index(&best),
+            "axis {axis}"
+        );
+        assert_eq!(
+            t.argmin(axis as isize, false).to_vec(),
+            index(&least),
+            "axis {axis}"
+        );
     }
 }
 

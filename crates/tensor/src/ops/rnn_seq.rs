@@ -129,9 +129,10 @@ impl<T: Float> Tensor<T> {
 
     /// The gradients of [`Tensor::lstm_sequence`] by backpropagation through time: given
     /// the gradient `self` of its output (`[T, N, 2H]`), its inputs and its output `out`,
-    /// returns `(d xw, d w_hh, d h0, d c0)`. Walking the steps in reverse order, the
-    /// gradient reaching step `t`'s `[h | c]` is the output's plus what the next step
-    /// sends back (`d a_{t+1}·W_hh` to `h`, `d c_prev` to `c`); each step then applies
+    /// returns `(d xw, d w_hh, d h0, d c0)`. Walking the steps in the reverse of the
+    /// order the forward pass visited them, the gradient reaching step `t`'s `[h | c]`
+    /// is the output's plus what the step visited after `t` sends back (its
+    /// `d a·W_hh` to `h`, its `d c_prev` to `c`); each step then applies
     /// the cell's rule ([`Tensor::lstm_cell_backward`]). `d xw` stacks the `d a_t`, and
     /// `d W_hh = Σ_t d a_tᵀ·h_prev,t` is one product over all steps.
     ///

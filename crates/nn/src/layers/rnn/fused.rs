@@ -4,7 +4,7 @@
 //! equations; `tests/sequence.rs` checks each against plain loops.
 //!
 //! It runs in evaluation mode without `lengths` (the fused op has no masks). Its forward
-//! pass is 2.5× faster (LSTM 8 → 64, T = 50, batch 32: 1.3 against 3.2 ms), but a
+//! pass is 2.5× faster (LSTM 8 → 64, T = 50, batch 32: 1.3 against 3.3 ms), but a
 //! training step through it was slower with the system allocator (5.9 against 4.7 ms
 //! for the layer's forward and backward): its backward needs buffers of `[T, N, 4H]`,
 //! which glibc hands back to the operating system when the step's tape is dropped and
