@@ -770,22 +770,26 @@ fn lstm_saturated<T: Float>() -> Edge<T> {
     }
 }
 
+/// `[h | c]` of a one-step LSTM sequence from flat inputs: gates `[4]`, `W_hh` `[4]`,
+/// `h0` and `c0` `[1]`.
+fn one_step_sequence<'t, T: Float>(v: &[Var<'t, T>], reverse: bool) -> Var<'t, T> {
+    v[0].reshape(&[1, 1, 4])
+        .lstm_sequence(
+            v[1].reshape(&[4, 1]),
+            v[2].reshape(&[1, 1]),
+            v[3].reshape(&[1, 1]),
+            reverse,
+        )
+        .reshape(&[-1])
+}
+
 /// [`lstm_saturated`] as a one-step sequence (`W_hh = 0`, `h0 = 0`): the same values
 /// and gate gradients; `W_hh` gets `d a ⊗ h0 = 0` and `h0` gets `d a·W_hh = 0`.
 fn lstm_sequence_saturated<T: Float>() -> Edge<T> {
     let cell = lstm_saturated::<T>();
     Edge {
         inputs: vec![cell.inputs[0].clone(), vec![0.0; 4], vec![0.0], vec![1.0]],
-        f: |v| {
-            v[0].reshape(&[1, 1, 4])
-                .lstm_sequence(
-                    v[1].reshape(&[4, 1]),
-                    v[2].reshape(&[1, 1]),
-                    v[3].reshape(&[1, 1]),
-                    false,
-                )
-                .reshape(&[-1])
-        },
+        f: |v| one_step_sequence(v, false),
         value: cell.value.clone(),
         grads: vec![
             cell.grads[0].clone(),
@@ -806,16 +810,7 @@ fn lstm_sequence_infinite<T: Float>() -> Edge<T> {
             vec![0.0],
             vec![2.0],
         ],
-        f: |v| {
-            v[0].reshape(&[1, 1, 4])
-                .lstm_sequence(
-                    v[1].reshape(&[4, 1]),
-                    v[2].reshape(&[1, 1]),
-                    v[3].reshape(&[1, 1]),
-                    true,
-                )
-                .reshape(&[-1])
-        },
+        f: |v| one_step_sequence(v, true),
         value: vec![1f64.tanh(), 1.0],
         grads: vec![vec![0.0; 4], vec![0.0; 4], vec![0.0], vec![0.0]],
         second: None,

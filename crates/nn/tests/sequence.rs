@@ -26,76 +26,49 @@ fn check(
     lengths: Option<&[usize]>,
 ) {
     let mut layer = Layer::build(kind, input, hidden, layers, bidi, batch_first);
+    // Both modes: evaluation runs the LSTM as fused sequence ops, the same equations.
     for training in [true, false] {
-        // Evaluation mode runs the LSTM as fused sequence ops: the same equations.
         layer.set_training(training);
-        check_mode(
-            &layer,
+        let dirs = if bidi { 2 } else { 1 };
+        let x_bm = random(&[n, steps, input], 1); // batch-major, for the reference
+        let h0 = random(&[layers * dirs, n, hidden], 2);
+        let c0 = random(&[layers * dirs, n, hidden], 3);
+        let tape = Tape::new();
+        let x = if batch_first {
+            x_bm.clone()
+        } else {
+            x_bm.transpose(0, 1).contiguous()
+        };
+        let state = RnnState {
+            h: tape.constant(h0.clone()),
+            c: (kind == Kind::Lstm).then(|| tape.constant(c0.clone())),
+        };
+        let (out, fin) = layer.run(tape.constant(x), Some(state), lengths);
+        let all = vec![steps; n];
+        let lens = lengths.unwrap_or(&all);
+        let (want_out, want_h, want_c) = reference(
             kind,
-            input,
-            hidden,
+            &layer.grouped(),
             layers,
-            bidi,
-            batch_first,
-            n,
-            steps,
-            lengths,
+            dirs,
+            hidden,
+            &nested(&x_bm),
+            &nested(&h0),
+            &nested(&c0),
+            lens,
         );
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn check_mode(
-    layer: &Layer,
-    kind: Kind,
-    input: usize,
-    hidden: usize,
-    layers: usize,
-    bidi: bool,
-    batch_first: bool,
-    n: usize,
-    steps: usize,
-    lengths: Option<&[usize]>,
-) {
-    let dirs = if bidi { 2 } else { 1 };
-    let x_bm = random(&[n, steps, input], 1); // batch-major, for the reference
-    let h0 = random(&[layers * dirs, n, hidden], 2);
-    let c0 = random(&[layers * dirs, n, hidden], 3);
-    let tape = Tape::new();
-    let x = if batch_first {
-        x_bm.clone()
-    } else {
-        x_bm.transpose(0, 1).contiguous()
-    };
-    let state = RnnState {
-        h: tape.constant(h0.clone()),
-        c: (kind == Kind::Lstm).then(|| tape.constant(c0.clone())),
-    };
-    let (out, fin) = layer.run(tape.constant(x), Some(state), lengths);
-    let all = vec![steps; n];
-    let lens = lengths.unwrap_or(&all);
-    let (want_out, want_h, want_c) = reference(
-        kind,
-        &layer.grouped(),
-        layers,
-        dirs,
-        hidden,
-        &nested(&x_bm),
-        &nested(&h0),
-        &nested(&c0),
-        lens,
-    );
-    let out = out.value();
-    let out_bm = if batch_first {
-        out
-    } else {
-        out.transpose(0, 1).contiguous()
-    };
-    assert_eq!(out_bm.shape(), &[n, steps, dirs * hidden]);
-    assert_all_close(&nested(&out_bm), &want_out, "output");
-    assert_all_close(&nested(&fin.h.value()), &want_h, "h_n");
-    if kind == Kind::Lstm {
-        assert_all_close(&nested(&fin.c.unwrap().value()), &want_c, "c_n");
+        let out = out.value();
+        let out_bm = if batch_first {
+            out
+        } else {
+            out.transpose(0, 1).contiguous()
+        };
+        assert_eq!(out_bm.shape(), &[n, steps, dirs * hidden]);
+        assert_all_close(&nested(&out_bm), &want_out, "output");
+        assert_all_close(&nested(&fin.h.value()), &want_h, "h_n");
+        if kind == Kind::Lstm {
+            assert_all_close(&nested(&fin.c.unwrap().value()), &want_c, "c_n");
+        }
     }
 }
 

@@ -263,7 +263,7 @@ impl<T: Float> Core<T> {
     }
 
     /// Inverted-dropout mask between layers, from the layer's own seeded generator.
-    pub(super) fn dropout_mask(&self, shape: &[usize]) -> Tensor<T> {
+    fn dropout_mask(&self, shape: &[usize]) -> Tensor<T> {
         let p = self.opts.dropout;
         if p >= 1.0 {
             return Tensor::zeros(shape);

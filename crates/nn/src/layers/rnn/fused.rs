@@ -41,8 +41,9 @@ impl<T: Float> Core<T> {
         (w, tape.param(&p[1]))
     }
 
-    /// The forward pass of an LSTM stack without lengths; `x` as the layer takes it,
-    /// `state` the initial state (checked by the caller), `steps ≥ 1`.
+    /// The forward pass of an LSTM stack without lengths, in evaluation mode (so no
+    /// dropout between layers); `x` as the layer takes it, `state` the initial state
+    /// (checked by the caller), `steps ≥ 1`.
     pub(super) fn forward_lstm_fused<'t>(
         &self,
         x: Var<'t, T>,
@@ -64,9 +65,6 @@ impl<T: Float> Core<T> {
         let state_at =
             |s: Var<'t, T>, k: usize| s.narrow(0, k, 1).reshape(&[n as isize, h as isize]);
         for layer in 0..o.num_layers {
-            if layer > 0 && self.training && o.dropout > 0.0 {
-                input = input * tape.constant(self.dropout_mask(&input.shape()));
-            }
             let features = input.shape()[2] as isize;
             let mut rows = input.reshape(&[(steps * n) as isize, features]);
             if o.bias {
