@@ -37,6 +37,7 @@ pub mod error;
 pub mod fastmath;
 pub mod layout;
 pub mod parallel;
+pub mod recycle;
 pub mod shape;
 pub mod simd;
 pub mod strided;

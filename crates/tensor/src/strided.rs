@@ -92,7 +92,7 @@ pub fn for_each_run<const N: usize>(
 
 /// Applies `f` to every element of a view, returning new contiguous storage in row-major
 /// order.
-pub fn map<T: Copy + Send + Sync, U: Copy + Send + Sync>(
+pub fn map<T: Copy + Send + Sync, U: Copy + Send + Sync + 'static>(
     data: &[T],
     layout: &Layout,
     f: impl Fn(T) -> U + Sync,
@@ -200,12 +200,23 @@ fn map_transposed<T: Copy, U>(
 }
 
 /// New storage of `n` elements, every one written by `write` (which must write all `n`
-/// slots it is given). One allocation: the elements live inside the `Arc`.
+/// slots it is given). One allocation: the elements live inside the `Arc`, recycled
+/// when a released buffer of that length is pooled ([`crate::recycle`]).
 #[inline(always)]
 #[track_caller]
-fn fill_new<U>(n: usize, write: impl FnOnce(&mut [MaybeUninit<U>])) -> Arc<[U]> {
+fn fill_new<U: 'static>(n: usize, write: impl FnOnce(&mut [MaybeUninit<U>])) -> Arc<[U]> {
     if let Err(e) = crate::shape::check_alloc::<U>("elementwise op", &[n]) {
         panic!("{e}");
+    }
+    if let Some(mut out) = crate::recycle::take::<U>(n) {
+        let slots: &mut [U] = Arc::get_mut(&mut out).expect("a pooled buffer is unique");
+        // SAFETY: `MaybeUninit<U>` has the layout of `U`, and every slot already holds an
+        // initialized `U`. The writers only store values (`MaybeUninit::write`), never an
+        // uninitialized one, so the slice is a valid `[U]` again when `write` returns or
+        // unwinds.
+        let slots = unsafe { &mut *(std::ptr::from_mut(slots) as *mut [MaybeUninit<U>]) };
+        write(slots);
+        return out;
     }
     let mut out = Arc::<[U]>::new_uninit_slice(n);
     write(Arc::get_mut(&mut out).expect("a new Arc is unique"));
@@ -214,7 +225,7 @@ fn fill_new<U>(n: usize, write: impl FnOnce(&mut [MaybeUninit<U>])) -> Arc<[U]> 
     unsafe { out.assume_init() }
 }
 
-fn map_contiguous<T: Copy + Sync, U: Copy + Send + Sync>(
+fn map_contiguous<T: Copy + Sync, U: Copy + Send + Sync + 'static>(
     src: &[T],
     f: &(impl Fn(T) -> U + Sync),
 ) -> Arc<[U]> {
@@ -245,7 +256,7 @@ fn write_zip<T: Copy>(out: &mut [MaybeUninit<T>], a: &[T], b: &[T], f: &impl Fn(
 
 /// Applies `f` pairwise to two views of the same shape (already broadcast, so stride-0
 /// axes are fine), returning new contiguous storage in row-major order.
-pub fn zip_map<T: Copy + Send + Sync>(
+pub fn zip_map<T: Copy + Send + Sync + 'static>(
     a: &[T],
     la: &Layout,
     b: &[T],

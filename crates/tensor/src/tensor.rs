@@ -14,6 +14,8 @@ use crate::strided;
 /// Cloning a tensor and taking views (`t`, `permute`, `narrow`, `broadcast_to`, …) never
 /// copies data. Operations return new tensors; the in-place updates (`add_assign`,
 /// `axpy`, `fill`, `map_inplace`) copy the storage first only if another tensor shares it.
+/// When the last tensor holding a large buffer is dropped, the buffer is kept for the
+/// next result of its length ([`crate::recycle`]).
 ///
 /// ```
 /// use tensor::Tensor;
@@ -30,6 +32,18 @@ pub struct Tensor<T: Float = f32> {
     // and views share it; `Arc::make_mut` gives copy-on-write for the in-place updates.
     pub(crate) storage: Arc<[T]>,
     pub(crate) layout: Layout,
+}
+
+impl<T: Float> Drop for Tensor<T> {
+    /// The last tensor holding a large buffer hands it to [`crate::recycle`].
+    fn drop(&mut self) {
+        if crate::recycle::worth_keeping::<T>(self.storage.len())
+            && Arc::get_mut(&mut self.storage).is_some()
+        {
+            let storage = std::mem::replace(&mut self.storage, Arc::from([]));
+            crate::recycle::give(storage);
+        }
+    }
 }
 
 impl<T: Float> Tensor<T> {
@@ -62,7 +76,7 @@ impl<T: Float> Tensor<T> {
     /// A contiguous tensor from data whose length is known to match (moves the data
     /// into shared storage: one copy).
     pub(crate) fn from_parts(data: Vec<T>, shape: &[usize]) -> Self {
-        Self::from_storage(Arc::from(data), shape)
+        Self::from_storage(crate::recycle::copied(&data), shape)
     }
 
     /// A contiguous tensor over storage whose length is known to match.
@@ -104,6 +118,12 @@ impl<T: Float> Tensor<T> {
     pub fn try_full(shape: &[usize], value: T) -> Result<Self> {
         let bytes = try_bytes("full", shape, std::mem::size_of::<T>())?;
         let n = try_numel("full", shape)?;
+        if let Some(mut storage) = crate::recycle::take::<T>(n) {
+            Arc::get_mut(&mut storage)
+                .expect("a pooled buffer is unique")
+                .fill(value);
+            return Ok(Self::from_storage(storage, shape));
+        }
         let mut data = Vec::new();
         data.try_reserve_exact(n).map_err(|_| TensorError::Alloc {
             op: "full",

@@ -160,7 +160,7 @@ impl<T: Float> Tensor<T> {
         let (x, w) = (self.contiguous(), weight.contiguous());
         let (x, w) = (x.as_slice().expect("dense"), w.as_slice().expect("dense"));
         let (l, kg, og, chunk) = (geo.l(), geo.kg(), geo.og(), geo.chunk());
-        let mut storage: Arc<[T]> = std::iter::repeat_n(T::ZERO, geo.n * geo.o * l).collect();
+        let mut storage: Arc<[T]> = crate::recycle::zeroed(geo.n * geo.o * l);
         let out = Arc::get_mut(&mut storage).expect("new storage is unique");
         let per_out = geo.o * l;
         let parallel = split_batch(geo.flops(), geo.n.div_ceil(chunk));

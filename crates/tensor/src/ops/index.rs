@@ -44,22 +44,31 @@ impl<T: Float> Tensor<T> {
             }
         }
         let mut shape: Dims = first.shape().into();
-        shape[ax] = tensors.iter().map(|t| t.shape()[ax]).sum();
-        // Copy block by block: for each index of the leading axes, each input contributes
-        // one contiguous block of `len(axis) · inner` elements.
-        let outer: usize = shape[..ax].iter().product();
-        let parts: Vec<Vec<T>> = tensors.iter().map(|t| t.to_vec()).collect();
-        let blocks: Vec<usize> = tensors
+        shape[ax] = tensors
             .iter()
-            .map(|t| t.shape()[ax..].iter().product())
-            .collect();
-        let mut data = Vec::with_capacity(numel(&shape));
+            .try_fold(0usize, |sum, t| sum.checked_add(t.shape()[ax]))
+            .ok_or_else(|| TensorError::TooLarge {
+                op: "concat",
+                shape: first.shape().to_vec(),
+            })?;
+        let total = crate::shape::check_alloc::<T>("concat", &shape)?;
+        // Copy block by block: for each index of the leading axes, each input contributes
+        // one contiguous block of `len(axis) · inner` elements, written straight into the
+        // result's storage (every element of it, so recycled storage needs no zeroing).
+        let outer: usize = shape[..ax].iter().product();
+        let parts: Vec<Tensor<T>> = tensors.iter().map(|t| t.contiguous()).collect();
+        let mut storage = crate::recycle::scratch::<T>(total);
+        let out = std::sync::Arc::get_mut(&mut storage).expect("new storage is unique");
+        let mut pos = 0;
         for o in 0..outer {
-            for (part, &block) in parts.iter().zip(&blocks) {
-                data.extend_from_slice(&part[o * block..(o + 1) * block]);
+            for part in &parts {
+                let src = part.as_slice().expect("contiguous");
+                let block = src.len() / outer;
+                out[pos..pos + block].copy_from_slice(&src[o * block..(o + 1) * block]);
+                pos += block;
             }
         }
-        Ok(Tensor::from_parts(data, &shape))
+        Ok(Tensor::from_storage(storage, &shape))
     }
 
     /// Joins tensors of equal shape along a new axis.

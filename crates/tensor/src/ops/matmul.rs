@@ -96,7 +96,13 @@ impl<T: Float> Tensor<T> {
         };
 
         let len = crate::shape::check_alloc::<T>("matmul", &out_shape)?;
-        let mut storage: Arc<[T]> = std::iter::repeat_n(T::ZERO, len).collect();
+        // Every path below writes all of it (gemm does not read it), or k = 0 and it
+        // must be zero.
+        let mut storage: Arc<[T]> = if k == 0 {
+            crate::recycle::zeroed(len)
+        } else {
+            crate::recycle::scratch(len)
+        };
         let out = Arc::get_mut(&mut storage).expect("new storage is unique");
         if len > 0 && k > 0 {
             let views_a = batch_views(&a, &batch);

@@ -31,7 +31,7 @@ impl<T: Float> Tensor<T> {
             .enumerate()
             .map(|(k, &d)| if reduced.contains(&k) { 1 } else { d })
             .collect();
-        let mut out: Arc<[T]> = std::iter::repeat_n(identity, numel(&kept_shape)).collect();
+        let mut out: Arc<[T]> = crate::recycle::filled(numel(&kept_shape), identity);
         let out_layout = Layout::contiguous(&kept_shape)
             .broadcast_to(self.shape())
             .expect("a kept shape always broadcasts back to its source");

@@ -32,9 +32,10 @@ pub(super) fn data<T: Float>(t: &Tensor<T>) -> Tensor<T> {
     t.contiguous()
 }
 
-/// Zeroed storage to write a result into (filled in place: no copy out of a `Vec`).
+/// Zeroed storage to write a result into (filled in place: no copy out of a `Vec`),
+/// recycled when possible.
 pub(super) fn zeroed<T: Float>(n: usize) -> Arc<[T]> {
-    std::iter::repeat_n(T::ZERO, n).collect()
+    crate::recycle::zeroed(n)
 }
 
 /// The storage's elements, writable (it was just made, so it is unique).

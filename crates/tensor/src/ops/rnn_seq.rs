@@ -183,7 +183,7 @@ impl<T: Float> Tensor<T> {
         }
         // The gate pre-activations again, for all steps in one product, into the buffer
         // that then receives their gradients step by step (one big buffer, not two).
-        let mut da: Arc<[T]> = xw.into();
+        let mut da: Arc<[T]> = crate::recycle::copied(xw);
         let dao = writable(&mut da);
         let rows = steps * n;
         let big = split_matmul(2 * rows * 4 * h * h);

@@ -1,0 +1,202 @@
+//! Recycling of tensor storage: when the last tensor holding a buffer of at least
+//! [`MIN_BYTES`] is dropped, the buffer goes to a per-thread pool instead of back to the
+//! allocator, and the next result of exactly that length reuses it.
+//!
+//! A training step allocates the same buffers every time (activations, their gradients,
+//! the products of the backward pass) and frees them all when its tape is dropped. With
+//! the system allocator, large blocks are given back to the operating system on free and
+//! faulted in again, page by page, when the next step writes them: on this project's
+//! benchmark machine that was 6 % of the 784 → 1024 → 1024 → 10 step and a third of an
+//! LSTM layer's forward pass (see `docs/decisions.md`, entry 42). PyTorch's CUDA caching
+//! allocator does the same for GPU memory.
+//!
+//! The pool holds at most [`capacity`] bytes per thread and element type (256 MiB unless
+//! changed with [`set_capacity`]; `0` turns recycling off); when a returned buffer does
+//! not fit, buffers of other lengths are freed first, longest first. It only ever holds memory the program had
+//! allocated and released; [`clear`] frees it at once.
+//!
+//! ```
+//! use tensor::{recycle, Tensor};
+//! recycle::clear();
+//! let a = Tensor::<f32>::zeros(&[256, 256]); // 256 KiB
+//! drop(a);
+//! assert_eq!(recycle::cached_bytes::<f32>(), 256 * 256 * 4);
+//! let b = Tensor::<f32>::ones(&[256, 256]); // reuses the buffer
+//! assert_eq!(recycle::cached_bytes::<f32>(), 0);
+//! assert!(b.to_vec().iter().all(|&x| x == 1.0));
+//! ```
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::mem::size_of;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// Buffers smaller than this (in bytes) are left to the allocator: below it, the pool's
+/// bookkeeping would cost about what it saves (an LSTM step's `[32, 256]` f32 gate
+/// buffers, 32 KiB, still gained from recycling).
+pub const MIN_BYTES: usize = 8 * 1024;
+
+static CAPACITY: AtomicUsize = AtomicUsize::new(256 << 20);
+
+/// The most bytes of released storage one thread keeps for each element type.
+#[must_use]
+pub fn capacity() -> usize {
+    CAPACITY.load(Ordering::Relaxed)
+}
+
+/// Sets the most bytes of released storage each thread keeps per element type, for all
+/// threads; `0` turns recycling off. Pools already over the new limit shrink the next
+/// time a buffer is returned to them (or at [`clear`]).
+pub fn set_capacity(bytes: usize) {
+    CAPACITY.store(bytes, Ordering::Relaxed);
+}
+
+/// Frees every buffer this thread's pools hold.
+pub fn clear() {
+    // A thread being torn down has no pools left to clear.
+    let _ = SHELVES.try_with(|cell| {
+        if let Ok(mut shelves) = cell.try_borrow_mut() {
+            shelves.clear();
+        }
+    });
+}
+
+/// The bytes of released `T` storage this thread's pool holds.
+#[must_use]
+pub fn cached_bytes<T: 'static>() -> usize {
+    with_shelf(|s: &mut Shelf<T>| s.bytes).unwrap_or(0)
+}
+
+/// One element type's released buffers, by length (each list oldest first).
+struct Shelf<T> {
+    buffers: BTreeMap<usize, Vec<Arc<[T]>>>,
+    bytes: usize,
+}
+
+impl<T> Shelf<T> {
+    /// Frees one buffer to make room for one of `len` elements: the oldest of the
+    /// longest other length, or of `len` itself when no other is held. `false` if empty.
+    fn evict_one(&mut self, len: usize) -> bool {
+        let key = self
+            .buffers
+            .keys()
+            .rev()
+            .find(|&&k| k != len)
+            .or_else(|| self.buffers.keys().next())
+            .copied();
+        let Some(key) = key else { return false };
+        let list = self.buffers.get_mut(&key).expect("a held length");
+        list.remove(0);
+        if list.is_empty() {
+            self.buffers.remove(&key);
+        }
+        self.bytes -= key * size_of::<T>();
+        true
+    }
+}
+
+thread_local! {
+    // One `Shelf<T>` per element type seen on this thread (f32, f64): a short list.
+    static SHELVES: RefCell<Vec<Box<dyn Any>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on this thread's `Shelf<T>`, or returns `None` while the thread is being
+/// torn down or the pool is already borrowed.
+fn with_shelf<T: 'static, R>(f: impl FnOnce(&mut Shelf<T>) -> R) -> Option<R> {
+    SHELVES
+        .try_with(|cell| {
+            let mut shelves = cell.try_borrow_mut().ok()?;
+            let i = match shelves.iter().position(|s| s.as_ref().is::<Shelf<T>>()) {
+                Some(i) => i,
+                None => {
+                    shelves.push(Box::new(Shelf::<T> {
+                        buffers: BTreeMap::new(),
+                        bytes: 0,
+                    }));
+                    shelves.len() - 1
+                }
+            };
+            shelves[i].as_mut().downcast_mut::<Shelf<T>>().map(f)
+        })
+        .ok()
+        .flatten()
+}
+
+/// Whether a buffer of `len` elements of `T` is large enough to recycle.
+pub(crate) fn worth_keeping<T>(len: usize) -> bool {
+    len.saturating_mul(size_of::<T>()) >= MIN_BYTES && capacity() > 0
+}
+
+/// A released buffer of exactly `len` elements, unique (so writable) and holding stale
+/// values, or `None`.
+pub(crate) fn take<T: 'static>(len: usize) -> Option<Arc<[T]>> {
+    if !worth_keeping::<T>(len) {
+        return None;
+    }
+    with_shelf(|s: &mut Shelf<T>| {
+        // The most recently released first: its pages are the likeliest to be cached.
+        let list = s.buffers.get_mut(&len)?;
+        let buffer = list.pop().expect("held lengths have buffers");
+        if list.is_empty() {
+            s.buffers.remove(&len);
+        }
+        s.bytes -= len * size_of::<T>();
+        Some(buffer)
+    })
+    .flatten()
+}
+
+/// Keeps `buffer` for reuse if it is unique and fits the capacity (freeing others to
+/// make room, longest first); otherwise it is simply dropped.
+pub(crate) fn give<T: 'static>(mut buffer: Arc<[T]>) {
+    let bytes = buffer.len().saturating_mul(size_of::<T>());
+    let cap = capacity();
+    if bytes < MIN_BYTES || bytes > cap || Arc::get_mut(&mut buffer).is_none() {
+        return;
+    }
+    with_shelf(move |s: &mut Shelf<T>| {
+        let len = buffer.len();
+        while s.bytes + bytes > cap && s.evict_one(len) {}
+        s.bytes += bytes;
+        s.buffers.entry(len).or_default().push(buffer);
+    });
+}
+
+/// Storage of `len` elements, all zero: recycled if possible.
+pub(crate) fn zeroed<T: crate::Float>(len: usize) -> Arc<[T]> {
+    filled(len, T::ZERO)
+}
+
+/// Storage of `len` elements, all `value`: recycled if possible.
+pub(crate) fn filled<T: Copy + 'static>(len: usize, value: T) -> Arc<[T]> {
+    match take::<T>(len) {
+        Some(mut buffer) => {
+            Arc::get_mut(&mut buffer)
+                .expect("a pooled buffer is unique")
+                .fill(value);
+            buffer
+        }
+        None => std::iter::repeat_n(value, len).collect(),
+    }
+}
+
+/// Storage of `len` elements with unspecified (but initialized) values, for a caller
+/// that overwrites every one: a recycled buffer as it is, or new zeros.
+pub(crate) fn scratch<T: crate::Float>(len: usize) -> Arc<[T]> {
+    take::<T>(len).unwrap_or_else(|| std::iter::repeat_n(T::ZERO, len).collect())
+}
+
+/// Storage holding a copy of `data`: recycled if possible.
+pub(crate) fn copied<T: Copy + 'static>(data: &[T]) -> Arc<[T]> {
+    match take::<T>(data.len()) {
+        Some(mut buffer) => {
+            Arc::get_mut(&mut buffer)
+                .expect("a pooled buffer is unique")
+                .copy_from_slice(data);
+            buffer
+        }
+        None => Arc::from(data),
+    }
+}
