@@ -9,7 +9,8 @@
 //! Beside each, a same-run reference: the time of the step's matmuls alone on plain
 //! tensors (input projection, the T recurrent products, and the matching backward
 //! products: three times the forward ones), so machine drift can be told from code.
-//! `QUICK=1` shortens the runs.
+//! `QUICK=1` shortens the runs; `PROFILE=lstm|gru` runs only that workload's training
+//! step, for 10 s, for a profiler.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -62,19 +63,32 @@ fn workload(lstm: bool, input: usize, hidden: usize, steps: usize, batch: usize,
     let x = Tensor::<f32>::rand_normal(&[batch, steps, input], 0.0, 1.0, &mut rng);
     let y = Tensor::<f32>::rand_normal(&[batch, 1], 0.0, 1.0, &mut rng);
     let params: Vec<&Param<f32>> = net.parameters().into_iter().map(|(_, p)| p).collect();
-    let forward = median_secs(budget(), || {
-        let tape = Tape::new();
-        black_box(net.forward(tape.constant(x.clone())).value());
-    });
     // A tiny learning rate keeps the weights (and so the work) where they start.
     let mut adam = Adam::new(1e-7);
-    let step = median_secs(budget(), || {
+    let mut train_step = || {
         let grads = {
             let tape = Tape::new();
             let pred = net.forward(tape.constant(x.clone()));
             loss::mse_loss(pred, &y, loss::Reduction::Mean).backward()
         };
         adam.step(&params, &grads);
+    };
+    let name = if lstm { "LSTM" } else { "GRU" };
+    if let Ok(which) = std::env::var("PROFILE") {
+        if which.eq_ignore_ascii_case(name) {
+            let (start, mut count) = (Instant::now(), 0);
+            while start.elapsed() < Duration::from_secs(10) {
+                train_step();
+                count += 1;
+            }
+            println!("{name}: {count} Adam steps in 10 s");
+        }
+        return;
+    }
+    let step = median_secs(budget(), train_step);
+    let forward = median_secs(budget(), || {
+        let tape = Tape::new();
+        black_box(net.forward(tape.constant(x.clone())).value());
     });
     // Evaluation mode (predict, evaluate): the LSTM runs as one fused op per layer.
     net.set_training(false);
@@ -93,7 +107,6 @@ fn workload(lstm: bool, input: usize, hidden: usize, steps: usize, batch: usize,
             black_box(h.matmul(&w_hh.t()));
         }
     });
-    let name = if lstm { "LSTM" } else { "GRU" };
     println!(
         "{name} {input} → {hidden}, T = {steps}, batch {batch}, Linear {hidden} → 1, MSE, Adam"
     );

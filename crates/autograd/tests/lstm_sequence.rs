@@ -79,6 +79,10 @@ fn fused_sequence_equals_composed_steps_in_f64() {
         compare::<f64>(5, 3, 4, reverse, 1e-12);
         compare::<f64>(1, 1, 3, reverse, 1e-12);
         compare::<f64>(4, 2, 37, reverse, 1e-12);
+        // Batches the time loops split into row blocks: 50 rows in three (16, 17, 17),
+        // and 40 rows in two with enough work to run them on the thread pool.
+        compare::<f64>(3, 50, 5, reverse, 1e-12);
+        compare::<f64>(12, 40, 40, reverse, 1e-12);
     }
 }
 

@@ -143,11 +143,51 @@ fn dropout_between_layers_in_training_only() {
     lstm.set_training(false);
     let (c, d) = (run(&lstm), run(&lstm));
     assert_eq!(c, d);
-    // With dropout off, the same weights give the evaluation output (to rounding:
-    // evaluation runs the fused sequence op, which sums the products in another order).
+    // With dropout off, the same weights give the evaluation output.
     let plain = Lstm::<f64>::builder(2, 4).num_layers(2).build(&mut rng);
     plain.load_state_dict(&lstm.state_dict(), true).unwrap();
     for (p, e) in run(&plain).iter().zip(&c) {
         assert!((p - e).abs() <= 1e-14, "training-mode {p}, evaluation {e}");
+    }
+}
+
+/// Without lengths an LSTM runs each layer as one sequence op; with lengths, step by step.
+/// In training with dropout both draw the same masks in the same order, so full lengths
+/// give the same outputs and gradients either way.
+#[test]
+fn the_sequence_op_and_the_step_graph_agree_in_training_with_dropout() {
+    let build = || {
+        Lstm::<f64>::builder(3, 5)
+            .num_layers(3)
+            .bidirectional(true)
+            .dropout(0.4, 11)
+            .build(&mut StdRng::seed_from_u64(2))
+    };
+    let (fused, stepwise) = (build(), build());
+    let x = random(&[4, 2, 3], 5);
+    let run = |l: &Lstm<f64>, lengths: Option<&[usize]>| {
+        let tape = Tape::new();
+        let xv = tape.var(x.clone());
+        let (out, fin) = l.forward_with_state(xv, None, lengths);
+        let loss = (out.square().sum_all() + fin.h.sum_all() + fin.c.unwrap().sum_all()) * 0.5;
+        let g = loss.backward();
+        let mut values = vec![out.value().to_vec(), g[&xv].to_vec()];
+        values.extend(
+            l.parameters()
+                .iter()
+                .map(|(_, p)| g.param(p).unwrap().to_vec()),
+        );
+        values
+    };
+    for pass in 0..2 {
+        let (a, b) = (run(&fused, None), run(&stepwise, Some(&[4, 4])));
+        for (u, v) in a.iter().zip(&b) {
+            for (p, q) in u.iter().zip(v) {
+                assert!(
+                    (p - q).abs() <= 1e-12,
+                    "pass {pass}: sequence op {p}, steps {q}"
+                );
+            }
+        }
     }
 }

@@ -427,3 +427,29 @@ fn display_summarizes_large_tensors() {
     let dbg = format!("{:?}", Tensor::from([1.0f64]));
     assert!(dbg.starts_with("Tensor<f64> shape=[1]"));
 }
+
+/// The LSTM sequence op splits the batch into row blocks that depend on the batch size
+/// only, so one thread and two give the same bits, forward and backward.
+#[test]
+fn lstm_sequence_is_the_same_on_one_thread_and_two() {
+    use rand::{rngs::StdRng, SeedableRng};
+    let mut rng = StdRng::seed_from_u64(3);
+    let (steps, n, h) = (12, 40, 40);
+    let xw = Tensor::<f32>::rand_normal(&[steps, n, 4 * h], 0.0, 1.5, &mut rng);
+    let w = Tensor::<f32>::rand_normal(&[4 * h, h], 0.0, 0.3, &mut rng);
+    let h0 = Tensor::<f32>::rand_normal(&[n, h], 0.0, 1.0, &mut rng);
+    let c0 = Tensor::<f32>::rand_normal(&[n, h], 0.0, 1.0, &mut rng);
+    let g = Tensor::<f32>::rand_normal(&[steps, n, 2 * h], 0.0, 1.0, &mut rng);
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let out = xw.lstm_sequence(&w, &h0, &c0, true);
+            let (dxw, dw, dh0, dc0) = g.lstm_sequence_backward(&xw, &w, &h0, &c0, &out, true);
+            [out, dxw, dw, dh0, dc0].map(|t| t.to_vec())
+        })
+    };
+    assert_eq!(run(1), run(2));
+}

@@ -4,14 +4,70 @@
 //! depend on the order of the steps are done once for all of them — the gate
 //! pre-activations of the backward pass, `[h_prev]·W_hhᵀ` over all `T·N` rows, and the
 //! weight gradient `Σ_t d a_tᵀ·h_prev,t` as one `[4H, T·N]·[T·N, H]` product.
+//!
+//! The batch rows do not interact, so the time loops run on blocks of rows at once, one
+//! block per task on the thread pool: no synchronization per step. The blocks depend on
+//! `N` only (not on the number of threads), so results do too.
 
-use super::matmul::{gemm_into, MatrixView};
+use std::ops::Range;
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
+use super::matmul::{gemm_into, MatrixView};
 use super::rnn::{data, slice, writable, zeroed, LstmBackwardRows, LstmRows};
-use crate::parallel::split_matmul;
+use crate::parallel::{split_batch, split_matmul};
+use crate::recycle;
 use crate::simd::run;
 use crate::{Float, Tensor};
+
+/// The fewest rows a block of the time loop gets: fewer would leave the per-step
+/// `[rows, H]·[H, 4H]` products too thin for gemm's kernels.
+const BLOCK_ROWS: usize = 16;
+
+/// The row blocks of a batch of `n`: `⌊n / 16⌋` (at least 1) blocks of nearly equal size.
+fn row_blocks(n: usize) -> Vec<Range<usize>> {
+    let count = (n / BLOCK_ROWS).max(1);
+    (0..count)
+        .map(|b| b * n / count..(b + 1) * n / count)
+        .collect()
+}
+
+/// Splits each step's `[N, width]` slab of `buf` (`[T, N, width]`) at the block bounds:
+/// `result[b][t]` is block `b`'s rows of step `t`.
+fn per_block<'a, T>(
+    buf: &'a mut [T],
+    steps: usize,
+    n: usize,
+    width: usize,
+    blocks: &[Range<usize>],
+) -> Vec<Vec<&'a mut [T]>> {
+    let mut parts: Vec<Vec<&mut [T]>> = blocks.iter().map(|_| Vec::new()).collect();
+    if n * width == 0 {
+        // Empty rows: every block gets an empty slice per step.
+        for part in &mut parts {
+            part.extend((0..steps).map(|_| <&mut [T]>::default()));
+        }
+        return parts;
+    }
+    for mut slab in buf.chunks_exact_mut(n * width) {
+        for (part, rows) in parts.iter_mut().zip(blocks) {
+            let (head, rest) = std::mem::take(&mut slab).split_at_mut(rows.len() * width);
+            part.push(head);
+            slab = rest;
+        }
+    }
+    parts
+}
+
+/// Runs `f` on every block, on the thread pool when `parallel`.
+fn for_blocks<I: Send>(items: Vec<I>, parallel: bool, f: impl Fn(I) + Sync + Send) {
+    if parallel {
+        items.into_par_iter().for_each(f);
+    } else {
+        items.into_iter().for_each(f);
+    }
+}
 
 /// A row-major matrix starting at element 0 with rows `stride` apart.
 fn row_major(stride: usize) -> MatrixView {
@@ -92,38 +148,46 @@ impl<T: Float> Tensor<T> {
     #[must_use]
     pub fn lstm_sequence(&self, w_hh: &Self, h0: &Self, c0: &Self, reverse: bool) -> Self {
         let (steps, n, h) = dims("lstm_sequence", self, w_hh, h0, c0);
-        let (xw, wt) = (data(self), w_hh.t().contiguous());
-        let (xw, wt) = (slice(&xw), slice(&wt));
+        let (xw, wt, h0, c0) = (data(self), w_hh.t().contiguous(), data(h0), data(c0));
+        let (xw, wt, h0, c0) = (slice(&xw), slice(&wt), slice(&h0), slice(&c0));
         let (n4, n2) = (n * 4 * h, n * 2 * h);
-        let mut out = zeroed(steps * n2);
-        let o = writable(&mut out);
-        let mut a = vec![T::ZERO; n4];
-        let (mut h_prev, mut c_prev) = (data(h0).to_vec(), data(c0).to_vec());
-        for t in order(steps, reverse) {
-            // a_t = x_t·W_ihᵀ + b + h_prev·W_hhᵀ (the product added onto a copy of the first).
-            a.copy_from_slice(&xw[t * n4..][..n4]);
-            let hv = row_major(h);
-            gemm_into(
-                &mut a,
-                n,
-                4 * h,
-                h,
-                &h_prev,
-                hv,
-                wt,
-                row_major(4 * h),
-                true,
-                false,
-            );
-            let cur = &mut o[t * n2..][..n2];
-            run(LstmRows {
-                a: &a,
-                c0: &c_prev,
-                out: &mut *cur,
-                h,
-            });
-            split_state(cur, h, &mut h_prev, &mut c_prev);
-        }
+        // Every element is written below.
+        let mut out = recycle::scratch(steps * n2);
+        let blocks = row_blocks(n);
+        let parallel = split_batch(2 * steps * n4 * h, blocks.len());
+        let parts = per_block(writable(&mut out), steps, n, 2 * h, &blocks);
+        let work: Vec<_> = blocks.into_iter().zip(parts).collect();
+        for_blocks(work, parallel, |(rows, mut outs)| {
+            let nb = rows.len();
+            let mut a = vec![T::ZERO; nb * 4 * h];
+            let mut h_prev = h0[rows.start * h..rows.end * h].to_vec();
+            let mut c_prev = c0[rows.start * h..rows.end * h].to_vec();
+            for t in order(steps, reverse) {
+                // a_t = x_t·W_ihᵀ + b + h_prev·W_hhᵀ (the product added onto a copy of
+                // the first).
+                a.copy_from_slice(&xw[t * n4 + rows.start * 4 * h..][..nb * 4 * h]);
+                gemm_into(
+                    &mut a,
+                    nb,
+                    4 * h,
+                    h,
+                    &h_prev,
+                    row_major(h),
+                    wt,
+                    row_major(4 * h),
+                    true,
+                    false,
+                );
+                let cur = &mut *outs[t];
+                run(LstmRows {
+                    a: &a,
+                    c0: &c_prev,
+                    out: &mut *cur,
+                    h,
+                });
+                split_state(cur, h, &mut h_prev, &mut c_prev);
+            }
+        });
         Tensor::from_storage(out, &[steps, n, 2 * h])
     }
 
@@ -169,26 +233,28 @@ impl<T: Float> Tensor<T> {
         let (g, xw, w, wt, hc) = (slice(&g), slice(&xw), slice(&w), slice(&wt), slice(&hc));
         let steps_in_order = order(steps, reverse);
         // Each step's previous state, [T, N, H] each: h0, c0 for the first step visited.
-        let (mut hp, mut cp) = (vec![T::ZERO; steps * nh], vec![T::ZERO; steps * nh]);
-        let (h0, c0) = (data(h0), data(c0));
-        for (i, &t) in steps_in_order.iter().enumerate() {
-            let (hs, cs) = (&mut hp[t * nh..][..nh], &mut cp[t * nh..][..nh]);
-            match i.checked_sub(1).map(|j| steps_in_order[j]) {
-                None => {
-                    hs.copy_from_slice(slice(&h0));
-                    cs.copy_from_slice(slice(&c0));
+        let (mut hp, mut cp) = (recycle::scratch(steps * nh), recycle::scratch(steps * nh));
+        {
+            let (hpw, cpw) = (writable(&mut hp), writable(&mut cp));
+            let (h0, c0) = (data(h0), data(c0));
+            for (i, &t) in steps_in_order.iter().enumerate() {
+                let (hs, cs) = (&mut hpw[t * nh..][..nh], &mut cpw[t * nh..][..nh]);
+                match i.checked_sub(1).map(|j| steps_in_order[j]) {
+                    None => {
+                        hs.copy_from_slice(slice(&h0));
+                        cs.copy_from_slice(slice(&c0));
+                    }
+                    Some(p) => split_state(&hc[p * n2..][..n2], h, hs, cs),
                 }
-                Some(p) => split_state(&hc[p * n2..][..n2], h, hs, cs),
             }
         }
         // The gate pre-activations again, for all steps in one product, into the buffer
         // that then receives their gradients step by step (one big buffer, not two).
-        let mut da: Arc<[T]> = crate::recycle::copied(xw);
-        let dao = writable(&mut da);
+        let mut da: Arc<[T]> = recycle::copied(xw);
         let rows = steps * n;
         let big = split_matmul(2 * rows * 4 * h * h);
         gemm_into(
-            dao,
+            writable(&mut da),
             rows,
             4 * h,
             h,
@@ -199,49 +265,72 @@ impl<T: Float> Tensor<T> {
             true,
             big,
         );
-        let mut a = vec![T::ZERO; n4];
-        let (mut dh, mut dc, mut dc_step) =
-            (vec![T::ZERO; nh], vec![T::ZERO; nh], vec![T::ZERO; nh]);
-        let mut gt = vec![T::ZERO; n2];
-        for &t in steps_in_order.iter().rev() {
-            // The gradient reaching [h_t | c_t]: the output's, plus the later step's.
-            for (((row, gr), dhr), dcr) in gt
-                .chunks_exact_mut(2 * h)
-                .zip(g[t * n2..][..n2].chunks_exact(2 * h))
-                .zip(dh.chunks_exact(h))
-                .zip(dc.chunks_exact(h))
-            {
-                for j in 0..h {
-                    row[j] = gr[j] + dhr[j];
-                    row[h + j] = gr[h + j] + dcr[j];
+        let (mut dh0, mut dc0) = (recycle::scratch(nh), recycle::scratch(nh));
+        let blocks = row_blocks(n);
+        let parallel = split_batch(4 * steps * n4 * h, blocks.len());
+        let work: Vec<_> = blocks
+            .iter()
+            .cloned()
+            .zip(per_block(writable(&mut da), steps, n, 4 * h, &blocks))
+            .zip(per_block(writable(&mut dh0), 1, n, h, &blocks))
+            .zip(per_block(writable(&mut dc0), 1, n, h, &blocks))
+            .collect();
+        let cp_all: &[T] = &cp;
+        for_blocks(
+            work,
+            parallel,
+            |(((rows, mut das), mut dh_out), mut dc_out)| {
+                let (r0, nb) = (rows.start, rows.len());
+                let mut a = vec![T::ZERO; nb * 4 * h];
+                let (mut dh, mut dc, mut dc_step) = (
+                    vec![T::ZERO; nb * h],
+                    vec![T::ZERO; nb * h],
+                    vec![T::ZERO; nb * h],
+                );
+                let mut gt = vec![T::ZERO; nb * 2 * h];
+                for &t in steps_in_order.iter().rev() {
+                    // The gradient reaching [h_t | c_t]: the output's, plus the later step's.
+                    for (((row, gr), dhr), dcr) in gt
+                        .chunks_exact_mut(2 * h)
+                        .zip(g[t * n2 + r0 * 2 * h..][..nb * 2 * h].chunks_exact(2 * h))
+                        .zip(dh.chunks_exact(h))
+                        .zip(dc.chunks_exact(h))
+                    {
+                        for j in 0..h {
+                            row[j] = gr[j] + dhr[j];
+                            row[h + j] = gr[h + j] + dcr[j];
+                        }
+                    }
+                    let dat = &mut *das[t];
+                    a.copy_from_slice(dat);
+                    run(LstmBackwardRows {
+                        g: &gt,
+                        a: &a,
+                        c0: &cp_all[t * nh + r0 * h..][..nb * h],
+                        hc: &hc[t * n2 + r0 * 2 * h..][..nb * 2 * h],
+                        da: &mut *dat,
+                        dc0: &mut dc_step,
+                        h,
+                    });
+                    std::mem::swap(&mut dc, &mut dc_step);
+                    // d h_prev = d a_t · W_hh, [rows, 4H]·[4H, H].
+                    gemm_into(
+                        &mut dh,
+                        nb,
+                        h,
+                        4 * h,
+                        dat,
+                        row_major(4 * h),
+                        w,
+                        row_major(h),
+                        false,
+                        false,
+                    );
                 }
-            }
-            let dat = &mut dao[t * n4..][..n4];
-            a.copy_from_slice(dat);
-            run(LstmBackwardRows {
-                g: &gt,
-                a: &a,
-                c0: &cp[t * nh..][..nh],
-                hc: &hc[t * n2..][..n2],
-                da: &mut *dat,
-                dc0: &mut dc_step,
-                h,
-            });
-            std::mem::swap(&mut dc, &mut dc_step);
-            // d h_prev = d a_t · W_hh, [N, 4H]·[4H, H].
-            gemm_into(
-                &mut dh,
-                n,
-                h,
-                4 * h,
-                dat,
-                row_major(4 * h),
-                w,
-                row_major(h),
-                false,
-                false,
-            );
-        }
+                dh_out[0].copy_from_slice(&dh);
+                dc_out[0].copy_from_slice(&dc);
+            },
+        );
         // d W_hh = d aᵀ·H_prev over all T·N rows: [4H, T·N]·[T·N, H].
         let mut dw = zeroed(4 * h * h);
         let da_t = MatrixView {
@@ -254,19 +343,21 @@ impl<T: Float> Tensor<T> {
             4 * h,
             h,
             rows,
-            dao,
+            &da,
             da_t,
             &hp,
             row_major(h),
             false,
             big,
         );
-        let state = |v: Vec<T>| Tensor::from_storage(v.into(), &[n, h]);
+        recycle::give(hp);
+        recycle::give(cp);
+        let state = |v: Arc<[T]>| Tensor::from_storage(v, &[n, h]);
         (
             Tensor::from_storage(da, &[steps, n, 4 * h]),
             Tensor::from_storage(dw, &[4 * h, h]),
-            state(dh),
-            state(dc),
+            state(dh0),
+            state(dc0),
         )
     }
 }

@@ -210,9 +210,9 @@ impl<T: Float> Core<T> {
             state.h.shape(),
             state.c.map(|c| c.shape())
         );
-        // Evaluation (predict, evaluate) takes the fused sequence op, 2.5× faster forward;
-        // training keeps the step-by-step graph (see `fused.rs` for why).
-        if is_lstm && !self.training && lengths.is_none() && steps > 0 {
+        // An LSTM without lengths runs each layer and direction as one sequence op
+        // (`fused.rs`); lengths need the per-step masks of the graph below.
+        if is_lstm && lengths.is_none() && steps > 0 {
             return self.forward_lstm_fused(x, state, n, steps);
         }
         let masks = lengths.map(|l| step_masks::<T>(&name, l, n, steps));
@@ -263,7 +263,7 @@ impl<T: Float> Core<T> {
     }
 
     /// Inverted-dropout mask between layers, from the layer's own seeded generator.
-    fn dropout_mask(&self, shape: &[usize]) -> Tensor<T> {
+    pub(super) fn dropout_mask(&self, shape: &[usize]) -> Tensor<T> {
         let p = self.opts.dropout;
         if p >= 1.0 {
             return Tensor::zeros(shape);

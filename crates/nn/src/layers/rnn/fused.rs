@@ -3,16 +3,11 @@
 //! matmul. Both this and the step-by-step path of `cell.rs` compute PyTorch's
 //! equations; `tests/sequence.rs` checks each against plain loops.
 //!
-//! It runs in evaluation mode without `lengths` (the fused op has no masks). Its forward
-//! pass is 2.5× faster (LSTM 8 → 64, T = 50, batch 32: 1.3 against 3.3 ms), but a
-//! training step through it was slower with the system allocator (5.9 against 4.7 ms
-//! for the layer's forward and backward): its backward needs buffers of `[T, N, 4H]`,
-//! which glibc hands back to the operating system when the step's tape is dropped and
-//! faults in again, page by page, in the next step, while the step-by-step graph's many
-//! small buffers are recycled in the process. With glibc told to keep its memory
-//! (`GLIBC_TUNABLES=glibc.malloc.trim_threshold=…:glibc.malloc.mmap_threshold=…`), the
-//! fused step took 4.1 ms; so training stays step by step until tensors recycle their
-//! storage themselves.
+//! It runs whenever no `lengths` are given (masks need the per-step graph), in training
+//! and evaluation. Measured (LSTM 8 → 64, T = 50, batch 32, one Adam step): see
+//! `docs/decisions.md`, entries 41–43. Training through it was slower until tensors
+//! recycled their storage (`tensor::recycle`): its `[T, N, 4H]` buffers were given back
+//! to the operating system at every step and faulted in again.
 
 use autograd::{Tape, Var};
 use tensor::Float;
@@ -41,9 +36,10 @@ impl<T: Float> Core<T> {
         (w, tape.param(&p[1]))
     }
 
-    /// The forward pass of an LSTM stack without lengths, in evaluation mode (so no
-    /// dropout between layers); `x` as the layer takes it, `state` the initial state
-    /// (checked by the caller), `steps ≥ 1`.
+    /// The forward pass of an LSTM stack without lengths; `x` as the layer takes it,
+    /// `state` the initial state (checked by the caller), `steps ≥ 1`. In training,
+    /// dropout between layers draws the same masks, in the same order, as the
+    /// step-by-step path (one `[N, F]` per step), so both give the same values.
     pub(super) fn forward_lstm_fused<'t>(
         &self,
         x: Var<'t, T>,
@@ -65,7 +61,15 @@ impl<T: Float> Core<T> {
         let state_at =
             |s: Var<'t, T>, k: usize| s.narrow(0, k, 1).reshape(&[n as isize, h as isize]);
         for layer in 0..o.num_layers {
-            let features = input.shape()[2] as isize;
+            let features = input.shape()[2];
+            if layer > 0 && self.training && o.dropout > 0.0 {
+                let masks: Vec<_> = (0..steps)
+                    .map(|_| self.dropout_mask(&[n, features]))
+                    .collect();
+                let masks: Vec<_> = masks.iter().collect();
+                input = input * tape.constant(tensor::Tensor::stack(&masks, 0));
+            }
+            let features = features as isize;
             let mut rows = input.reshape(&[(steps * n) as isize, features]);
             if o.bias {
                 let ones = tape.constant(tensor::Tensor::ones(&[steps * n, 1]));
