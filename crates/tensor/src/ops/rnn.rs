@@ -228,12 +228,19 @@ impl<T: Float> Kernel for LstmRows<'_, T> {
 /// time: the compiler could not rule out that the outputs overlap the inputs.)
 const CHUNK: usize = 16;
 
-/// Elements `j .. j + CHUNK` of `s`, zero-padded past its end.
+/// Elements `j .. j + CHUNK` of `s`, zero-padded past its end. (A whole chunk is copied
+/// with a length known at compile time — a few vector moves; a variable-length copy is a
+/// call to `memcpy`, which cost more than the arithmetic it feeds.)
 #[inline(always)]
 fn chunk<T: Float>(s: &[T], j: usize) -> [T; CHUNK] {
     let mut out = [T::ZERO; CHUNK];
-    let w = CHUNK.min(s.len() - j);
-    out[..w].copy_from_slice(&s[j..j + w]);
+    match s.get(j..j + CHUNK) {
+        Some(whole) => out.copy_from_slice(whole),
+        None => {
+            let tail = &s[j..];
+            out[..tail.len()].copy_from_slice(tail);
+        }
+    }
     out
 }
 
@@ -250,8 +257,11 @@ fn chunks<T: Float, const K: usize>(a: [&[T]; K], j: usize) -> [[T; CHUNK]; K] {
 /// Writes the first `out.len() - j` (at most `CHUNK`) values of `v` at `out[j..]`.
 #[inline(always)]
 fn put<T: Float>(out: &mut [T], j: usize, v: &[T; CHUNK]) {
-    let w = CHUNK.min(out.len() - j);
-    out[j..j + w].copy_from_slice(&v[..w]);
+    let len = out.len();
+    match out.get_mut(j..j + CHUNK) {
+        Some(whole) => whole.copy_from_slice(v),
+        None => out[j..].copy_from_slice(&v[..len - j]),
+    }
 }
 
 /// One batch row of the LSTM cell, `CHUNK` elements at a time.
