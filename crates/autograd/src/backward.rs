@@ -161,7 +161,9 @@ pub trait BackwardOps<T: Float>: Clone {
     }
     /// The gradients of an LSTM layer direction over a sequence ([`Op::LstmSequence`])
     /// whose output `out` has the gradient `self`: `(d xw, d W_hh, d h0, d c0)`.
-    /// Composed by default; tensors run the fused [`Tensor::lstm_sequence_backward`].
+    /// Composed by default (recomputing the gates, so a recorded pass stays
+    /// differentiable); tensors run the fused [`Tensor::lstm_sequence_backward`], with
+    /// the gate pre-activations the forward pass saved (`gates`) when there are any.
     #[must_use]
     #[allow(clippy::too_many_arguments)]
     fn lstm_sequence_backward(
@@ -171,8 +173,10 @@ pub trait BackwardOps<T: Float>: Clone {
         h0: &Self,
         c0: &Self,
         out: &Self,
+        gates: Option<&Tensor<T>>,
         reverse: bool,
     ) -> (Self, Self, Self, Self) {
+        let _ = gates;
         crate::derivatives_rnn::lstm_sequence_grads(self, xw, w_hh, h0, c0, out, reverse)
     }
     /// The gradients of a GRU cell ([`Op::GruCell`]) whose output has the gradient
@@ -203,12 +207,16 @@ pub trait BackwardOps<T: Float>: Clone {
 
 /// The gradients of an op's inputs given the gradient `g` of its output.
 ///
-/// `custom` computes the rule of a user-defined op (it lives on the tape, not here).
+/// `saved` is what the forward pass kept for the rule besides the inputs and the output
+/// ([`crate::tape::Node::saved`]); `custom` computes the rule of a user-defined op (it
+/// lives on the tape, not here).
+#[allow(clippy::too_many_arguments)]
 pub fn vjp<T: Float, D: BackwardOps<T>>(
     op: &Op,
     g: &D,
     x: &[D],
     out: &D,
+    saved: Option<&Tensor<T>>,
     need: &[bool],
     custom: impl FnOnce(usize) -> InputGrads<D>,
 ) -> InputGrads<D> {
@@ -428,9 +436,10 @@ pub fn vjp<T: Float, D: BackwardOps<T>>(
         //   g_t = g[t] + [d a_next·W_hh | dc_prev,next],   with a_t = xw[t] + h_prev·W_hhᵀ;
         //   d xw[t] = d a_t,   d W_hh = Σ_t d a_tᵀ·h_prev,t,
         //   d h0 = d a_first·W_hh,   d c0 = dc_prev,first.
+        // The a_t are the gate pre-activations the forward pass saved, if it did.
         Op::LstmSequence { reverse } => {
             let (dxw, dw, dh0, dc0) =
-                g.lstm_sequence_backward(&x[0], &x[1], &x[2], &x[3], out, *reverse);
+                g.lstm_sequence_backward(&x[0], &x[1], &x[2], &x[3], out, saved, *reverse);
             smallvec![
                 n(0).then_some(dxw),
                 n(1).then_some(dw),

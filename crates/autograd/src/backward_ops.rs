@@ -34,9 +34,10 @@ impl<T: Float> BackwardOps<T> for Tensor<T> {
         h0: &Self,
         c0: &Self,
         out: &Self,
+        gates: Option<&Tensor<T>>,
         reverse: bool,
     ) -> (Self, Self, Self, Self) {
-        Tensor::lstm_sequence_backward(self, xw, w_hh, h0, c0, out, reverse)
+        Tensor::lstm_sequence_backward(self, xw, w_hh, h0, c0, out, gates, reverse)
     }
     fn gru_cell_backward(&self, x: &Self, hw: &Self, h_prev: &Self) -> (Self, Self, Self) {
         Tensor::gru_cell_backward(self, x, hw, h_prev)

@@ -38,14 +38,19 @@ pub(crate) fn reverse<T: Float, D: BackwardOps<T>>(
     for i in (0..=root).rev() {
         let Some(g) = grads[i].take() else { continue };
         let g = apply_hooks(tape, i, g);
-        let (op, inputs, need) = {
+        let (op, inputs, need, saved) = {
             let nodes = tape.nodes.borrow();
             let need: SmallVec<[bool; 3]> = nodes[i]
                 .inputs
                 .iter()
                 .map(|&j| nodes[j].requires_grad)
                 .collect();
-            (nodes[i].op.clone(), nodes[i].inputs.clone(), need)
+            (
+                nodes[i].op.clone(),
+                nodes[i].inputs.clone(),
+                need,
+                nodes[i].saved.clone(),
+            )
         };
         if !inputs.is_empty() {
             let x: SmallVec<[D; 3]> = inputs.iter().map(|&j| handle(j)).collect();
@@ -54,7 +59,7 @@ pub(crate) fn reverse<T: Float, D: BackwardOps<T>>(
                 let grads = custom_vjp(tape, index, &g.value(), &values, &need);
                 grads.into_iter().map(|c| c.map(|t| g.lift(t))).collect()
             };
-            let contributions = vjp(&op, &g, &x, &handle(i), &need, custom);
+            let contributions = vjp(&op, &g, &x, &handle(i), saved.as_ref(), &need, custom);
             let sends: SmallVec<[(NodeId, D); 3]> = inputs
                 .iter()
                 .zip(contributions)

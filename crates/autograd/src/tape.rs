@@ -38,6 +38,10 @@ pub struct Node<T: Float> {
     pub requires_grad: bool,
     /// A name given by the user with [`Var::label`], for printing.
     pub label: Option<String>,
+    /// What the forward pass kept for the op's rule besides its inputs and output, so the
+    /// backward pass need not recompute it (PyTorch's "saved tensors"): the gate
+    /// pre-activations of [`Op::LstmSequence`]; `None` for every other op.
+    pub saved: Option<Tensor<T>>,
 }
 
 /// A gradient hook: sees the gradient arriving at a node and may replace it.
@@ -247,17 +251,38 @@ impl<T: Float> Tape<T> {
     /// input does; when not recording it is stored as a constant without inputs.
     #[track_caller]
     pub(crate) fn record(&self, op: Op, inputs: Inputs, value: Tensor<T>) -> Var<'_, T> {
-        let requires_grad = self.recording.get() && {
+        self.record_saved(op, inputs, value, None)
+    }
+
+    /// Whether an op on `inputs` would be recorded with a gradient (the tape records, and
+    /// one of them needs a gradient): only then is anything worth saving for its rule.
+    pub(crate) fn would_need_grad(&self, inputs: &[NodeId]) -> bool {
+        self.recording.get() && {
             let nodes = self.nodes.borrow();
             inputs.iter().any(|&i| nodes[i].requires_grad)
-        };
+        }
+    }
+
+    /// [`Tape::record`], keeping `saved` on the node for the op's rule
+    /// ([`Node::saved`]) when it is recorded with a gradient.
+    #[track_caller]
+    pub(crate) fn record_saved(
+        &self,
+        op: Op,
+        inputs: Inputs,
+        value: Tensor<T>,
+        saved: Option<Tensor<T>>,
+    ) -> Var<'_, T> {
+        let requires_grad = self.would_need_grad(&inputs);
         let bad = if self.detect.get() {
             first_non_finite(&value)
         } else {
             None
         };
         let var = if requires_grad {
-            self.push(op, inputs, value, true)
+            let var = self.push(op, inputs, value, true);
+            self.nodes.borrow_mut()[var.id].saved = saved;
+            var
         } else {
             self.push(Op::Constant, Inputs::new(), value, false)
         };
@@ -281,6 +306,7 @@ impl<T: Float> Tape<T> {
             value,
             requires_grad,
             label: None,
+            saved: None,
         });
         Var {
             id: nodes.len() - 1,

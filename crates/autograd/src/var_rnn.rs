@@ -84,16 +84,23 @@ impl<'t, T: Float> Var<'t, T> {
             "lstm_sequence: inputs {:?} must be [T, N, 4H] with at least one step",
             self.shape()
         );
-        let value = {
+        let inputs = smallvec![self.id, w_hh.id, h0.id, c0.id];
+        // With a gradient to come, the gate pre-activations are kept for the backward
+        // pass (which otherwise recomputes them).
+        let keep = self.tape.would_need_grad(&inputs);
+        let (value, gates) = {
             let nodes = self.tape.nodes.borrow();
             let v = |id: usize| &nodes[id].value;
-            v(self.id).lstm_sequence(v(w_hh.id), v(h0.id), v(c0.id), reverse)
+            let (xw, w, h, c) = (v(self.id), v(w_hh.id), v(h0.id), v(c0.id));
+            if keep {
+                let (out, gates) = xw.lstm_sequence_with_gates(w, h, c, reverse);
+                (out, Some(gates))
+            } else {
+                (xw.lstm_sequence(w, h, c, reverse), None)
+            }
         };
-        self.tape.record(
-            Op::LstmSequence { reverse },
-            smallvec![self.id, w_hh.id, h0.id, c0.id],
-            value,
-        )
+        self.tape
+            .record_saved(Op::LstmSequence { reverse }, inputs, value, gates)
     }
 
     /// One GRU cell step, fused (PyTorch's `torch.nn.GRU` equations): from the input part

@@ -89,3 +89,17 @@ pub(crate) fn fold_chunks<A: Send>(
         (0..count).fold(init(), fold)
     }
 }
+
+/// Runs `f` on a thread of the rayon pool (directly if this already is one) and returns
+/// its result. A loop of ops that split their work (a training loop) runs faster there:
+/// an op called from outside the pool hands its work to a pool thread and sleeps until
+/// it is done — two thread wake-ups per parallel op — while on a pool thread it keeps
+/// one part of the work and only offers the rest to the other threads.
+///
+/// ```
+/// let on_worker = tensor::parallel::on_pool(|| rayon::current_thread_index().is_some());
+/// assert!(on_worker);
+/// ```
+pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    rayon::scope(|_| f())
+}

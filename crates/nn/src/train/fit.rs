@@ -64,7 +64,13 @@ impl<T: Float> Model<T> {
         let mut run = Run::new(self, &mut config, log_names, rows(&data.x), resume);
         run.ctx.history.warnings.extend(warning);
         run.ctx.module.set_training(true);
-        let result = run.train(&data, &config);
+        // The loop runs on a thread of the rayon pool: its ops' parallel parts then start
+        // by pushing work to the other threads, instead of waking a pool thread and
+        // sleeping until it is done (two thread wake-ups per parallel op from outside
+        // the pool; see `docs/decisions.md`, entry 44).
+        // (`&mut` because a `&FitConfig` would need its callbacks to be `Sync`.)
+        let (run_ref, config_ref, data_ref) = (&mut run, &mut config, &data);
+        let result = tensor::parallel::on_pool(move || run_ref.train(data_ref, config_ref));
         // The one cleanup, whatever happened above.
         run.ctx.module.set_training(false);
         let (state, initial_lr) = (run.run_state(), run.ctx.initial_lr);

@@ -147,27 +147,75 @@ impl<T: Float> Tensor<T> {
     #[track_caller]
     #[must_use]
     pub fn lstm_sequence(&self, w_hh: &Self, h0: &Self, c0: &Self, reverse: bool) -> Self {
+        self.lstm_sequence_impl(w_hh, h0, c0, reverse, false).0
+    }
+
+    /// [`Tensor::lstm_sequence`], also returning the gate pre-activations of every step,
+    /// `a_t = self[t] + h_prev·W_hhᵀ` (`[T, N, 4H]`, in time order): given to
+    /// [`Tensor::lstm_sequence_backward`], they spare it recomputing them (one
+    /// `[T·N, H]·[H, 4H]` product).
+    ///
+    /// # Panics
+    /// If the shapes do not fit, naming all four.
+    #[track_caller]
+    #[must_use]
+    pub fn lstm_sequence_with_gates(
+        &self,
+        w_hh: &Self,
+        h0: &Self,
+        c0: &Self,
+        reverse: bool,
+    ) -> (Self, Self) {
+        let (out, gates) = self.lstm_sequence_impl(w_hh, h0, c0, reverse, true);
+        (out, gates.expect("gates were asked for"))
+    }
+
+    #[track_caller]
+    fn lstm_sequence_impl(
+        &self,
+        w_hh: &Self,
+        h0: &Self,
+        c0: &Self,
+        reverse: bool,
+        keep_gates: bool,
+    ) -> (Self, Option<Self>) {
         let (steps, n, h) = dims("lstm_sequence", self, w_hh, h0, c0);
         let (xw, wt, h0, c0) = (data(self), w_hh.t().contiguous(), data(h0), data(c0));
         let (xw, wt, h0, c0) = (slice(&xw), slice(&wt), slice(&h0), slice(&c0));
         let (n4, n2) = (n * 4 * h, n * 2 * h);
-        // Every element is written below.
+        // Every element of both is written below.
         let mut out = recycle::scratch(steps * n2);
+        let mut gates = keep_gates.then(|| recycle::scratch(steps * n4));
         let blocks = row_blocks(n);
         let parallel = split_batch(2 * steps * n4 * h, blocks.len());
-        let parts = per_block(writable(&mut out), steps, n, 2 * h, &blocks);
-        let work: Vec<_> = blocks.into_iter().zip(parts).collect();
-        for_blocks(work, parallel, |(rows, mut outs)| {
+        let outs = per_block(writable(&mut out), steps, n, 2 * h, &blocks);
+        let gate_parts: Vec<Option<Vec<&mut [T]>>> = match gates.as_mut() {
+            Some(g) => per_block(writable(g), steps, n, 4 * h, &blocks)
+                .into_iter()
+                .map(Some)
+                .collect(),
+            None => blocks.iter().map(|_| None).collect(),
+        };
+        let work: Vec<_> = blocks.into_iter().zip(outs).zip(gate_parts).collect();
+        for_blocks(work, parallel, |((rows, mut outs), mut kept)| {
             let nb = rows.len();
-            let mut a = vec![T::ZERO; nb * 4 * h];
+            let mut temp = if kept.is_some() {
+                Vec::new()
+            } else {
+                vec![T::ZERO; nb * 4 * h]
+            };
             let mut h_prev = h0[rows.start * h..rows.end * h].to_vec();
             let mut c_prev = c0[rows.start * h..rows.end * h].to_vec();
             for t in order(steps, reverse) {
+                let a: &mut [T] = match kept.as_mut() {
+                    Some(parts) => &mut *parts[t],
+                    None => &mut temp,
+                };
                 // a_t = x_t·W_ihᵀ + b + h_prev·W_hhᵀ (the product added onto a copy of
                 // the first).
                 a.copy_from_slice(&xw[t * n4 + rows.start * 4 * h..][..nb * 4 * h]);
                 gemm_into(
-                    &mut a,
+                    a,
                     nb,
                     4 * h,
                     h,
@@ -180,7 +228,7 @@ impl<T: Float> Tensor<T> {
                 );
                 let cur = &mut *outs[t];
                 run(LstmRows {
-                    a: &a,
+                    a,
                     c0: &c_prev,
                     out: &mut *cur,
                     h,
@@ -188,7 +236,10 @@ impl<T: Float> Tensor<T> {
                 split_state(cur, h, &mut h_prev, &mut c_prev);
             }
         });
-        Tensor::from_storage(out, &[steps, n, 2 * h])
+        (
+            Tensor::from_storage(out, &[steps, n, 2 * h]),
+            gates.map(|g| Tensor::from_storage(g, &[steps, n, 4 * h])),
+        )
     }
 
     /// The gradients of [`Tensor::lstm_sequence`] by backpropagation through time: given
@@ -198,10 +249,12 @@ impl<T: Float> Tensor<T> {
     /// is the output's plus what the step visited after `t` sends back (its
     /// `d a·W_hh` to `h`, its `d c_prev` to `c`); each step then applies
     /// the cell's rule ([`Tensor::lstm_cell_backward`]). `d xw` stacks the `d a_t`, and
-    /// `d W_hh = Σ_t d a_tᵀ·h_prev,t` is one product over all steps.
+    /// `d W_hh = Σ_t d a_tᵀ·h_prev,t` is one product over all steps. The gate
+    /// pre-activations are `gates` when given (from [`Tensor::lstm_sequence_with_gates`]),
+    /// else recomputed from `out`.
     ///
     /// # Panics
-    /// If the shapes are not those of an `lstm_sequence` call.
+    /// If the shapes are not those of an `lstm_sequence` call (`gates` as `xw`).
     #[track_caller]
     #[must_use]
     #[allow(clippy::too_many_arguments)]
@@ -212,6 +265,7 @@ impl<T: Float> Tensor<T> {
         h0: &Self,
         c0: &Self,
         out: &Self,
+        gates: Option<&Self>,
         reverse: bool,
     ) -> (Self, Self, Self, Self) {
         let (steps, n, h) = dims("lstm_sequence_backward", xw, w_hh, h0, c0);
@@ -222,6 +276,14 @@ impl<T: Float> Tensor<T> {
             self.shape(),
             out.shape()
         );
+        if let Some(a) = gates {
+            assert!(
+                a.shape() == xw.shape(),
+                "lstm_sequence_backward: gates {:?} must be shaped as the inputs {:?}",
+                a.shape(),
+                xw.shape()
+            );
+        }
         let (nh, n4, n2) = (n * h, n * 4 * h, n * 2 * h);
         let (g, xw, w, wt, hc) = (
             data(self),
@@ -248,23 +310,29 @@ impl<T: Float> Tensor<T> {
                 }
             }
         }
-        // The gate pre-activations again, for all steps in one product, into the buffer
-        // that then receives their gradients step by step (one big buffer, not two).
-        let mut da: Arc<[T]> = recycle::copied(xw);
+        // The gate pre-activations (kept by the forward pass, or again for all steps in
+        // one product), in the buffer that then receives their gradients step by step.
         let rows = steps * n;
         let big = split_matmul(2 * rows * 4 * h * h);
-        gemm_into(
-            writable(&mut da),
-            rows,
-            4 * h,
-            h,
-            &hp,
-            row_major(h),
-            wt,
-            row_major(4 * h),
-            true,
-            big,
-        );
+        let mut da: Arc<[T]> = match gates {
+            Some(a) => recycle::copied(slice(&data(a))),
+            None => {
+                let mut da = recycle::copied(xw);
+                gemm_into(
+                    writable(&mut da),
+                    rows,
+                    4 * h,
+                    h,
+                    &hp,
+                    row_major(h),
+                    wt,
+                    row_major(4 * h),
+                    true,
+                    big,
+                );
+                da
+            }
+        };
         let (mut dh0, mut dc0) = (recycle::scratch(nh), recycle::scratch(nh));
         let blocks = row_blocks(n);
         let parallel = split_batch(4 * steps * n4 * h, blocks.len());

@@ -5,7 +5,7 @@
 //!
 //! It runs whenever no `lengths` are given (masks need the per-step graph), in training
 //! and evaluation. Measured (LSTM 8 → 64, T = 50, batch 32, one Adam step): see
-//! `docs/decisions.md`, entries 41–43. Training through it was slower until tensors
+//! `docs/decisions.md`, entries 41–44. Training through it was slower until tensors
 //! recycled their storage (`tensor::recycle`): its `[T, N, 4H]` buffers were given back
 //! to the operating system at every step and faulted in again.
 
