@@ -145,13 +145,16 @@ fn step_bench(
         adam.step(&params, &grads);
     });
     let mut sgd = Sgd::new(1e-7);
-    let full_sgd = median_secs(budget(), || {
+    let mut sgd_step = || {
         let grads = {
             let tape = Tape::new();
             loss(net.forward(tape.constant(x.clone())), &y, classes).backward()
         };
         sgd.step(&params, &grads);
-    });
+    };
+    let full_sgd = median_secs(budget(), &mut sgd_step);
+    // As `fit` runs it: on a thread of the rayon pool (see `tensor::parallel::on_pool`).
+    let pool_sgd = wengert::tensor::parallel::on_pool(|| median_secs(budget(), &mut sgd_step));
     let detecting = median_secs(budget(), || {
         let tape = Tape::new();
         tape.detect_anomaly(true);
@@ -167,6 +170,10 @@ fn step_bench(
     );
     println!("  + Adam update (full step)   {:>9.1} µs", full * 1e6);
     println!("  + SGD update (full step)    {:>9.1} µs", full_sgd * 1e6);
+    println!(
+        "  same, on a pool thread (as fit runs it) {:>9.1} µs",
+        pool_sgd * 1e6
+    );
     println!("  shared/perf peers (2 threads): {peer}");
     (full, full_sgd)
 }
@@ -248,18 +255,27 @@ fn profile(which: &str) {
     let mut sgd = Sgd::new(1e-7);
     let t = Instant::now();
     let mut steps = 0usize;
-    while t.elapsed() < Duration::from_secs(10) {
-        let grads = {
-            let tape = Tape::new();
-            let pred = net.forward(tape.constant(x.clone()));
-            let l = match classes {
-                Some(_) => loss::cross_entropy(pred, &y, loss::Reduction::Mean),
-                None => loss::mse_loss(pred, &y, loss::Reduction::Mean),
+    // `ON_POOL=1`: on a thread of the rayon pool, as `fit` runs it.
+    let on_pool = std::env::var_os("ON_POOL").is_some();
+    let mut body = || {
+        while t.elapsed() < Duration::from_secs(10) {
+            let grads = {
+                let tape = Tape::new();
+                let pred = net.forward(tape.constant(x.clone()));
+                let l = match classes {
+                    Some(_) => loss::cross_entropy(pred, &y, loss::Reduction::Mean),
+                    None => loss::mse_loss(pred, &y, loss::Reduction::Mean),
+                };
+                l.backward()
             };
-            l.backward()
-        };
-        sgd.step(&params, &grads);
-        steps += 1;
+            sgd.step(&params, &grads);
+            steps += 1;
+        }
+    };
+    if on_pool {
+        wengert::tensor::parallel::on_pool(body);
+    } else {
+        body();
     }
     println!("{which}: {steps} SGD steps in 10 s");
 }
