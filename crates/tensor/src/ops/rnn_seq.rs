@@ -314,8 +314,13 @@ impl<T: Float> Tensor<T> {
         // one product), in the buffer that then receives their gradients step by step.
         let rows = steps * n;
         let big = split_matmul(2 * rows * 4 * h * h);
-        let mut da: Arc<[T]> = match gates {
-            Some(a) => recycle::copied(slice(&data(a))),
+        // With saved gates, each step's kernel reads them and writes every element of
+        // `d a_t` (so `da` starts as scratch); without, `da` first holds the recomputed
+        // gates and each step copies its rows out before overwriting them.
+        let saved = gates.map(data);
+        let saved: Option<&[T]> = saved.as_ref().map(slice);
+        let mut da: Arc<[T]> = match saved {
+            Some(_) => recycle::scratch(steps * n4),
             None => {
                 let mut da = recycle::copied(xw);
                 gemm_into(
@@ -349,7 +354,11 @@ impl<T: Float> Tensor<T> {
             parallel,
             |(((rows, mut das), mut dh_out), mut dc_out)| {
                 let (r0, nb) = (rows.start, rows.len());
-                let mut a = vec![T::ZERO; nb * 4 * h];
+                let mut a = if saved.is_some() {
+                    Vec::new()
+                } else {
+                    vec![T::ZERO; nb * 4 * h]
+                };
                 let (mut dh, mut dc, mut dc_step) = (
                     vec![T::ZERO; nb * h],
                     vec![T::ZERO; nb * h],
@@ -370,10 +379,16 @@ impl<T: Float> Tensor<T> {
                         }
                     }
                     let dat = &mut *das[t];
-                    a.copy_from_slice(dat);
+                    let a_t: &[T] = match saved {
+                        Some(gates) => &gates[t * n4 + r0 * 4 * h..][..nb * 4 * h],
+                        None => {
+                            a.copy_from_slice(dat);
+                            &a
+                        }
+                    };
                     run(LstmBackwardRows {
                         g: &gt,
-                        a: &a,
+                        a: a_t,
                         c0: &cp_all[t * nh + r0 * h..][..nb * h],
                         hc: &hc[t * n2 + r0 * 2 * h..][..nb * 2 * h],
                         da: &mut *dat,
