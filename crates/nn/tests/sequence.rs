@@ -26,8 +26,17 @@ fn check(
     lengths: Option<&[usize]>,
 ) {
     let mut layer = Layer::build(kind, input, hidden, layers, bidi, batch_first);
-    // Both modes: evaluation runs the LSTM as fused sequence ops, the same equations.
-    for training in [true, false] {
+    // Both modes, and without lengths also with every length T: an LSTM runs as
+    // whole-sequence ops without lengths and step by step with them, the same equations.
+    let full = vec![steps; n];
+    let runs: Vec<(bool, Option<&[usize]>)> = [true, false]
+        .into_iter()
+        .flat_map(|training| match lengths {
+            Some(l) => vec![(training, Some(l))],
+            None => vec![(training, None), (training, Some(&full[..]))],
+        })
+        .collect();
+    for (training, lengths) in runs {
         layer.set_training(training);
         let dirs = if bidi { 2 } else { 1 };
         let x_bm = random(&[n, steps, input], 1); // batch-major, for the reference

@@ -6,14 +6,14 @@
 //! the products of the backward pass) and frees them all when its tape is dropped. With
 //! the system allocator, large blocks are given back to the operating system on free and
 //! faulted in again, page by page, when the next step writes them: on this project's
-//! benchmark machine that was 6 % of the 784 → 1024 → 1024 → 10 step and a third of an
-//! LSTM layer's forward pass (see `docs/decisions.md`, entry 42). PyTorch's CUDA caching
+//! benchmark machine that was 6 % of the 784 → 1024 → 1024 → 10 step and more than half
+//! of an LSTM layer's training forward pass (see `docs/decisions.md`, entry 42). PyTorch's CUDA caching
 //! allocator does the same for GPU memory.
 //!
 //! The pool holds at most [`capacity`] bytes per thread and element type (256 MiB unless
 //! changed with [`set_capacity`]; `0` turns recycling off); when a returned buffer does
-//! not fit, buffers of other lengths are freed first, longest first. It only ever holds memory the program had
-//! allocated and released; [`clear`] frees it at once.
+//! not fit, buffers of other lengths are freed first, longest first. It only ever holds
+//! memory the program had allocated and released; [`clear`] frees the calling thread's.
 //!
 //! ```
 //! use tensor::{recycle, Tensor};
@@ -47,13 +47,14 @@ pub fn capacity() -> usize {
 }
 
 /// Sets the most bytes of released storage each thread keeps per element type, for all
-/// threads; `0` turns recycling off. Pools already over the new limit shrink the next
-/// time a buffer is returned to them (or at [`clear`]).
+/// threads; `0` turns recycling off. A pool already over the new limit shrinks the next
+/// time its thread takes or returns a buffer (or calls [`clear`]).
 pub fn set_capacity(bytes: usize) {
     CAPACITY.store(bytes, Ordering::Relaxed);
 }
 
-/// Frees every buffer this thread's pools hold.
+/// Frees every buffer this thread's pools hold. (`Model::fit`, whose loop runs on a
+/// thread of the rayon pool, clears that thread's pools when it returns.)
 pub fn clear() {
     // A thread being torn down has no pools left to clear.
     let _ = SHELVES.try_with(|cell| {
@@ -126,7 +127,7 @@ fn with_shelf<T: 'static, R>(f: impl FnOnce(&mut Shelf<T>) -> R) -> Option<R> {
 
 /// Whether a buffer of `len` elements of `T` is large enough to recycle.
 pub(crate) fn worth_keeping<T>(len: usize) -> bool {
-    len.saturating_mul(size_of::<T>()) >= MIN_BYTES && capacity() > 0
+    len.saturating_mul(size_of::<T>()) >= MIN_BYTES
 }
 
 /// A released buffer of exactly `len` elements, unique (so writable) and holding stale
@@ -135,7 +136,10 @@ pub(crate) fn take<T: 'static>(len: usize) -> Option<Arc<[T]>> {
     if !worth_keeping::<T>(len) {
         return None;
     }
+    let cap = capacity();
     with_shelf(|s: &mut Shelf<T>| {
+        // A capacity lowered since the last visit (to 0: recycling off) applies now.
+        while s.bytes > cap && s.evict_one(0) {}
         // The most recently released first: its pages are the likeliest to be cached.
         let list = s.buffers.get_mut(&len)?;
         let buffer = list.pop().expect("held lengths have buffers");
@@ -149,18 +153,23 @@ pub(crate) fn take<T: 'static>(len: usize) -> Option<Arc<[T]>> {
 }
 
 /// Keeps `buffer` for reuse if it is unique and fits the capacity (freeing others to
-/// make room, longest first); otherwise it is simply dropped.
+/// make room, longest first); otherwise it is dropped, after the pool has shrunk to the
+/// capacity (which may have been lowered since).
 pub(crate) fn give<T: 'static>(mut buffer: Arc<[T]>) {
     let bytes = buffer.len().saturating_mul(size_of::<T>());
-    let cap = capacity();
-    if bytes < MIN_BYTES || bytes > cap || Arc::get_mut(&mut buffer).is_none() {
+    if bytes < MIN_BYTES || Arc::get_mut(&mut buffer).is_none() {
         return;
     }
+    let cap = capacity();
     with_shelf(move |s: &mut Shelf<T>| {
         let len = buffer.len();
-        while s.bytes + bytes > cap && s.evict_one(len) {}
-        s.bytes += bytes;
-        s.buffers.entry(len).or_default().push(buffer);
+        // A buffer larger than the whole capacity is not kept, and evicts nothing.
+        let room = if bytes > cap { 0 } else { bytes };
+        while s.bytes + room > cap && s.evict_one(len) {}
+        if bytes <= cap {
+            s.bytes += bytes;
+            s.buffers.entry(len).or_default().push(buffer);
+        }
     });
 }
 
@@ -171,15 +180,16 @@ pub(crate) fn zeroed<T: crate::Float>(len: usize) -> Arc<[T]> {
 
 /// Storage of `len` elements, all `value`: recycled if possible.
 pub(crate) fn filled<T: Copy + 'static>(len: usize, value: T) -> Arc<[T]> {
-    match take::<T>(len) {
-        Some(mut buffer) => {
-            Arc::get_mut(&mut buffer)
-                .expect("a pooled buffer is unique")
-                .fill(value);
-            buffer
-        }
-        None => std::iter::repeat_n(value, len).collect(),
-    }
+    take_filled(len, value).unwrap_or_else(|| std::iter::repeat_n(value, len).collect())
+}
+
+/// A released buffer of `len` elements filled with `value`, or `None`.
+pub(crate) fn take_filled<T: Copy + 'static>(len: usize, value: T) -> Option<Arc<[T]>> {
+    let mut buffer = take::<T>(len)?;
+    Arc::get_mut(&mut buffer)
+        .expect("a pooled buffer is unique")
+        .fill(value);
+    Some(buffer)
 }
 
 /// Storage of `len` elements with unspecified (but initialized) values, for a caller

@@ -118,10 +118,7 @@ impl<T: Float> Tensor<T> {
     pub fn try_full(shape: &[usize], value: T) -> Result<Self> {
         let bytes = try_bytes("full", shape, std::mem::size_of::<T>())?;
         let n = try_numel("full", shape)?;
-        if let Some(mut storage) = crate::recycle::take::<T>(n) {
-            Arc::get_mut(&mut storage)
-                .expect("a pooled buffer is unique")
-                .fill(value);
+        if let Some(storage) = crate::recycle::take_filled(n, value) {
             return Ok(Self::from_storage(storage, shape));
         }
         let mut data = Vec::new();

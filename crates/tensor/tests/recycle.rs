@@ -3,7 +3,7 @@
 //! capacity bounds what is kept. One test function, because the capacity is global to
 //! the process and the test harness runs functions on parallel threads.
 
-use tensor::{recycle, Tensor};
+use tensor::{recycle, Conv2dParams, Tensor};
 
 /// 64 × 512 f32 = 128 KiB: above `recycle::MIN_BYTES`.
 const SHAPE: [usize; 2] = [64, 512];
@@ -27,27 +27,7 @@ fn recycling() {
     assert_eq!(recycle::cached_bytes::<f32>(), 0);
     assert!(z.to_vec().iter().all(|&x| x == 0.0));
 
-    // Ops that overwrite (map, zip, matmul, concat, a sum's identity fill) on stale buffers.
-    let a = ramp(&SHAPE);
-    drop(ramp(&SHAPE));
-    let doubled = a.mul_scalar(2.0);
-    assert_eq!(doubled.to_vec()[7], 14.0);
-    drop(ramp(&SHAPE));
-    let sum = &a + &a;
-    assert_eq!(sum.to_vec(), doubled.to_vec());
-    // A matmul with k = 0 is all zeros, even in a recycled buffer.
-    drop(ramp(&SHAPE));
-    let empty_k = Tensor::<f32>::zeros(&[64, 0]).matmul(&Tensor::zeros(&[0, 512]));
-    assert!(empty_k.to_vec().iter().all(|&x| x == 0.0));
-    // concat along axis 1 of two [64, 256] halves is the ramp again.
-    drop(ramp(&SHAPE));
-    let (left, right) = (a.narrow(1, 0, 256), a.narrow(1, 256, 256));
-    assert_eq!(Tensor::concat(&[&left, &right], 1).to_vec(), a.to_vec());
-    // A sum over a [2, 64, 512] tensor's first axis fills its [64, 512] result with 0
-    // before adding.
-    drop(ramp(&SHAPE));
-    let two = Tensor::stack(&[&a, &a], 0);
-    assert_eq!(two.sum_axes(&[0], false).to_vec(), doubled.to_vec());
+    poisoned_buffers_never_show();
 
     // A view keeps the storage alive: dropping the tensor releases nothing, dropping the
     // last view releases the buffer.
@@ -87,7 +67,17 @@ fn recycling() {
     assert_eq!(recycle::cached_bytes::<f32>(), 2 * BYTES);
     drop(ramp(&[256, 512]));
     assert_eq!(recycle::cached_bytes::<f32>(), 2 * BYTES);
+    // Lowering the capacity shrinks a pool at its thread's next take or release.
+    recycle::clear();
+    recycle::set_capacity(4 * BYTES);
+    drop((ramp(&SHAPE), ramp(&[128, 512])));
+    assert_eq!(recycle::cached_bytes::<f32>(), 3 * BYTES);
+    recycle::set_capacity(BYTES);
+    drop(Tensor::<f32>::zeros(&[64, 300]));
+    assert_eq!(recycle::cached_bytes::<f32>(), 64 * 300 * 4);
     recycle::set_capacity(0);
+    drop(Tensor::<f32>::zeros(&[64, 300]));
+    assert_eq!(recycle::cached_bytes::<f32>(), 0);
     recycle::clear();
     drop(ramp(&SHAPE));
     assert_eq!(recycle::cached_bytes::<f32>(), 0);
@@ -97,4 +87,90 @@ fn recycling() {
     recycle::clear();
     std::thread::spawn(|| drop(ramp(&SHAPE))).join().unwrap();
     assert_eq!(recycle::cached_bytes::<f32>(), 0);
+}
+
+/// Every op that takes its result's storage from the pool: computed with an empty pool,
+/// then again after NaN-filled buffers of the result's length were released. The result
+/// must lie in one of those buffers (so the recycled path ran) and hold the same bits.
+fn poisoned_buffers_never_show() {
+    fn check(name: &str, lengths: &[usize], op: impl Fn() -> Vec<Tensor<f32>>) {
+        recycle::clear();
+        let want: Vec<Vec<u32>> = op().iter().map(bits).collect();
+        recycle::clear();
+        let poison: Vec<Tensor<f32>> = lengths
+            .iter()
+            .map(|&n| Tensor::full(&[n], f32::NAN))
+            .collect();
+        let addresses: Vec<usize> = poison.iter().map(address).collect();
+        drop(poison);
+        let got = op();
+        assert!(
+            addresses.contains(&address(&got[0])),
+            "{name}: the result did not take a released buffer"
+        );
+        let got: Vec<Vec<u32>> = got.iter().map(bits).collect();
+        assert_eq!(got, want, "{name}: a recycled buffer changed the result");
+    }
+    fn bits(t: &Tensor<f32>) -> Vec<u32> {
+        t.to_vec().iter().map(|x| x.to_bits()).collect()
+    }
+    fn address(t: &Tensor<f32>) -> usize {
+        t.as_slice().expect("contiguous").as_ptr() as usize
+    }
+    let a = ramp(&[64, 128]);
+    let b = ramp(&[3, 50, 30]).mul_scalar(1e-3);
+    let m = ramp(&[3, 40, 50]).mul_scalar(1e-3);
+    check("map of a transposed view", &[8192], || {
+        vec![a.t().mul_scalar(2.0)]
+    });
+    check("broadcast add", &[8192], || vec![&a + &ramp(&[128])]);
+    check("batched matmul", &[3600], || vec![m.matmul(&b)]);
+    check("matmul with k = 0", &[4096], || {
+        vec![Tensor::zeros(&[64, 0]).matmul(&Tensor::zeros(&[0, 64]))]
+    });
+    check("concat", &[8192], || {
+        vec![Tensor::concat(
+            &[&a.narrow(1, 0, 100), &a.narrow(1, 100, 28)],
+            1,
+        )]
+    });
+    check("pad", &[8192], || vec![a.narrow(1, 5, 100).pad(1, 5, 128)]);
+    check("sum over an axis", &[4096], || {
+        vec![ramp(&[4, 64, 64]).sum_axes(&[0], false)]
+    });
+    // Softmax is composed of three full-size ops (shift, exp, divide): three buffers.
+    let small = a.mul_scalar(1e-4);
+    check("softmax", &[8192; 3], || vec![small.softmax(-1)]);
+    check("index_select", &[8192], || {
+        vec![a.index_select(0, &(0..64).rev().collect::<Vec<_>>())]
+    });
+    let x = ramp(&[2, 3, 20, 20]).mul_scalar(1e-3);
+    let w = ramp(&[8, 3, 3, 3]).mul_scalar(1e-2);
+    check("conv2d", &[5184], || {
+        vec![x.conv2d(&w, Conv2dParams::default())]
+    });
+    // The LSTM sequence op: output and gates, then the backward's gate gradient and its
+    // previous-state buffers, with the gates given and recomputed.
+    let (steps, n, h) = (5, 40, 16);
+    let xw = ramp(&[steps, n, 4 * h]).mul_scalar(1e-4);
+    let w_hh = ramp(&[4 * h, h]).mul_scalar(1e-3);
+    let (h0, c0) = (Tensor::zeros(&[n, h]), Tensor::ones(&[n, h]));
+    let (out_len, gates_len, state_len) = (steps * n * 2 * h, steps * n * 4 * h, steps * n * h);
+    check("lstm_sequence", &[out_len, gates_len], || {
+        let (out, gates) = xw.lstm_sequence_with_gates(&w_hh, &h0, &c0, false);
+        vec![out, gates]
+    });
+    let (out, gates) = xw.lstm_sequence_with_gates(&w_hh, &h0, &c0, false);
+    let g = ramp(&[steps, n, 2 * h]).mul_scalar(1e-4);
+    for saved in [Some(&gates), None] {
+        check(
+            "lstm_sequence_backward",
+            &[gates_len, state_len, state_len],
+            || {
+                let (dxw, dw, dh0, dc0) =
+                    g.lstm_sequence_backward(&xw, &w_hh, &h0, &c0, &out, saved, false);
+                vec![dxw, dw, dh0, dc0]
+            },
+        );
+    }
 }

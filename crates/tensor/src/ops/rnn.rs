@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use crate::recycle;
 use crate::simd::{run, Kernel};
 use crate::{Float, Tensor};
 
@@ -21,8 +22,8 @@ pub(super) fn rows_and_hidden<T: Float>(
 ) -> (usize, usize) {
     let (w, s) = (wide.shape(), narrow.shape());
     assert!(
-        w.len() == 2 && s.len() == 2 && w[0] == s[0] && w[1] == k * s[1],
-        "{op}: gates {w:?} must be [N, {k}·H] for a state of shape {s:?} ([N, H])"
+        w.len() == 2 && s.len() == 2 && w[0] == s[0] && w[1] == k * s[1] && s[1] > 0,
+        "{op}: gates {w:?} must be [N, {k}·H] for a state of shape {s:?} ([N, H], H ≥ 1)"
     );
     (s[0], s[1])
 }
@@ -30,12 +31,6 @@ pub(super) fn rows_and_hidden<T: Float>(
 /// The elements of a tensor in row-major order, without a copy when contiguous.
 pub(super) fn data<T: Float>(t: &Tensor<T>) -> Tensor<T> {
     t.contiguous()
-}
-
-/// Zeroed storage to write a result into (filled in place: no copy out of a `Vec`),
-/// recycled when possible.
-pub(super) fn zeroed<T: Float>(n: usize) -> Arc<[T]> {
-    crate::recycle::zeroed(n)
 }
 
 /// The storage's elements, writable (it was just made, so it is unique).
@@ -81,7 +76,7 @@ impl<T: Float> Tensor<T> {
         let (n, h) = rows_and_hidden("lstm_cell", self, 4, c_prev);
         let (a, c0) = (data(self), data(c_prev));
         let (a, c0) = (slice(&a), slice(&c0));
-        let mut out = zeroed(n * 2 * h);
+        let mut out = recycle::zeroed(n * 2 * h);
         run(LstmRows {
             a,
             c0,
@@ -110,8 +105,8 @@ impl<T: Float> Tensor<T> {
         }
         let (g, a, c0, hc) = (data(self), data(gates), data(c_prev), data(out));
         let (g, a, c0, hc) = (slice(&g), slice(&a), slice(&c0), slice(&hc));
-        let mut da = zeroed(n * 4 * h);
-        let mut dc0 = zeroed(n * h);
+        let mut da = recycle::zeroed(n * 4 * h);
+        let mut dc0 = recycle::zeroed(n * h);
         run(LstmBackwardRows {
             g,
             a,
@@ -149,7 +144,7 @@ impl<T: Float> Tensor<T> {
         rows_and_hidden("gru_cell", hw, 3, h_prev);
         let (xs, hs, h0) = (data(self), data(hw), data(h_prev));
         let (xs, hs, h0) = (slice(&xs), slice(&hs), slice(&h0));
-        let mut out = zeroed(n * h);
+        let mut out = recycle::zeroed(n * h);
         run(GruRows {
             inputs: [xs, hs, h0],
             out: writable(&mut out),
@@ -174,9 +169,9 @@ impl<T: Float> Tensor<T> {
         rows_and_hidden("gru_cell_backward", self, 1, h_prev);
         let (g, xs, hs, h0) = (data(self), data(x), data(hw), data(h_prev));
         let (g, xs, hs, h0) = (slice(&g), slice(&xs), slice(&hs), slice(&h0));
-        let mut dx = zeroed(n * 3 * h);
-        let mut dhw = zeroed(n * 3 * h);
-        let mut dh0 = zeroed(n * h);
+        let mut dx = recycle::zeroed(n * 3 * h);
+        let mut dhw = recycle::zeroed(n * 3 * h);
+        let mut dh0 = recycle::zeroed(n * h);
         run(GruBackwardRows {
             g,
             inputs: [xs, hs, h0],

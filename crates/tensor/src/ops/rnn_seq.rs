@@ -15,7 +15,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::matmul::{gemm_into, MatrixView};
-use super::rnn::{data, slice, writable, zeroed, LstmBackwardRows, LstmRows};
+use super::rnn::{data, slice, writable, LstmBackwardRows, LstmRows};
 use crate::parallel::{split_batch, split_matmul};
 use crate::recycle;
 use crate::simd::run;
@@ -93,10 +93,11 @@ fn dims<T: Float>(
         && h == c
         && x[1] == h[0]
         && x[2] == 4 * h[1]
-        && w == [4 * h[1], h[1]];
+        && w == [4 * h[1], h[1]]
+        && h[1] > 0;
     assert!(
         fits,
-        "{op}: inputs {x:?} must be [T, N, 4H], weight_hh {w:?} [4H, H], h0 {h:?} and c0 {c:?} [N, H]"
+        "{op}: inputs {x:?} must be [T, N, 4H], weight_hh {w:?} [4H, H], h0 {h:?} and c0 {c:?} [N, H], H ≥ 1"
     );
     (x[0], x[1], h[1])
 }
@@ -415,7 +416,7 @@ impl<T: Float> Tensor<T> {
             },
         );
         // d W_hh = d aᵀ·H_prev over all T·N rows: [4H, T·N]·[T·N, H].
-        let mut dw = zeroed(4 * h * h);
+        let mut dw = recycle::zeroed(4 * h * h);
         let da_t = MatrixView {
             offset: 0,
             row_stride: 1,

@@ -1,0 +1,85 @@
+//! The whole-sequence LSTM op (`Tensor::lstm_sequence`): the gates it keeps, and the
+//! same bits on any number of threads. Its values and gradients against the per-step
+//! composition are in `autograd/tests/lstm_sequence.rs`.
+
+use rand::{rngs::StdRng, SeedableRng};
+use tensor::Tensor;
+
+/// The LSTM sequence op splits the batch into row blocks that depend on the batch size
+/// only, so one thread and two give the same bits, forward and backward.
+#[test]
+fn lstm_sequence_is_the_same_on_one_thread_and_two() {
+    let mut rng = StdRng::seed_from_u64(3);
+    let (steps, n, h) = (12, 40, 40);
+    let xw = Tensor::<f32>::rand_normal(&[steps, n, 4 * h], 0.0, 1.5, &mut rng);
+    let w = Tensor::<f32>::rand_normal(&[4 * h, h], 0.0, 0.3, &mut rng);
+    let h0 = Tensor::<f32>::rand_normal(&[n, h], 0.0, 1.0, &mut rng);
+    let c0 = Tensor::<f32>::rand_normal(&[n, h], 0.0, 1.0, &mut rng);
+    let g = Tensor::<f32>::rand_normal(&[steps, n, 2 * h], 0.0, 1.0, &mut rng);
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let out = xw.lstm_sequence(&w, &h0, &c0, true);
+            let (dxw, dw, dh0, dc0) = g.lstm_sequence_backward(&xw, &w, &h0, &c0, &out, None, true);
+            [out, dxw, dw, dh0, dc0].map(|t| t.to_vec())
+        })
+    };
+    assert_eq!(run(1), run(2));
+}
+
+/// The gates `lstm_sequence_with_gates` keeps are `a_t = xw[t] + h_prev·W_hhᵀ`, and the
+/// backward pass given them equals the one that recomputes them.
+#[test]
+fn lstm_sequence_saved_gates_are_the_pre_activations() {
+    let mut rng = StdRng::seed_from_u64(4);
+    let (steps, n, h) = (3, 5, 4);
+    let xw = Tensor::<f64>::rand_normal(&[steps, n, 4 * h], 0.0, 1.5, &mut rng);
+    let w = Tensor::<f64>::rand_normal(&[4 * h, h], 0.0, 0.5, &mut rng);
+    let h0 = Tensor::<f64>::rand_normal(&[n, h], 0.0, 1.0, &mut rng);
+    let c0 = Tensor::<f64>::rand_normal(&[n, h], 0.0, 1.0, &mut rng);
+    let g = Tensor::<f64>::rand_normal(&[steps, n, 2 * h], 0.0, 1.0, &mut rng);
+    for reverse in [false, true] {
+        let (out, gates) = xw.lstm_sequence_with_gates(&w, &h0, &c0, reverse);
+        assert_eq!(
+            out.to_vec(),
+            xw.lstm_sequence(&w, &h0, &c0, reverse).to_vec()
+        );
+        // Step by step, h_prev is h0 for the first step visited, then the previous h.
+        let (o, a, x, wv) = (out.to_vec(), gates.to_vec(), xw.to_vec(), w.to_vec());
+        let visit: Vec<usize> = if reverse {
+            (0..steps).rev().collect()
+        } else {
+            (0..steps).collect()
+        };
+        for (i, &t) in visit.iter().enumerate() {
+            for b in 0..n {
+                let h_prev = |k: usize| match i {
+                    0 => h0.to_vec()[b * h + k],
+                    _ => o[(visit[i - 1] * n + b) * 2 * h + k],
+                };
+                for j in 0..4 * h {
+                    let want = x[(t * n + b) * 4 * h + j]
+                        + (0..h).map(|k| h_prev(k) * wv[j * h + k]).sum::<f64>();
+                    let got = a[(t * n + b) * 4 * h + j];
+                    assert!(
+                        (got - want).abs() <= 1e-12,
+                        "a[{t}, {b}, {j}] = {got}, want {want}"
+                    );
+                }
+            }
+        }
+        let saved = g.lstm_sequence_backward(&xw, &w, &h0, &c0, &out, Some(&gates), reverse);
+        let again = g.lstm_sequence_backward(&xw, &w, &h0, &c0, &out, None, reverse);
+        for (p, q) in [saved.0, saved.1, saved.2, saved.3]
+            .iter()
+            .zip([again.0, again.1, again.2, again.3].iter())
+        {
+            for (u, v) in p.to_vec().iter().zip(q.to_vec()) {
+                assert!((u - v).abs() <= 1e-12, "with gates {u}, recomputed {v}");
+            }
+        }
+    }
+}
