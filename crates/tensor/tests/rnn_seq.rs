@@ -83,3 +83,16 @@ fn lstm_sequence_saved_gates_are_the_pre_activations() {
         }
     }
 }
+
+#[test]
+#[should_panic(expected = "lstm_sequence: inputs [2, 3, 0] must be [T, N, 4H]")]
+fn a_hidden_size_of_zero_is_refused_naming_the_shapes() {
+    let z = Tensor::<f32>::zeros(&[3, 0]);
+    let _ = Tensor::<f32>::zeros(&[2, 3, 0]).lstm_sequence(&Tensor::zeros(&[0, 0]), &z, &z, false);
+}
+
+#[test]
+#[should_panic(expected = "lstm_cell: gates [3, 0] must be [N, 4·H]")]
+fn a_cell_with_no_hidden_units_is_refused() {
+    let _ = Tensor::<f32>::zeros(&[3, 0]).lstm_cell(&Tensor::zeros(&[3, 0]));
+}
