@@ -86,7 +86,7 @@ fn workload(lstm: bool, input: usize, hidden: usize, steps: usize, batch: usize,
         return;
     }
     let step = median_secs(budget(), &mut train_step);
-    // As `fit` runs it: on a thread of the rayon pool (see `tensor::parallel::on_pool`).
+    // On a thread of the rayon pool (`tensor::parallel::on_pool`), as a training loop can run.
     let pool_step = tensor::parallel::on_pool(|| median_secs(budget(), &mut train_step));
     let forward = median_secs(budget(), || {
         let tape = Tape::new();
@@ -122,7 +122,7 @@ fn workload(lstm: bool, input: usize, hidden: usize, steps: usize, batch: usize,
         step * 1e3
     );
     println!(
-        "  one Adam step, on a pool thread (as fit runs it) {:>8.3} ms",
+        "  one Adam step, on a pool thread (on_pool) {:>8.3} ms",
         pool_step * 1e3
     );
     println!(

@@ -153,7 +153,7 @@ fn step_bench(
         sgd.step(&params, &grads);
     };
     let full_sgd = median_secs(budget(), &mut sgd_step);
-    // As `fit` runs it: on a thread of the rayon pool (see `tensor::parallel::on_pool`).
+    // On a thread of the rayon pool (`tensor::parallel::on_pool`), as a training loop can run.
     let pool_sgd = wengert::tensor::parallel::on_pool(|| median_secs(budget(), &mut sgd_step));
     let detecting = median_secs(budget(), || {
         let tape = Tape::new();
@@ -171,7 +171,7 @@ fn step_bench(
     println!("  + Adam update (full step)   {:>9.1} µs", full * 1e6);
     println!("  + SGD update (full step)    {:>9.1} µs", full_sgd * 1e6);
     println!(
-        "  same, on a pool thread (as fit runs it) {:>9.1} µs",
+        "  same, on a pool thread (on_pool) {:>9.1} µs",
         pool_sgd * 1e6
     );
     println!("  shared/perf peers (2 threads): {peer}");
@@ -255,7 +255,7 @@ fn profile(which: &str) {
     let mut sgd = Sgd::new(1e-7);
     let t = Instant::now();
     let mut steps = 0usize;
-    // `ON_POOL=1`: on a thread of the rayon pool, as `fit` runs it.
+    // `ON_POOL=1`: on a thread of the rayon pool (`tensor::parallel::on_pool`).
     let on_pool = std::env::var_os("ON_POOL").is_some();
     let mut body = || {
         while t.elapsed() < Duration::from_secs(10) {

@@ -72,3 +72,43 @@ fn the_tape_can_be_printed_traced_and_drawn() {
     let expected = (1.0 - (-5.0f64).tanh().powi(2)) * 2.0;
     assert!((grads[&w].item() - expected).abs() < 1e-12);
 }
+
+/// `fit` wrapped in `tensor::parallel::on_pool` (a pool thread, as the docs suggest for
+/// large models) trains exactly as the direct call: the same History and weights, bit
+/// for bit.
+#[test]
+fn fit_on_a_pool_thread_gives_the_same_bits() {
+    let data = datasets::digits();
+    let x = data.x.narrow(0, 0, 300);
+    let y = data.y.narrow(0, 0, 300);
+    let run = |pooled: bool| {
+        let mut rng = StdRng::seed_from_u64(5);
+        let net = Sequential::new()
+            .add(Linear::new(64, 128, &mut rng))
+            .add(Relu)
+            .add(Dropout::new(0.2, 3))
+            .add(Linear::new(128, 10, &mut rng));
+        let mut model = Model::new(net, loss::CrossEntropy, Adam::new(1e-3));
+        let config = FitConfig::new()
+            .epochs(3)
+            .batch_size(32)
+            .validation_split(0.2)
+            .verbose(0);
+        let history = if pooled {
+            wengert::tensor::parallel::on_pool(|| model.fit(&x, &y, config))
+        } else {
+            model.fit(&x, &y, config)
+        }
+        .unwrap();
+        let mut history = history;
+        history.epoch_times.clear(); // wall-clock, not results
+        let weights: Vec<Vec<f32>> = model
+            .module()
+            .parameters()
+            .iter()
+            .map(|(_, p)| p.value().to_vec())
+            .collect();
+        (history, weights)
+    };
+    assert_eq!(run(true), run(false));
+}

@@ -163,6 +163,15 @@ fn a_two_dimensional_input_panics_naming_the_shapes() {
 }
 
 #[test]
+#[should_panic(expected = "Lstm: input of shape [2, 0, 4] has no time steps (T = 0)")]
+fn an_empty_sequence_panics_naming_the_layer() {
+    let mut rng = StdRng::seed_from_u64(0);
+    let lstm = Lstm::<f32>::builder(4, 2).batch_first(true).build(&mut rng);
+    let tape = Tape::new();
+    let _ = lstm.forward(tape.constant(Tensor::zeros(&[2, 0, 4])));
+}
+
+#[test]
 #[should_panic(expected = "sequence 1 has length 6")]
 fn a_length_past_the_sequence_panics() {
     let mut rng = StdRng::seed_from_u64(0);

@@ -94,11 +94,20 @@ pub(crate) fn fold_chunks<A: Send>(
 /// its result. A loop of ops that split their work (a training loop) runs faster there:
 /// an op called from outside the pool hands its work to a pool thread and sleeps until
 /// it is done — two thread wake-ups per parallel op — while on a pool thread it keeps
-/// one part of the work and only offers the rest to the other threads.
+/// one part of the work and only offers the rest to the other threads. (LSTM 8 → 64,
+/// T = 50, batch 32: fewer slow steps; the 784 → 1024 → 1024 → 10 MLP: about 5 %.)
+///
+/// What `f` runs sees the pool thread's stack (rayon's default is 2 MiB) and
+/// thread-locals (storage is recycled per thread: [`crate::recycle`]), and must not block
+/// waiting for other work on the pool, which can hang a one-thread pool. That is why
+/// `Model::fit` does not do this itself; wrap the call:
 ///
 /// ```
-/// let on_worker = tensor::parallel::on_pool(|| rayon::current_thread_index().is_some());
-/// assert!(on_worker);
+/// use tensor::{parallel::on_pool, Tensor};
+/// let x = Tensor::<f32>::ones(&[256, 256]);
+/// let y = on_pool(|| x.matmul(&x).sum_all());
+/// assert_eq!(y, 256.0 * 256.0 * 256.0);
+/// assert!(on_pool(|| rayon::current_thread_index().is_some()));
 /// ```
 pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     rayon::scope(|_| f())

@@ -39,10 +39,9 @@ impl<T: Float> Model<T> {
     /// final weights. The epoch `loss` is the batch-size-weighted mean of the batch losses
     /// (so it averages over changing weights) and includes regularization penalties.
     ///
-    /// The loop runs on a thread of the rayon pool (its parallel ops are cheaper there;
-    /// `docs/decisions.md`, entry 44), and so do the callbacks: a callback sees that
-    /// thread's thread-locals and stack (rayon's default, 2 MiB), and must not block
-    /// waiting for other work on the pool.
+    /// The loop runs on the calling thread. A large model whose ops split their work
+    /// across threads trains a little faster with the call wrapped in
+    /// [`tensor::parallel::on_pool`] (`docs/decisions.md`, entry 44).
     ///
     /// # Errors
     /// [`TrainError`] for inputs that cannot train (row mismatch, empty data, a feature
@@ -69,18 +68,7 @@ impl<T: Float> Model<T> {
         let mut run = Run::new(self, &mut config, log_names, rows(&data.x), resume);
         run.ctx.history.warnings.extend(warning);
         run.ctx.module.set_training(true);
-        // The loop runs on a thread of the rayon pool: its ops' parallel parts then start
-        // by pushing work to the other threads, instead of waking a pool thread and
-        // sleeping until it is done (two thread wake-ups per parallel op from outside
-        // the pool; see `docs/decisions.md`, entry 44).
-        // (`&mut` because a `&FitConfig` would need its callbacks to be `Sync`.) The
-        // storage the loop recycled is freed with it: that thread may not run here again.
-        let (run_ref, config_ref, data_ref) = (&mut run, &mut config, &data);
-        let result = tensor::parallel::on_pool(move || {
-            let result = run_ref.train(data_ref, config_ref);
-            tensor::recycle::clear();
-            result
-        });
+        let result = run.train(&data, &config);
         // The one cleanup, whatever happened above.
         run.ctx.module.set_training(false);
         let (state, initial_lr) = (run.run_state(), run.ctx.initial_lr);

@@ -194,6 +194,12 @@ impl<T: Float> Core<T> {
         } else {
             (shape[1], shape[0])
         };
+        // PyTorch refuses empty sequences too ("Expected sequence length to be larger
+        // than 0 in RNN").
+        assert!(
+            steps > 0,
+            "{name}: input of shape {shape:?} has no time steps (T = 0)"
+        );
         let (dirs, h) = (self.directions(), o.hidden_size);
         let state_shape = [o.num_layers * dirs, n, h];
         let is_lstm = self.kind == RnnKind::Lstm;
@@ -212,7 +218,7 @@ impl<T: Float> Core<T> {
         );
         // An LSTM without lengths runs each layer and direction as one sequence op
         // (`fused.rs`); lengths need the per-step masks of the graph below.
-        if is_lstm && lengths.is_none() && steps > 0 {
+        if is_lstm && lengths.is_none() {
             return self.forward_lstm_fused(x, state, n, steps);
         }
         let masks = lengths.map(|l| step_masks::<T>(&name, l, n, steps));
