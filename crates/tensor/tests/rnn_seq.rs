@@ -3,28 +3,40 @@
 //! composition are in `autograd/tests/lstm_sequence.rs`.
 
 use rand::{rngs::StdRng, SeedableRng};
-use tensor::Tensor;
+use tensor::{Float, Tensor};
+
+/// Random `[xw, W_hh, h0, c0, g]` for `(T, N, H)`: inputs `[T, N, 4H]`, weights
+/// `[4H, H]`, states `[N, H]`, and an output gradient `[T, N, 2H]`.
+fn inputs<T: Float>(seed: u64, (steps, n, h): (usize, usize, usize)) -> [Tensor<T>; 5] {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut normal = |shape: &[usize], sd: f64| {
+        Tensor::<T>::rand_normal(shape, T::ZERO, T::from_f64(sd), &mut rng)
+    };
+    [
+        normal(&[steps, n, 4 * h], 1.5),
+        normal(&[4 * h, h], 0.4),
+        normal(&[n, h], 1.0),
+        normal(&[n, h], 1.0),
+        normal(&[steps, n, 2 * h], 1.0),
+    ]
+}
 
 /// The LSTM sequence op splits the batch into row blocks that depend on the batch size
 /// only, so one thread and two give the same bits, forward and backward.
 #[test]
 fn lstm_sequence_is_the_same_on_one_thread_and_two() {
-    let mut rng = StdRng::seed_from_u64(3);
-    let (steps, n, h) = (12, 40, 40);
-    let xw = Tensor::<f32>::rand_normal(&[steps, n, 4 * h], 0.0, 1.5, &mut rng);
-    let w = Tensor::<f32>::rand_normal(&[4 * h, h], 0.0, 0.3, &mut rng);
-    let h0 = Tensor::<f32>::rand_normal(&[n, h], 0.0, 1.0, &mut rng);
-    let c0 = Tensor::<f32>::rand_normal(&[n, h], 0.0, 1.0, &mut rng);
-    let g = Tensor::<f32>::rand_normal(&[steps, n, 2 * h], 0.0, 1.0, &mut rng);
+    let [xw, w, h0, c0, g] = inputs::<f32>(3, (12, 40, 40));
     let run = |threads: usize| {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .unwrap();
         pool.install(|| {
-            let out = xw.lstm_sequence(&w, &h0, &c0, true);
-            let (dxw, dw, dh0, dc0) = g.lstm_sequence_backward(&xw, &w, &h0, &c0, &out, None, true);
-            [out, dxw, dw, dh0, dc0].map(|t| t.to_vec())
+            // With the gates kept (as in training) and recomputed.
+            let (out, gates) = xw.lstm_sequence_with_gates(&w, &h0, &c0, true);
+            let a = g.lstm_sequence_backward(&xw, &w, &h0, &c0, &out, Some(&gates), true);
+            let b = g.lstm_sequence_backward(&xw, &w, &h0, &c0, &out, None, true);
+            [out, gates, a.0, a.1, a.2, a.3, b.0, b.1, b.2, b.3].map(|t| t.to_vec())
         })
     };
     assert_eq!(run(1), run(2));
@@ -34,13 +46,8 @@ fn lstm_sequence_is_the_same_on_one_thread_and_two() {
 /// backward pass given them equals the one that recomputes them.
 #[test]
 fn lstm_sequence_saved_gates_are_the_pre_activations() {
-    let mut rng = StdRng::seed_from_u64(4);
     let (steps, n, h) = (3, 5, 4);
-    let xw = Tensor::<f64>::rand_normal(&[steps, n, 4 * h], 0.0, 1.5, &mut rng);
-    let w = Tensor::<f64>::rand_normal(&[4 * h, h], 0.0, 0.5, &mut rng);
-    let h0 = Tensor::<f64>::rand_normal(&[n, h], 0.0, 1.0, &mut rng);
-    let c0 = Tensor::<f64>::rand_normal(&[n, h], 0.0, 1.0, &mut rng);
-    let g = Tensor::<f64>::rand_normal(&[steps, n, 2 * h], 0.0, 1.0, &mut rng);
+    let [xw, w, h0, c0, g] = inputs::<f64>(4, (steps, n, h));
     for reverse in [false, true] {
         let (out, gates) = xw.lstm_sequence_with_gates(&w, &h0, &c0, reverse);
         assert_eq!(
