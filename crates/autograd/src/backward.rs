@@ -20,7 +20,8 @@ use tensor::{AvgPool, Conv2dParams, Float, Tensor};
 
 use crate::derivatives::{
     bce_denominator, concat_grads, gelu_derivative, gelu_tanh_derivative, inverse_permutation,
-    mask, matmul_rhs_grad, max_shares, pow_derivatives, restore_axes, sign, winner_shares,
+    linear_weight_grad, mask, matmul_rhs_grad, max_shares, pow_derivatives, restore_axes, sign,
+    winner_shares,
 };
 use crate::op::Op;
 
@@ -336,6 +337,20 @@ pub fn vjp<T: Float, D: BackwardOps<T>>(
                 n(0).then(|| g.matmul(&b.mt()).sum_to(&a.shape())),
                 n(1).then(|| matmul_rhs_grad(a, b, g))
             ]
+        }
+
+        // out = x·Wᵀ + b over the last axis:  dx = g·W,  dW = gᵀ·x (every leading axis
+        // flattened into rows, so the sum runs over all of them),  db = g summed over rows.
+        Op::Linear => {
+            let (a, w) = (&x[0], &x[1]);
+            let mut grads: InputGrads<D> = smallvec![
+                n(0).then(|| g.matmul(w)),
+                n(1).then(|| linear_weight_grad(a, g))
+            ];
+            if let Some(b) = x.get(2) {
+                grads.push(n(2).then(|| g.sum_to(&b.shape())));
+            }
+            grads
         }
 
         Op::Transpose(a, b) => smallvec![Some(g.transpose(*a, *b))],

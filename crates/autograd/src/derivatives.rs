@@ -77,6 +77,16 @@ pub(crate) fn matmul_rhs_grad<T: Float, D: BackwardOps<T>>(a: &D, b: &D, g: &D) 
     }
 }
 
+/// The weight gradient of [`crate::Op::Linear`], `gᵀ·x`, with `x [*, in]` and
+/// `g [*, out]` flattened to `[rows, in]` and `[rows, out]` (a 1-D `x` is one row).
+pub(crate) fn linear_weight_grad<T: Float, D: BackwardOps<T>>(x: &D, g: &D) -> D {
+    let (xs, gs) = (x.shape(), g.shape());
+    let in_features = xs[xs.len() - 1];
+    let rows = xs[..xs.len() - 1].iter().product::<usize>();
+    let g = g.reshape(&[rows, gs[gs.len() - 1]]);
+    g.mt().matmul(&x.reshape(&[rows, in_features]))
+}
+
 /// The permutation that undoes `perm`.
 pub(crate) fn inverse_permutation(perm: &[usize]) -> Vec<usize> {
     let mut inverse = vec![0; perm.len()];

@@ -161,6 +161,16 @@ pub fn jvp<T: Float, D: BackwardOps<T>>(
             t(0).map(|da| da.matmul(&x[1])),
             t(1).map(|db| x[0].matmul(db)),
         ),
+        // d(x·Wᵀ + b) = dx·Wᵀ + x·dWᵀ + db   (db repeated on every row)
+        Op::Linear => plus(
+            plus(
+                t(0).map(|dx| dx.matmul(&x[1].mt())),
+                t(1).map(|dw| x[0].matmul(&dw.mt())),
+            ),
+            dx.get(2)
+                .and_then(Option::as_ref)
+                .map(|db| db.expand(&out.shape())),
+        ),
 
         // Views and index ops are linear: the same op on the tangent.
         Op::Transpose(a, b) => linear(&|d| d.transpose(*a, *b)),

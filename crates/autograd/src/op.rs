@@ -118,6 +118,10 @@ pub enum Op {
     },
     /// Matrix product of two operands with at least 2 axes (batch axes broadcast).
     MatMul,
+    /// The affine map of a fully connected layer, `x·Wᵀ + b` over the last axis
+    /// (PyTorch's `linear`): inputs `x [*, in]`, `W [out, in]` and, if there is one,
+    /// `b [out]`.
+    Linear,
 
     /// Swap two axes.
     Transpose(usize, usize),
@@ -281,6 +285,7 @@ impl Op {
             Op::Sum { .. } => OpKind::Sum,
             Op::Max { .. } => OpKind::Max,
             Op::MatMul => OpKind::MatMul,
+            Op::Linear => OpKind::Linear,
             Op::Transpose(..) => OpKind::Transpose,
             Op::Permute(..) => OpKind::Permute,
             Op::Reshape => OpKind::Reshape,
@@ -351,6 +356,7 @@ impl Op {
             Op::Sum { axes, keepdim } => format!("sum axes={axes:?} keepdim={keepdim}"),
             Op::Max { axis, keepdim } => format!("max axis={axis} keepdim={keepdim}"),
             Op::MatMul => "matmul".into(),
+            Op::Linear => "linear".into(),
             Op::Transpose(a, b) => format!("transpose {a} {b}"),
             Op::Permute(p) => format!("permute {p:?}"),
             Op::Reshape => "reshape".into(),

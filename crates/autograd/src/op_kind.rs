@@ -87,6 +87,8 @@ pub enum OpKind {
     Max,
     /// [`Op::MatMul`].
     MatMul,
+    /// [`Op::Linear`].
+    Linear,
     /// [`Op::Transpose`].
     Transpose,
     /// [`Op::Permute`].
@@ -141,7 +143,7 @@ pub enum OpKind {
 
 impl OpKind {
     /// Every kind, in declaration order (checked at compile time below).
-    pub const ALL: [OpKind; 63] = [
+    pub const ALL: [OpKind; 64] = [
         OpKind::Leaf,
         OpKind::Constant,
         OpKind::Param,
@@ -180,6 +182,7 @@ impl OpKind {
         OpKind::Sum,
         OpKind::Max,
         OpKind::MatMul,
+        OpKind::Linear,
         OpKind::Transpose,
         OpKind::Permute,
         OpKind::Reshape,

@@ -21,8 +21,8 @@ use crate::param::Param;
 /// Position of a node on its tape.
 pub type NodeId = usize;
 
-/// Input ids of a node (most ops have one or two).
-pub type Inputs = SmallVec<[NodeId; 2]>;
+/// Input ids of a node (most ops have one, two or three).
+pub type Inputs = SmallVec<[NodeId; 3]>;
 
 /// One entry of the Wengert list.
 #[derive(Clone, Debug)]

@@ -75,6 +75,50 @@ impl<'t, T: Float> Var<'t, T> {
         out
     }
 
+    /// `x·Wᵀ + b` over the last axis (PyTorch's `torch.nn.functional.linear`), recorded
+    /// as one op ([`crate::Op::Linear`]) with one derivative rule: `self` is `[*, in]`,
+    /// `weight` `[out, in]` (PyTorch's layout), `bias` `[out]`; the result is `[*, out]`.
+    /// The same values, up to rounding, as `self.matmul(weight.t()) + bias`, in one node
+    /// instead of four (see [`Tensor::linear`]).
+    ///
+    /// # Panics
+    /// If the shapes do not fit (naming all three), or the `Var`s are on different tapes.
+    ///
+    /// ```
+    /// use autograd::Tape;
+    /// use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.constant(Tensor::from([[1.0f64, 2.0]]));
+    /// let w = tape.var(Tensor::from([[3.0, 4.0], [5.0, 6.0]]));
+    /// let b = tape.var(Tensor::from([0.5, -0.5]));
+    /// let y = x.linear(w, Some(b));
+    /// assert_eq!(y.value().to_vec(), vec![11.5, 16.5]);
+    /// let grads = y.sum_all().backward();
+    /// assert_eq!(grads[&w].to_vec(), vec![1.0, 2.0, 1.0, 2.0]); // each row of W sees x
+    /// assert_eq!(grads[&b].to_vec(), vec![1.0, 1.0]);
+    /// ```
+    #[track_caller]
+    #[must_use]
+    pub fn linear(self, weight: Self, bias: Option<Self>) -> Self {
+        self.same_tape(weight, "linear");
+        let mut inputs: Inputs = smallvec![self.id, weight.id];
+        let mut bias_value = None;
+        // An `if let`, not `map`: a closure would lose the caller's location.
+        if let Some(b) = bias {
+            self.same_tape(b, "linear");
+            inputs.push(b.id);
+            bias_value = Some(b.value());
+        }
+        let value = match self
+            .value()
+            .try_linear(&weight.value(), bias_value.as_ref())
+        {
+            Ok(v) => v,
+            Err(e) => panic!("{e}"),
+        };
+        self.tape.record(Op::Linear, inputs, value)
+    }
+
     /// Swaps the last two axes (a 1-D value is returned unchanged).
     ///
     /// ```

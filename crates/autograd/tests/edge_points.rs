@@ -411,6 +411,14 @@ fn edges<T: Float>(kind: OpKind) -> Vec<Edge<T>> {
             &[&[INF, 2.0], &[1.0, 0.0]],
             Some(&[0.0, 0.0]),
         )],
+        // ∞ in the weight reaches the output and the input's gradient, not the weight's.
+        OpKind::Linear => vec![e(
+            &[&[1.0, 0.0], &[INF, 2.0], &[0.5]],
+            |v| v[0].linear(v[1].reshape(&[1, 2]), Some(v[2])),
+            &[INF],
+            &[&[INF, 2.0], &[1.0, 0.0], &[1.0]],
+            Some(&[0.0, 0.0]),
+        )],
         OpKind::Transpose => vec![e(
             &[&[1.0, 2.0, 3.0, INF]],
             |v| v[0].reshape(&[2, 2]).t().reshape(&[-1]),

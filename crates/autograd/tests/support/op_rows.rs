@@ -154,6 +154,27 @@ pub(crate) fn rows(kind: OpKind) -> Vec<Row> {
             row(&[&[3, 4], &[4]], Any, |v| v[0].matmul(v[1])),
             row(&[&[3, 4], &[2, 4]], Any, |v| v[0].matmul(v[1].t())),
         ],
+        OpKind::Linear => vec![
+            row(&[&[3, 4], &[2, 4], &[2]], Any, |v| {
+                v[0].linear(v[1], Some(v[2]))
+            }),
+            row(&[&[2, 3, 4], &[5, 4]], Any, |v| v[0].linear(v[1], None)),
+            row(&[&[4], &[3, 4], &[3]], Any, |v| {
+                v[0].linear(v[1], Some(v[2]))
+            }),
+            // Non-contiguous input and weight (transposed views).
+            row(&[&[4, 3], &[4, 2], &[2]], Any, |v| {
+                v[0].t().linear(v[1].t(), Some(v[2]))
+            }),
+            // Leading axes that do not merge into rows without a copy.
+            row(&[&[3, 2, 4], &[5, 4], &[5]], Any, |v| {
+                v[0].transpose(0, 1).linear(v[1], Some(v[2]))
+            }),
+            // A broadcast (stride-0) input.
+            row(&[&[1, 4], &[2, 4], &[2]], Any, |v| {
+                v[0].broadcast_to(&[3, 4]).linear(v[1], Some(v[2]))
+            }),
+        ],
         OpKind::Transpose => vec![
             row(&[&[3, 4]], Any, |v| v[0].t().tanh()),
             row(&[&[2, 3, 4]], Any, |v| v[0].transpose(0, 2).tanh()),

@@ -112,11 +112,8 @@ impl<T: Float> Module<T> for Linear<T> {
             shape.last().copied().unwrap_or(0),
             self.in_features()
         );
-        let y = x.matmul(tape.param(&self.weight).t());
-        match &self.bias {
-            Some(b) => y + tape.param(b),
-            None => y,
-        }
+        let bias = self.bias.as_ref().map(|b| tape.param(b));
+        x.linear(tape.param(&self.weight), bias)
     }
 
     fn parameters(&self) -> Vec<Named<'_, T>> {

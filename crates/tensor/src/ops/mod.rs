@@ -6,6 +6,7 @@ mod elementwise;
 mod im2col;
 mod index;
 mod inplace;
+mod linear;
 mod matmul;
 mod max_pool;
 mod pool;
