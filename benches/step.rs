@@ -5,7 +5,8 @@
 //! * forward + backward (with anomaly detection off and on), and forward + backward +
 //!   Adam/SGD update, for the MLPs in `shared/perf` (µs/step, median);
 //! * the study guide's whole `fit` (seconds);
-//! * for the large MLP, the roofline: its matmuls alone through `gemm`, same shapes;
+//! * for each MLP, the roofline: its matmuls alone through `gemm`, same shapes, with the
+//!   step's transposes and all row-major;
 //! * with `PEERS=1`, burn's and candle's steps (programs in `shared/perf/rust-peers`, when
 //!   built) and JAX's (`shared/perf/python`, when `jax` is installed), run now, as ratios.
 //!
@@ -178,12 +179,21 @@ fn step_bench(
     (full, full_sgd)
 }
 
-/// `C[m×n] = A[m×k]·B[k×n]` through gemm directly, every operand contiguous row-major,
-/// on both threads: the best the step's products can do.
-fn raw_gemm(c: &mut [f32], a: &[f32], b: &[f32], m: usize, k: usize, n: usize) {
+/// `C[m×n] = A·B` through gemm directly, `C` contiguous row-major, `A` stored transposed
+/// (column-major) if `ta`, `B` if `tb`; on both threads from 24 MFLOP on (the
+/// framework's threshold), else on one.
+#[allow(clippy::too_many_arguments)]
+fn raw_gemm(c: &mut [f32], a: &[f32], b: &[f32], m: usize, k: usize, n: usize, ta: bool, tb: bool) {
     assert!(a.len() == m * k && b.len() == k * n && c.len() == m * n);
-    // SAFETY: the slices hold exactly m·k, k·n and m·n elements (checked above), with the
-    // row-major strides given, and `c` does not alias `a` or `b` (a `&mut` slice).
+    let (a_cs, a_rs) = if ta { (m as isize, 1) } else { (1, k as isize) };
+    let (b_cs, b_rs) = if tb { (k as isize, 1) } else { (1, n as isize) };
+    let parallelism = if 2 * m * n * k >= wengert::tensor::parallel::PARALLEL_MATMUL_FLOPS {
+        gemm::Parallelism::Rayon(0)
+    } else {
+        gemm::Parallelism::None
+    };
+    // SAFETY: the slices hold exactly m·k, k·n and m·n elements (checked above), laid out
+    // with the strides given, and `c` does not alias `a` or `b` (a `&mut` slice).
     unsafe {
         gemm::gemm(
             m,
@@ -194,45 +204,69 @@ fn raw_gemm(c: &mut [f32], a: &[f32], b: &[f32], m: usize, k: usize, n: usize) {
             n as isize,
             false,
             a.as_ptr(),
-            1,
-            k as isize,
+            a_cs,
+            a_rs,
             b.as_ptr(),
-            1,
-            n as isize,
+            b_cs,
+            b_rs,
             0.0,
             1.0,
             false,
             false,
             false,
-            gemm::Parallelism::Rayon(0),
+            parallelism,
         );
     }
 }
 
 /// The roofline of an MLP step: its matmuls alone, same shapes, back to back: forward
 /// `x·Wᵀ` per layer, backward `gᵀ·x` (weight gradient) per layer and `g·W` (input
-/// gradient) for all but the first. Returns seconds per step.
-fn roofline(sizes: &[usize], batch: usize) -> f64 {
+/// gradient) for all but the first. With `transposes`, `Wᵀ` and `gᵀ` are stored
+/// column-major as in the step (the issue's definition); without, every operand is
+/// row-major (what gemm does best). Returns seconds per step.
+fn roofline(sizes: &[usize], batch: usize, transposes: bool) -> f64 {
     let mut products = Vec::new();
     for (l, w) in sizes.windows(2).enumerate() {
         let (i, o) = (w[0], w[1]);
-        products.push((batch, i, o)); // forward
-        products.push((o, batch, i)); // weight gradient
+        products.push((batch, i, o, false, transposes)); // forward x·Wᵀ
+        products.push((o, batch, i, transposes, false)); // weight gradient gᵀ·x
         if l > 0 {
-            products.push((batch, o, i)); // input gradient
+            products.push((batch, o, i, false, false)); // input gradient g·W
         }
     }
     let buffers: Vec<(Vec<f32>, Vec<f32>, Vec<f32>)> = products
         .iter()
-        .map(|&(m, k, n)| (vec![0.5; m * k], vec![0.25; k * n], vec![0.0; m * n]))
+        .map(|&(m, k, n, _, _)| (vec![0.5; m * k], vec![0.25; k * n], vec![0.0; m * n]))
         .collect();
     let mut buffers = buffers;
     median_secs(budget(), || {
-        for (&(m, k, n), (a, b, c)) in products.iter().zip(buffers.iter_mut()) {
-            raw_gemm(c, a, b, m, k, n);
+        for (&(m, k, n, ta, tb), (a, b, c)) in products.iter().zip(buffers.iter_mut()) {
+            raw_gemm(c, a, b, m, k, n, ta, tb);
         }
         black_box(&buffers);
     })
+}
+
+/// Prints the step's products alone (both rooflines) beside the SGD step's time.
+fn print_roofline(sizes: &[usize], batch: usize, sgd: f64) {
+    let same = roofline(sizes, batch, true);
+    let row_major = roofline(sizes, batch, false);
+    let flops: f64 = sizes
+        .windows(2)
+        .enumerate()
+        .map(|(l, w)| 2.0 * batch as f64 * (w[0] * w[1]) as f64 * if l > 0 { 3.0 } else { 2.0 })
+        .sum();
+    println!(
+        "  roofline: the step's {} matmuls alone through gemm, stored as in the step {:.1} µs \
+         ({:.0} GFLOP/s), all row-major {:.1} µs; the SGD step costs {:.2}x the first \
+         ({:.0} % of the roofline)",
+        3 * sizes.len() - 4,
+        same * 1e6,
+        flops / same / 1e9,
+        row_major * 1e6,
+        sgd / same,
+        100.0 * same / sgd
+    );
 }
 
 /// `PROFILE=small|digits|large`: run only that model's SGD steps, for a profiler.
@@ -411,20 +445,22 @@ fn main() {
         wengert::tensor::simd::level()
     );
     overhead();
-    let (small, _) = step_bench(
+    let (small, small_sgd) = step_bench(
         "MLP 13 → 64 → 64 → 1, MSE, batch 20",
         &[13, 64, 64, 1],
         20,
         None,
         "PyTorch eager 235 µs, fused Adam 168, JAX 81, candle 63, burn 56 (Adam)",
     );
-    let (digits, _) = step_bench(
+    print_roofline(&[13, 64, 64, 1], 20, small_sgd);
+    let (digits, digits_sgd) = step_bench(
         "MLP 64 → 128 → 64 → 10, cross-entropy, batch 32",
         &[64, 128, 64, 10],
         32,
         Some(10),
         "PyTorch eager 282 µs, JAX 93, candle 125, burn 94 (Adam)",
     );
+    print_roofline(&[64, 128, 64, 10], 32, digits_sgd);
     println!(
         "study guide fit (diabetes, 200 epochs, batch 20, validation every epoch): {:.3} s \
          (shared/perf: PyTorch plain loop 1.01 s, Keras 2.60 s)",
@@ -441,21 +477,7 @@ fn main() {
             "PyTorch eager 16 046 µs, JAX 7 222, candle 19 520, burn 12 243 / 8 330 (SGD)",
         );
         large = Some(sgd * 1e6);
-        let roof = roofline(&sizes, 256);
-        let flops: f64 = sizes
-            .windows(2)
-            .enumerate()
-            .map(|(l, w)| 2.0 * 256.0 * (w[0] * w[1]) as f64 * if l > 0 { 3.0 } else { 2.0 })
-            .sum();
-        println!(
-            "  roofline: the step's {} matmuls through gemm alone {:>9.1} µs ({:.0} GFLOP/s); \
-             the SGD step costs {:.2}x that ({:.0} % of the roofline)",
-            3 * sizes.len() - 4,
-            roof * 1e6,
-            flops / roof / 1e9,
-            sgd / roof,
-            100.0 * roof / sgd
-        );
+        print_roofline(&sizes, 256, sgd);
     }
     if std::env::var_os("PEERS").is_some() {
         peers_table([Some(small * 1e6), Some(digits * 1e6), large]);

@@ -81,6 +81,9 @@ pub(crate) fn matmul_rhs_grad<T: Float, D: BackwardOps<T>>(a: &D, b: &D, g: &D) 
 /// `g [*, out]` flattened to `[rows, in]` and `[rows, out]` (a 1-D `x` is one row).
 pub(crate) fn linear_weight_grad<T: Float, D: BackwardOps<T>>(x: &D, g: &D) -> D {
     let (xs, gs) = (x.shape(), g.shape());
+    if xs.len() == 2 {
+        return g.mt().matmul(x);
+    }
     let in_features = xs[xs.len() - 1];
     let rows = xs[..xs.len() - 1].iter().product::<usize>();
     let g = g.reshape(&[rows, gs[gs.len() - 1]]);

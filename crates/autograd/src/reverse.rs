@@ -59,7 +59,7 @@ pub(crate) fn reverse<T: Float, D: BackwardOps<T>>(
                 let grads = custom_vjp(tape, index, &g.value(), &values, &need);
                 grads.into_iter().map(|c| c.map(|t| g.lift(t))).collect()
             };
-            let contributions = vjp(&op, &g, &x, &handle(i), saved.as_ref(), &need, custom);
+            let contributions = vjp(&op, &g, &x, &handle(i), saved.as_deref(), &need, custom);
             let sends: SmallVec<[(NodeId, D); 3]> = inputs
                 .iter()
                 .zip(contributions)

@@ -40,8 +40,9 @@ pub struct Node<T: Float> {
     pub label: Option<String>,
     /// What the forward pass kept for the op's rule besides its inputs and output, so the
     /// backward pass need not recompute it (PyTorch's "saved tensors"): the gate
-    /// pre-activations of [`Op::LstmSequence`]; `None` for every other op.
-    pub saved: Option<Tensor<T>>,
+    /// pre-activations of [`Op::LstmSequence`]; `None` for every other op. Boxed, so the
+    /// many nodes without one stay small.
+    pub saved: Option<Box<Tensor<T>>>,
 }
 
 /// A gradient hook: sees the gradient arriving at a node and may replace it.
@@ -280,9 +281,7 @@ impl<T: Float> Tape<T> {
             None
         };
         let var = if requires_grad {
-            let var = self.push(op, inputs, value, true);
-            self.nodes.borrow_mut()[var.id].saved = saved;
-            var
+            self.push_node(op, inputs, value, true, saved.map(Box::new))
         } else {
             self.push(Op::Constant, Inputs::new(), value, false)
         };
@@ -299,6 +298,17 @@ impl<T: Float> Tape<T> {
     }
 
     fn push(&self, op: Op, inputs: Inputs, value: Tensor<T>, requires_grad: bool) -> Var<'_, T> {
+        self.push_node(op, inputs, value, requires_grad, None)
+    }
+
+    fn push_node(
+        &self,
+        op: Op,
+        inputs: Inputs,
+        value: Tensor<T>,
+        requires_grad: bool,
+        saved: Option<Box<Tensor<T>>>,
+    ) -> Var<'_, T> {
         let mut nodes = self.nodes.borrow_mut();
         nodes.push(Node {
             op,
@@ -306,7 +316,7 @@ impl<T: Float> Tape<T> {
             value,
             requires_grad,
             label: None,
-            saved: None,
+            saved,
         });
         Var {
             id: nodes.len() - 1,

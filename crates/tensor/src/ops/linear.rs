@@ -69,7 +69,11 @@ impl<T: Float> Tensor<T> {
         let len = crate::shape::check_alloc::<T>("linear", &out_shape)?;
         // The input as a [rows, in] matrix (a view when the leading axes merge) and the
         // weight read as its transpose; broadcast (stride-0) axes are made real for gemm.
-        let x = self.reshape(&[rows as isize, in_features as isize]);
+        let x = if self.ndim() == 2 {
+            self.clone()
+        } else {
+            self.reshape(&[rows as isize, in_features as isize])
+        };
         let x = if x.strides().contains(&0) {
             x.contiguous()
         } else {
