@@ -58,6 +58,14 @@ pub trait Module<T: Float = f32>: Send + Sync {
         Vec::new()
     }
 
+    /// The parameters of [`Module::parameters`], in the same order, without their names
+    /// (PyTorch's `parameters()` beside `named_parameters()`): what a training step
+    /// needs, without building a name per parameter per batch. The default takes them
+    /// from `parameters`; containers and layers override it to skip the names.
+    fn parameter_refs(&self) -> Vec<&Param<T>> {
+        self.parameters().into_iter().map(|(_, p)| p).collect()
+    }
+
     /// Non-trainable state saved with the weights (BatchNorm's running statistics).
     fn buffers(&self) -> Vec<Named<'_, T>> {
         Vec::new()
@@ -386,6 +394,13 @@ impl<T: Float> Module<T> for Sequential<T> {
             out.extend(prefixed(&i.to_string(), layer.parameters()));
         }
         out
+    }
+
+    fn parameter_refs(&self) -> Vec<&Param<T>> {
+        self.layers
+            .iter()
+            .flat_map(|l| l.parameter_refs())
+            .collect()
     }
 
     fn buffers(&self) -> Vec<Named<'_, T>> {

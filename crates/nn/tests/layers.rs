@@ -243,6 +243,13 @@ fn state_dict_names_follow_pytorch() {
             "2.num_batches_tracked"
         ]
     );
+    // The unnamed list (what a training step uses) is the same parameters in the same
+    // order: Sequential and Linear build it themselves, BatchNorm takes the default.
+    let named: Vec<u64> = net.parameters().iter().map(|(_, p)| p.id().get()).collect();
+    let refs: Vec<u64> = net.parameter_refs().iter().map(|p| p.id().get()).collect();
+    assert_eq!((named.len(), refs), (6, named));
+    let no_bias = Linear::<f32>::with_init(3, 4, nn::Init::Zeros, None, &mut rng);
+    assert_eq!(no_bias.parameter_refs().len(), 1);
     assert_eq!(net.parameters()[0].1.shape(), vec![4, 3]); // [out, in], as PyTorch stores it
                                                            // 3·4 + 4, then 4 + 4 (γ, β), then 4·1 + 1.
                                                            // BatchNorm's running mean and variance are non-trainable weights (as Keras counts).

@@ -124,6 +124,12 @@ impl<T: Float> Module<T> for Linear<T> {
         out
     }
 
+    fn parameter_refs(&self) -> Vec<&Param<T>> {
+        let mut out = vec![&self.weight];
+        out.extend(&self.bias);
+        out
+    }
+
     fn penalty<'t>(&self, tape: &'t Tape<T>) -> Option<Var<'t, T>> {
         self.regularizer
             .map(|r| r.penalty(tape.param(&self.weight)))

@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use autograd::{Grads, Param};
+use autograd::Grads;
 use tensor::{Float, Tensor};
 
 use super::checkpoint::RunState;
@@ -416,8 +416,7 @@ impl<'m, T: Float> Run<'m, T> {
             clip_grad_norm(&mut grads, c);
         }
         let module = &*self.ctx.module;
-        let params: Vec<&Param<T>> = module.parameters().into_iter().map(|(_, p)| p).collect();
-        self.ctx.optimizer.step(&params, &grads);
+        self.ctx.optimizer.step(&module.parameter_refs(), &grads);
     }
 
     /// Adds the `val_` logs, computed in evaluation mode with the epoch's final weights.

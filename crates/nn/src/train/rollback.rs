@@ -43,11 +43,15 @@ impl<T: Float> Snapshot<T> {
 
     /// Overwrites this snapshot with the current state, reusing its storage.
     pub(crate) fn save(&mut self, module: &dyn Module<T>, optimizer: &dyn Optimizer<T>) {
-        let (params, buffers) = (module.parameters(), module.buffers());
+        let (params, buffers) = (module.parameter_refs(), module.buffers());
         let count = params.len() + buffers.len();
         self.values.resize_with(count, Vec::new);
         self.values.truncate(count);
-        for ((_, p), dst) in params.iter().chain(&buffers).zip(&mut self.values) {
+        let all = params
+            .iter()
+            .copied()
+            .chain(buffers.iter().map(|(_, b)| *b));
+        for (p, dst) in all.zip(&mut self.values) {
             let value = p.read();
             dst.clear();
             match value.as_slice() {
@@ -59,7 +63,7 @@ impl<T: Float> Snapshot<T> {
         if !optimizer.save_state(&mut self.optimizer) {
             self.named = params
                 .iter()
-                .map(|(_, p)| {
+                .map(|p| {
                     optimizer
                         .state(p)
                         .into_iter()
@@ -73,8 +77,12 @@ impl<T: Float> Snapshot<T> {
     /// Puts the state back. An optimizer that reports state but cannot take it back
     /// (a custom one without [`Optimizer::set_state`]) keeps its current state.
     pub(crate) fn restore(&self, module: &dyn Module<T>, optimizer: &mut dyn Optimizer<T>) {
-        let (params, buffers) = (module.parameters(), module.buffers());
-        for ((_, p), values) in params.iter().chain(&buffers).zip(&self.values) {
+        let (params, buffers) = (module.parameter_refs(), module.buffers());
+        let all = params
+            .iter()
+            .copied()
+            .chain(buffers.iter().map(|(_, b)| *b));
+        for (p, values) in all.zip(&self.values) {
             let shape = p.shape();
             p.set(Tensor::from_vec(values.clone(), &shape).expect("saved from this parameter"));
         }
@@ -83,7 +91,7 @@ impl<T: Float> Snapshot<T> {
             .as_deref()
             .is_some_and(|saved| optimizer.restore_state(saved));
         if !restored {
-            for ((_, p), state) in params.iter().zip(&self.named) {
+            for (p, state) in params.iter().zip(&self.named) {
                 // Cannot fail for the built-in optimizers: the state is their own.
                 let _ = optimizer.set_state(p, state);
             }
@@ -93,15 +101,22 @@ impl<T: Float> Snapshot<T> {
 
 /// The first parameter of `module` holding a NaN or infinity: (name, value).
 pub(crate) fn first_non_finite_param<T: Float>(module: &dyn Module<T>) -> Option<(String, f64)> {
-    module.parameters().into_iter().find_map(|(name, p)| {
-        let w = p.read();
-        if w.all_finite() {
-            return None;
-        }
-        let bad = match w.as_slice() {
-            Some(s) => s.iter().find(|v| !v.is_finite()).copied(),
-            None => w.to_vec().into_iter().find(|v| !v.is_finite()),
-        };
-        bad.map(|v| (name, v.to_f64()))
-    })
+    // Names are built only for the one found (this runs after every update).
+    let (index, value) = module
+        .parameter_refs()
+        .into_iter()
+        .enumerate()
+        .find_map(|(i, p)| {
+            let w = p.read();
+            if w.all_finite() {
+                return None;
+            }
+            let bad = match w.as_slice() {
+                Some(s) => s.iter().find(|v| !v.is_finite()).copied(),
+                None => w.to_vec().into_iter().find(|v| !v.is_finite()),
+            };
+            bad.map(|v| (i, v.to_f64()))
+        })?;
+    let name = module.parameters().swap_remove(index).0;
+    Some((name, value))
 }
