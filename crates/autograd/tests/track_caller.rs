@@ -30,6 +30,12 @@ fn var_shape_panics_report_the_callers_file() {
             let _ = a.matmul(a);
         }),
         Box::new(|| {
+            let _ = a.linear(b, None);
+        }),
+        Box::new(|| {
+            let _ = a.linear(c, None);
+        }),
+        Box::new(|| {
             let _ = a.sum(5, false);
         }),
         Box::new(|| {

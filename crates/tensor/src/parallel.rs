@@ -13,8 +13,9 @@ pub const PARALLEL_ELEMENTS: usize = 1 << 18;
 /// Chunk length for parallel elementwise work.
 pub const PARALLEL_CHUNK: usize = 1 << 16;
 
-/// A single matmul lets gemm use threads only from this many floating-point operations
-/// on (2·m·n·k); gemm's own default of about n = 84 is too early here.
+/// A single matmul runs on several threads only from this many floating-point operations
+/// on (2·m·n·k), cut into one part per thread by `ops/matmul.rs`; gemm's own default of
+/// about n = 84 is too early here.
 pub const PARALLEL_MATMUL_FLOPS: usize = 24_000_000;
 
 /// True if `n` elements of elementwise work should be split across threads.

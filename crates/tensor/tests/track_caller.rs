@@ -21,6 +21,7 @@ fn shape_panics_report_the_callers_file() {
         Box::new(|| drop(a.reshape(&[4]))),
         Box::new(|| drop(&a + &Tensor::zeros(&[4]))),
         Box::new(|| drop(a.matmul(&a))),
+        Box::new(|| drop(a.linear(&a.t(), None))),
         Box::new(|| drop(a.sum(5, false))),
         Box::new(|| drop(a.broadcast_to(&[3]))),
     ];

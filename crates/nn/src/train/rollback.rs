@@ -117,6 +117,12 @@ pub(crate) fn first_non_finite_param<T: Float>(module: &dyn Module<T>) -> Option
             };
             bad.map(|v| (i, v.to_f64()))
         })?;
-    let name = module.parameters().swap_remove(index).0;
+    let mut named = module.parameters();
+    debug_assert_eq!(
+        named.len(),
+        module.parameter_refs().len(),
+        "parameter_refs order"
+    );
+    let name = named.swap_remove(index).0;
     Some((name, value))
 }

@@ -67,23 +67,6 @@ impl<T: Float> Tensor<T> {
         let mut out_shape = lead.to_vec();
         out_shape.push(out_features);
         let len = crate::shape::check_alloc::<T>("linear", &out_shape)?;
-        // The input as a [rows, in] matrix (a view when the leading axes merge) and the
-        // weight read as its transpose; broadcast (stride-0) axes are made real for gemm.
-        let x = if self.ndim() == 2 {
-            self.clone()
-        } else {
-            self.reshape(&[rows as isize, in_features as isize])
-        };
-        let x = if x.strides().contains(&0) {
-            x.contiguous()
-        } else {
-            x
-        };
-        let w = if weight.strides().contains(&0) {
-            weight.contiguous()
-        } else {
-            weight.clone()
-        };
         let mut storage: Arc<[T]> = match bias {
             // Every element is written: the bias row by row, or gemm (which does not read
             // the buffer without `accumulate`), or zeros when the product is empty.
@@ -93,6 +76,24 @@ impl<T: Float> Tensor<T> {
         };
         let out = Arc::get_mut(&mut storage).expect("new storage is unique");
         if len > 0 {
+            // The input as a [rows, in] matrix (a view when the leading axes merge; rows ≤
+            // len fits an isize) and the weight read as its transpose; broadcast
+            // (stride-0) axes are made real for gemm.
+            let x = if self.ndim() == 2 {
+                self.clone()
+            } else {
+                self.reshape(&[rows as isize, in_features as isize])
+            };
+            // A broadcast operand's copy can be far larger than the result: check it.
+            let real = |t: Tensor<T>| -> Result<Tensor<T>> {
+                if t.strides().contains(&0) {
+                    crate::shape::check_alloc::<T>("linear", t.shape())?;
+                    Ok(t.contiguous())
+                } else {
+                    Ok(t)
+                }
+            };
+            let (x, w) = (real(x)?, real(weight.clone())?);
             if let Some(b) = bias {
                 let b = b.contiguous();
                 let b = b.as_slice().expect("contiguous");

@@ -78,6 +78,9 @@ impl<T: Float> Tensor<T> {
         if k != k2 {
             return Err(fail(&format!("inner lengths differ ({k} vs {k2})")));
         }
+        if a.ndim() == 2 && b.ndim() == 2 {
+            return self.matmul_2d(other, &a, &b);
+        }
         let batch = broadcast_shapes(&a.shape()[..a.ndim() - 2], &b.shape()[..b.ndim() - 2])
             .map_err(|_| fail("batch axes do not broadcast"))?;
         let mut out_shape: Dims = batch.clone();
@@ -136,15 +139,74 @@ impl<T: Float> Tensor<T> {
                 }
             }
         }
-        let mut result = Tensor::from_storage(storage, &out_shape);
-        if other.ndim() == 1 {
-            result = result.squeeze(-1);
-        }
-        if self.ndim() == 1 {
-            result = result.squeeze(if other.ndim() == 1 { -1 } else { -2 });
-        }
-        Ok(result)
+        Ok(unpromote(
+            Tensor::from_storage(storage, &out_shape),
+            self.ndim(),
+            other.ndim(),
+        ))
     }
+}
+
+impl<T: Float> Tensor<T> {
+    /// The product of two matrices `a [m, k]` and `b [k, n]` (the promoted operands of
+    /// `self · other`, inner lengths checked): no batch axes to broadcast, so the views go
+    /// straight to gemm.
+    fn matmul_2d(&self, other: &Self, a: &Self, b: &Self) -> Result<Self> {
+        let (m, k, n) = (a.shape()[0], a.shape()[1], b.shape()[1]);
+        let view = |t: &Tensor<T>| MatrixView {
+            offset: t.layout().offset(),
+            row_stride: t.strides()[0] as isize,
+            col_stride: t.strides()[1] as isize,
+        };
+        // gemm needs distinct rows and columns; a broadcast (stride-0) axis is made real.
+        let real = |t: &Tensor<T>| -> Result<Tensor<T>> {
+            if t.strides().contains(&0) {
+                crate::shape::check_alloc::<T>("matmul", t.shape())?;
+                Ok(t.contiguous())
+            } else {
+                Ok(t.clone())
+            }
+        };
+        let (a, b) = (real(a)?, real(b)?);
+        let len = crate::shape::check_alloc::<T>("matmul", &[m, n])?;
+        let mut storage: Arc<[T]> = if k == 0 {
+            crate::recycle::zeroed(len)
+        } else {
+            crate::recycle::scratch(len)
+        };
+        let out = Arc::get_mut(&mut storage).expect("new storage is unique");
+        if len > 0 && k > 0 {
+            let flops = 2usize.saturating_mul(m).saturating_mul(n).saturating_mul(k);
+            gemm_one(
+                out,
+                m,
+                n,
+                k,
+                &a.storage,
+                view(&a),
+                &b.storage,
+                view(&b),
+                split_matmul(flops),
+            );
+        }
+        Ok(unpromote(
+            Tensor::from_storage(storage, &[m, n]),
+            self.ndim(),
+            other.ndim(),
+        ))
+    }
+}
+
+/// Removes the axes `matmul` added to 1-D operands (`lhs_ndim`, `rhs_ndim`: the
+/// operands' ranks as given).
+fn unpromote<T: Float>(mut result: Tensor<T>, lhs_ndim: usize, rhs_ndim: usize) -> Tensor<T> {
+    if rhs_ndim == 1 {
+        result = result.squeeze(-1);
+    }
+    if lhs_ndim == 1 {
+        result = result.squeeze(if rhs_ndim == 1 { -1 } else { -2 });
+    }
+    result
 }
 
 /// The matrix view of every batch entry of `t` (shape `[batch.., rows, cols]`), in
@@ -229,14 +291,13 @@ pub(crate) fn gemm_into<T: Float>(
         gemm_block(
             dst.as_mut_ptr(),
             n,
-            m,
-            n,
-            k,
+            (m, n, k),
             a.as_ptr().add(va.offset),
             va,
             b.as_ptr().add(vb.offset),
             vb,
             accumulate,
+            gemm::Parallelism::None,
         );
     }
 }
@@ -244,13 +305,22 @@ pub(crate) fn gemm_into<T: Float>(
 /// Output rows or columns per part below which a product is not split further.
 const MIN_PART: usize = 128;
 
+/// The shorter output side below which a product is not split at all (see
+/// [`gemm_split`]).
+const MIN_SHORT: usize = 16;
+
 /// `dst = A·B` (or `+=`) on several threads: the longer of the output's two axes is cut
-/// into one part per thread (whole multiples of 16, at least [`MIN_PART`] long), each part
-/// one single-threaded gemm call. Measured on the large MLP's products (`shared/perf`
-/// machine, 2 threads), this beats gemm's own threading by 5–15 %, which packs and
-/// synchronizes per block. gemm's blocking of the inner axis depends on `k` alone, so
-/// every output element sums its products in the same order whatever the number of
-/// parts: the result has the same bits on one thread as on many.
+/// into one part per thread (boundaries on multiples of 16; every part at least
+/// `MIN_PART − 16` long), each part one single-threaded gemm call. Measured on the large
+/// MLP's products (2 threads), this beats gemm's own threading by 5–15 %.
+///
+/// Same bits on any number of threads: gemm blocks the inner axis by a length that
+/// depends on `k` alone (`gemm-common`'s `kernel_params`) except on its small-output
+/// paths (both sides ≤ 64, at most 256 elements, or one side of 1), which sum in
+/// another order. So an output is cut only if its shorter side is at least
+/// [`MIN_SHORT`], which keeps the whole product and every part off those paths; a thin
+/// output, or one too short to cut (longer side under `2·MIN_PART`), is left whole to
+/// gemm's own threading, which partitions the output without changing the sums.
 #[allow(clippy::too_many_arguments)]
 fn gemm_split<T: Float>(
     dst: &mut [T],
@@ -265,19 +335,47 @@ fn gemm_split<T: Float>(
 ) {
     let along_rows = m >= n;
     let long = if along_rows { m } else { n };
-    let parts = crate::parallel::threads().min(long / MIN_PART).max(1);
-    let step = long.div_ceil(parts).next_multiple_of(16);
+    let parts = if m.min(n) < MIN_SHORT {
+        1
+    } else {
+        crate::parallel::threads().min(long / MIN_PART).max(1)
+    };
+    if parts == 1 {
+        // SAFETY: the caller (`gemm_into`) checked the views against the slices, and
+        // `dst` is a `&mut` slice, so it overlaps neither input.
+        unsafe {
+            gemm_block(
+                dst.as_mut_ptr(),
+                n,
+                (m, n, k),
+                a.as_ptr().add(va.offset),
+                va,
+                b.as_ptr().add(vb.offset),
+                vb,
+                accumulate,
+                gemm::Parallelism::Rayon(0),
+            );
+        }
+        return;
+    }
+    // Part p covers [bound(p), bound(p + 1)): rounded down to a multiple of 16, each part
+    // is within 16 of `long / parts` ≥ MIN_PART.
+    let bound = |p: usize| {
+        if p == parts {
+            long
+        } else {
+            // In u128: `p · long` may not fit a usize for a very long, thin output.
+            (p as u128 * long as u128 / parts as u128) as usize / 16 * 16
+        }
+    };
     let dst_ptr = SendPtr(dst.as_mut_ptr());
     let (a_ptr, b_ptr) = (
         SendPtr(a.as_ptr().cast_mut()),
         SendPtr(b.as_ptr().cast_mut()),
     );
     let run = |p: usize| {
-        let start = p * step;
-        let len = step.min(long.saturating_sub(start));
-        if len == 0 {
-            return;
-        }
+        let start = bound(p);
+        let len = bound(p + 1) - start;
         let (dst_ptr, a_ptr, b_ptr) = (&dst_ptr, &a_ptr, &b_ptr);
         // SAFETY: part `p` covers output rows (or columns) `start..start + len`, inside
         // `0..long` (the bounds of `a`, `b` and `dst` were checked by the caller for the
@@ -289,9 +387,7 @@ fn gemm_split<T: Float>(
                 gemm_block(
                     dst_ptr.0.add(start * n),
                     n,
-                    len,
-                    n,
-                    k,
+                    (len, n, k),
                     a_ptr
                         .0
                         .add(va.offset)
@@ -300,14 +396,13 @@ fn gemm_split<T: Float>(
                     b_ptr.0.add(vb.offset),
                     vb,
                     accumulate,
+                    gemm::Parallelism::None,
                 );
             } else {
                 gemm_block(
                     dst_ptr.0.add(start),
                     n,
-                    m,
-                    len,
-                    k,
+                    (m, len, k),
                     a_ptr.0.add(va.offset),
                     va,
                     b_ptr
@@ -316,15 +411,12 @@ fn gemm_split<T: Float>(
                         .offset(start as isize * vb.col_stride),
                     vb,
                     accumulate,
+                    gemm::Parallelism::None,
                 );
             }
         }
     };
-    if parts == 1 {
-        run(0);
-    } else {
-        (0..parts).into_par_iter().for_each(run);
-    }
+    (0..parts).into_par_iter().for_each(run);
 }
 
 /// A raw pointer that may cross threads (each thread writes its own part; see the uses).
@@ -335,7 +427,7 @@ unsafe impl<T> Send for SendPtr<T> {}
 // SAFETY: as above.
 unsafe impl<T> Sync for SendPtr<T> {}
 
-/// One single-threaded gemm call: `dst[m×n] = A·B` (or `+=` if `accumulate`), `dst` with
+/// One gemm call: `dst[m×n] = A·B` (or `+=` if `accumulate`), `dst` with
 /// row stride `dst_rs` and column stride 1, `a` and `b` pointing at element `[0, 0]` of
 /// their views (the views' offsets already applied).
 ///
@@ -346,14 +438,13 @@ unsafe impl<T> Sync for SendPtr<T> {}
 unsafe fn gemm_block<T: Float>(
     dst: *mut T,
     dst_rs: usize,
-    m: usize,
-    n: usize,
-    k: usize,
+    (m, n, k): (usize, usize, usize),
     a: *const T,
     va: MatrixView,
     b: *const T,
     vb: MatrixView,
     accumulate: bool,
+    parallelism: gemm::Parallelism,
 ) {
     // gemm computes dst = alpha·dst + beta·A·B, reading dst only if `read_dst`.
     let alpha = if accumulate { T::ONE } else { T::ZERO };
@@ -378,7 +469,7 @@ unsafe fn gemm_block<T: Float>(
             false,
             false,
             false,
-            gemm::Parallelism::None,
+            parallelism,
         );
     }
 }
