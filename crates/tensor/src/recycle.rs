@@ -7,8 +7,8 @@
 //! the system allocator, large blocks are given back to the operating system on free and
 //! faulted in again, page by page, when the next step writes them: on this project's
 //! benchmark machine that was 6 % of the 784 → 1024 → 1024 → 10 step and more than half
-//! of an LSTM layer's training forward pass (see `docs/decisions.md`, entry 42). PyTorch's CUDA caching
-//! allocator does the same for GPU memory.
+//! of an LSTM layer's training forward pass (see `docs/decisions.md`, entry 42).
+//! PyTorch's CUDA caching allocator does the same for GPU memory.
 //!
 //! The pool holds at most [`capacity`] bytes per thread and element type (256 MiB unless
 //! changed with [`set_capacity`]; `0` turns recycling off); when a returned buffer does
@@ -53,8 +53,8 @@ pub fn set_capacity(bytes: usize) {
     CAPACITY.store(bytes, Ordering::Relaxed);
 }
 
-/// Frees every buffer this thread's pools hold. (`Model::fit`, whose loop runs on a
-/// thread of the rayon pool, clears that thread's pools when it returns.)
+/// Frees every buffer this thread's pools hold. (Storage released on a thread of the
+/// rayon pool, inside [`crate::parallel::on_pool`] for example, is in that thread's.)
 pub fn clear() {
     // A thread being torn down has no pools left to clear.
     let _ = SHELVES.try_with(|cell| {

@@ -1,5 +1,6 @@
-//! A naive oracle for tensor tests: a row-major `Vec<f64>` with a shape, where every
-//! operation is written as plain index arithmetic.
+//! Shared by tensor tests: a naive oracle (a row-major `Vec<f64>` with a shape, where
+//! every operation is written as plain index arithmetic), and a way to run code on a
+//! given number of threads.
 
 #![allow(dead_code)]
 
@@ -59,4 +60,14 @@ impl Naive {
     pub(crate) fn get(&self, idx: &[usize]) -> f64 {
         self.data[flat(&self.shape, idx)]
     }
+}
+
+/// Runs `f` on a new rayon pool of `threads` threads (for same-bits-on-any-thread-count
+/// tests).
+pub(crate) fn on_threads<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool")
+        .install(f)
 }

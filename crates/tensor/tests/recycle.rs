@@ -125,6 +125,14 @@ fn poisoned_buffers_never_show() {
     });
     check("broadcast add", &[8192], || vec![&a + &ramp(&[128])]);
     check("batched matmul", &[3600], || vec![m.matmul(&b)]);
+    let w = ramp(&[128, 128]).mul_scalar(1e-3);
+    check("matmul", &[8192], || vec![a.matmul(&w)]);
+    // The bias is written into the buffer first, then the product added onto it.
+    check(
+        "linear",
+        &[8192],
+        || vec![a.linear(&w, Some(&ramp(&[128])))],
+    );
     check("matmul with k = 0", &[4096], || {
         vec![Tensor::zeros(&[64, 0]).matmul(&Tensor::zeros(&[0, 64]))]
     });

@@ -2,6 +2,8 @@
 //! same bits on any number of threads. Its values and gradients against the per-step
 //! composition are in `autograd/tests/lstm_sequence.rs`.
 
+mod common;
+
 use rand::{rngs::StdRng, SeedableRng};
 use tensor::{Float, Tensor};
 
@@ -27,11 +29,7 @@ fn inputs<T: Float>(seed: u64, (steps, n, h): (usize, usize, usize)) -> [Tensor<
 fn lstm_sequence_is_the_same_on_one_thread_and_two() {
     let [xw, w, h0, c0, g] = inputs::<f32>(3, (12, 40, 40));
     let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        pool.install(|| {
+        common::on_threads(threads, || {
             // With the gates kept (as in training) and recomputed.
             let (out, gates) = xw.lstm_sequence_with_gates(&w, &h0, &c0, true);
             let a = g.lstm_sequence_backward(&xw, &w, &h0, &c0, &out, Some(&gates), true);

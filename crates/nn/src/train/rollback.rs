@@ -8,9 +8,10 @@
 //! allocates nothing for it after the first batches. On the study guide's model this is a
 //! few microseconds per batch.
 
+use autograd::Param;
 use tensor::{Float, Tensor};
 
-use crate::module::Module;
+use crate::module::{Module, Named};
 use crate::optim::{Optimizer, SavedState};
 
 /// The model and optimizer state at one point of training.
@@ -47,11 +48,7 @@ impl<T: Float> Snapshot<T> {
         let count = params.len() + buffers.len();
         self.values.resize_with(count, Vec::new);
         self.values.truncate(count);
-        let all = params
-            .iter()
-            .copied()
-            .chain(buffers.iter().map(|(_, b)| *b));
-        for (p, dst) in all.zip(&mut self.values) {
+        for (p, dst) in weights(&params, &buffers).zip(&mut self.values) {
             let value = p.read();
             dst.clear();
             match value.as_slice() {
@@ -78,11 +75,7 @@ impl<T: Float> Snapshot<T> {
     /// (a custom one without [`Optimizer::set_state`]) keeps its current state.
     pub(crate) fn restore(&self, module: &dyn Module<T>, optimizer: &mut dyn Optimizer<T>) {
         let (params, buffers) = (module.parameter_refs(), module.buffers());
-        let all = params
-            .iter()
-            .copied()
-            .chain(buffers.iter().map(|(_, b)| *b));
-        for (p, values) in all.zip(&self.values) {
+        for (p, values) in weights(&params, &buffers).zip(&self.values) {
             let shape = p.shape();
             p.set(Tensor::from_vec(values.clone(), &shape).expect("saved from this parameter"));
         }
@@ -97,6 +90,17 @@ impl<T: Float> Snapshot<T> {
             }
         }
     }
+}
+
+/// The parameters, then the buffers: every tensor a snapshot keeps, in its order.
+fn weights<'a, T: Float>(
+    params: &'a [&'a Param<T>],
+    buffers: &'a [Named<'a, T>],
+) -> impl Iterator<Item = &'a Param<T>> {
+    params
+        .iter()
+        .copied()
+        .chain(buffers.iter().map(|(_, b)| *b))
 }
 
 /// The first parameter of `module` holding a NaN or infinity: (name, value).

@@ -280,10 +280,17 @@ pub(crate) fn gemm_into<T: Float>(
         v.offset + (rows - 1) * v.row_stride as usize + (cols - 1) * v.col_stride as usize
     };
     assert!(last(va, m, k) < a.len() && last(vb, k, n) < b.len());
-    if parallel {
-        gemm_split(dst, m, n, k, a, va, b, vb, accumulate);
+    let parts = if parallel { parts(m, n) } else { 1 };
+    if parts > 1 {
+        gemm_split(dst, (m, n, k), a, va, b, vb, accumulate, parts);
         return;
     }
+    // An output too small or thin to cut still uses gemm's own threading when large.
+    let parallelism = if parallel {
+        gemm::Parallelism::Rayon(0)
+    } else {
+        gemm::Parallelism::None
+    };
     // SAFETY: every element addressed by (offset, strides, m, n, k) lies inside `a`, `b`
     // and `dst` (checked above), and `dst` does not alias the inputs (it is a `&mut`
     // slice, so no shared slice can overlap it).
@@ -297,7 +304,7 @@ pub(crate) fn gemm_into<T: Float>(
             b.as_ptr().add(vb.offset),
             vb,
             accumulate,
-            gemm::Parallelism::None,
+            parallelism,
         );
     }
 }
@@ -305,59 +312,45 @@ pub(crate) fn gemm_into<T: Float>(
 /// Output rows or columns per part below which a product is not split further.
 const MIN_PART: usize = 128;
 
-/// The shorter output side below which a product is not split at all (see
-/// [`gemm_split`]).
+/// The shorter output side below which a product is not split at all (see [`parts`]).
 const MIN_SHORT: usize = 16;
 
-/// `dst = A·B` (or `+=`) on several threads: the longer of the output's two axes is cut
-/// into one part per thread (boundaries on multiples of 16; every part at least
-/// `MIN_PART − 16` long), each part one single-threaded gemm call. Measured on the large
-/// MLP's products (2 threads), this beats gemm's own threading by 5–15 %.
+/// Into how many parts [`gemm_split`] cuts an `m × n` output that may use threads: one
+/// per thread along the longer axis, each at least [`MIN_PART`] long (to within 16).
 ///
 /// Same bits on any number of threads: gemm blocks the inner axis by a length that
 /// depends on `k` alone (`gemm-common`'s `kernel_params`) except on its small-output
 /// paths (both sides ≤ 64, at most 256 elements, or one side of 1), which sum in
 /// another order. So an output is cut only if its shorter side is at least
 /// [`MIN_SHORT`], which keeps the whole product and every part off those paths; a thin
-/// output, or one too short to cut (longer side under `2·MIN_PART`), is left whole to
-/// gemm's own threading, which partitions the output without changing the sums.
+/// output, or one too short to cut (longer side under `2·MIN_PART`), stays whole (1) and
+/// goes to gemm's own threading, which partitions the output without changing the sums.
+fn parts(m: usize, n: usize) -> usize {
+    if m.min(n) < MIN_SHORT {
+        1
+    } else {
+        crate::parallel::threads().min(m.max(n) / MIN_PART).max(1)
+    }
+}
+
+/// `dst = A·B` (or `+=`) in `parts` pieces on the rayon pool: the longer of the output's
+/// two axes is cut (boundaries on multiples of 16), each piece one single-threaded gemm
+/// call writing its own rows or columns. Measured on the large MLP's products (2
+/// threads), this beats gemm's own threading by 5–15 %. The caller (`gemm_into`) has
+/// checked the views against the slices.
 #[allow(clippy::too_many_arguments)]
 fn gemm_split<T: Float>(
     dst: &mut [T],
-    m: usize,
-    n: usize,
-    k: usize,
+    (m, n, k): (usize, usize, usize),
     a: &[T],
     va: MatrixView,
     b: &[T],
     vb: MatrixView,
     accumulate: bool,
+    parts: usize,
 ) {
     let along_rows = m >= n;
-    let long = if along_rows { m } else { n };
-    let parts = if m.min(n) < MIN_SHORT {
-        1
-    } else {
-        crate::parallel::threads().min(long / MIN_PART).max(1)
-    };
-    if parts == 1 {
-        // SAFETY: the caller (`gemm_into`) checked the views against the slices, and
-        // `dst` is a `&mut` slice, so it overlaps neither input.
-        unsafe {
-            gemm_block(
-                dst.as_mut_ptr(),
-                n,
-                (m, n, k),
-                a.as_ptr().add(va.offset),
-                va,
-                b.as_ptr().add(vb.offset),
-                vb,
-                accumulate,
-                gemm::Parallelism::Rayon(0),
-            );
-        }
-        return;
-    }
+    let long = m.max(n);
     // Part p covers [bound(p), bound(p + 1)): rounded down to a multiple of 16, each part
     // is within 16 of `long / parts` ≥ MIN_PART.
     let bound = |p: usize| {
@@ -369,60 +362,44 @@ fn gemm_split<T: Float>(
         }
     };
     let dst_ptr = SendPtr(dst.as_mut_ptr());
-    let (a_ptr, b_ptr) = (
-        SendPtr(a.as_ptr().cast_mut()),
-        SendPtr(b.as_ptr().cast_mut()),
-    );
     let run = |p: usize| {
-        let start = bound(p);
-        let len = bound(p + 1) - start;
-        let (dst_ptr, a_ptr, b_ptr) = (&dst_ptr, &a_ptr, &b_ptr);
-        // SAFETY: part `p` covers output rows (or columns) `start..start + len`, inside
-        // `0..long` (the bounds of `a`, `b` and `dst` were checked by the caller for the
-        // whole product, and a part addresses a subset of those elements); parts cover
-        // disjoint rows (columns) of `dst`, so no two threads write the same element, and
-        // `dst` is borrowed mutably for the whole call, so nothing else reads or writes it.
+        let (start, end) = (bound(p), bound(p + 1));
+        // Where the part starts in `dst`, `A` and `B`, and its size.
+        let (dst_at, a_at, b_at, size) = if along_rows {
+            let a_at = start as isize * va.row_stride;
+            (start * n, a_at, 0, (end - start, n, k))
+        } else {
+            let b_at = start as isize * vb.col_stride;
+            (start, 0, b_at, (m, end - start, k))
+        };
+        let dst_ptr = &dst_ptr;
+        // SAFETY: part `p` covers output rows (or columns) `start..end`, inside `0..long`,
+        // so it addresses a subset of the elements the caller checked for the whole
+        // product; parts cover disjoint rows (columns) of `dst`, so no two threads write
+        // the same element, and `dst` is borrowed mutably for the whole call, so nothing
+        // else reads or writes it.
         unsafe {
-            if along_rows {
-                gemm_block(
-                    dst_ptr.0.add(start * n),
-                    n,
-                    (len, n, k),
-                    a_ptr
-                        .0
-                        .add(va.offset)
-                        .offset(start as isize * va.row_stride),
-                    va,
-                    b_ptr.0.add(vb.offset),
-                    vb,
-                    accumulate,
-                    gemm::Parallelism::None,
-                );
-            } else {
-                gemm_block(
-                    dst_ptr.0.add(start),
-                    n,
-                    (m, len, k),
-                    a_ptr.0.add(va.offset),
-                    va,
-                    b_ptr
-                        .0
-                        .add(vb.offset)
-                        .offset(start as isize * vb.col_stride),
-                    vb,
-                    accumulate,
-                    gemm::Parallelism::None,
-                );
-            }
+            gemm_block(
+                dst_ptr.0.add(dst_at),
+                n,
+                size,
+                a.as_ptr().add(va.offset).offset(a_at),
+                va,
+                b.as_ptr().add(vb.offset).offset(b_at),
+                vb,
+                accumulate,
+                gemm::Parallelism::None,
+            );
         }
     };
     (0..parts).into_par_iter().for_each(run);
 }
 
-/// A raw pointer that may cross threads (each thread writes its own part; see the uses).
+/// The output pointer shared by [`gemm_split`]'s parts (each writes its own rows or
+/// columns).
 struct SendPtr<T>(*mut T);
-// SAFETY: the pointer is only used by `gemm_split`, whose parts read shared inputs and
-// write disjoint parts of the output.
+// SAFETY: the pointer is only used by `gemm_split`, whose parts write disjoint parts of
+// the output.
 unsafe impl<T> Send for SendPtr<T> {}
 // SAFETY: as above.
 unsafe impl<T> Sync for SendPtr<T> {}
