@@ -11,7 +11,7 @@
 //!   built) and JAX's (`shared/perf/python`, when `jax` is installed), run now, as ratios.
 //!
 //! `QUICK=1` shortens the runs and skips the large MLP. `PROFILE=small|digits|large|fit`
-//! runs only one of them, for a profiler.
+//! runs only one of them, for a profiler (`elementwise`: a 16-element `a + b`).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -92,6 +92,73 @@ fn overhead() {
         detecting / n * 1e9,
         detecting / backward
     );
+}
+
+/// A 16-element elementwise op against a plain loop writing a new `Vec` (the issue's
+/// "within 2x" figure): `a + b` (same shapes), `a * 2` and `relu(a)`, per op.
+fn elementwise16() {
+    const OPS: usize = 100;
+    let a: Vec<f32> = (0..16).map(|i| i as f32 * 0.25 - 2.0).collect();
+    let b: Vec<f32> = (0..16).map(|i| 1.0 - i as f32 * 0.125).collect();
+    let (ta, tb) = (
+        Tensor::from_vec(a.clone(), &[16]).unwrap(),
+        Tensor::from_vec(b.clone(), &[16]).unwrap(),
+    );
+    let per_op = |f: &mut dyn FnMut()| median_secs(budget(), || f()) / OPS as f64 * 1e9;
+    let rows: [(&str, f64, f64); 3] = [
+        (
+            "a + b",
+            per_op(&mut || {
+                for _ in 0..OPS {
+                    let (a, b) = (black_box(&a), black_box(&b));
+                    black_box(a.iter().zip(b).map(|(x, y)| x + y).collect::<Vec<f32>>());
+                }
+            }),
+            per_op(&mut || {
+                for _ in 0..OPS {
+                    black_box(black_box(&ta) + black_box(&tb));
+                }
+            }),
+        ),
+        (
+            "a * 2",
+            per_op(&mut || {
+                for _ in 0..OPS {
+                    black_box(black_box(&a).iter().map(|x| x * 2.0).collect::<Vec<f32>>());
+                }
+            }),
+            per_op(&mut || {
+                for _ in 0..OPS {
+                    black_box(black_box(&ta).mul_scalar(2.0));
+                }
+            }),
+        ),
+        (
+            "relu(a)",
+            per_op(&mut || {
+                for _ in 0..OPS {
+                    black_box(
+                        black_box(&a)
+                            .iter()
+                            .map(|x| x.max(0.0))
+                            .collect::<Vec<f32>>(),
+                    );
+                }
+            }),
+            per_op(&mut || {
+                for _ in 0..OPS {
+                    black_box(black_box(&ta).relu());
+                }
+            }),
+        ),
+    ];
+    println!("16-element elementwise op vs a plain loop into a new Vec, per op:");
+    for (name, plain, tensor) in rows {
+        println!(
+            "  {name:<8} plain {plain:>5.1} ns  tensor {tensor:>5.1} ns  ({:.2}x)",
+            tensor / plain
+        );
+    }
 }
 
 fn mlp(sizes: &[usize], rng: &mut StdRng) -> Sequential {
@@ -432,7 +499,15 @@ fn study_guide_fit() -> f64 {
 
 fn main() {
     if let Ok(which) = std::env::var("PROFILE") {
-        if which == "fit" {
+        if which == "elementwise" {
+            let a = Tensor::<f32>::ones(&[16]);
+            let t = Instant::now();
+            while t.elapsed() < Duration::from_secs(5) {
+                for _ in 0..1000 {
+                    black_box(black_box(&a) + black_box(&a));
+                }
+            }
+        } else if which == "fit" {
             println!("fit: {:.3} s", study_guide_fit());
         } else {
             profile(&which);
@@ -445,6 +520,7 @@ fn main() {
         wengert::tensor::simd::level()
     );
     overhead();
+    elementwise16();
     let (small, small_sgd) = step_bench(
         "MLP 13 → 64 → 64 → 1, MSE, batch 20",
         &[13, 64, 64, 1],

@@ -22,22 +22,44 @@ pub struct Layout {
 }
 
 impl Clone for Layout {
-    // Written out because `SmallVec::from_slice` copies `usize`s with one memcpy, several
-    // times faster than the derived element-by-element clone; layouts are cloned on every
-    // op, so this shows on small tensors.
+    // Written out because layouts are cloned on every op: see [`small_copy`].
+    #[inline]
     fn clone(&self) -> Self {
         Layout {
-            shape: SmallVec::from_slice(&self.shape),
-            strides: SmallVec::from_slice(&self.strides),
+            shape: small_copy(&self.shape),
+            strides: small_copy(&self.strides),
             offset: self.offset,
         }
     }
 }
 
+/// A copy of up to four lengths or strides built in a fixed array, and longer ones with
+/// one `memcpy`. Layouts are built and cloned on every op, so this shows on small
+/// tensors: the derived element-by-element clone was several times slower, and a
+/// `memcpy` call for a handful of bytes cost about 10 ns per layout (a call, and a
+/// stalled read of what it had just written).
+#[inline]
+fn small_copy(values: &[usize]) -> SmallVec<[usize; 4]> {
+    if values.len() <= 4 {
+        let mut buf = [0usize; 4];
+        for (b, &v) in buf.iter_mut().zip(values) {
+            *b = v;
+        }
+        SmallVec::from_buf_and_len(buf, values.len())
+    } else {
+        SmallVec::from_slice(values)
+    }
+}
+
 /// Row-major ("C order") strides for `shape`.
 #[must_use]
+#[inline]
 pub fn contiguous_strides(shape: &[usize]) -> Strides {
-    let mut strides: Strides = SmallVec::from_elem(0, shape.len());
+    let mut strides: Strides = if shape.len() <= 4 {
+        SmallVec::from_buf_and_len([0; 4], shape.len())
+    } else {
+        SmallVec::from_elem(0, shape.len())
+    };
     let mut acc = 1;
     for (s, &d) in strides.iter_mut().zip(shape).rev() {
         *s = acc;
@@ -51,9 +73,10 @@ pub fn contiguous_strides(shape: &[usize]) -> Strides {
 impl Layout {
     /// A row-major layout of `shape` starting at offset 0.
     #[must_use]
+    #[inline]
     pub fn contiguous(shape: &[usize]) -> Self {
         Layout {
-            shape: SmallVec::from_slice(shape),
+            shape: small_copy(shape),
             strides: contiguous_strides(shape),
             offset: 0,
         }
@@ -62,6 +85,7 @@ impl Layout {
     /// A layout from its parts (no validation: the caller guarantees that every index
     /// stays inside the storage).
     #[must_use]
+    #[inline]
     pub fn from_parts(shape: Dims, strides: Strides, offset: usize) -> Self {
         debug_assert_eq!(shape.len(), strides.len());
         Layout {
@@ -73,24 +97,28 @@ impl Layout {
 
     /// The shape.
     #[must_use]
+    #[inline]
     pub fn shape(&self) -> &[usize] {
         &self.shape
     }
 
     /// The strides, in elements.
     #[must_use]
+    #[inline]
     pub fn strides(&self) -> &[usize] {
         &self.strides
     }
 
     /// Index of the first element in the storage.
     #[must_use]
+    #[inline]
     pub fn offset(&self) -> usize {
         self.offset
     }
 
     /// Number of elements.
     #[must_use]
+    #[inline]
     pub fn numel(&self) -> usize {
         numel(&self.shape)
     }
@@ -98,6 +126,7 @@ impl Layout {
     /// True if the elements are packed in row-major order (axes of length 1 may have any
     /// stride).
     #[must_use]
+    #[inline]
     pub fn is_contiguous(&self) -> bool {
         if self.shape.contains(&0) {
             // No element to address; the strides of such a shape may not even be

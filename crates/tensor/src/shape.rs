@@ -13,6 +13,7 @@ pub type Dims = SmallVec<[usize; 4]>;
 /// If the count overflows `usize` (a shape no machine can hold), naming the shape.
 #[must_use]
 #[track_caller]
+#[inline]
 pub fn numel(shape: &[usize]) -> usize {
     match try_numel("numel", shape) {
         Ok(n) => n,
@@ -29,35 +30,50 @@ pub fn numel(shape: &[usize]) -> usize {
 /// use tensor::shape::try_numel;
 /// assert_eq!(try_numel("zeros", &[2, 3]).unwrap(), 6);
 /// assert_eq!(try_numel("zeros", &[0, usize::MAX]).unwrap(), 0);
+/// assert_eq!(try_numel("zeros", &[usize::MAX, 2, 0]).unwrap(), 0); // overflow, then 0
 /// assert!(try_numel("zeros", &[3, 6148914691236517206]).is_err());
 /// ```
+#[inline]
 pub fn try_numel(op: &'static str, shape: &[usize]) -> Result<usize, TensorError> {
-    if shape.contains(&0) {
-        return Ok(0);
+    // One pass: a 0-length axis makes the count 0 even if the other lengths' product
+    // overflows, so an overflow is an error only when no axis is 0.
+    let mut n = 1usize;
+    let mut overflow = false;
+    for &d in shape {
+        match n.checked_mul(d) {
+            Some(v) => n = v,
+            None => overflow = true,
+        }
     }
-    shape
-        .iter()
-        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-        .ok_or_else(|| TensorError::TooLarge {
-            op,
-            shape: shape.to_vec(),
-        })
+    if overflow && !shape.contains(&0) {
+        return Err(too_large(op, shape));
+    }
+    Ok(if overflow { 0 } else { n })
+}
+
+/// The error of a count or byte size past what `usize` (or one allocation) can hold;
+/// out of line, so the checked functions stay small enough to inline.
+#[cold]
+fn too_large(op: &'static str, shape: &[usize]) -> TensorError {
+    TensorError::TooLarge {
+        op,
+        shape: shape.to_vec(),
+    }
 }
 
 /// The bytes a contiguous buffer of `shape` with elements of `elem_size` bytes needs,
 /// checked: at most `isize::MAX` (Rust's limit for one allocation).
+#[inline]
 pub fn try_bytes(
     op: &'static str,
     shape: &[usize],
     elem_size: usize,
 ) -> Result<usize, TensorError> {
     let n = try_numel(op, shape)?;
-    n.checked_mul(elem_size)
-        .filter(|&b| b <= isize::MAX as usize)
-        .ok_or_else(|| TensorError::TooLarge {
-            op,
-            shape: shape.to_vec(),
-        })
+    match n.checked_mul(elem_size) {
+        Some(b) if b <= isize::MAX as usize => Ok(b),
+        _ => Err(too_large(op, shape)),
+    }
 }
 
 /// The shape two shapes broadcast to, by NumPy's rules: align at the right; each pair of
@@ -151,9 +167,13 @@ pub fn sum_to_axes(from: &[usize], to: &[usize]) -> Result<Vec<usize>, TensorErr
 ///
 /// # Errors
 /// [`TensorError::TooLarge`] or [`TensorError::Alloc`].
+#[inline]
 pub fn check_alloc<T>(op: &'static str, shape: &[usize]) -> Result<usize, TensorError> {
     let bytes = try_bytes(op, shape, std::mem::size_of::<T>())?;
-    let n = try_numel(op, shape)?;
+    let n = match std::mem::size_of::<T>() {
+        0 => try_numel(op, shape)?,
+        size => bytes / size,
+    };
     if bytes >= 1 << 26 {
         let mut probe: Vec<T> = Vec::new();
         probe.try_reserve_exact(n).map_err(|_| TensorError::Alloc {

@@ -19,35 +19,44 @@ pub enum SimdLevel {
 }
 
 #[cfg(target_arch = "x86_64")]
+static LEVEL: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// The cached level (inlined into every dispatch: one load and a compare).
+#[cfg(target_arch = "x86_64")]
+#[inline]
 fn detect() -> SimdLevel {
-    use std::sync::atomic::{AtomicU8, Ordering};
-    static LEVEL: AtomicU8 = AtomicU8::new(0);
+    use std::sync::atomic::Ordering;
     match LEVEL.load(Ordering::Relaxed) {
         1 => SimdLevel::Baseline,
         2 => SimdLevel::Avx2,
         3 => SimdLevel::Avx512,
-        _ => {
-            let level = if is_x86_feature_detected!("avx512f")
-                && is_x86_feature_detected!("avx512vl")
-                && is_x86_feature_detected!("avx512bw")
-                && is_x86_feature_detected!("avx512dq")
-                && is_x86_feature_detected!("fma")
-            {
-                SimdLevel::Avx512
-            } else if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
-                SimdLevel::Avx2
-            } else {
-                SimdLevel::Baseline
-            };
-            let code = match level {
-                SimdLevel::Baseline => 1,
-                SimdLevel::Avx2 => 2,
-                SimdLevel::Avx512 => 3,
-            };
-            LEVEL.store(code, Ordering::Relaxed);
-            level
-        }
+        _ => detect_first(),
     }
+}
+
+/// The first detection, stored for [`detect`].
+#[cfg(target_arch = "x86_64")]
+#[cold]
+fn detect_first() -> SimdLevel {
+    let level = if is_x86_feature_detected!("avx512f")
+        && is_x86_feature_detected!("avx512vl")
+        && is_x86_feature_detected!("avx512bw")
+        && is_x86_feature_detected!("avx512dq")
+        && is_x86_feature_detected!("fma")
+    {
+        SimdLevel::Avx512
+    } else if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+        SimdLevel::Avx2
+    } else {
+        SimdLevel::Baseline
+    };
+    let code = match level {
+        SimdLevel::Baseline => 1,
+        SimdLevel::Avx2 => 2,
+        SimdLevel::Avx512 => 3,
+    };
+    LEVEL.store(code, std::sync::atomic::Ordering::Relaxed);
+    level
 }
 
 /// The SIMD level [`dispatch`] uses on this machine.
