@@ -104,7 +104,7 @@ fn elementwise16() {
         Tensor::from_vec(a.clone(), &[16]).unwrap(),
         Tensor::from_vec(b.clone(), &[16]).unwrap(),
     );
-    let per_op = |f: &mut dyn FnMut()| median_secs(budget(), || f()) / OPS as f64 * 1e9;
+    let per_op = |f: &mut dyn FnMut()| median_secs(budget(), f) / OPS as f64 * 1e9;
     let rows: [(&str, f64, f64); 3] = [
         (
             "a + b",

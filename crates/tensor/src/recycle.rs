@@ -180,7 +180,19 @@ pub(crate) fn zeroed<T: crate::Float>(len: usize) -> Arc<[T]> {
 
 /// Storage of `len` elements, all `value`: recycled if possible.
 pub(crate) fn filled<T: Copy + 'static>(len: usize, value: T) -> Arc<[T]> {
-    take_filled(len, value).unwrap_or_else(|| std::iter::repeat_n(value, len).collect())
+    take_filled(len, value).unwrap_or_else(|| new_filled(len, value))
+}
+
+/// New storage of `len` elements, all `value`. (Collecting `repeat_n` into an `Arc<[T]>`
+/// writes one element at a time, about 3× slower for a `[20, 64]` buffer.)
+fn new_filled<T: Copy>(len: usize, value: T) -> Arc<[T]> {
+    let mut out = Arc::<[T]>::new_uninit_slice(len);
+    let slots = Arc::get_mut(&mut out).expect("a new Arc is unique");
+    for slot in slots.iter_mut() {
+        slot.write(value);
+    }
+    // SAFETY: the loop above initialized all `len` slots.
+    unsafe { out.assume_init() }
 }
 
 /// A released buffer of `len` elements filled with `value`, or `None`.
@@ -195,7 +207,7 @@ pub(crate) fn take_filled<T: Copy + 'static>(len: usize, value: T) -> Option<Arc
 /// Storage of `len` elements with unspecified (but initialized) values, for a caller
 /// that overwrites every one: a recycled buffer as it is, or new zeros.
 pub(crate) fn scratch<T: crate::Float>(len: usize) -> Arc<[T]> {
-    take::<T>(len).unwrap_or_else(|| std::iter::repeat_n(T::ZERO, len).collect())
+    take::<T>(len).unwrap_or_else(|| new_filled(len, T::ZERO))
 }
 
 /// Storage holding a copy of `data`: recycled if possible.

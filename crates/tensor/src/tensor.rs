@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::element::Float;
 use crate::error::{unwrap, Result, TensorError};
 use crate::layout::Layout;
-use crate::shape::{numel, try_bytes, try_numel};
+use crate::shape::{numel, try_numel};
 use crate::strided;
 
 /// An n-dimensional array of `f32` (the default) or `f64`.
@@ -116,19 +116,8 @@ impl<T: Float> Tensor<T> {
     /// assert!(matches!(huge, Err(TensorError::Alloc { .. } | TensorError::TooLarge { .. })));
     /// ```
     pub fn try_full(shape: &[usize], value: T) -> Result<Self> {
-        let bytes = try_bytes("full", shape, std::mem::size_of::<T>())?;
-        let n = try_numel("full", shape)?;
-        if let Some(storage) = crate::recycle::take_filled(n, value) {
-            return Ok(Self::from_storage(storage, shape));
-        }
-        let mut data = Vec::new();
-        data.try_reserve_exact(n).map_err(|_| TensorError::Alloc {
-            op: "full",
-            shape: shape.to_vec(),
-            bytes,
-        })?;
-        data.resize(n, value);
-        Ok(Self::from_parts(data, shape))
+        let n = crate::shape::check_alloc::<T>("full", shape)?;
+        Ok(Self::from_storage(crate::recycle::filled(n, value), shape))
     }
 
     /// [`Tensor::zeros`], or an error when the shape is too large or the allocation fails.

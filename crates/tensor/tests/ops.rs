@@ -427,3 +427,58 @@ fn display_summarizes_large_tensors() {
     let dbg = format!("{:?}", Tensor::from([1.0f64]));
     assert!(dbg.starts_with("Tensor<f64> shape=[1]"));
 }
+
+/// Sums over leading axes fold whole blocks of columns in registers (`strided::fold_rows`);
+/// they must add in the same order as one row after another, so the f32 bits match a
+/// plain loop exactly: full 64-column blocks, a tail, a row stride wider than a row (a
+/// narrowed view), axes that merge, and `sum_to` / `max` on the same path.
+#[test]
+fn sums_over_rows_add_row_after_row() {
+    let plain_rows = |data: &[f32], rows: usize, cols: usize, stride: usize| {
+        let mut out = vec![0.0f32; cols];
+        for r in 0..rows {
+            for (o, &x) in out.iter_mut().zip(&data[r * stride..r * stride + cols]) {
+                *o += x;
+            }
+        }
+        out
+    };
+    let data = |n: usize| -> Vec<f32> {
+        values(n, 7)
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| (v * 1e3) as f32 * 10f32.powi(i as i32 % 7 - 3))
+            .collect()
+    };
+    for (rows, cols) in [(20, 64), (7, 130), (3, 5), (33, 128), (1, 200)] {
+        let d = data(rows * cols);
+        let t = Tensor::from_vec(d.clone(), &[rows, cols]).unwrap();
+        let want = plain_rows(&d, rows, cols, cols);
+        assert_eq!(t.sum_axes(&[0], false).to_vec(), want, "[{rows}, {cols}]");
+        assert_eq!(t.sum_to(&[cols]).to_vec(), want);
+        assert_eq!(t.sum_to(&[1, cols]).to_vec(), want);
+        // The first `cols - 2` columns of a wider matrix: rows `cols` apart.
+        if cols > 2 {
+            let view = t.narrow(1, 0, cols - 2);
+            let want = plain_rows(&d, rows, cols - 2, cols);
+            assert_eq!(view.sum_axes(&[0], false).to_vec(), want);
+        }
+    }
+    // [4, 3, 70] over axis 0: the kept axes merge into one row of 210.
+    let d = data(4 * 3 * 70);
+    let t = Tensor::from_vec(d.clone(), &[4, 3, 70]).unwrap();
+    assert_eq!(
+        t.sum_axes(&[0], false).to_vec(),
+        plain_rows(&d, 4, 210, 210)
+    );
+    // max over rows, same path, against its definition.
+    let t = Tensor::from_vec(d.clone(), &[12, 70]).unwrap();
+    let want: Vec<f32> = (0..70)
+        .map(|j| {
+            (0..12)
+                .map(|r| d[r * 70 + j])
+                .fold(f32::NEG_INFINITY, f32::max)
+        })
+        .collect();
+    assert_eq!(t.max(0, false).to_vec(), want);
+}

@@ -25,12 +25,38 @@ impl<T: Float> Tensor<T> {
         combine: impl Fn(T, T) -> T,
     ) -> Self {
         let reduced = unwrap(self.resolve_axes(op, axes));
-        let kept_shape: Dims = self
-            .shape()
+        let result_shape: Dims = if keepdim {
+            self.kept_shape(&reduced)
+        } else {
+            (0..self.ndim())
+                .filter(|k| !reduced.contains(k))
+                .map(|k| self.shape()[k])
+                .collect()
+        };
+        self.fold_axes(&reduced, &result_shape, identity, combine)
+    }
+
+    /// This shape with the `reduced` axes set to 1.
+    fn kept_shape(&self, reduced: &[usize]) -> Dims {
+        self.shape()
             .iter()
             .enumerate()
             .map(|(k, &d)| if reduced.contains(&k) { 1 } else { d })
-            .collect();
+            .collect()
+    }
+
+    /// Folds the `reduced` axes (valid and distinct) into a new tensor of `result_shape`,
+    /// which holds the kept axes in order, with or without length-1 axes among them (the
+    /// row-major elements are the same either way).
+    fn fold_axes(
+        &self,
+        reduced: &[usize],
+        result_shape: &[usize],
+        identity: T,
+        combine: impl Fn(T, T) -> T,
+    ) -> Self {
+        let kept_shape = self.kept_shape(reduced);
+        debug_assert_eq!(numel(&kept_shape), numel(result_shape));
         let mut out: Arc<[T]> = crate::recycle::filled(numel(&kept_shape), identity);
         let out_layout = Layout::contiguous(&kept_shape)
             .broadcast_to(self.shape())
@@ -42,15 +68,7 @@ impl<T: Float> Tensor<T> {
             &self.layout,
             combine,
         );
-        if keepdim {
-            Tensor::from_storage(out, &kept_shape)
-        } else {
-            let shape: Dims = (0..self.ndim())
-                .filter(|k| !reduced.contains(k))
-                .map(|k| self.shape()[k])
-                .collect();
-            Tensor::from_storage(out, &shape)
-        }
+        Tensor::from_storage(out, result_shape)
     }
 
     fn resolve_axes(&self, op: &'static str, axes: &[isize]) -> Result<SmallVec<[usize; 4]>> {
@@ -322,12 +340,7 @@ impl<T: Float> Tensor<T> {
         if self.shape() == shape {
             return Ok(self.clone());
         }
-        let axes: Vec<isize> = sum_to_axes(self.shape(), shape)?
-            .into_iter()
-            .map(|a| a as isize)
-            .collect();
-        let summed = self.reduce("sum_to", &axes, true, T::ZERO, |a, b| a + b);
-        let target: Vec<isize> = shape.iter().map(|&d| d as isize).collect();
-        Ok(summed.reshape(&target))
+        let axes = sum_to_axes(self.shape(), shape)?;
+        Ok(self.fold_axes(&axes, shape, T::ZERO, |a, b| a + b))
     }
 }
