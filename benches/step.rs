@@ -11,7 +11,8 @@
 //!   built) and JAX's (`shared/perf/python`, when `jax` is installed), run now, as ratios.
 //!
 //! `QUICK=1` shortens the runs and skips the large MLP. `PROFILE=small|digits|large|fit`
-//! runs only one of them, for a profiler (`elementwise`: a 16-element `a + b`).
+//! runs only one of them, for a profiler (`elementwise`: a 16-element `a + b`; `tape`: the
+//! recording-overhead chain).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -499,7 +500,18 @@ fn study_guide_fit() -> f64 {
 
 fn main() {
     if let Ok(which) = std::env::var("PROFILE") {
-        if which == "elementwise" {
+        if which == "tape" {
+            let x0 = Tensor::<f32>::scalar(0.5);
+            let t = Instant::now();
+            while t.elapsed() < Duration::from_secs(5) {
+                let tape = Tape::new();
+                let mut x = tape.var(x0.clone());
+                for _ in 0..100 {
+                    x = x * 1.0001 + 0.0001;
+                }
+                black_box(x.item());
+            }
+        } else if which == "elementwise" {
             let a = Tensor::<f32>::ones(&[16]);
             let t = Instant::now();
             while t.elapsed() < Duration::from_secs(5) {

@@ -47,6 +47,7 @@ pub mod op;
 mod op_kind;
 pub mod param;
 mod reverse;
+mod spare;
 #[cfg(feature = "proptest")]
 pub mod strategies;
 pub mod tangents;

@@ -78,6 +78,13 @@ pub struct Tape<T: Float = f32> {
     pub(crate) anomaly: RefCell<Option<Anomaly>>,
 }
 
+impl<T: Float> Drop for Tape<T> {
+    /// Hands the emptied node list to the next tape on this thread.
+    fn drop(&mut self) {
+        crate::spare::give(std::mem::take(self.nodes.get_mut()));
+    }
+}
+
 impl<T: Float> Default for Tape<T> {
     fn default() -> Self {
         Self::new()
@@ -89,9 +96,9 @@ impl<T: Float> Tape<T> {
     #[must_use]
     pub fn new() -> Self {
         Tape {
-            // Room for a typical step (a small MLP with its loss and backward records about a
-            // hundred nodes), so the list does not move while it grows.
-            nodes: RefCell::new(Vec::with_capacity(256)),
+            // The list the last tape on this thread left (see `spare`), or room for a
+            // typical step, so the list does not move while it grows.
+            nodes: RefCell::new(crate::spare::take()),
             params: RefCell::new(Vec::new()),
             hooks: RefCell::new(Vec::new()),
             retained: RefCell::new(Vec::new()),

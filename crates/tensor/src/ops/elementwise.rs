@@ -20,14 +20,7 @@ impl<T: Float> Tensor<T> {
         f: impl Fn(T, T) -> T + Sync,
     ) -> Result<Self> {
         if self.shape() == other.shape() {
-            let data = strided::zip_map(
-                &self.storage,
-                &self.layout,
-                &other.storage,
-                &other.layout,
-                f,
-            );
-            return Ok(Tensor::from_storage(data, self.shape()));
+            return Ok(self.zip_same_shape(other, f));
         }
         let shape = broadcast_shapes(self.shape(), other.shape()).map_err(|_| {
             TensorError::IncompatibleShapes {
@@ -49,7 +42,23 @@ impl<T: Float> Tensor<T> {
     #[track_caller]
     #[must_use]
     pub fn zip_with(&self, other: &Self, op: &'static str, f: impl Fn(T, T) -> T + Sync) -> Self {
+        // The common case first, without a `Result` to build and unwrap.
+        if self.shape() == other.shape() {
+            return self.zip_same_shape(other, f);
+        }
         unwrap(self.try_zip_with(other, op, f))
+    }
+
+    /// `f` pairwise over two tensors of the same shape.
+    fn zip_same_shape(&self, other: &Self, f: impl Fn(T, T) -> T + Sync) -> Self {
+        let data = strided::zip_map(
+            &self.storage,
+            &self.layout,
+            &other.storage,
+            &other.layout,
+            f,
+        );
+        Tensor::from_storage(data, self.shape())
     }
 
     /// `self + other`, broadcasting.
