@@ -27,13 +27,19 @@ thread_local! {
     static SPARE: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
 }
 
-/// An empty node list: this thread's spare one if it is for `T`, else a new one.
+/// An empty node list: this thread's spare one if it is for `T` (a spare list for the
+/// other element type stays), else a new one.
 pub(crate) fn take<T: Float>() -> Vec<Node<T>> {
     SPARE
-        .try_with(|spare| spare.try_borrow_mut().ok()?.take())
+        .try_with(|spare| {
+            let mut spare = spare.try_borrow_mut().ok()?;
+            if !spare.as_ref()?.is::<Vec<Node<T>>>() {
+                return None;
+            }
+            spare.take()?.downcast::<Vec<Node<T>>>().ok()
+        })
         .ok()
         .flatten()
-        .and_then(|list| list.downcast::<Vec<Node<T>>>().ok())
         .map(|list| *list)
         .unwrap_or_else(|| Vec::with_capacity(INITIAL_NODES))
 }
@@ -50,4 +56,48 @@ pub(crate) fn give<T: Float>(mut nodes: Vec<Node<T>>) {
             *spare = Some(Box::new(nodes));
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::op::Op;
+    use tensor::Tensor;
+
+    fn node(v: f32) -> Node<f32> {
+        Node {
+            op: Op::Constant,
+            inputs: Default::default(),
+            value: Tensor::scalar(v),
+            requires_grad: false,
+            label: None,
+            saved: None,
+        }
+    }
+
+    #[test]
+    fn a_list_comes_back_empty_with_its_room_for_its_own_type_only() {
+        let mut list: Vec<Node<f32>> = take();
+        list.reserve(1000);
+        list.push(node(1.0));
+        let room = list.capacity();
+        give(list);
+        // Another element type gets a new list; the f32 one stays.
+        let other: Vec<Node<f64>> = take();
+        assert!(other.is_empty());
+        assert_eq!(other.capacity(), INITIAL_NODES);
+        let again: Vec<Node<f32>> = take();
+        assert!(again.is_empty());
+        assert_eq!(again.capacity(), room);
+        // Taken once: the next tape gets a new list.
+        assert_eq!(take::<f32>().capacity(), INITIAL_NODES);
+    }
+
+    #[test]
+    fn a_very_large_list_is_freed() {
+        let mut list: Vec<Node<f32>> = Vec::with_capacity(MAX_KEPT_NODES + 1);
+        list.push(node(2.0));
+        give(list);
+        assert_eq!(take::<f32>().capacity(), INITIAL_NODES);
+    }
 }
