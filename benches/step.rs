@@ -12,7 +12,7 @@
 //!
 //! `QUICK=1` shortens the runs and skips the large MLP. `PROFILE=small|digits|large|fit`
 //! runs only one of them, for a profiler (`elementwise`: a 16-element `a + b`; `tape`: the
-//! recording-overhead chain).
+//! recording-overhead chain; `backward`: the same with its backward pass).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -500,7 +500,7 @@ fn study_guide_fit() -> f64 {
 
 fn main() {
     if let Ok(which) = std::env::var("PROFILE") {
-        if which == "tape" {
+        if which == "tape" || which == "backward" {
             let x0 = Tensor::<f32>::scalar(0.5);
             let t = Instant::now();
             while t.elapsed() < Duration::from_secs(5) {
@@ -509,7 +509,11 @@ fn main() {
                 for _ in 0..100 {
                     x = x * 1.0001 + 0.0001;
                 }
-                black_box(x.item());
+                if which == "backward" {
+                    black_box(x.backward());
+                } else {
+                    black_box(x.item());
+                }
             }
         } else if which == "elementwise" {
             let a = Tensor::<f32>::ones(&[16]);
