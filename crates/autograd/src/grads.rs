@@ -246,7 +246,7 @@ impl<'t, T: Float> Var<'t, T> {
         let tape = self.tape;
         let handle = |id: NodeId| Var { id, tape };
         let keep = |i: NodeId| wrt.iter().any(|v| v.id == i);
-        let grads = reverse(tape, self.id, seed, handle, keep, |_, _, _| {});
+        let grads = reverse(tape, self.id, seed, handle, keep, |_, _, _, _| {});
         wrt.iter()
             .map(|v| grads.get(v.id).copied().flatten())
             .collect()
@@ -285,23 +285,23 @@ fn walk<T: Float>(
     let retained = tape.retained.borrow().clone();
     let value = |j: NodeId| tape.nodes.borrow()[j].value.clone();
     let keep = |i: NodeId| retained.contains(&i);
-    let observe = |i: NodeId, g: &Tensor<T>, sends: &[(NodeId, Tensor<T>)]| {
+    let observe = |i: NodeId, g: &Tensor<T>, to: &[NodeId], sent: &[Option<Tensor<T>>]| {
         if let Some(t) = trace.as_deref_mut() {
             let node = tape.node(i);
             let inputs: Vec<Tensor<T>> = node.inputs.iter().map(|&j| tape.node(j).value).collect();
-            let locals = sends
-                .iter()
-                .map(|(j, _)| {
-                    let position = node.inputs.iter().position(|k| k == j)?;
-                    local_factor(&node.op, &inputs, &node.value, position)
-                })
-                .collect();
+            let (mut sends, mut locals) = (Vec::new(), Vec::new());
+            for (k, (&j, c)) in to.iter().zip(sent).enumerate() {
+                if let Some(c) = c {
+                    sends.push((j, c.clone()));
+                    locals.push(local_factor(&node.op, &inputs, &node.value, k));
+                }
+            }
             t.steps.push(TraceStep {
                 node: i,
                 op: node.op.name(),
                 label: node.label,
                 grad: g.clone(),
-                sends: sends.to_vec(),
+                sends,
                 locals,
             });
         }

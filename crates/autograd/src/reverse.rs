@@ -20,15 +20,16 @@ use crate::tape::{first_non_finite, NodeId, Tape};
 /// contribution is summed into its input's gradient (the first moved in, later ones
 /// accumulated). A gradient is dropped once its node is processed unless the node is a
 /// leaf or `keep(id)` says so, so memory holds only the gradients in flight. `handle(id)`
-/// gives node `id` as a `D` (its value, or a `Var` handle). Returns the kept gradients by
-/// node id.
+/// gives node `id` as a `D` (its value, or a `Var` handle). `observe(id, g, inputs,
+/// contributions)` sees each step: the contribution for `inputs[k]` is
+/// `contributions[k]` (`None` where none is sent). Returns the kept gradients by node id.
 pub(crate) fn reverse<T: Float, D: BackwardOps<T>>(
     tape: &Tape<T>,
     root: NodeId,
     seed: D,
     handle: impl Fn(NodeId) -> D,
     keep: impl Fn(NodeId) -> bool,
-    mut observe: impl FnMut(NodeId, &D, &[(NodeId, D)]),
+    mut observe: impl FnMut(NodeId, &D, &[NodeId], &[Option<D>]),
 ) -> Vec<Option<D>> {
     let mut grads: Vec<Option<D>> = vec![None; root + 1];
     let mut kept: Vec<Option<D>> = vec![None; root + 1];
@@ -60,27 +61,25 @@ pub(crate) fn reverse<T: Float, D: BackwardOps<T>>(
                 grads.into_iter().map(|c| c.map(|t| g.lift(t))).collect()
             };
             let contributions = vjp(&op, &g, &x, &handle(i), saved.as_deref(), &need, custom);
-            let sends: SmallVec<[(NodeId, D); 3]> = inputs
-                .iter()
-                .zip(contributions)
-                .filter_map(|(&j, c)| c.map(|c| (j, c)))
-                .collect();
             if tape.detects_anomaly() {
-                for (_, c) in &sends {
+                for c in contributions.iter().flatten() {
                     if let Some(v) = first_non_finite(&c.value()) {
                         tape.report_anomaly(Phase::Backward, i, v);
                     }
                 }
             }
-            observe(i, &g, &sends);
-            for (j, c) in sends {
+            observe(i, &g, &inputs, &contributions);
+            // Each contribution goes to its input in place (no list of (input, gradient)
+            // pairs is built: moving the gradients around was a quarter of the walk).
+            for (k, c) in contributions.into_iter().enumerate() {
+                let Some(c) = c else { continue };
                 debug_assert_eq!(
                     c.shape(),
-                    x[inputs.iter().position(|&k| k == j).unwrap_or(0)].shape(),
+                    x[k].shape(),
                     "the rule for {} sent a gradient of the wrong shape",
                     op.name()
                 );
-                match &mut grads[j] {
+                match &mut grads[inputs[k]] {
                     Some(acc) => acc.accumulate(c),
                     slot @ None => *slot = Some(c),
                 }
