@@ -19,6 +19,10 @@ use crate::layout::Layout;
 use crate::parallel::{split_elementwise, PARALLEL_CHUNK};
 use crate::simd::dispatch;
 
+mod walks;
+
+use walks::{MapRuns, ReduceInto, ZipRuns};
+
 type Axes = SmallVec<[usize; 6]>;
 
 /// Shape and per-operand strides after merging axes that are contiguous in every operand
@@ -51,7 +55,20 @@ fn coalesce<const N: usize>(shape: &[usize], strides: [&[usize]; N]) -> (Axes, [
 /// What [`for_each_run`] calls once per run: `starts` (each operand's storage index of
 /// the run's first element), the operands' strides along the run, and its length.
 ///
-/// Any `FnMut([usize; N], [usize; N], usize)` closure is one. A kernel that must run with
+/// Any `FnMut([usize; N], [usize; N], usize)` closure is one; give its parameters their
+/// types, since Rust infers a closure's parameter types only from an `Fn` bound:
+///
+/// ```
+/// use tensor::strided::for_each_run;
+/// // A [2, 3] view of a 4-column buffer: rows 4 apart, two runs of 3.
+/// let mut runs = Vec::new();
+/// for_each_run(&[2, 3], [&[4, 1]], [1], |[start]: [usize; 1], [step]: [usize; 1], len: usize| {
+///     runs.push((start, step, len));
+/// });
+/// assert_eq!(runs, vec![(1, 1, 3), (5, 1, 3)]);
+/// ```
+///
+/// A kernel that must run with
 /// the instruction set [`crate::simd`] chose implements it on a struct instead, with the
 /// method `#[inline(always)]`: LLVM may decline to inline a large closure into the
 /// dispatched function, which then runs with baseline (SSE2) instructions.
@@ -138,62 +155,6 @@ pub fn map<T: Copy + Send + Sync, U: Copy + Send + Sync + 'static>(
             f: &f,
         });
     })
-}
-
-/// [`map`]'s strided walk, run with the dispatched instruction set: each run is written
-/// to the next `len` slots of `out`.
-struct MapRuns<'a, T, U, F> {
-    out: &'a mut [MaybeUninit<U>],
-    data: &'a [T],
-    layout: &'a Layout,
-    f: &'a F,
-}
-
-impl<T: Copy, U, F: Fn(T) -> U> crate::simd::Kernel for MapRuns<'_, T, U, F> {
-    #[inline(always)]
-    fn run(self) {
-        let visitor = MapRun {
-            out: self.out,
-            pos: 0,
-            data: self.data,
-            f: self.f,
-        };
-        let layout = self.layout;
-        for_each_run(
-            layout.shape(),
-            [layout.strides()],
-            [layout.offset()],
-            visitor,
-        );
-    }
-}
-
-/// Writes one run of [`MapRuns`] at `pos`.
-struct MapRun<'a, T, U, F> {
-    out: &'a mut [MaybeUninit<U>],
-    pos: usize,
-    data: &'a [T],
-    f: &'a F,
-}
-
-impl<T: Copy, U, F: Fn(T) -> U> RunVisitor<1> for MapRun<'_, T, U, F> {
-    #[inline(always)]
-    fn visit(&mut self, [o]: [usize; 1], [s]: [usize; 1], len: usize) {
-        let (data, f) = (self.data, self.f);
-        let dst = &mut self.out[self.pos..self.pos + len];
-        match s {
-            1 => write_map(dst, &data[o..o + len], f),
-            0 => dst.iter_mut().for_each(|d| {
-                d.write(f(data[o]));
-            }),
-            _ => {
-                for (i, d) in dst.iter_mut().enumerate() {
-                    d.write(f(data[o + i * s]));
-                }
-            }
-        }
-        self.pos += len;
-    }
 }
 
 /// A view that is (after coalescing) a transposed matrix: `rows × cols` with row stride 1
@@ -361,76 +322,16 @@ pub fn zip_map<T: Copy + Send + Sync + 'static>(
     })
 }
 
-/// [`zip_map`]'s strided walk, run with the dispatched instruction set: each run of the
-/// two operands is written to the next `len` slots of `out`.
-struct ZipRuns<'a, T, F> {
-    out: &'a mut [MaybeUninit<T>],
-    a: &'a [T],
-    la: &'a Layout,
-    b: &'a [T],
-    lb: &'a Layout,
-    f: &'a F,
-}
-
-impl<T: Copy, F: Fn(T, T) -> T> crate::simd::Kernel for ZipRuns<'_, T, F> {
-    #[inline(always)]
-    fn run(self) {
-        let (strides, offsets) = (
-            [self.la.strides(), self.lb.strides()],
-            [self.la.offset(), self.lb.offset()],
-        );
-        let visitor = ZipRun {
-            out: self.out,
-            pos: 0,
-            a: self.a,
-            b: self.b,
-            f: self.f,
-        };
-        for_each_run(self.la.shape(), strides, offsets, visitor);
-    }
-}
-
-/// Writes one run of [`ZipRuns`] at `pos`.
-struct ZipRun<'a, T, F> {
-    out: &'a mut [MaybeUninit<T>],
-    pos: usize,
-    a: &'a [T],
-    b: &'a [T],
-    f: &'a F,
-}
-
-impl<T: Copy, F: Fn(T, T) -> T> RunVisitor<2> for ZipRun<'_, T, F> {
-    #[inline(always)]
-    fn visit(&mut self, [oa, ob]: [usize; 2], [sa, sb]: [usize; 2], len: usize) {
-        let (a, b, f) = (self.a, self.b, self.f);
-        let dst = &mut self.out[self.pos..self.pos + len];
-        match (sa, sb) {
-            (1, 1) => write_zip(dst, &a[oa..oa + len], &b[ob..ob + len], f),
-            (1, 0) => {
-                let y = b[ob];
-                write_map(dst, &a[oa..oa + len], &|x| f(x, y));
-            }
-            (0, 1) => {
-                let x = a[oa];
-                write_map(dst, &b[ob..ob + len], &|y| f(x, y));
-            }
-            _ => {
-                for (i, d) in dst.iter_mut().enumerate() {
-                    d.write(f(a[oa + i * sa], b[ob + i * sb]));
-                }
-            }
-        }
-        self.pos += len;
-    }
-}
-
 /// Folds the elements of `src` into `dst` with `combine(acc, x)`, where `dst_layout` is the
 /// (contiguous, writable) output broadcast to the source's shape: stride 0 on the
 /// reduced axes. Each output element must be initialized with the fold's identity.
 ///
 /// One walk in the source's memory order serves every axis choice: a run whose output
 /// stride is 0 folds into one accumulator (with 8 independent lanes, so it vectorizes),
-/// a run whose output stride is 1 folds elementwise into a row of outputs.
+/// a run whose output stride is 1 folds elementwise into a row of outputs. When the whole
+/// reduction is "the rows of a matrix into one row" (a bias gradient, a mean over the
+/// batch), blocks of 64 outputs are held in registers over all rows instead, adding in
+/// the same order.
 pub fn reduce_into<T: Copy + Send + Sync>(
     dst: &mut [T],
     dst_layout: &Layout,
@@ -446,149 +347,4 @@ pub fn reduce_into<T: Copy + Send + Sync>(
         src_layout,
         combine: &combine,
     });
-}
-
-/// [`reduce_into`]'s walk, run with the dispatched instruction set.
-struct ReduceInto<'a, T, C> {
-    dst: &'a mut [T],
-    dst_layout: &'a Layout,
-    src: &'a [T],
-    src_layout: &'a Layout,
-    combine: &'a C,
-}
-
-impl<T: Copy, C: Fn(T, T) -> T> crate::simd::Kernel for ReduceInto<'_, T, C> {
-    #[inline(always)]
-    fn run(self) {
-        let (shape, dst_strides) = (self.src_layout.shape(), self.dst_layout.strides());
-        let (src_strides, offsets) = (
-            self.src_layout.strides(),
-            [self.dst_layout.offset(), self.src_layout.offset()],
-        );
-        // Summing the rows of a matrix into one row (a bias gradient, a mean over the
-        // batch): the row-by-row walk below would store the output row and load it back
-        // for every source row; folding column blocks in registers adds in the same order.
-        if !shape.contains(&0) {
-            let (merged, [d, s]) = coalesce(shape, [dst_strides, src_strides]);
-            if merged.len() == 2 && d[..] == [0, 1] && s[1] == 1 {
-                let (rows, cols) = (merged[0], merged[1]);
-                let out = &mut self.dst[offsets[0]..offsets[0] + cols];
-                fold_rows(out, self.src, offsets[1], s[0], rows, self.combine);
-                return;
-            }
-        }
-        for_each_run(
-            shape,
-            [dst_strides, src_strides],
-            offsets,
-            FoldRuns {
-                dst: self.dst,
-                src: self.src,
-                combine: self.combine,
-            },
-        );
-    }
-}
-
-/// `dst[j] = combine(…combine(dst[j], src[r0][j])…, src[rows - 1][j])` for the `rows`
-/// source rows starting at `start`, `row_stride` apart: the same order as folding one
-/// row after another, with a block of 64 outputs held in registers over all rows.
-#[inline(always)]
-fn fold_rows<T: Copy>(
-    dst: &mut [T],
-    src: &[T],
-    start: usize,
-    row_stride: usize,
-    rows: usize,
-    combine: &impl Fn(T, T) -> T,
-) {
-    const BLOCK: usize = 64;
-    let cols = dst.len();
-    let row = |r: usize| &src[start + r * row_stride..start + r * row_stride + cols];
-    let mut blocks = dst.chunks_exact_mut(BLOCK);
-    for (b, out) in (&mut blocks).enumerate() {
-        let mut acc: [T; BLOCK] = (&*out).try_into().expect("a full block");
-        for r in 0..rows {
-            let x: &[T; BLOCK] = row(r)[b * BLOCK..(b + 1) * BLOCK]
-                .try_into()
-                .expect("a full block");
-            for j in 0..BLOCK {
-                acc[j] = combine(acc[j], x[j]);
-            }
-        }
-        out.copy_from_slice(&acc);
-    }
-    let tail = blocks.into_remainder();
-    let first = cols - tail.len();
-    for r in 0..rows {
-        for (d, &x) in tail.iter_mut().zip(&row(r)[first..]) {
-            *d = combine(*d, x);
-        }
-    }
-}
-
-/// Folds each run of the source into the output (see [`reduce_into`]).
-struct FoldRuns<'a, T, C> {
-    dst: &'a mut [T],
-    src: &'a [T],
-    combine: &'a C,
-}
-
-impl<T: Copy, C: Fn(T, T) -> T> RunVisitor<2> for FoldRuns<'_, T, C> {
-    #[inline(always)]
-    fn visit(&mut self, [od, os]: [usize; 2], [sd, ss]: [usize; 2], len: usize) {
-        let (dst, src, combine) = (&mut *self.dst, self.src, self.combine);
-        match (sd, ss) {
-            (0, 1) => dst[od] = fold_lanes(dst[od], &src[os..os + len], combine),
-            (0, _) => {
-                let mut acc = dst[od];
-                for i in 0..len {
-                    acc = combine(acc, src[os + i * ss]);
-                }
-                dst[od] = acc;
-            }
-            (1, 1) => {
-                for (d, &x) in dst[od..od + len].iter_mut().zip(&src[os..os + len]) {
-                    *d = combine(*d, x);
-                }
-            }
-            _ => {
-                for i in 0..len {
-                    let d = &mut dst[od + i * sd];
-                    *d = combine(*d, src[os + i * ss]);
-                }
-            }
-        }
-    }
-}
-
-/// Folds a slice into `init` using 8 independent accumulators, combined at the end. The
-/// order of operations is fixed, so results do not depend on the SIMD level.
-#[inline(always)]
-fn fold_lanes<T: Copy>(init: T, xs: &[T], combine: &impl Fn(T, T) -> T) -> T {
-    const LANES: usize = 8;
-    let chunks = xs.chunks_exact(LANES);
-    let tail = chunks.remainder();
-    let mut acc = init;
-    if xs.len() >= 2 * LANES {
-        let mut lanes: [T; LANES] = xs[..LANES].try_into().unwrap();
-        for c in chunks.skip(1) {
-            for l in 0..LANES {
-                lanes[l] = combine(lanes[l], c[l]);
-            }
-        }
-        for &l in &lanes {
-            acc = combine(acc, l);
-        }
-    } else {
-        for c in chunks {
-            for &x in c {
-                acc = combine(acc, x);
-            }
-        }
-    }
-    for &x in tail {
-        acc = combine(acc, x);
-    }
-    acc
 }

@@ -107,8 +107,9 @@ impl<T: Float> Tensor<T> {
         unwrap(Self::try_full(shape, value))
     }
 
-    /// [`Tensor::full`], or an error when the shape is too large or the allocation fails
-    /// (instead of aborting the process).
+    /// [`Tensor::full`], or an error when the shape is too large or a buffer of 64 MiB or
+    /// more cannot be allocated (instead of aborting the process; like every op, see
+    /// [`crate::shape::check_alloc`]).
     ///
     /// ```
     /// use tensor::{Tensor, TensorError};
