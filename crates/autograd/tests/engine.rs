@@ -407,3 +407,35 @@ fn pictures_of_the_tape_read_top_down_with_names_gradients_and_aligned_columns()
     let _ = z * 1.0;
     assert!(!tape.to_string().contains("-0.0000"), "{}", tape);
 }
+
+/// An op that takes the same node twice sends two contributions, and the trace explains
+/// each with the local derivative of its own position: for `x − x` that is `1` for the
+/// first input and `−1` for the second (d(a − b)/db = −1), for `x · x` the other factor.
+#[test]
+fn the_trace_explains_each_position_of_an_input_used_twice() {
+    let tape = Tape::new();
+    let x = tape.var(Tensor::scalar(1.5f64));
+    let y = x - x;
+    let (grads, trace) = y.backward_traced();
+    assert_eq!(grads[&x].item(), 0.0);
+    let step = &trace.steps[0];
+    assert_eq!(step.sends.len(), 2);
+    assert!(step.sends.iter().all(|(j, _)| *j == x.id()));
+    assert_eq!(step.sends[0].1.item(), 1.0);
+    assert_eq!(step.sends[1].1.item(), -1.0);
+    let locals: Vec<&str> = step.locals.iter().map(|l| l.as_deref().unwrap()).collect();
+    assert_eq!(locals.len(), 2);
+    assert!(!locals[0].contains('−'), "{locals:?}");
+    assert!(
+        locals[1].contains('−') && locals[1].contains('1'),
+        "{locals:?}"
+    );
+
+    let tape = Tape::new();
+    let x = tape.var(Tensor::scalar(1.5f64));
+    let (grads, trace) = (x * x).backward_traced();
+    assert_eq!(grads[&x].item(), 3.0); // d(x²)/dx = 2x
+    let step = &trace.steps[0];
+    assert_eq!(step.sends.len(), 2);
+    assert!(step.locals.iter().all(|l| l.as_deref() == Some("1.5000")));
+}
