@@ -12,7 +12,14 @@ use std::cell::RefCell;
 
 use tensor::Float;
 
-use crate::tape::Node;
+use crate::tape::{Node, Tape};
+
+impl<T: Float> Drop for Tape<T> {
+    /// Hands the emptied node list to the next tape on this thread.
+    fn drop(&mut self) {
+        give(std::mem::take(self.nodes.get_mut()));
+    }
+}
 
 /// Room of a new list: a small MLP's training step records about a hundred nodes.
 const INITIAL_NODES: usize = 256;

@@ -78,13 +78,6 @@ pub struct Tape<T: Float = f32> {
     pub(crate) anomaly: RefCell<Option<Anomaly>>,
 }
 
-impl<T: Float> Drop for Tape<T> {
-    /// Hands the emptied node list to the next tape on this thread.
-    fn drop(&mut self) {
-        crate::spare::give(std::mem::take(self.nodes.get_mut()));
-    }
-}
-
 impl<T: Float> Default for Tape<T> {
     fn default() -> Self {
         Self::new()
