@@ -11,9 +11,10 @@
 use std::fmt;
 use std::panic::Location;
 
+use tensor::Float;
 use thiserror::Error;
 
-use crate::tape::NodeId;
+use crate::tape::{NodeId, Tape};
 
 /// Which pass produced the non-finite value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,4 +55,64 @@ pub struct Anomaly {
     pub value: f64,
     /// Where the user's code recorded the op.
     pub location: Option<&'static Location<'static>>,
+}
+
+impl<T: Float> Tape<T> {
+    /// Turns anomaly detection on or off (PyTorch's `torch.autograd.detect_anomaly`, but
+    /// for the forward pass too): while on, every op remembers the line of your code that
+    /// recorded it, and the first NaN or infinity a value or a gradient takes is kept as an
+    /// [`Anomaly`] naming the op, its input shapes, the pass and that line. Read it with
+    /// [`Tape::anomaly`] or [`Var::try_backward`]. Off (the default), recording costs one
+    /// flag test per op.
+    ///
+    /// ```
+    /// use autograd::{Phase, Tape};
+    /// use tensor::Tensor;
+    /// let tape = Tape::new();
+    /// tape.detect_anomaly(true);
+    /// let x = tape.var(Tensor::from([1.0f64, 0.0]));
+    /// let y = (x / x).sum_all(); // 0/0 in the second entry
+    /// let err = y.try_backward().unwrap_err();
+    /// assert_eq!((err.phase, err.op.as_str()), (Phase::Forward, "div"));
+    /// assert_eq!(err.location.unwrap().file(), file!()); // this doc test's own line
+    /// ```
+    pub fn detect_anomaly(&self, on: bool) {
+        self.detect.set(on);
+    }
+
+    /// True while anomaly detection is on.
+    pub fn detects_anomaly(&self) -> bool {
+        self.detect.get()
+    }
+
+    /// The first anomaly found since detection was turned on, if any.
+    pub fn anomaly(&self) -> Option<Anomaly> {
+        self.anomaly.borrow().clone()
+    }
+
+    /// Records the first anomaly (later ones are usually its consequences).
+    pub(crate) fn report_anomaly(&self, phase: Phase, node: NodeId, value: f64) {
+        if self.anomaly.borrow().is_some() {
+            return;
+        }
+        let (op, input_shapes) = {
+            let nodes = self.nodes.borrow();
+            let n = &nodes[node];
+            let shapes = n
+                .inputs
+                .iter()
+                .map(|&i| nodes[i].value.shape().to_vec())
+                .collect();
+            (n.op.name(), shapes)
+        };
+        let location = self.locations.borrow().get(node).copied().flatten();
+        *self.anomaly.borrow_mut() = Some(Anomaly {
+            phase,
+            op,
+            node,
+            input_shapes,
+            value,
+            location,
+        });
+    }
 }

@@ -15,18 +15,45 @@ use crate::reverse::reverse;
 use crate::tape::{NodeId, Tape, Var};
 
 /// Gradients from one backward pass, by node and by parameter. Holds no borrow of the
-/// tape, so it can outlive it.
+/// tape, so it can outlive it; it remembers which tape it came from, and refuses a `Var`
+/// of any other.
 #[derive(Clone, Debug, Default)]
 pub struct Grads<T: Float = f32> {
     nodes: Vec<Option<Tensor<T>>>,
     params: Vec<(ParamId, Tensor<T>)>,
+    /// The serial number of the tape walked (0 for empty `Grads::default()`).
+    tape: u64,
 }
 
 impl<T: Float> Grads<T> {
     /// The gradient of the output with respect to `v`, if `v` is a leaf, a parameter, or
     /// a node marked with [`Var::retain_grad`], and the output depends on it.
+    ///
+    /// # Panics
+    /// If `v` belongs to another tape than the one these gradients came from (a node is
+    /// known by its position on its tape, so another tape's node at the same position is
+    /// a different value). Empty `Grads::default()` answers `None` for any `Var`.
+    ///
+    /// ```should_panic
+    /// use autograd::Tape;
+    /// use tensor::Tensor;
+    /// let first = Tape::new();
+    /// let x = first.var(Tensor::scalar(3.0f64));
+    /// let grads = (x * x).backward();
+    /// let second = Tape::new();
+    /// let y = second.var(Tensor::scalar(5.0f64)); // also node 0, but of another tape
+    /// let _ = grads.get(&y); // panics: the variable belongs to another tape
+    /// ```
     #[must_use]
+    #[track_caller]
     pub fn get(&self, v: &Var<'_, T>) -> Option<&Tensor<T>> {
+        if self.tape != 0 && v.tape.serial != self.tape {
+            panic!(
+                "Grads: node %{} belongs to another tape than the one these gradients came \
+                 from (nodes are known by position, so this tape's node %{} is a different value)",
+                v.id, v.id
+            );
+        }
         self.nodes.get(v.id).and_then(|g| g.as_ref())
     }
 
@@ -238,12 +265,19 @@ impl<'t, T: Float> Var<'t, T> {
     /// ```
     ///
     /// # Panics
-    /// If the output has more than one element.
+    /// If the output has more than one element, or a `wrt` variable belongs to another
+    /// tape.
     #[track_caller]
     #[must_use]
     pub fn grad_graph(self, wrt: &[Var<'t, T>]) -> Vec<Option<Var<'t, T>>> {
         let seed = self.tape.constant(self.scalar_seed("grad_graph"));
         let tape = self.tape;
+        if let Some(v) = wrt.iter().find(|v| !std::ptr::eq(v.tape, tape)) {
+            panic!(
+                "grad_graph: wrt node %{} belongs to another tape than the output %{}",
+                v.id, self.id
+            );
+        }
         let handle = |id: NodeId| Var { id, tape };
         let keep = |i: NodeId| wrt.iter().any(|v| v.id == i);
         let grads = reverse(tape, self.id, seed, handle, keep, |_, _, _, _| {});
@@ -318,5 +352,6 @@ fn walk<T: Float>(
     Grads {
         nodes: kept,
         params,
+        tape: tape.serial,
     }
 }

@@ -9,6 +9,7 @@
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::panic::Location;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use smallvec::SmallVec;
 use tensor::{Float, Tensor};
@@ -73,9 +74,21 @@ pub struct Tape<T: Float = f32> {
     recording: Cell<bool>,
     /// Anomaly detection: on/off, where each node was recorded (only while on), and the
     /// first anomaly found.
-    detect: Cell<bool>,
+    pub(crate) detect: Cell<bool>,
     pub(crate) locations: RefCell<Vec<Option<&'static Location<'static>>>>,
     pub(crate) anomaly: RefCell<Option<Anomaly>>,
+    /// This tape's number, unique in the process (see [`next_serial`]): [`crate::Grads`]
+    /// remembers it, so that a `Var` of another tape is refused rather than answered with
+    /// whatever node has the same position here.
+    pub(crate) serial: u64,
+}
+
+/// Numbers tapes 1, 2, 3, … for the life of the process (0 is no tape: an empty
+/// [`crate::Grads`]). A `u64` does not wrap in practice (a tape per nanosecond would take
+/// 584 years).
+fn next_serial() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 impl<T: Float> Default for Tape<T> {
@@ -100,65 +113,8 @@ impl<T: Float> Tape<T> {
             detect: Cell::new(false),
             locations: RefCell::new(Vec::new()),
             anomaly: RefCell::new(None),
+            serial: next_serial(),
         }
-    }
-
-    /// Turns anomaly detection on or off (PyTorch's `torch.autograd.detect_anomaly`, but
-    /// for the forward pass too): while on, every op remembers the line of your code that
-    /// recorded it, and the first NaN or infinity a value or a gradient takes is kept as an
-    /// [`Anomaly`] naming the op, its input shapes, the pass and that line. Read it with
-    /// [`Tape::anomaly`] or [`Var::try_backward`]. Off (the default), recording costs one
-    /// flag test per op.
-    ///
-    /// ```
-    /// use autograd::{Phase, Tape};
-    /// use tensor::Tensor;
-    /// let tape = Tape::new();
-    /// tape.detect_anomaly(true);
-    /// let x = tape.var(Tensor::from([1.0f64, 0.0]));
-    /// let y = (x / x).sum_all(); // 0/0 in the second entry
-    /// let err = y.try_backward().unwrap_err();
-    /// assert_eq!((err.phase, err.op.as_str()), (Phase::Forward, "div"));
-    /// assert_eq!(err.location.unwrap().file(), file!()); // this doc test's own line
-    /// ```
-    pub fn detect_anomaly(&self, on: bool) {
-        self.detect.set(on);
-    }
-
-    /// True while anomaly detection is on.
-    pub fn detects_anomaly(&self) -> bool {
-        self.detect.get()
-    }
-
-    /// The first anomaly found since detection was turned on, if any.
-    pub fn anomaly(&self) -> Option<Anomaly> {
-        self.anomaly.borrow().clone()
-    }
-
-    /// Records the first anomaly (later ones are usually its consequences).
-    pub(crate) fn report_anomaly(&self, phase: Phase, node: NodeId, value: f64) {
-        if self.anomaly.borrow().is_some() {
-            return;
-        }
-        let (op, input_shapes) = {
-            let nodes = self.nodes.borrow();
-            let n = &nodes[node];
-            let shapes = n
-                .inputs
-                .iter()
-                .map(|&i| nodes[i].value.shape().to_vec())
-                .collect();
-            (n.op.name(), shapes)
-        };
-        let location = self.locations.borrow().get(node).copied().flatten();
-        *self.anomaly.borrow_mut() = Some(Anomaly {
-            phase,
-            op,
-            node,
-            input_shapes,
-            value,
-            location,
-        });
     }
 
     /// A tape that never records a graph: every value is stored as a constant. Use it

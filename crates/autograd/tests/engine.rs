@@ -198,6 +198,39 @@ fn mixing_tapes_panics_with_a_clear_message() {
     );
 }
 
+/// Gradients are stored by node position, so a `Var` of another tape at the same
+/// position would silently get this tape's gradient; it is refused instead, even when
+/// the first tape is gone and the second reuses its node list (and maybe its address).
+#[test]
+fn grads_refuse_a_var_of_another_tape() {
+    let grads = {
+        let t1 = Tape::<f64>::new();
+        let x = t1.var(Tensor::scalar(3.0));
+        let g = (x * x).backward();
+        assert_eq!(g[&x].item(), 6.0);
+        g
+    };
+    let t2 = Tape::<f64>::new();
+    let y = t2.var(Tensor::scalar(5.0)); // node 0 again
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| grads.get(&y).cloned()))
+        .unwrap_err();
+    let msg = err.downcast_ref::<String>().unwrap();
+    assert!(msg.contains("node %0 belongs to another tape"), "{msg}");
+    // Empty gradients know no tape and answer None for anything.
+    assert!(autograd::Grads::<f64>::default().get(&y).is_none());
+
+    let other = Tape::<f64>::new();
+    let z = other.var(Tensor::scalar(1.0));
+    let out = (y * y).sum_all();
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| out.grad_graph(&[z])))
+        .unwrap_err();
+    let msg = err.downcast_ref::<String>().unwrap();
+    assert!(
+        msg.contains("grad_graph: wrt node %0 belongs to another tape"),
+        "{msg}"
+    );
+}
+
 #[test]
 fn shape_errors_in_var_ops_name_the_op_and_shapes() {
     let tape = Tape::<f64>::new();

@@ -2,10 +2,11 @@
 //! of the right type whose message names the problem, found before the first update, and
 //! the model's weights are unchanged afterwards.
 
+use autograd::Tape;
 use nn::loss::{Bce, BceWithLogits, Mse};
 use nn::optim::{Adadelta, Adagrad, Adam, AdamW, LrSchedule, Optimizer, RmsProp, Sgd};
-use nn::train::{FitConfig, LearningRateScheduler, TrainError};
-use nn::{Conv2d, Flatten, Linear, Model, Sequential};
+use nn::train::{FitConfig, LambdaCallback, LearningRateScheduler, TrainError};
+use nn::{Conv2d, Dropout, Flatten, Linear, Model, Sequential};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use tensor::Tensor;
@@ -300,4 +301,49 @@ fn token_ids_outside_the_vocabulary_are_errors_naming_the_id() {
     model
         .fit(&x, &y, FitConfig::new().epochs(1).verbose(0))
         .unwrap();
+}
+
+/// Outside `fit`'s loop a model is in evaluation mode, whatever ended the call: a result,
+/// an error found while checking the inputs (here: sample weights of the wrong length,
+/// found after the one-row shape check), or a panic in a callback.
+#[test]
+fn fit_leaves_the_model_in_evaluation_mode_after_an_error_or_a_panic() {
+    let (x, y) = data();
+    let mut rng = StdRng::seed_from_u64(0);
+    let net = Sequential::new()
+        .add(Linear::new(1, 4, &mut rng))
+        .add(Dropout::new(0.5, 7))
+        .add(Linear::new(4, 1, &mut rng));
+    let mut model = Model::new(net, Mse, Sgd::new(0.01));
+    // In evaluation mode Dropout is the identity, so two forward passes agree.
+    let in_evaluation_mode = |model: &Model| {
+        let tape = Tape::inference();
+        let a = model.module().forward(tape.constant(x.clone())).value();
+        let b = model.module().forward(tape.constant(x.clone())).value();
+        a.to_vec() == b.to_vec()
+    };
+    // A new Dropout starts in training mode (as in PyTorch); `fit` ends in evaluation.
+    assert!(!in_evaluation_mode(&model));
+    model
+        .fit(&x, &y, FitConfig::new().epochs(1).verbose(0))
+        .unwrap();
+    assert!(in_evaluation_mode(&model), "after a fit that succeeded");
+    model.module_mut().set_training(true);
+
+    let bad = FitConfig::new()
+        .epochs(1)
+        .verbose(0)
+        .sample_weight(&Tensor::ones(&[3]));
+    assert!(model.fit(&x, &y, bad).is_err());
+    assert!(in_evaluation_mode(&model), "after an input error");
+
+    let panicking = LambdaCallback::new(
+        |_, _: &nn::train::Logs, _: &mut nn::train::TrainContext<'_, f32>| {
+            panic!("callback failed")
+        },
+    );
+    let cfg = FitConfig::new().epochs(2).verbose(0).callback(panicking);
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| model.fit(&x, &y, cfg)));
+    assert!(caught.is_err());
+    assert!(in_evaluation_mode(&model), "after a panicking callback");
 }

@@ -62,14 +62,14 @@ impl<T: Float> Model<T> {
         if rows(x) == 0 {
             return Ok(());
         }
-        // The prediction's shape for all rows, from one row in evaluation mode.
+        // The prediction's shape for all rows, from one row in evaluation mode (the
+        // mode a model is in outside `fit`'s loop, checks failing or not).
         self.module.set_training(false);
         let tape = Tape::inference();
         let one = self
             .module
             .forward(tape.constant(x.narrow(0, 0, 1).contiguous()))
             .shape();
-        self.module.set_training(true);
         let mut pred_shape = one;
         pred_shape[0] = rows(x);
         self.loss

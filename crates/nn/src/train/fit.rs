@@ -39,6 +39,10 @@ impl<T: Float> Model<T> {
     /// final weights. The epoch `loss` is the batch-size-weighted mean of the batch losses
     /// (so it averages over changing weights) and includes regularization penalties.
     ///
+    /// Whatever ends the call — the last epoch, early stopping, an error, or a panic in a
+    /// callback — the model is left in evaluation mode (Dropout off, BatchNorm using its
+    /// running statistics), as `predict` and `evaluate` use it.
+    ///
     /// The loop runs on the calling thread. A large model whose ops split their work
     /// across threads trains a little faster with the call wrapped in
     /// [`tensor::parallel::on_pool`] (`docs/decisions.md`, entry 44).
@@ -68,9 +72,13 @@ impl<T: Float> Model<T> {
         let mut run = Run::new(self, &mut config, log_names, rows(&data.x), resume);
         run.ctx.history.warnings.extend(warning);
         run.ctx.module.set_training(true);
-        let result = run.train(&data, &config);
+        // A panic inside (a callback's, say) still passes through the cleanup below
+        // before it goes on unwinding, so the model is never left in training mode.
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run.train(&data, &config)));
         // The one cleanup, whatever happened above.
         run.ctx.module.set_training(false);
+        let result = result.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         let (state, initial_lr) = (run.run_state(), run.ctx.initial_lr);
         let history = run.ctx.history;
         self.run_state = state;
@@ -162,7 +170,7 @@ impl<T: Float> Model<T> {
             (x, y),
             split_at,
         );
-        self.module.set_training(true);
+        // `fit` itself switches to training mode once everything has been checked.
         Ok(Data {
             x: x_train.contiguous(),
             y: y_train.contiguous(),
