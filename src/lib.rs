@@ -34,15 +34,16 @@ pub mod prelude {
     };
     pub use nn::optim::{self, Adadelta, Adagrad, Adam, AdamW, Optimizer, RmsProp, Sgd};
     pub use nn::train::{
-        Accuracy, Auc, BackupAndRestore, BinaryAccuracy, Callback, EarlyStopping, F1Score,
-        FitConfig, History, MeanAbsoluteError, MeanSquaredError, Metric, Mode, Model, Precision,
-        Recall, ReduceLrOnPlateau, TensorBoard, TopKCategoricalAccuracy,
+        Accuracy, Auc, BackupAndRestore, BinaryAccuracy, Callback, CsvLogger, EarlyStopping,
+        F1Score, FitConfig, History, LambdaCallback, Logs, MeanAbsoluteError, MeanSquaredError,
+        Metric, Mode, Model, ModelCheckpoint, Precision, Recall, ReduceLrOnPlateau, TensorBoard,
+        TerminateOnNan, TopKCategoricalAccuracy, TrainContext,
     };
     pub use nn::{
         AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, Dropout, Dropout2d,
         Elu, Embedding, Flatten, Gelu, Gru, Identity, Init, LastStep, LayerNorm, LeakyRelu, Linear,
-        LogSoftmax, Lstm, MaxPool2d, Module, Regularizer, Relu, Rnn, RnnState, Sequential, Sigmoid,
-        Softmax, Tanh,
+        LogSoftmax, Lstm, MaxPool2d, Module, Named, Regularizer, Relu, Rnn, RnnState, Sequential,
+        Sigmoid, Softmax, Tanh,
     };
     pub use rand::rngs::StdRng;
     pub use rand::SeedableRng;

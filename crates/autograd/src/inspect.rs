@@ -202,7 +202,7 @@ impl<T: Float> Trace<T> {
     }
 
     /// The gradients of nodes that received contributions but ran no step of their own
-    /// (leaves and parameters), summed: (node, total).
+    /// (leaves and parameters), summed: (node, total), in tape order.
     pub(crate) fn leaf_gradients(&self) -> Vec<(usize, Tensor<T>)> {
         let stepped: std::collections::HashSet<usize> = self.steps.iter().map(|s| s.node).collect();
         let mut totals: Vec<(usize, Tensor<T>)> = Vec::new();
@@ -217,6 +217,8 @@ impl<T: Float> Trace<T> {
                 }
             }
         }
+        // In tape order (inputs first), as the listing of the tape shows them.
+        totals.sort_by_key(|(n, _)| *n);
         totals
     }
 

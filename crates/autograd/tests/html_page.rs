@@ -223,7 +223,7 @@ fn stepping_in_a_real_browser_highlights_each_node_and_shows_the_neurons_numbers
     // The last entry: the sums for the inputs, with dy/dw = (1 − y²)·x and dy/dx = (1 − y²)·w.
     let sums = dom("step=4&select=1");
     assert_eq!(attribute(&sums, "id=\"tape\"", "data-active-node"), "");
-    assert_eq!(attribute(&sums, "id=\"tape\"", "data-receiving"), "2 0 1");
+    assert_eq!(attribute(&sums, "id=\"tape\"", "data-receiving"), "0 1 2");
     assert_eq!(
         text_of(&sums, "grad-1", "</text>"),
         format!("grad {}", n4(e.dw))

@@ -61,6 +61,11 @@ fn regression_and_classification_converge() {
         )
         .unwrap();
     assert!(h.get("accuracy").unwrap().last().unwrap() > &0.95);
+    // Keras' `history.history.keys()`: the loss, the metrics, then the learning rate.
+    assert_eq!(
+        h.keys().collect::<Vec<_>>(),
+        ["loss", "accuracy", "learning_rate"]
+    );
     let logs = clf.evaluate(&xc, &yc).unwrap();
     assert!(logs.get("accuracy").unwrap() > 0.95);
     assert_eq!(clf.predict(&xc).unwrap().shape(), &[200, 2]);
@@ -598,6 +603,8 @@ fn bad_inputs_are_errors_before_training() {
         fit(&mut model, &x, &y, FitConfig::new().validation_split(1.5))
             .contains("validation_split must be in (0, 1)")
     );
+    // Out of range: the fraction alone, no row counts computed from it.
+    assert!(fit(&mut model, &x, &y, FitConfig::new().validation_split(-0.1)).ends_with("got -0.1"));
     // split_at = floor(128 · 0.001) = 0: no training rows left, an error as in Keras.
     assert!(
         fit(&mut model, &x, &y, FitConfig::new().validation_split(0.999))

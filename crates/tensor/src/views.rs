@@ -248,7 +248,16 @@ impl<T: Float> Tensor<T> {
         let known = try_numel("reshape", &known_lengths)?;
         if let Some(&k) = unknown.first() {
             if known == 0 || !self.numel().is_multiple_of(known) {
-                return Err(fail(out.to_vec()));
+                // The target as asked (with its -1): there is no length to show for it.
+                return Err(TensorError::Invalid {
+                    op: "reshape",
+                    reason: format!(
+                        "cannot infer the -1 in {shape:?} for {:?} ({} elements): that is \
+                         not a multiple of {known}, the product of the other lengths",
+                        self.shape(),
+                        self.numel()
+                    ),
+                });
             }
             out[k] = self.numel() / known;
         }

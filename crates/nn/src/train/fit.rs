@@ -116,8 +116,13 @@ impl<T: Float> Model<T> {
             Validation::None => (x.clone(), y.clone(), None),
             Validation::Data(xv, yv) => (x.clone(), y.clone(), Some((xv, yv))),
             Validation::Split(f) => {
+                if !(f > 0.0 && f < 1.0) {
+                    return Err(TrainError::ValidationSplit {
+                        reason: format!("got {f}"),
+                    });
+                }
                 split_at = (n as f64 * (1.0 - f)).floor() as usize;
-                if !(f > 0.0 && f < 1.0) || split_at == 0 || split_at == n {
+                if split_at == 0 || split_at == n {
                     return Err(TrainError::ValidationSplit {
                         reason: format!("got {f} for {n} rows (training rows: {split_at})"),
                     });

@@ -58,6 +58,13 @@ impl History {
             .map(|(_, v)| v.as_slice())
     }
 
+    /// The names logged, in the order they first appeared (Keras'
+    /// `history.history.keys()`): `"loss"`, the metrics, their `val_` twins, and
+    /// `"learning_rate"` when it was logged.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.history.iter().map(|(name, _)| name.as_str())
+    }
+
     /// Number of epochs recorded.
     #[must_use]
     pub fn len(&self) -> usize {

@@ -26,9 +26,21 @@ impl<F> std::fmt::Debug for LambdaCallback<F> {
 }
 
 impl<F> LambdaCallback<F> {
-    /// Calls `f(epoch, logs, ctx)` after every epoch.
+    /// Calls `f(epoch, logs, ctx)` after every epoch. The bound lets Rust infer the
+    /// closure's argument types, so `|epoch, logs, _ctx| …` needs no annotations:
+    ///
+    /// ```
+    /// use nn::train::{FitConfig, LambdaCallback};
+    /// let config = FitConfig::<f32>::new().callback(LambdaCallback::new(|epoch, logs, _ctx| {
+    ///     println!("epoch {epoch}: {:?}", logs.get("loss"));
+    /// }));
+    /// # let _ = config;
+    /// ```
     #[must_use]
-    pub fn new(f: F) -> Self {
+    pub fn new<T: Float>(f: F) -> Self
+    where
+        F: FnMut(usize, &Logs, &mut TrainContext<'_, T>) + Send,
+    {
         LambdaCallback { on_epoch_end: f }
     }
 }
