@@ -92,16 +92,28 @@ where
 /// `f` receives one `Var` per input (all needing gradients) and may return an output of
 /// any shape. Works for built-in ops, custom ops and whole models alike.
 ///
+/// `f` must work on a tape of any lifetime (`for<'t>`), which Rust infers for a closure
+/// written in the call, or for a `fn` item. A closure first stored in a `let` gets one
+/// fixed lifetime and is refused ("lifetime may not live long enough"): write it in the
+/// call, or as a `fn` (as below). The same holds for `gradgradcheck` and `functional`.
+///
 /// # Errors
 /// [`GradcheckError::Mismatch`] names the input, the input and output elements, and the
 /// analytic and numeric values of the worst disagreement.
 ///
 /// ```
-/// use autograd::{gradcheck, GradcheckConfig};
+/// use autograd::{gradcheck, GradcheckConfig, Var};
 /// use tensor::Tensor;
 ///
 /// let x = Tensor::from([[0.3f64, -1.2], [2.0, 0.5]]);
-/// gradcheck(|v| (v[0].tanh() * v[0]).sum(1, false), &[x], GradcheckConfig::default()).unwrap();
+/// gradcheck(|v| (v[0].tanh() * v[0]).sum(1, false), &[x.clone()], GradcheckConfig::default())
+///     .unwrap();
+///
+/// // A function to reuse: a `fn` item, which is generic over the tape's lifetime.
+/// fn softsign<'t>(v: &[Var<'t, f64>]) -> Var<'t, f64> {
+///     v[0] / (v[0].abs() + 1.0)
+/// }
+/// gradcheck(softsign, &[x], GradcheckConfig::default()).unwrap();
 /// ```
 pub fn gradcheck<F>(
     f: F,

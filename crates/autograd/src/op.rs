@@ -330,7 +330,7 @@ impl Op {
             Op::AddScalar(s) => format!("add {s}"),
             Op::MulScalar(s) => format!("mul {s}"),
             Op::Neg => "neg".into(),
-            Op::PowScalar(p) => format!("pow {p}"),
+            Op::PowScalar(p) => format!("pow exponent={p}"),
             Op::Exp => "exp".into(),
             Op::Ln => "ln".into(),
             Op::Sqrt => "sqrt".into(),

@@ -290,7 +290,7 @@ impl<'t, T: Float> Var<'t, T> {
         self.neg().add_scalar(s)
     }
 
-    /// `s / x` (recorded as `pow -1` then `mul`).
+    /// `s / x` (recorded as `pow exponent=-1` then `mul`).
     ///
     /// ```
     /// # use autograd::Tape;

@@ -138,6 +138,38 @@ fn cross_entropy_gradient_is_softmax_minus_onehot_over_n() {
     assert_relative_eq!(g[&v], expected, max_relative = 1e-12);
 }
 
+/// PyTorch's `CrossEntropyLoss` reads a target of the logits' shape as class
+/// probabilities: one-hot rows give the class-index loss, soft rows `−Σ p·log softmax(x)`.
+#[test]
+fn cross_entropy_takes_class_probabilities_of_the_logits_shape() {
+    use nn::loss::{CrossEntropy, Loss};
+    let x = [[1.0, 2.0, 3.0], [0.5, -0.5, 0.0]];
+    let probs = [[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]];
+    // By hand: log softmax = x − ln Σ e^x, row by row.
+    let expected: f64 = x
+        .iter()
+        .zip(&probs)
+        .map(|(row, p)| {
+            let lse = row.iter().map(|v: &f64| v.exp()).sum::<f64>().ln();
+            -row.iter().zip(p).map(|(v, q)| q * (v - lse)).sum::<f64>()
+        })
+        .sum::<f64>()
+        / 2.0;
+    let tape = Tape::new();
+    let logits = tape.var(Tensor::from(x));
+    let soft = CrossEntropy.loss(logits, &Tensor::from(probs));
+    assert_relative_eq!(soft.item(), expected, max_relative = 1e-12);
+    let labels = Tensor::from([2.0, 0.0]);
+    let one_hot = CrossEntropy.loss(logits, &labels.one_hot(3)).item();
+    let indices = CrossEntropy.loss(logits, &labels).item();
+    assert_relative_eq!(one_hot, indices, max_relative = 1e-12);
+    // `fit` checks targets first: probabilities must be finite and non-negative.
+    let bad = Tensor::from([[0.2, -0.3, 1.1], [0.6, 0.1, 0.3]]);
+    let err = Loss::<f64>::check(&CrossEntropy, &[2, 3], &bad).unwrap_err();
+    assert!(err.contains("element 1 is -0.3"), "{err}");
+    assert!(Loss::<f64>::check(&CrossEntropy, &[2, 3], &Tensor::from(probs)).is_ok());
+}
+
 #[test]
 fn every_loss_passes_gradcheck() {
     let cfg = GradcheckConfig::default();

@@ -174,7 +174,9 @@ impl<T: Float> Loss<T> for BceWithLogits {
     }
 }
 
-/// Softmax cross-entropy on logits with class-index targets as a [`Loss`].
+/// Softmax cross-entropy on logits as a [`Loss`] (PyTorch's `CrossEntropyLoss`): targets
+/// are class indices `[N]`, or class probabilities of the logits' shape `[N, C]`
+/// (one-hot rows, soft labels), which must be finite and non-negative.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CrossEntropy;
 
@@ -183,6 +185,16 @@ impl<T: Float> Loss<T> for CrossEntropy {
         cross_entropy(pred, target, Reduction::Mean)
     }
     fn check(&self, pred_shape: &[usize], target: &Tensor<T>) -> Result<(), String> {
+        if super::is_probability_target(pred_shape, target) {
+            let values = target.to_vec();
+            return match values.iter().position(|&p| !p.is_finite() || p < T::ZERO) {
+                Some(i) => Err(format!(
+                    "class probabilities must be finite and non-negative; element {i} is {}",
+                    values[i]
+                )),
+                None => Ok(()),
+            };
+        }
         check_class_targets(pred_shape, target)
     }
     fn name(&self) -> &'static str {

@@ -229,6 +229,9 @@ pub fn binary_cross_entropy_with_logits<'t, T: Float>(
 /// floats), through a fused, stable log-softmax: `logsumexp(x) − x_y` per sample. The
 /// gradient with respect to the logits is `softmax(x) − onehot(y)` (÷N under `Mean`).
 ///
+/// As PyTorch's `cross_entropy`, a target of the logits' own shape `[N, C]` is read as
+/// class probabilities (one-hot rows, soft labels) and goes to [`cross_entropy_probs`].
+///
 /// # Panics
 /// If the shapes do not fit or a label is outside `0..C`; see [`check_class_targets`].
 ///
@@ -248,7 +251,16 @@ pub fn cross_entropy<'t, T: Float>(
     target: &Tensor<T>,
     reduction: Reduction,
 ) -> Var<'t, T> {
+    if is_probability_target(&logits.shape(), target) {
+        return cross_entropy_probs(logits, target, reduction);
+    }
     nll_loss(logits.log_softmax(1), target, reduction)
+}
+
+/// Whether `target` has the logits' own shape `[N, C, …]`: class probabilities, in
+/// PyTorch's reading of a cross-entropy target (class indices have no class axis).
+pub(crate) fn is_probability_target<T: Float>(logits_shape: &[usize], target: &Tensor<T>) -> bool {
+    logits_shape.len() >= 2 && target.shape() == logits_shape
 }
 
 /// Cross-entropy of logits `[N, C]` against probability targets `[N, C]` (soft labels,
