@@ -395,6 +395,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// ```
     #[must_use]
     #[track_caller]
+    #[doc(alias = "log")]
     pub fn ln(self) -> Self {
         self.unary_with(Op::Ln, |v| v.ln())
     }

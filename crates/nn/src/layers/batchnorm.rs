@@ -20,6 +20,7 @@ use crate::module::{Module, Named};
 /// Keras' `BatchNormalization(momentum=0.99)` writes the same update as
 /// `moving = moving·0.99 + batch·0.01`, so Keras' `m` is PyTorch's `1 − m`: Keras 0.99 is
 /// our 0.01. (Keras also uses eps 1e-3 and the biased variance for its moving average.)
+#[doc(alias = "BatchNormalization")]
 #[derive(Debug)]
 pub struct BatchNorm1d<T: Float = f32>(Stats<T>);
 

@@ -7,6 +7,7 @@ use crate::module::{Module, Named};
 
 /// Normalizes each sample over its last axis (biased variance, eps 1e-5), then applies a
 /// per-feature scale and shift, as PyTorch's `nn.LayerNorm(features)`.
+#[doc(alias = "LayerNormalization")]
 #[derive(Debug)]
 pub struct LayerNorm<T: Float = f32> {
     weight: Param<T>,

@@ -27,6 +27,7 @@ use crate::regularize::Regularizer;
 /// let y = layer.forward(tape.constant(Tensor::zeros(&[5, 3])));
 /// assert_eq!(y.shape(), vec![5, 2]);
 /// ```
+#[doc(alias = "Dense")]
 #[derive(Debug)]
 pub struct Linear<T: Float = f32> {
     weight: Param<T>,

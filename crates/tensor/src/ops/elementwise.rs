@@ -174,6 +174,7 @@ impl<T: Float> Tensor<T> {
 
     /// Natural logarithm elementwise.
     #[must_use]
+    #[doc(alias = "log")]
     pub fn ln(&self) -> Self {
         self.map(move |x| x.ln())
     }
