@@ -644,3 +644,29 @@ fn conv1d_awkward_shapes() {
     let b = conv.forward(tape.var(x.contiguous())).value();
     assert_eq!(a.to_vec(), b.to_vec());
 }
+
+#[test]
+fn keras_crossentropy_on_exact_zero_probabilities() {
+    // Keras clips probabilities into [1e-7, 1 − 1e-7]: a true class given probability 0
+    // costs −ln 1e-7 = 16.11809565095832, and the clipped entry passes no gradient.
+    let tape = Tape::<f64>::new();
+    let p = tape.var(Tensor::from([[0.0, 1.0]]));
+    let l =
+        nn::loss::categorical_crossentropy_probs(p, &Tensor::from([[1.0, 0.0]]), Reduction::Mean);
+    assert!(
+        (l.item() - 16.118_095_650_958_32).abs() < 1e-12,
+        "{}",
+        l.item()
+    );
+    assert_eq!(l.backward()[&p].to_vec(), vec![0.0, 0.0]);
+    let tape = Tape::<f64>::new();
+    let p = tape.var(Tensor::from([0.0, 1.0]));
+    let l = nn::loss::binary_crossentropy_probs(p, &Tensor::from([1.0, 0.0]), Reduction::Sum);
+    // Both terms clipped: −ln 1e-7 − ln(1 − (1 − 1e-7)).
+    let expected = -(1e-7f64).ln() - (-(1.0 - 1e-7f64)).ln_1p();
+    assert!(
+        (l.item() - expected).abs() < 1e-9,
+        "{} vs {expected}",
+        l.item()
+    );
+}
