@@ -141,6 +141,30 @@ impl<'t, T: Float> Var<'t, T> {
             dilation: [1, dilation],
             groups,
         };
+        // Checked here, so that a mistake names conv1d and the shapes as given, not the
+        // 2-D convolution this is computed with.
+        let problem = if groups == 0 || xs[1] % groups != 0 || ws[0] % groups != 0 {
+            Some(format!(
+                "{groups} groups must divide both the input channels and the output channels"
+            ))
+        } else if ws[1] != xs[1] / groups {
+            Some(format!(
+                "the weight expects {} input channels per group, the input has {}",
+                ws[1],
+                xs[1] / groups
+            ))
+        } else {
+            p.output_size([1, xs[2]], [1, ws[2]]).is_err().then(|| {
+                format!(
+                    "kernel {} with dilation {dilation} does not fit the input length {} \
+                         padded by {padding} (stride {stride})",
+                    ws[2], xs[2]
+                )
+            })
+        };
+        if let Some(problem) = problem {
+            panic!("conv1d: input {xs:?}, weight {ws:?}: {problem}");
+        }
         self.unsqueeze(2).conv2d(weight.unsqueeze(2), p).squeeze(2)
     }
 

@@ -8,6 +8,9 @@ use tensor::{Float, Tensor};
 use super::error::DataError;
 use super::split::{stratified_test_counts, test_count};
 
+/// The largest class index a stratified split accepts, plus one.
+const MAX_STRATIFY_CLASSES: usize = 1 << 24;
+
 /// Rows of features and targets.
 ///
 /// `x` is `[N, features…]`; `y` is `[N]` of class indices for classification or `[N, k]`
@@ -159,7 +162,8 @@ impl<T: Float> Dataset<T> {
     ///
     /// # Errors
     /// As [`Dataset::train_test_split`]; with `stratify`, [`DataError::Invalid`] if `y`
-    /// does not hold class indices, [`DataError::ClassTooSmall`] if a class has a single
+    /// does not hold one class index (a whole number below 2^24) per row,
+    /// [`DataError::ClassTooSmall`] if a class has a single
     /// row, and [`DataError::PartSmallerThanClasses`] if the train or test part would have
     /// fewer rows than there are classes.
     ///
@@ -212,13 +216,21 @@ impl<T: Float> Dataset<T> {
             let train = order[..n - n_test].to_vec();
             return Ok((train, test));
         }
+        let stratify_error = |reason: String| DataError::Invalid {
+            what: "train_test_split (stratify)",
+            reason,
+        };
+        if self.y.numel() != n {
+            return Err(stratify_error(format!(
+                "needs one class index per row; y has shape {:?} for {n} rows",
+                self.y.shape()
+            )));
+        }
+        // A class count per possible index is kept, so indices are bounded (2^24 classes).
         let labels = self
             .y
-            .to_indices(usize::MAX)
-            .map_err(|e| DataError::Invalid {
-                what: "train_test_split (stratify)",
-                reason: e.to_string(),
-            })?;
+            .to_indices(MAX_STRATIFY_CLASSES)
+            .map_err(|e| stratify_error(e.to_string()))?;
         let per_class = stratified_test_counts(&labels, n_test, &mut rng)?;
         let (mut train, mut test) = (Vec::new(), Vec::new());
         for (c, &k) in per_class.iter().enumerate() {

@@ -154,7 +154,8 @@ pub fn timeseries_dataset_from_array<T: Float>(
     let Some(&steps) = data.shape().first() else {
         return Err(invalid("data must have a steps axis".into()));
     };
-    let span = (len - 1) * rate;
+    // Saturating: a span beyond usize fits in no data, which the check below reports.
+    let span = (len - 1).saturating_mul(rate);
     let mut count = steps.saturating_sub(span);
     if let Some(t) = targets {
         count = count.min(t.shape().first().copied().unwrap_or(0));

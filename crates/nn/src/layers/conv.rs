@@ -374,6 +374,21 @@ impl<T: Float> Module<T> for Conv1d<T> {
             s.len() == 3 && s[1] == c,
             "Conv1d: expected input [N, {c}, L], got {s:?}"
         );
+        // Checked here, so that the message names Conv1d and the shape given, not the
+        // 2-D convolution this is computed with.
+        let o = &self.0.options;
+        if let Padding::Explicit(p) = o.padding {
+            let (k, d) = (o.kernel[1], o.dilation[1]);
+            let span = d.saturating_mul(k.saturating_sub(1)).saturating_add(1);
+            let padded = s[2].saturating_add(p[1].saturating_mul(2));
+            assert!(
+                span <= padded,
+                "Conv1d: input {s:?} is shorter than the kernel: {k} taps with dilation {d} \
+                 span {span} steps, the input has {} with padding {} on each side",
+                s[2],
+                p[1]
+            );
+        }
         let w = x.tape().param(&self.0.weight).unsqueeze(2);
         self.0.forward(x.unsqueeze(2), w).squeeze(2)
     }

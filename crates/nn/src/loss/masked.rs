@@ -28,14 +28,18 @@ use tensor::{Float, Tensor};
 #[track_caller]
 #[must_use]
 pub fn masked_mean<'t, T: Float>(losses: Var<'t, T>, mask: &Tensor<T>) -> Var<'t, T> {
-    let tape = losses.tape();
-    let masked = losses * tape.constant(mask.clone());
-    let full = masked.shape();
-    let count = mask
-        .broadcast_to(&full)
-        .to_vec()
-        .iter()
-        .filter(|v| **v != T::ZERO)
-        .count();
+    let full = match tensor::shape::broadcast_shapes(&losses.shape(), mask.shape()) {
+        Ok(full) => full,
+        Err(_) => panic!(
+            "masked_mean: losses of shape {:?} and a mask of shape {:?} do not broadcast",
+            losses.shape(),
+            mask.shape()
+        ),
+    };
+    let mask = mask.broadcast_to(&full).contiguous();
+    let count = mask.to_vec().iter().filter(|v| **v != T::ZERO).count();
+    // Padded positions are left out, not multiplied by 0: a padded step's loss may be
+    // infinite or NaN (a masked class, a log of 0), and ∞·0 would poison the mean.
+    let masked = super::weighted(&mask, losses);
     masked.sum_all().div_scalar(T::from_usize(count.max(1)))
 }

@@ -63,7 +63,9 @@ fn reduce<'t, T: Float>(per: Var<'t, T>, reduction: Reduction, batch: usize) -> 
         Reduction::Mean => per.mean_all(),
         Reduction::Sum => per.sum_all(),
         Reduction::None => per,
-        Reduction::BatchMean => per.sum_all() / T::from_usize(batch.max(1)),
+        // An empty batch gives 0/0 = NaN, as PyTorch's division by `input.size(0)` (and
+        // as `Mean` does here).
+        Reduction::BatchMean => per.sum_all() / T::from_usize(batch),
     }
 }
 
@@ -393,8 +395,14 @@ pub fn kl_div<'t, T: Float>(
 /// (PyTorch clamps under `no_grad`, straight-through), so a variance that collapsed below
 /// `eps` still gets a gradient and can recover.
 ///
+/// `var` has the shape of `mean`, or that shape without its last axis (one variance per
+/// sample, PyTorch's unsqueeze), or a last axis of 1 (one variance shared by the
+/// sample's elements), as PyTorch accepts.
+///
 /// # Panics
-/// If the shapes differ.
+/// If `mean` and `target` differ in shape, `var` has none of the shapes above ("var is
+/// of incorrect size" in PyTorch), or a variance is negative (PyTorch's "var has
+/// negative entry/entries").
 #[track_caller]
 #[must_use]
 pub fn gaussian_nll_loss<'t, T: Float>(
@@ -404,6 +412,28 @@ pub fn gaussian_nll_loss<'t, T: Float>(
     reduction: Reduction,
 ) -> Var<'t, T> {
     check_same_shape("gaussian_nll_loss", &mean, target);
+    let (shape, var_shape) = (mean.shape(), var.shape());
+    let var = if var_shape == shape {
+        var
+    } else if !shape.is_empty() && var_shape == shape[..shape.len() - 1] {
+        let mut with_axis: Vec<isize> = var_shape.iter().map(|&d| d as isize).collect();
+        with_axis.push(1);
+        var.reshape(&with_axis)
+    } else if !shape.is_empty()
+        && var_shape.len() == shape.len()
+        && var_shape[..shape.len() - 1] == shape[..shape.len() - 1]
+        && var_shape[shape.len() - 1] == 1
+    {
+        var
+    } else {
+        panic!(
+            "gaussian_nll_loss: var of shape {var_shape:?} does not fit the mean's {shape:?} \
+             (expected that shape, that shape without its last axis, or a last axis of 1)"
+        );
+    };
+    if let Some(v) = var.value().to_vec().into_iter().find(|v| *v < T::ZERO) {
+        panic!("gaussian_nll_loss: var has a negative entry ({v})");
+    }
     // PyTorch clamps the variance at eps without blocking its gradient
     // (straight-through): a collapsed variance can still grow back.
     let eps = T::from_f64(1e-6);

@@ -47,6 +47,20 @@ pub enum StateError {
         /// The shape it must have.
         expected: Vec<usize>,
     },
+    /// An entry's value is impossible (a `step` that is not a whole number of steps).
+    #[error("{optimizer}: state of {param}: {entry} is {value}, {reason}")]
+    Value {
+        /// The optimizer's name.
+        optimizer: &'static str,
+        /// The parameter's name.
+        param: String,
+        /// The entry's name.
+        entry: &'static str,
+        /// The value found.
+        value: f64,
+        /// What it must be.
+        reason: &'static str,
+    },
 }
 
 /// A state buffer as a tensor shaped like `param`.
@@ -168,12 +182,23 @@ impl<'a, T: Float> Entries<'a, T> {
         self.optional(name)?.ok_or_else(|| self.missing(name))
     }
 
-    /// The scalar step count.
+    /// The scalar step count: a whole number from 0 to 2^53 (PyTorch keeps it as a float
+    /// tensor; anything else, from a file, would be cast to a wrong count).
     pub(crate) fn step(&mut self) -> Result<u64, StateError> {
         let v = self
             .find("step", &[])?
             .ok_or_else(|| self.missing("step"))?;
-        Ok(v[0].to_f64() as u64)
+        let step = v[0].to_f64();
+        if !(0.0..=9_007_199_254_740_992.0).contains(&step) || step.fract() != 0.0 {
+            return Err(StateError::Value {
+                optimizer: self.optimizer,
+                param: self.param.name().to_string(),
+                entry: "step",
+                value: step,
+                reason: "not a whole number of steps from 0 to 2^53",
+            });
+        }
+        Ok(step as u64)
     }
 
     fn missing(&self, entry: &'static str) -> StateError {

@@ -196,15 +196,26 @@ impl<T: Float> Checkpoint<T> {
                 meta["format"]
             )));
         }
+        // Optimizer slots are one per parameter, and every parameter is a tensor of the
+        // file; a run's augmentations and callbacks are few. An index or count beyond the
+        // file's entries plus 1024 comes from a damaged or hand-made file, and would
+        // allocate without bound (or overflow) if believed.
+        let entries = tensors.len() + meta.len() + 1024;
         let number = |key: &str| -> Result<f64, CheckpointError> {
             text(key)?
                 .parse::<f64>()
                 .map_err(|_| bad(format!("{key} is not a number: {:?}", meta[key])))
         };
         let count = |key: &str| -> Result<usize, CheckpointError> {
-            text(key)?
+            let n = text(key)?
                 .parse::<usize>()
-                .map_err(|_| bad(format!("{key} is not a count: {:?}", meta[key])))
+                .map_err(|_| bad(format!("{key} is not a count: {:?}", meta[key])))?;
+            if n > entries {
+                return Err(bad(format!(
+                    "{key} is {n}, more than this file can describe"
+                )));
+            }
+            Ok(n)
         };
         let rng = |key: &str| -> Result<RngState, CheckpointError> {
             text(key)?.parse().map_err(|e| bad(format!("{key}: {e}")))
@@ -216,6 +227,11 @@ impl<T: Float> Checkpoint<T> {
             if let Some(rest) = name.strip_prefix("model.") {
                 model.push((rest.to_string(), t));
             } else if let Some((i, entry)) = indexed(&name, "optimizer.state.") {
+                if i >= entries {
+                    return Err(bad(format!(
+                        "tensor {name:?}: optimizer slot {i} is beyond any this file can hold"
+                    )));
+                }
                 if optimizer_state.len() <= i {
                     optimizer_state.resize_with(i + 1, Vec::new);
                 }

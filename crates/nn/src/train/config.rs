@@ -148,14 +148,20 @@ impl<T: Float> FitConfig<T> {
     }
 
     /// Hold out the last `fraction` of the rows for validation (Keras semantics:
-    /// `split_at = floor(n·(1 − fraction))`, before shuffling).
+    /// `split_at = floor(n·(1 − fraction))`, before shuffling). `0.0` means no split,
+    /// Keras' default. Explicit [`FitConfig::validation_data`] wins over a split, in
+    /// whichever order the two are set, as in Keras.
     #[must_use]
     pub fn validation_split(mut self, fraction: f64) -> Self {
-        self.validation = Validation::Split(fraction);
+        match self.validation {
+            Validation::Data(..) => {}
+            _ if fraction == 0.0 => self.validation = Validation::None,
+            _ => self.validation = Validation::Split(fraction),
+        }
         self
     }
 
-    /// Validate on explicit rows (overrides a split).
+    /// Validate on explicit rows (overrides a split, set before or after).
     #[must_use]
     pub fn validation_data(mut self, x: &Tensor<T>, y: &Tensor<T>) -> Self {
         self.validation = Validation::Data(x.clone(), y.clone());

@@ -57,6 +57,12 @@ impl Geometry {
         let [oh, ow] = p
             .output_size([input[2], input[3]], [weight[2], weight[3]])
             .map_err(|e| fail(e.to_string().replacen("conv2d: ", "", 1)))?;
+        // The products the kernels compute (positions per sample, a sample's unfolded
+        // columns, its output) must not overflow, even for an empty batch.
+        let (c, kh, kw, o) = (input[1], weight[2], weight[3], weight[0]);
+        crate::shape::try_numel(op, &[oh, ow])?;
+        crate::shape::try_numel(op, &[c, kh, kw, oh, ow])?;
+        crate::shape::try_numel(op, &[o, oh, ow])?;
         Ok(Geometry {
             n: input[0],
             c: input[1],
@@ -85,7 +91,10 @@ impl Geometry {
     }
     /// Multiply-adds of one pass (forward, or either adjoint), times two.
     pub(super) fn flops(&self) -> usize {
-        2 * self.n * self.o * self.l() * self.kg()
+        // Saturating: only a thresholding decision uses it.
+        [self.n, self.o, self.l(), self.kg()]
+            .iter()
+            .fold(2usize, |acc, &d| acc.saturating_mul(d))
     }
     /// Samples lowered together: as many as fit [`CHUNK_ELEMENTS`], but enough chunks to
     /// keep every thread busy when the work is split.

@@ -52,11 +52,12 @@ impl<T: Float> CallbackState<T> {
         self.values.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
     }
 
-    /// A count (a number that must be a non-negative integer), if set.
+    /// A count (a number that must be a whole number from 0 to 2^32, so that counting on
+    /// from it cannot overflow), if set.
     #[must_use]
     pub fn count(&self, name: &str) -> Option<usize> {
         self.get(name)
-            .filter(|v| *v >= 0.0 && v.fract() == 0.0)
+            .filter(|v| (0.0..=4_294_967_296.0).contains(v) && v.fract() == 0.0)
             .map(|v| v as usize)
     }
 

@@ -1,6 +1,7 @@
-//! Adversarial probes (session 9): hand-made safetensors files and checkpoints, CSV text
-//! at the edges, losses at exact 0/1 and infinite logits, convolution and pooling layers
-//! on awkward shapes, and fit configurations at the edges. Expected values come from the
+//! Inputs at the edges: hand-made safetensors files and checkpoints (including crafted
+//! counts and indices that must be errors, not allocations or overflows), CSV text at the
+//! edges, losses at exact 0/1 and infinite logits, convolution and pooling layers on
+//! awkward shapes, and fit configurations at the edges. Expected values come from the
 //! maths or PyTorch's documented behaviour.
 
 use std::path::PathBuf;
@@ -17,7 +18,7 @@ use rand::SeedableRng;
 use tensor::Tensor;
 
 fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("wengert-probe9-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("wengert-edge-inputs-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
 }
@@ -201,6 +202,64 @@ fn a_checkpoint_with_bad_metadata_is_an_error_and_changes_nothing() {
         let err = m.load_checkpoint(&copy).unwrap_err().to_string();
         assert!(err.contains("meta-"), "{key}: {err}");
         assert_eq!(m.module().state_dict(), before, "{key}");
+    }
+}
+
+/// Overwrites the bytes of tensor `name` in a safetensors file.
+fn set_tensor_bytes(path: &PathBuf, name: &str, value: &[u8]) {
+    let mut bytes = std::fs::read(path).unwrap();
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + n]).unwrap();
+    let start = header[name]["data_offsets"][0].as_u64().unwrap() as usize + 8 + n;
+    bytes[start..start + value.len()].copy_from_slice(value);
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn crafted_counts_and_indices_in_a_checkpoint_are_errors_not_allocations() {
+    let (_, path) = trained_checkpoint("counts.safetensors");
+    let huge = "18446744073709551615";
+    for key in ["augment.count", "callbacks.count"] {
+        let copy = tmp(&format!("count-{key}.safetensors"));
+        std::fs::copy(&path, &copy).unwrap();
+        edit_header(&copy, |h| {
+            h["__metadata__"][key] = serde_json::Value::String(huge.into());
+        });
+        let mut m = model(7);
+        let before = m.module().state_dict();
+        let err = m.load_checkpoint(&copy).unwrap_err().to_string();
+        assert!(
+            err.contains("more than this file can describe"),
+            "{key}: {err}"
+        );
+        assert_eq!(m.module().state_dict(), before, "{key}");
+    }
+    // An optimizer slot numbered u64::MAX (was `i + 1` overflowing, or a huge Vec).
+    let copy = tmp("slot.safetensors");
+    std::fs::copy(&path, &copy).unwrap();
+    edit_header(&copy, |h| {
+        let obj = h.as_object_mut().unwrap();
+        let entry = obj.remove("optimizer.state.0.step").unwrap();
+        obj.insert(format!("optimizer.state.{huge}.step"), entry);
+    });
+    let err = model(7).load_checkpoint(&copy).unwrap_err().to_string();
+    assert!(err.contains("beyond any this file can hold"), "{err}");
+}
+
+/// PyTorch keeps Adam's `step` as a float tensor; a step that is not a whole number of
+/// steps (∞, NaN, −1, 0.5) used to be cast to u64::MAX or 0 and overflow in the next fit.
+#[test]
+fn an_impossible_adam_step_in_a_checkpoint_is_an_error() {
+    let (_, path) = trained_checkpoint("step.safetensors");
+    for bad in [f32::INFINITY, f32::NAN, -1.0, 0.5, 1e30] {
+        let copy = tmp(&format!("step-{bad}.safetensors"));
+        std::fs::copy(&path, &copy).unwrap();
+        set_tensor_bytes(&copy, "optimizer.state.0.step", &bad.to_le_bytes());
+        let mut m = model(7);
+        let before = m.module().state_dict();
+        let err = m.load_checkpoint(&copy).unwrap_err().to_string();
+        assert!(err.contains("not a whole number of steps"), "{bad}: {err}");
+        assert_eq!(m.module().state_dict(), before, "{bad}");
     }
 }
 
