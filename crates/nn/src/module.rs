@@ -96,6 +96,14 @@ pub trait Module<T: Float = f32>: Send + Sync {
         self.input_features().map(|f| vec![Some(f)])
     }
 
+    /// Whether the module also takes extra axes between the batch axis and its
+    /// [`Module::input_shape`], as `Linear` takes `[*, in]` (PyTorch) and Keras' `Dense`
+    /// takes `[N, T, features]`: `fit`, `evaluate` and `predict` then accept
+    /// `[N, …, features]`. False by default; containers answer with their first layer's.
+    fn takes_leading_axes(&self) -> bool {
+        false
+    }
+
     /// A one-line description for summaries.
     fn describe(&self) -> String {
         std::any::type_name::<Self>()
@@ -468,6 +476,10 @@ impl<T: Float> Module<T> for Sequential<T> {
 
     fn input_shape(&self) -> Option<Vec<Option<usize>>> {
         self.layers.first().and_then(|l| l.input_shape())
+    }
+
+    fn takes_leading_axes(&self) -> bool {
+        self.layers.first().is_some_and(|l| l.takes_leading_axes())
     }
 
     fn describe(&self) -> String {

@@ -211,15 +211,16 @@ fn x_of_the_wrong_rank_or_width_names_both_shapes() {
     let cases: Vec<(Tensor<f32>, &str)> = vec![
         (
             Tensor::zeros(&[6]),
-            "x has shape [6], but the model's first layer takes [N, 1]; a 1-D x is ambiguous",
+            "x has shape [6], but the model's first layer takes [N, …, 1]; a 1-D x is ambiguous",
         ),
+        // Linear takes extra leading axes ([*, in]), but the last one must be its width.
         (
-            Tensor::zeros(&[6, 1, 1]),
-            "x has shape [6, 1, 1], but the model's first layer takes [N, 1]",
+            Tensor::zeros(&[6, 1, 3]),
+            "x has shape [6, 1, 3], but the model's first layer takes [N, …, 1]",
         ),
         (
             Tensor::zeros(&[6, 3]),
-            "x has shape [6, 3], but the model's first layer takes [N, 1]",
+            "x has shape [6, 3], but the model's first layer takes [N, …, 1]",
         ),
         (Tensor::scalar(1.0), "x needs a batch axis"),
     ];

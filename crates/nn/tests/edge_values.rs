@@ -177,3 +177,29 @@ fn a_callback_count_from_a_file_is_bounded() {
         assert_eq!(state.count("wait"), expected, "{value}");
     }
 }
+
+/// `Linear` takes `[*, in]` (PyTorch), so `fit` takes `[N, T, features]` for a model that
+/// starts with one, as Keras' `Dense` does: the same weights act on every step.
+#[test]
+fn fit_takes_extra_leading_axes_before_a_first_linear() {
+    // y = 2·x₀ − x₁ at every step of every sequence.
+    let mut rng = StdRng::seed_from_u64(3);
+    let x = Tensor::<f32>::rand_uniform(&[32, 4, 2], -1.0, 1.0, &mut rng);
+    let y = (&x.narrow(2, 0, 1).mul_scalar(2.0) - &x.narrow(2, 1, 1)).contiguous();
+    let net = Sequential::new().add(Linear::new(2, 1, &mut rng));
+    let mut model = Model::new(net, Mse, nn::optim::Adam::new(0.05));
+    let history = model
+        .fit(
+            &x,
+            &y,
+            FitConfig::new().epochs(200).batch_size(8).verbose(0),
+        )
+        .unwrap();
+    assert!(history.get("loss").unwrap().last().unwrap() < &1e-4);
+    assert_eq!(model.predict(&x).unwrap().shape(), &[32, 4, 1]);
+    let w = model.module().parameters()[0].1.value().to_vec();
+    assert!(
+        (w[0] - 2.0).abs() < 0.02 && (w[1] + 1.0).abs() < 0.02,
+        "{w:?}"
+    );
+}

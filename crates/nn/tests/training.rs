@@ -588,7 +588,7 @@ fn bad_inputs_are_errors_before_training() {
     );
     assert_eq!(
         fit(&mut model, &Tensor::zeros(&[128, 3]), &y, FitConfig::new()),
-        "fit: x has shape [128, 3], but the model's first layer takes [N, 2]"
+        "fit: x has shape [128, 3], but the model's first layer takes [N, …, 2]"
     );
     assert_eq!(
         fit(

@@ -140,6 +140,10 @@ impl<T: Float> Module<T> for Linear<T> {
         Some(self.in_features())
     }
 
+    fn takes_leading_axes(&self) -> bool {
+        true
+    }
+
     fn describe(&self) -> String {
         format!("Linear({} → {})", self.in_features(), self.out_features())
     }

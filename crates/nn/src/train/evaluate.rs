@@ -25,8 +25,11 @@ impl<T: Float> Model<T> {
                 .map_err(|reason| TrainError::InputValues { what, reason });
         };
         let shape = x.shape();
-        let fits = shape.len() == expected.len() + 1
-            && shape[1..]
+        let leading = self.module.takes_leading_axes();
+        let rank_fits =
+            shape.len() == expected.len() + 1 || (leading && shape.len() > expected.len() + 1);
+        let fits = rank_fits
+            && shape[shape.len() - expected.len()..]
                 .iter()
                 .zip(&expected)
                 .all(|(&n, e)| e.is_none() || *e == Some(n));
@@ -48,7 +51,11 @@ impl<T: Float> Model<T> {
         Err(TrainError::InputShape {
             what,
             shape: shape.to_vec(),
-            expected: format!("[N, {}]{hint}", dims.join(", ")),
+            expected: format!(
+                "[N, {}{}]{hint}",
+                if leading { "…, " } else { "" },
+                dims.join(", ")
+            ),
         })
     }
 

@@ -44,7 +44,8 @@ pub enum TrainError {
         what: &'static str,
         /// The shape of x.
         shape: Vec<usize>,
-        /// The shape the model takes, `[N, 3]` or `[N, 1, any, any]`, with a hint.
+        /// The shape the model takes, `[N, …, 3]` (a first `Linear` also takes extra
+        /// leading axes) or `[N, 1, any, any]`, with a hint.
         expected: String,
     },
     /// A value of `x` the model cannot take (a token id outside an `Embedding`'s
