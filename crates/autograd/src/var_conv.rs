@@ -143,7 +143,11 @@ impl<'t, T: Float> Var<'t, T> {
         };
         // Checked here, so that a mistake names conv1d and the shapes as given, not the
         // 2-D convolution this is computed with.
-        let problem = if groups == 0 || xs[1] % groups != 0 || ws[0] % groups != 0 {
+        let problem = if stride == 0 || dilation == 0 {
+            Some(format!(
+                "stride {stride} and dilation {dilation} must be positive"
+            ))
+        } else if groups == 0 || xs[1] % groups != 0 || ws[0] % groups != 0 {
             Some(format!(
                 "{groups} groups must divide both the input channels and the output channels"
             ))

@@ -99,7 +99,9 @@ pub trait Module<T: Float = f32>: Send + Sync {
     /// Whether the module also takes extra axes between the batch axis and its
     /// [`Module::input_shape`], as `Linear` takes `[*, in]` (PyTorch) and Keras' `Dense`
     /// takes `[N, T, features]`: `fit`, `evaluate` and `predict` then accept
-    /// `[N, …, features]`. False by default; containers answer with their first layer's.
+    /// `[N, …, features]`. False by default; containers answer with their first layer's,
+    /// so the layers after it must take the extra axes too: a `BatchNorm1d` reads axis 1
+    /// as its channels (as PyTorch's does for `[N, C, L]`), not the last axis.
     fn takes_leading_axes(&self) -> bool {
         false
     }

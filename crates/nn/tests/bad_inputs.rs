@@ -325,6 +325,11 @@ fn fit_leaves_the_model_in_evaluation_mode_after_an_error_or_a_panic() {
     };
     // A new Dropout starts in training mode (as in PyTorch); `fit` ends in evaluation.
     assert!(!in_evaluation_mode(&model));
+    // An error found before any data check (rows of x and y differ).
+    let early = model.fit(&x, &y.narrow(0, 0, 5), FitConfig::new().verbose(0));
+    assert!(early.is_err());
+    assert!(in_evaluation_mode(&model), "after an early error");
+    model.module_mut().set_training(true);
     model
         .fit(&x, &y, FitConfig::new().epochs(1).verbose(0))
         .unwrap();

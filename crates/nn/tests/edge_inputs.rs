@@ -234,6 +234,14 @@ fn crafted_counts_and_indices_in_a_checkpoint_are_errors_not_allocations() {
         );
         assert_eq!(m.module().state_dict(), before, "{key}");
     }
+    // The bound is for counts of things the file lists, not for the epoch: a long run's
+    // checkpoint (epoch 5000, far more than this small file's entries) loads.
+    let long = tmp("long-run.safetensors");
+    std::fs::copy(&path, &long).unwrap();
+    edit_header(&long, |h| {
+        h["__metadata__"]["epoch"] = serde_json::Value::String("5000".into());
+    });
+    assert_eq!(model(7).load_checkpoint(&long).unwrap(), 5000);
     // An optimizer slot numbered u64::MAX (was `i + 1` overflowing, or a huge Vec).
     let copy = tmp("slot.safetensors");
     std::fs::copy(&path, &copy).unwrap();

@@ -25,6 +25,15 @@ fn a_convolution_whose_output_size_overflows_is_an_error() {
         .try_conv2d(&Tensor::zeros(&[1, 1, 1, 1]), Conv2dParams::default())
         .unwrap_err();
     assert!(err.to_string().contains("conv2d"), "{err}");
+    // A real batch whose output positions (2^48 per sample, from huge padding) times the
+    // batch overflow: the whole output's size is checked too.
+    let x = Tensor::<f32>::zeros(&[1 << 16, 1, 1, 1]);
+    let p = Conv2dParams {
+        padding: [1 << 23, 1 << 23],
+        ..Conv2dParams::default()
+    };
+    let err = x.try_conv2d(&Tensor::zeros(&[1, 1, 1, 1]), p).unwrap_err();
+    assert!(err.to_string().contains("conv2d"), "{err}");
 }
 
 #[test]
@@ -68,6 +77,12 @@ fn gaussian_nll_takes_pytorchs_variance_shapes_and_refuses_negative_ones() {
     let per_row = tape.var(Tensor::from([1.0, 4.0]));
     let l = gaussian_nll_loss(mean, &target, per_row, Reduction::Mean);
     let expected = (0.5 * (0.0 + 1.0) + 0.5 * (4.0f64.ln() + 1.0)) / 2.0;
+    approx::assert_relative_eq!(l.item(), expected, max_relative = 1e-12);
+    // One variance shared by a row's elements: a last axis of 1 against mean [2, 2].
+    let mean2 = tape.var(Tensor::from([[0.0, 0.0], [0.0, 0.0]]));
+    let target2 = Tensor::from([[1.0, 1.0], [2.0, 2.0]]);
+    let shared = tape.var(Tensor::from([[1.0], [4.0]]));
+    let l = gaussian_nll_loss(mean2, &target2, shared, Reduction::Mean);
     approx::assert_relative_eq!(l.item(), expected, max_relative = 1e-12);
     let wrong = tape.var(Tensor::from([1.0, 4.0, 9.0]));
     let msg = panic_message(|| {

@@ -247,7 +247,23 @@ impl<T: Float> Tensor<T> {
             .collect();
         let known = try_numel("reshape", &known_lengths)?;
         if let Some(&k) = unknown.first() {
-            if known == 0 || !self.numel().is_multiple_of(known) {
+            if known == 0 {
+                // PyTorch: ambiguous for an empty tensor, impossible for any other.
+                let why = if self.numel() == 0 {
+                    "is ambiguous: the other lengths multiply to 0, so any length fits"
+                } else {
+                    "cannot be inferred: the other lengths multiply to 0"
+                };
+                return Err(TensorError::Invalid {
+                    op: "reshape",
+                    reason: format!(
+                        "the -1 in {shape:?} {why} {:?} ({} elements)",
+                        self.shape(),
+                        self.numel()
+                    ),
+                });
+            }
+            if !self.numel().is_multiple_of(known) {
                 // The target as asked (with its -1): there is no length to show for it.
                 return Err(TensorError::Invalid {
                     op: "reshape",

@@ -79,6 +79,15 @@ fn reshape_and_broadcast_errors() {
         .unwrap_err()
         .to_string()
         .contains("at most one -1"));
+    // An empty tensor into [0, -1]: any length fits, as PyTorch says.
+    assert_eq!(
+        Tensor::<f32>::zeros(&[0, 3])
+            .try_reshape(&[0, -1])
+            .unwrap_err()
+            .to_string(),
+        "reshape: the -1 in [0, -1] is ambiguous: the other lengths multiply to 0, so any \
+         length fits [0, 3] (0 elements)"
+    );
     // The message shows the target as asked, -1 included.
     assert_eq!(
         a.try_reshape(&[4, -1]).unwrap_err().to_string(),

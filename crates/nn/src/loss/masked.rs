@@ -7,7 +7,11 @@ use tensor::{Float, Tensor};
 /// masked losses): `Σ loss·mask / Σ mask`. The mask broadcasts against the losses, so a
 /// `[N, T]` [`sequence_mask`](crate::data::sequence_mask) works for losses `[N, T]`
 /// (and for `[N, T, F]` once unsqueezed to `[N, T, 1]`, then it counts steps, not
-/// elements). Padded positions get zero gradient. A mask with no ones gives 0.
+/// elements). Padded positions get zero gradient, and a padded position's loss is left
+/// out rather than multiplied by 0, so an infinite or NaN loss there does not reach the
+/// mean. (Its gradient can still be NaN upstream, where the loss was computed: `ln 0`
+/// sends 0·∞. Keep padded values harmless, as PyTorch's `ignore_index` does by never
+/// computing them.) A mask with no ones gives 0.
 ///
 /// # Panics
 /// If the shapes do not broadcast.

@@ -11,7 +11,7 @@
 //! | [`huber_loss`] | `½d²` if `|d| < δ`, else `δ(|d| − ½δ)` | `d = p − y` |
 //! | [`binary_cross_entropy`] | `−[y·ln p + (1−y)·ln(1−p)]` | logs clamped at −100 as PyTorch |
 //! | [`binary_cross_entropy_with_logits`] | `softplus(x) − x·y` | stable for any logit |
-//! | [`cross_entropy`] | `logsumexp(x) − x_y` | logits, class indices; fused log-softmax |
+//! | [`cross_entropy`] | `logsumexp(x) − x_y` | logits, class indices (or probabilities `[N, C]`, as [`cross_entropy_probs`]); fused log-softmax |
 //! | [`cross_entropy_probs`] | `−Σ_c y_c·log_softmax(x)_c` | logits, probability targets |
 //! | [`nll_loss`] | `−logp_y` | log-probabilities: maximum likelihood |
 //! | [`kl_div`] | `y·(ln y − logp)` | log-prob input, prob target; `0·ln 0 = 0` |
@@ -259,10 +259,12 @@ pub fn cross_entropy<'t, T: Float>(
     nll_loss(logits.log_softmax(1), target, reduction)
 }
 
-/// Whether `target` has the logits' own shape `[N, C, …]`: class probabilities, in
-/// PyTorch's reading of a cross-entropy target (class indices have no class axis).
+/// Whether `target` has the logits' own shape `[N, C]`: class probabilities, in
+/// PyTorch's reading of a cross-entropy target (class indices have no class axis). Only
+/// for 2-D logits: PyTorch puts the classes of `[N, C, d…]` on axis 1 where Keras puts
+/// them last, so higher ranks are not guessed at.
 pub(crate) fn is_probability_target<T: Float>(logits_shape: &[usize], target: &Tensor<T>) -> bool {
-    logits_shape.len() >= 2 && target.shape() == logits_shape
+    logits_shape.len() == 2 && target.shape() == logits_shape
 }
 
 /// Cross-entropy of logits `[N, C]` against probability targets `[N, C]` (soft labels,

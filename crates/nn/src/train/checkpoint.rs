@@ -207,9 +207,13 @@ impl<T: Float> Checkpoint<T> {
                 .map_err(|_| bad(format!("{key} is not a number: {:?}", meta[key])))
         };
         let count = |key: &str| -> Result<usize, CheckpointError> {
-            let n = text(key)?
+            text(key)?
                 .parse::<usize>()
-                .map_err(|_| bad(format!("{key} is not a count: {:?}", meta[key])))?;
+                .map_err(|_| bad(format!("{key} is not a count: {:?}", meta[key])))
+        };
+        // A count of things listed in the file (not the epoch, which can be anything).
+        let listed = |key: &str| -> Result<usize, CheckpointError> {
+            let n = count(key)?;
             if n > entries {
                 return Err(bad(format!(
                     "{key} is {n}, more than this file can describe"
@@ -253,14 +257,14 @@ impl<T: Float> Checkpoint<T> {
                 rngs.push((name.to_string(), rng(key)?));
             }
         }
-        let augment = (0..count("augment.count")?)
+        let augment = (0..listed("augment.count")?)
             .map(|k| {
                 let key = format!("rng.augment.{k}");
                 meta.contains_key(&key).then(|| rng(&key)).transpose()
             })
             .collect::<Result<_, _>>()?;
         let mut callbacks = Vec::new();
-        for j in 0..count("callbacks.count")? {
+        for j in 0..listed("callbacks.count")? {
             let Some(kind) = meta.get(&format!("callbacks.{j}.kind")) else {
                 callbacks.push(None);
                 continue;

@@ -93,6 +93,8 @@ impl<T: Float> Model<T> {
         y: &Tensor<T>,
         config: &mut FitConfig<T>,
     ) -> Result<Data<T>, TrainError> {
+        // Evaluation mode until the checks pass, so that every way out of `fit` leaves it.
+        self.module.set_training(false);
         self.optimizer.validate()?;
         self.check_features("fit", x)?;
         let n = rows(x);

@@ -63,6 +63,7 @@ impl Geometry {
         crate::shape::try_numel(op, &[oh, ow])?;
         crate::shape::try_numel(op, &[c, kh, kw, oh, ow])?;
         crate::shape::try_numel(op, &[o, oh, ow])?;
+        crate::shape::try_numel(op, &[input[0], o, oh, ow])?;
         Ok(Geometry {
             n: input[0],
             c: input[1],
