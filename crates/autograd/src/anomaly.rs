@@ -62,8 +62,8 @@ impl<T: Float> Tape<T> {
     /// for the forward pass too): while on, every op remembers the line of your code that
     /// recorded it, and the first NaN or infinity a value or a gradient takes is kept as an
     /// [`Anomaly`] naming the op, its input shapes, the pass and that line. Read it with
-    /// [`Tape::anomaly`] or [`Var::try_backward`]. Off (the default), recording costs one
-    /// flag test per op.
+    /// [`Tape::anomaly`] or [`Var::try_backward`](crate::Var::try_backward). Off (the
+    /// default), recording costs one flag test per op.
     ///
     /// ```
     /// use autograd::{Phase, Tape};
