@@ -377,16 +377,20 @@ impl<T: Float> Module<T> for Conv1d<T> {
         // Checked here, so that the message names Conv1d and the shape given, not the
         // 2-D convolution this is computed with.
         let o = &self.0.options;
-        if let Padding::Explicit(p) = o.padding {
+        if let Padding::Explicit(padding) = o.padding {
+            let params = Conv2dParams {
+                stride: o.stride,
+                padding,
+                dilation: o.dilation,
+                groups: o.groups,
+            };
             let (k, d) = (o.kernel[1], o.dilation[1]);
-            let span = d.saturating_mul(k.saturating_sub(1)).saturating_add(1);
-            let padded = s[2].saturating_add(p[1].saturating_mul(2));
             assert!(
-                span <= padded,
-                "Conv1d: input {s:?} is shorter than the kernel: {k} taps with dilation {d} \
-                 span {span} steps, the input has {} with padding {} on each side",
+                params.output_size([1, s[2]], [1, k]).is_ok(),
+                "Conv1d: input {s:?} is shorter than the kernel: {k} taps with dilation {d}, \
+                 the input has {} steps with padding {} on each side",
                 s[2],
-                p[1]
+                padding[1]
             );
         }
         let w = x.tape().param(&self.0.weight).unsqueeze(2);

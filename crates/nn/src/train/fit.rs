@@ -168,7 +168,6 @@ impl<T: Float> Model<T> {
                 batch_size: config.batch_size,
             });
         }
-        self.module.set_training(false);
         let weights = weights::resolve(
             &*self.module,
             &*self.loss,
