@@ -58,17 +58,68 @@ pub(crate) fn for_each_chunk_mut<T: Send, S>(
     scratch: impl Fn() -> S + Sync + Send,
     f: impl Fn(&mut S, usize, &mut [T]) + Sync + Send,
 ) {
-    use rayon::prelude::*;
     if parallel {
-        out.par_chunks_mut(chunk)
-            .enumerate()
-            .for_each_init(&scratch, |s, (i, piece)| f(s, i, piece));
+        share(
+            out.chunks_mut(chunk).enumerate(),
+            scratch,
+            |s, (i, piece)| {
+                f(s, i, piece);
+            },
+        );
     } else {
         let mut s = scratch();
         for (i, piece) in out.chunks_mut(chunk).enumerate() {
             f(&mut s, i, piece);
         }
     }
+}
+
+/// Calls `f(scratch, item)` for every item, on the calling thread and the pool's other
+/// threads together: each takes the next item until none is left. Each thread makes its
+/// scratch space with `scratch` once, when it takes its first item.
+///
+/// Why not a rayon parallel iterator: called from a thread outside the pool (a training
+/// loop in `main`), one hands all the work to the pool and sleeps until it is done, so
+/// every parallel op pays for waking a pool thread, then the second one, then the
+/// caller (a cold `rayon::join` took 59 µs on a 2-core VM). Here the caller starts on
+/// the first item at once, a pool thread joins when it wakes, and an item nobody has
+/// taken yet is done by whoever is free first; the caller only waits for items already
+/// being worked on (and, when it did everything itself, for the offer to be withdrawn).
+/// (A 256 × 1024 `a + b` after 2 ms idle: 150 → 115 µs median; see
+/// `docs/performance.md`.)
+///
+/// Which thread does which item depends on timing, so `f` must write disjoint outputs
+/// (results then do not depend on the number of threads). A panic in `f` is passed on
+/// to the caller once every thread has stopped.
+pub(crate) fn share<I, S>(
+    items: I,
+    scratch: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, I::Item) + Sync,
+) where
+    I: Iterator + Send,
+{
+    let items = std::sync::Mutex::new(items);
+    let work = || {
+        let mut s = None;
+        loop {
+            // Only `next` runs under the lock; a panic there (none of our iterators
+            // panics) would leave the others to finish with what is left.
+            let item = items
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .next();
+            let Some(item) = item else { break };
+            f(s.get_or_insert_with(&scratch), item);
+        }
+    };
+    // `in_place_scope` runs the closure on this thread (inside the pool or not) and
+    // waits for what it spawned before returning, passing on a panic.
+    rayon::in_place_scope(|scope| {
+        for _ in 1..threads() {
+            scope.spawn(|_| work());
+        }
+        work();
+    });
 }
 
 /// Folds the pieces `0..count` into accumulators (one per thread if `parallel`) and
@@ -92,11 +143,14 @@ pub(crate) fn fold_chunks<A: Send>(
 }
 
 /// Runs `f` on a thread of the rayon pool (directly if this already is one) and returns
-/// its result. A loop of ops that split their work (a training loop) runs faster there:
-/// an op called from outside the pool hands its work to a pool thread and sleeps until
-/// it is done — two thread wake-ups per parallel op — while on a pool thread it keeps
-/// one part of the work and only offers the rest to the other threads. (LSTM 8 → 64,
-/// T = 50, batch 32: fewer slow steps; the 784 → 1024 → 1024 → 10 MLP: about 5 %.)
+/// its result. A loop of ops that split their work (a training loop) may run a little
+/// faster there. An op that splits its work starts on it on the calling thread either
+/// way, but from a pool thread it offers the rest on that thread's own queue, where an
+/// idle pool thread finds it without a wake-up through the pool's shared queue; and the
+/// convolutions' weight gradients still use a rayon parallel iterator, which from
+/// outside the pool hands all the work over and sleeps until it is done. (The large
+/// 784 → 1024 → 1024 → 10 MLP step: about 5 % when every split op worked that way; on a
+/// noisier machine since, within the run-to-run spread.)
 ///
 /// What `f` runs sees the pool thread's stack (rayon's default is 2 MiB) and
 /// thread-locals (storage is recycled per thread: [`crate::recycle`]), and must not block
@@ -112,4 +166,73 @@ pub(crate) fn fold_chunks<A: Send>(
 /// ```
 pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     rayon::scope(|_| f())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{on_pool, share};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Runs `share` over 0..1000 and checks every item was handed out exactly once and
+    /// each thread made its scratch space at most once.
+    fn every_item_once() {
+        let seen: Vec<AtomicUsize> = (0..1000).map(|_| AtomicUsize::new(0)).collect();
+        let scratches = AtomicUsize::new(0);
+        share(
+            0..seen.len(),
+            || scratches.fetch_add(1, Ordering::Relaxed),
+            |_, i| {
+                seen[i].fetch_add(1, Ordering::Relaxed);
+            },
+        );
+        assert!(seen.iter().all(|c| c.load(Ordering::Relaxed) == 1));
+        let made = scratches.load(Ordering::Relaxed);
+        assert!((1..=rayon::current_num_threads()).contains(&made), "{made}");
+    }
+
+    #[test]
+    fn share_hands_out_every_item_once_from_any_thread() {
+        every_item_once();
+        on_pool(every_item_once);
+        // A one-thread pool: the caller does everything, nothing waits on itself.
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        one.install(every_item_once);
+        let three = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .unwrap();
+        three.install(every_item_once);
+        // No items: no call at all.
+        share(
+            0..0,
+            || panic!("no scratch without items"),
+            |(), _: usize| {},
+        );
+    }
+
+    #[test]
+    fn share_passes_a_panic_on_after_the_others_stop() {
+        let done = AtomicUsize::new(0);
+        let caught = std::panic::catch_unwind(|| {
+            share(
+                0..64,
+                || (),
+                |(), i| {
+                    assert!(i != 9, "item {i} failed");
+                    done.fetch_add(1, Ordering::Relaxed);
+                },
+            );
+        });
+        let message = caught.unwrap_err();
+        let text = message
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .unwrap_or_default();
+        assert_eq!(text, "item 9 failed");
+        // The thread that panicked stopped; the others took every other item.
+        assert_eq!(done.load(Ordering::Relaxed), 63);
+    }
 }

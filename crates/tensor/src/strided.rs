@@ -12,11 +12,10 @@
 use std::mem::MaybeUninit;
 use std::sync::Arc;
 
-use rayon::prelude::*;
 use smallvec::SmallVec;
 
 use crate::layout::Layout;
-use crate::parallel::{split_elementwise, PARALLEL_CHUNK};
+use crate::parallel::{share, split_elementwise, PARALLEL_CHUNK};
 use crate::simd::dispatch;
 
 mod walks;
@@ -257,9 +256,10 @@ fn map_contiguous<T: Copy + Sync, U: Copy + Send + Sync + 'static>(
 ) -> Arc<[U]> {
     fill_new(src.len(), |out| {
         if split_elementwise(src.len()) {
-            out.par_chunks_mut(PARALLEL_CHUNK)
-                .zip(src.par_chunks(PARALLEL_CHUNK))
-                .for_each(|(o, s)| dispatch(|| write_map(o, s, f)));
+            let pieces = out
+                .chunks_mut(PARALLEL_CHUNK)
+                .zip(src.chunks(PARALLEL_CHUNK));
+            share(pieces, || (), |(), (o, s)| dispatch(|| write_map(o, s, f)));
         } else {
             dispatch(|| write_map(out, src, f));
         }
@@ -299,12 +299,16 @@ pub fn zip_map<T: Copy + Send + Sync + 'static>(
         let sb = &b[lb.offset()..lb.offset() + n];
         return fill_new(n, |out| {
             if split_elementwise(n) {
-                out.par_chunks_mut(PARALLEL_CHUNK)
-                    .zip(
-                        sa.par_chunks(PARALLEL_CHUNK)
-                            .zip(sb.par_chunks(PARALLEL_CHUNK)),
-                    )
-                    .for_each(|(o, (x, y))| dispatch(|| write_zip(o, x, y, &f)));
+                let pieces = out
+                    .chunks_mut(PARALLEL_CHUNK)
+                    .zip(sa.chunks(PARALLEL_CHUNK).zip(sb.chunks(PARALLEL_CHUNK)));
+                share(
+                    pieces,
+                    || (),
+                    |(), (o, (x, y))| {
+                        dispatch(|| write_zip(o, x, y, &f));
+                    },
+                );
             } else {
                 dispatch(|| write_zip(out, sa, sb, &f));
             }

@@ -8,11 +8,9 @@
 
 use std::sync::Arc;
 
-use rayon::prelude::*;
-
 use crate::element::Float;
 use crate::error::{unwrap, Result, TensorError};
-use crate::parallel::split_matmul;
+use crate::parallel::{share, split_matmul};
 use crate::shape::{broadcast_shapes, numel, Dims};
 use crate::tensor::Tensor;
 
@@ -126,11 +124,15 @@ impl<T: Float> Tensor<T> {
                     split_matmul(flops),
                 );
             } else if split_matmul(flops.saturating_mul(count)) {
-                out.par_chunks_mut(m * n).enumerate().for_each(|(i, dst)| {
-                    gemm_one(
-                        dst, m, n, k, &a.storage, views_a[i], &b.storage, views_b[i], false,
-                    )
-                });
+                share(
+                    out.chunks_mut(m * n).enumerate(),
+                    || (),
+                    |(), (i, dst)| {
+                        gemm_one(
+                            dst, m, n, k, &a.storage, views_a[i], &b.storage, views_b[i], false,
+                        );
+                    },
+                );
             } else {
                 for (i, dst) in out.chunks_mut(m * n).enumerate() {
                     gemm_one(
@@ -392,7 +394,7 @@ fn gemm_split<T: Float>(
             );
         }
     };
-    (0..parts).into_par_iter().for_each(run);
+    share(0..parts, || (), |(), p| run(p));
 }
 
 /// The output pointer shared by [`gemm_split`]'s parts (each writes its own rows or

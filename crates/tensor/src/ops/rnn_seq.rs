@@ -12,11 +12,9 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use rayon::prelude::*;
-
 use super::matmul::{gemm_into, MatrixView};
 use super::rnn::{data, slice, writable, LstmBackwardRows, LstmRows};
-use crate::parallel::{split_batch, split_matmul};
+use crate::parallel::{share, split_batch, split_matmul};
 use crate::recycle;
 use crate::simd::run;
 use crate::{Float, Tensor};
@@ -63,7 +61,7 @@ fn per_block<'a, T>(
 /// Runs `f` on every block, on the thread pool when `parallel`.
 fn for_blocks<I: Send>(items: Vec<I>, parallel: bool, f: impl Fn(I) + Sync + Send) {
     if parallel {
-        items.into_par_iter().for_each(f);
+        share(items.into_iter(), || (), |(), item| f(item));
     } else {
         items.into_iter().for_each(f);
     }
