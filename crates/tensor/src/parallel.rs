@@ -76,21 +76,23 @@ pub(crate) fn for_each_chunk_mut<T: Send, S>(
 
 /// Calls `f(scratch, item)` for every item, on the calling thread and the pool's other
 /// threads together: each takes the next item until none is left. Each thread makes its
-/// scratch space with `scratch` once, when it takes its first item.
+/// scratch space with `scratch` once, when it takes its first item (as long as `f`
+/// itself never waits on other pool work).
 ///
 /// Why not a rayon parallel iterator: called from a thread outside the pool (a training
 /// loop in `main`), one hands all the work to the pool and sleeps until it is done, so
 /// every parallel op pays for waking a pool thread, then the second one, then the
 /// caller (a cold `rayon::join` took 59 µs on a 2-core VM). Here the caller starts on
-/// the first item at once, a pool thread joins when it wakes, and an item nobody has
-/// taken yet is done by whoever is free first; the caller only waits for items already
-/// being worked on (and, when it did everything itself, for the offer to be withdrawn).
-/// (A 256 × 1024 `a + b` after 2 ms idle: 150 → 115 µs median; see
-/// `docs/performance.md`.)
+/// the first item at once and a pool thread joins when it wakes; an item nobody has
+/// taken yet goes to whoever is free first. From outside the pool the caller still
+/// sleeps at the end until the pool threads it asked for have run (with nothing left
+/// to do, if it did everything itself): rayon gives such a thread no way to take the
+/// offer back. On a pool thread it takes back the offers nobody took, without sleeping.
+/// (A 256 × 1024 `a + b` after 2 ms idle: 150 → 115 µs median; `docs/performance.md`.)
 ///
 /// Which thread does which item depends on timing, so `f` must write disjoint outputs
 /// (results then do not depend on the number of threads). A panic in `f` is passed on
-/// to the caller once every thread has stopped.
+/// to the caller once every thread has stopped; the other threads finish the items.
 pub(crate) fn share<I, S>(
     items: I,
     scratch: impl Fn() -> S + Sync,
@@ -98,32 +100,42 @@ pub(crate) fn share<I, S>(
 ) where
     I: Iterator + Send,
 {
+    // No more helpers than items beyond the caller's first.
+    let most = items.size_hint().1.unwrap_or(usize::MAX);
+    let helpers = threads().min(most).saturating_sub(1);
     let items = std::sync::Mutex::new(items);
     let work = || {
         let mut s = None;
         loop {
-            // Only `next` runs under the lock; a panic there (none of our iterators
-            // panics) would leave the others to finish with what is left.
-            let item = items
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .next();
+            // Only `next` runs under the lock. Were it to panic (none of our iterators
+            // does), the poisoned list counts as finished.
+            let Ok(mut list) = items.lock() else { break };
+            let item = list.next();
+            drop(list);
             let Some(item) = item else { break };
             f(s.get_or_insert_with(&scratch), item);
         }
     };
+    if helpers == 0 {
+        work();
+        return;
+    }
     // `in_place_scope` runs the closure on this thread (inside the pool or not) and
     // waits for what it spawned before returning, passing on a panic.
     rayon::in_place_scope(|scope| {
-        for _ in 1..threads() {
+        for _ in 0..helpers {
             scope.spawn(|_| work());
         }
         work();
     });
 }
 
-/// Folds the pieces `0..count` into accumulators (one per thread if `parallel`) and
-/// combines them: `combine(fold(fold(init(), 0), 1), …)`.
+/// Folds the pieces `0..count` into accumulators and combines them. Serially:
+/// `fold(fold(init(), 0), 1)…`. If `parallel`, the pieces are cut into one run of
+/// consecutive pieces per thread, each folded from its own `init()` in order, and the
+/// runs' results combined in order: the grouping depends on the number of threads but
+/// not on timing, so a run gives the same bits every time (rayon's `fold`/`reduce`
+/// grouped the pieces by what each thread happened to steal).
 pub(crate) fn fold_chunks<A: Send>(
     count: usize,
     parallel: bool,
@@ -131,26 +143,35 @@ pub(crate) fn fold_chunks<A: Send>(
     fold: impl Fn(A, usize) -> A + Sync + Send,
     combine: impl Fn(A, A) -> A + Sync + Send,
 ) -> A {
-    use rayon::prelude::*;
-    if parallel {
-        (0..count)
-            .into_par_iter()
-            .fold(&init, &fold)
-            .reduce(&init, &combine)
-    } else {
-        (0..count).fold(init(), fold)
+    if !parallel {
+        return (0..count).fold(init(), fold);
     }
+    let runs = threads().clamp(1, count.max(1));
+    // Run r covers pieces [bound(r), bound(r + 1)); in u128 so the product cannot overflow.
+    let bound = |r: usize| (r as u128 * count as u128 / runs as u128) as usize;
+    let mut results: Vec<Option<A>> = (0..runs).map(|_| None).collect();
+    share(
+        results.iter_mut().enumerate(),
+        || (),
+        |(), (r, slot)| {
+            *slot = Some((bound(r)..bound(r + 1)).fold(init(), &fold));
+        },
+    );
+    results
+        .into_iter()
+        .flatten()
+        .reduce(combine)
+        .unwrap_or_else(init)
 }
 
 /// Runs `f` on a thread of the rayon pool (directly if this already is one) and returns
 /// its result. A loop of ops that split their work (a training loop) may run a little
 /// faster there. An op that splits its work starts on it on the calling thread either
-/// way, but from a pool thread it offers the rest on that thread's own queue, where an
-/// idle pool thread finds it without a wake-up through the pool's shared queue; and the
-/// convolutions' weight gradients still use a rayon parallel iterator, which from
-/// outside the pool hands all the work over and sleeps until it is done. (The large
-/// 784 → 1024 → 1024 → 10 MLP step: about 5 % when every split op worked that way; on a
-/// noisier machine since, within the run-to-run spread.)
+/// way, but from outside the pool the caller then sleeps until every pool thread it
+/// asked to help has run, while a pool thread takes back the help nobody picked up and
+/// never sleeps for it. (The large 784 → 1024 → 1024 → 10 MLP step: about 5 % when a
+/// split op from outside handed over all its work; since ops start on the calling
+/// thread, within the run-to-run spread.)
 ///
 /// What `f` runs sees the pool thread's stack (rayon's default is 2 MiB) and
 /// thread-locals (storage is recycled per thread: [`crate::recycle`]), and must not block
@@ -170,7 +191,7 @@ pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
 
 #[cfg(test)]
 mod tests {
-    use super::{on_pool, share};
+    use super::{fold_chunks, on_pool, share};
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     /// Runs `share` over 0..1000 and checks every item was handed out exactly once and
@@ -234,5 +255,44 @@ mod tests {
         assert_eq!(text, "item 9 failed");
         // The thread that panicked stopped; the others took every other item.
         assert_eq!(done.load(Ordering::Relaxed), 63);
+    }
+
+    #[test]
+    fn fold_chunks_folds_runs_in_order_whatever_the_timing() {
+        // Concatenation is not commutative: the result shows the grouping and the order.
+        let inits = AtomicUsize::new(0);
+        let pieces = |parallel: bool| {
+            inits.store(0, Ordering::Relaxed);
+            fold_chunks(
+                37,
+                parallel,
+                || {
+                    inits.fetch_add(1, Ordering::Relaxed);
+                    Vec::new()
+                },
+                |mut acc: Vec<usize>, i| {
+                    acc.push(i);
+                    acc
+                },
+                |mut a, b| {
+                    a.extend(b);
+                    a
+                },
+            )
+        };
+        let all: Vec<usize> = (0..37).collect();
+        for threads in [1, 2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            for _ in 0..20 {
+                assert_eq!(pool.install(|| pieces(true)), all);
+                // One run per thread: the grouping does not depend on timing.
+                assert_eq!(inits.load(Ordering::Relaxed), threads);
+            }
+        }
+        assert_eq!(pieces(false), all);
+        assert!(fold_chunks(0, true, || 7, |a, _| a + 1, |a, b| a + b) == 7);
     }
 }
