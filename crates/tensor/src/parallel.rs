@@ -24,6 +24,19 @@ pub fn split_elementwise(n: usize) -> bool {
     n >= PARALLEL_ELEMENTS && rayon::current_num_threads() > 1
 }
 
+/// The length of the pieces an elementwise pass over `n` elements is cut into for
+/// [`for_each_init`]: [`PARALLEL_CHUNK`] when the pass is worth splitting
+/// ([`split_elementwise`]), otherwise all `n` in one piece (at least 1, as
+/// `chunks` requires).
+#[must_use]
+pub fn elementwise_chunk(n: usize) -> usize {
+    if split_elementwise(n) {
+        PARALLEL_CHUNK
+    } else {
+        n.max(1)
+    }
+}
+
 /// True if a matmul of `flops` operations should run on several threads.
 #[must_use]
 pub fn split_matmul(flops: usize) -> bool {
@@ -59,7 +72,7 @@ pub(crate) fn for_each_chunk_mut<T: Send, S>(
     f: impl Fn(&mut S, usize, &mut [T]) + Sync + Send,
 ) {
     if parallel {
-        share(
+        for_each_init(
             out.chunks_mut(chunk).enumerate(),
             scratch,
             |s, (i, piece)| {
@@ -77,7 +90,22 @@ pub(crate) fn for_each_chunk_mut<T: Send, S>(
 /// Calls `f(scratch, item)` for every item, on the calling thread and the pool's other
 /// threads together: each takes the next item until none is left. Each thread makes its
 /// scratch space with `scratch` once, when it takes its first item (as long as `f`
-/// itself never waits on other pool work).
+/// itself never waits on other pool work). Every op of this crate that splits its work
+/// goes through here; optimizers use it for their updates of large parameters.
+///
+/// ```
+/// use tensor::parallel::{elementwise_chunk, for_each_init};
+/// let mut w = vec![1.0f32; 1 << 19];
+/// let g = vec![0.5f32; 1 << 19];
+/// // Pieces of 65 536 elements (this length is worth splitting), w -= 0.1·g in each.
+/// let c = elementwise_chunk(w.len());
+/// for_each_init(w.chunks_mut(c).zip(g.chunks(c)), || (), |(), (w, g)| {
+///     for (w, g) in w.iter_mut().zip(g) {
+///         *w -= 0.1 * g;
+///     }
+/// });
+/// assert!(w.iter().all(|&x| x == 0.95));
+/// ```
 ///
 /// Why not a rayon parallel iterator: called from a thread outside the pool (a training
 /// loop in `main`), one hands all the work to the pool and sleeps until it is done, so
@@ -93,7 +121,7 @@ pub(crate) fn for_each_chunk_mut<T: Send, S>(
 /// Which thread does which item depends on timing, so `f` must write disjoint outputs
 /// (results then do not depend on the number of threads). A panic in `f` is passed on
 /// to the caller once every thread has stopped; the other threads finish the items.
-pub(crate) fn share<I, S>(
+pub fn for_each_init<I, S>(
     items: I,
     scratch: impl Fn() -> S + Sync,
     f: impl Fn(&mut S, I::Item) + Sync,
@@ -150,7 +178,7 @@ pub(crate) fn fold_chunks<A: Send>(
     // Run r covers pieces [bound(r), bound(r + 1)); in u128 so the product cannot overflow.
     let bound = |r: usize| (r as u128 * count as u128 / runs as u128) as usize;
     let mut results: Vec<Option<A>> = (0..runs).map(|_| None).collect();
-    share(
+    for_each_init(
         results.iter_mut().enumerate(),
         || (),
         |(), (r, slot)| {
@@ -191,15 +219,15 @@ pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
 
 #[cfg(test)]
 mod tests {
-    use super::{fold_chunks, on_pool, share};
+    use super::{fold_chunks, for_each_init, on_pool};
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    /// Runs `share` over 0..1000 and checks every item was handed out exactly once and
+    /// Runs `for_each_init` over 0..1000 and checks every item was handed out exactly once and
     /// each thread made its scratch space at most once.
     fn every_item_once() {
         let seen: Vec<AtomicUsize> = (0..1000).map(|_| AtomicUsize::new(0)).collect();
         let scratches = AtomicUsize::new(0);
-        share(
+        for_each_init(
             0..seen.len(),
             || scratches.fetch_add(1, Ordering::Relaxed),
             |_, i| {
@@ -212,7 +240,7 @@ mod tests {
     }
 
     #[test]
-    fn share_hands_out_every_item_once_from_any_thread() {
+    fn for_each_init_hands_out_every_item_once_from_any_thread() {
         every_item_once();
         on_pool(every_item_once);
         // A one-thread pool: the caller does everything, nothing waits on itself.
@@ -227,7 +255,7 @@ mod tests {
             .unwrap();
         three.install(every_item_once);
         // No items: no call at all.
-        share(
+        for_each_init(
             0..0,
             || panic!("no scratch without items"),
             |(), _: usize| {},
@@ -235,10 +263,10 @@ mod tests {
     }
 
     #[test]
-    fn share_passes_a_panic_on_after_the_others_stop() {
+    fn for_each_init_passes_a_panic_on_after_the_others_stop() {
         let done = AtomicUsize::new(0);
         let caught = std::panic::catch_unwind(|| {
-            share(
+            for_each_init(
                 0..64,
                 || (),
                 |(), i| {

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use smallvec::SmallVec;
 
 use crate::layout::Layout;
-use crate::parallel::{share, split_elementwise, PARALLEL_CHUNK};
+use crate::parallel::{for_each_init, split_elementwise, PARALLEL_CHUNK};
 use crate::simd::dispatch;
 
 mod walks;
@@ -259,7 +259,7 @@ fn map_contiguous<T: Copy + Sync, U: Copy + Send + Sync + 'static>(
             let pieces = out
                 .chunks_mut(PARALLEL_CHUNK)
                 .zip(src.chunks(PARALLEL_CHUNK));
-            share(pieces, || (), |(), (o, s)| dispatch(|| write_map(o, s, f)));
+            for_each_init(pieces, || (), |(), (o, s)| dispatch(|| write_map(o, s, f)));
         } else {
             dispatch(|| write_map(out, src, f));
         }
@@ -302,7 +302,7 @@ pub fn zip_map<T: Copy + Send + Sync + 'static>(
                 let pieces = out
                     .chunks_mut(PARALLEL_CHUNK)
                     .zip(sa.chunks(PARALLEL_CHUNK).zip(sb.chunks(PARALLEL_CHUNK)));
-                share(
+                for_each_init(
                     pieces,
                     || (),
                     |(), (o, (x, y))| {

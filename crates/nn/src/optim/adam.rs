@@ -12,6 +12,7 @@
 //! in `g` (default λ = 0.01).
 
 use autograd::{Grads, Param};
+use tensor::parallel::{elementwise_chunk, for_each_init};
 use tensor::simd::{run, Kernel};
 use tensor::{Float, Tensor};
 
@@ -231,14 +232,27 @@ impl<T: Float> Optimizer<T> for Adam<T> {
                     bc2,
                     eps,
                 };
-                run(AdamKernel {
-                    w,
-                    g,
-                    m,
-                    v,
-                    vmax: amsgrad.then_some(vmax),
-                    k,
-                });
+                // A large parameter is updated in pieces on several threads (elementwise,
+                // so the bits are the same); AMSGrad's running maximum is cut alike.
+                let c = elementwise_chunk(w.len());
+                let vmax = vmax.chunks_mut(c).map(Some);
+                let vmax = vmax.chain(std::iter::repeat_with(|| None));
+                let pieces = w.chunks_mut(c).zip(g.chunks(c));
+                let pieces = pieces.zip(m.chunks_mut(c).zip(v.chunks_mut(c))).zip(vmax);
+                for_each_init(
+                    pieces,
+                    || (),
+                    |(), (((w, g), (m, v)), vmax)| {
+                        run(AdamKernel {
+                            w,
+                            g,
+                            m,
+                            v,
+                            vmax,
+                            k,
+                        });
+                    },
+                );
             });
     }
 

@@ -10,6 +10,7 @@
 //! The first momentum step does not apply dampening.
 
 use autograd::{Grads, Param};
+use tensor::parallel::{elementwise_chunk, for_each_init};
 use tensor::simd::dispatch;
 use tensor::{Float, Tensor};
 
@@ -106,13 +107,41 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
             grads,
             |_| None,
             |w, g, buf| {
-                dispatch(move || match buf {
+                // A large parameter is updated in pieces on several threads (elementwise,
+                // so the bits are the same).
+                let c = elementwise_chunk(w.len());
+                match buf {
                     _ if !momentum => {
-                        for (w, &g) in w.iter_mut().zip(g) {
-                            *w -= lr * (g + wd * *w);
-                        }
+                        let pieces = w.chunks_mut(c).zip(g.chunks(c));
+                        for_each_init(
+                            pieces,
+                            || (),
+                            |(), (w, g)| {
+                                dispatch(|| {
+                                    for (w, &g) in w.iter_mut().zip(g) {
+                                        *w -= lr * (g + wd * *w);
+                                    }
+                                });
+                            },
+                        );
                     }
-                    None => {
+                    Some(b) => {
+                        let pieces = w.chunks_mut(c).zip(g.chunks(c)).zip(b.chunks_mut(c));
+                        for_each_init(
+                            pieces,
+                            || (),
+                            |(), ((w, g), b)| {
+                                dispatch(|| {
+                                    for ((w, &g), b) in w.iter_mut().zip(g).zip(b.iter_mut()) {
+                                        let d = g + wd * *w;
+                                        *b = (mu * *b + one_minus_tau * d).flush_subnormal();
+                                        *w -= lr * if nesterov { d + mu * *b } else { *b };
+                                    }
+                                });
+                            },
+                        );
+                    }
+                    None => dispatch(|| {
                         // First momentum step: the buffer is the gradient itself (no dampening).
                         let mut b = Vec::with_capacity(w.len());
                         for (w, &g) in w.iter_mut().zip(g) {
@@ -121,15 +150,8 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
                             *w -= lr * if nesterov { d + mu * d } else { d };
                         }
                         *buf = Some(b);
-                    }
-                    Some(b) => {
-                        for ((w, &g), b) in w.iter_mut().zip(g).zip(b.iter_mut()) {
-                            let d = g + wd * *w;
-                            *b = (mu * *b + one_minus_tau * d).flush_subnormal();
-                            *w -= lr * if nesterov { d + mu * *b } else { *b };
-                        }
-                    }
-                });
+                    }),
+                }
             },
         );
     }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::element::Float;
 use crate::error::{unwrap, Result, TensorError};
-use crate::parallel::{share, split_matmul};
+use crate::parallel::{for_each_init, split_matmul};
 use crate::shape::{broadcast_shapes, numel, Dims};
 use crate::tensor::Tensor;
 
@@ -124,7 +124,7 @@ impl<T: Float> Tensor<T> {
                     split_matmul(flops),
                 );
             } else if split_matmul(flops.saturating_mul(count)) {
-                share(
+                for_each_init(
                     out.chunks_mut(m * n).enumerate(),
                     || (),
                     |(), (i, dst)| {
@@ -394,7 +394,7 @@ fn gemm_split<T: Float>(
             );
         }
     };
-    share(0..parts, || (), |(), p| run(p));
+    for_each_init(0..parts, || (), |(), p| run(p));
 }
 
 /// The output pointer shared by [`gemm_split`]'s parts (each writes its own rows or
