@@ -191,16 +191,28 @@ fn map_transposed<T: Copy, U>(
 ) {
     const TILE: usize = 8;
     let (full_rows, full_cols) = (m.rows / TILE * TILE, m.cols / TILE * TILE);
-    for rb in (0..full_rows).step_by(TILE) {
-        for cb in (0..full_cols).step_by(TILE) {
-            // block[c][r] = element (rb + r, cb + c): column runs are contiguous in `data`.
-            let block: [[T; TILE]; TILE] = std::array::from_fn(|c| {
-                let start = m.offset + (cb + c) * m.col_stride + rb;
-                std::array::from_fn(|r| data[start + r])
-            });
-            for (r, row) in out[rb * m.cols..].chunks_mut(m.cols).take(TILE).enumerate() {
-                for (c, slot) in row[cb..cb + TILE].iter_mut().enumerate() {
-                    slot.write(f(block[c][r]));
+    // The 8×8 blocks are visited a 64×64 square at a time, so that the square's 64
+    // source columns and 64 output rows (each on its own 4 KiB page when the matrix is
+    // large) stay in the caches and the TLB: visiting them one row of blocks at a time
+    // touched every column's page for each row of blocks (1024 × 1024 f32 on a 2-core
+    // Xeon VM: 1.6–2.6 → 1.0–1.1 ms; squares of 16 and 32 measured 1.1–1.2 ms).
+    const SQUARE: usize = 64;
+    for rs in (0..full_rows).step_by(SQUARE) {
+        for cs in (0..full_cols).step_by(SQUARE) {
+            for rb in (rs..full_rows.min(rs + SQUARE)).step_by(TILE) {
+                for cb in (cs..full_cols.min(cs + SQUARE)).step_by(TILE) {
+                    // block[c][r] = element (rb + r, cb + c): column runs are contiguous
+                    // in `data`.
+                    let block: [[T; TILE]; TILE] = std::array::from_fn(|c| {
+                        let start = m.offset + (cb + c) * m.col_stride + rb;
+                        std::array::from_fn(|r| data[start + r])
+                    });
+                    let rows = out[rb * m.cols..].chunks_mut(m.cols).take(TILE);
+                    for (r, row) in rows.enumerate() {
+                        for (c, slot) in row[cb..cb + TILE].iter_mut().enumerate() {
+                            slot.write(f(block[c][r]));
+                        }
+                    }
                 }
             }
         }

@@ -359,7 +359,17 @@ impl<T: Float> Tensor<T> {
         if self.is_contiguous() {
             self.clone()
         } else {
-            Self::from_parts(self.to_vec(), self.shape())
+            Self::from_storage(self.dense_storage(), self.shape())
+        }
+    }
+
+    /// The elements in row-major order, in new storage: one pass, straight into (possibly
+    /// recycled) storage. (`from_parts(self.to_vec(), …)` made two more copies: a
+    /// transposed 1024 × 1024 took 1.1–3.0 ms.)
+    pub(crate) fn dense_storage(&self) -> Arc<[T]> {
+        match self.as_slice() {
+            Some(s) => crate::recycle::copied(s),
+            None => strided::map(&self.storage, &self.layout, |x| x),
         }
     }
 

@@ -188,7 +188,7 @@ impl<T: Float> Tensor<T> {
         let target = self.infer_shape(shape)?;
         match self.layout.reshape_view(&target) {
             Some(layout) => Ok(self.with_layout(layout)),
-            None => Ok(Tensor::from_parts(self.to_vec(), &target)),
+            None => Ok(Tensor::from_storage(self.dense_storage(), &target)),
         }
     }
 

@@ -220,8 +220,16 @@ fn negative_axes_count_from_the_end() {
 
 #[test]
 fn large_transposed_copies_match_index_arithmetic() {
-    // Exercises the tiled transpose path with edges that are not multiples of the tile.
-    for (r, c) in [(37usize, 70usize), (64, 64), (1, 9), (9, 1)] {
+    // Exercises the tiled transpose path with edges that are not multiples of the 8×8
+    // tile or of the 64×64 square the tiles are visited in.
+    for (r, c) in [
+        (37usize, 70usize),
+        (64, 64),
+        (1, 9),
+        (9, 1),
+        (136, 203),
+        (203, 72),
+    ] {
         let a = Tensor::<f64>::arange(0.0, (r * c) as f64, 1.0).reshape(&[r as isize, c as isize]);
         let t = a.t().contiguous();
         assert_eq!(t.shape(), &[c, r]);

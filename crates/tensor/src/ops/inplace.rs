@@ -32,7 +32,7 @@ impl<T: Float> Tensor<T> {
         let plain =
             self.is_contiguous() && self.layout.offset() == 0 && self.storage.len() == self.numel();
         if !plain {
-            *self = Tensor::from_parts(self.to_vec(), self.shape());
+            *self = Tensor::from_storage(self.dense_storage(), self.shape());
         } else {
             Arc::make_mut(&mut self.storage);
             self.layout = Layout::contiguous(self.shape());
