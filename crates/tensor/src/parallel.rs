@@ -26,8 +26,8 @@ pub fn split_elementwise(n: usize) -> bool {
 
 /// The length of the pieces an elementwise pass over `n` elements is cut into for
 /// [`for_each_init`]: [`PARALLEL_CHUNK`] when the pass is worth splitting
-/// ([`split_elementwise`]), otherwise all `n` in one piece (at least 1, as
-/// `chunks` requires).
+/// ([`split_elementwise`], which asks the current pool for its number of threads),
+/// otherwise all `n` in one piece (at least 1, as `chunks` requires).
 #[must_use]
 pub fn elementwise_chunk(n: usize) -> usize {
     if split_elementwise(n) {
@@ -91,13 +91,25 @@ pub(crate) fn for_each_chunk_mut<T: Send, S>(
 /// threads together: each takes the next item until none is left. Each thread makes its
 /// scratch space with `scratch` once, when it takes its first item (as long as `f`
 /// itself never waits on other pool work). Every op of this crate that splits its work
-/// goes through here; optimizers use it for their updates of large parameters.
+/// goes through here, and `nn`'s SGD and Adam/AdamW updates of large parameters.
+///
+/// Unlike rayon's `ParallelIterator::for_each_init`, it takes a plain [`Iterator`] and
+/// hands its items out one at a time under a lock, so items should be coarse (tens of
+/// microseconds of work each, such as [`PARALLEL_CHUNK`]-long pieces); and each thread
+/// makes its scratch space once, however many items it takes. Which thread does which
+/// item depends on timing, so `f` must write disjoint outputs (results then do not
+/// depend on the number of threads).
+///
+/// # Panics
+/// A panic in `f` is passed on to the caller once every thread has stopped; the other
+/// threads finish the items first.
 ///
 /// ```
 /// use tensor::parallel::{elementwise_chunk, for_each_init};
 /// let mut w = vec![1.0f32; 1 << 19];
 /// let g = vec![0.5f32; 1 << 19];
-/// // Pieces of 65 536 elements (this length is worth splitting), w -= 0.1·g in each.
+/// // Pieces of 65 536 elements when the pool has several threads (one piece of all
+/// // 524 288 otherwise), w -= 0.1·g in each.
 /// let c = elementwise_chunk(w.len());
 /// for_each_init(w.chunks_mut(c).zip(g.chunks(c)), || (), |(), (w, g)| {
 ///     for (w, g) in w.iter_mut().zip(g) {
@@ -117,10 +129,6 @@ pub(crate) fn for_each_chunk_mut<T: Send, S>(
 /// to do, if it did everything itself): rayon gives such a thread no way to take the
 /// offer back. On a pool thread it takes back the offers nobody took, without sleeping.
 /// (A 256 × 1024 `a + b` after 2 ms idle: 150 → 115 µs median; `docs/performance.md`.)
-///
-/// Which thread does which item depends on timing, so `f` must write disjoint outputs
-/// (results then do not depend on the number of threads). A panic in `f` is passed on
-/// to the caller once every thread has stopped; the other threads finish the items.
 pub fn for_each_init<I, S>(
     items: I,
     scratch: impl Fn() -> S + Sync,

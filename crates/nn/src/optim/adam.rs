@@ -234,7 +234,17 @@ impl<T: Float> Optimizer<T> for Adam<T> {
                 };
                 // A large parameter is updated in pieces on several threads (elementwise,
                 // so the bits are the same); AMSGrad's running maximum is cut alike.
-                let c = elementwise_chunk(w.len());
+                let n = w.len();
+                assert!(
+                    m.len() == n && v.len() == n,
+                    "Adam: a parameter of {n} elements with moments of {} and {}",
+                    m.len(),
+                    v.len()
+                );
+                // AMSGrad's maximum only when the optimizer is set to it (a longer buffer
+                // restored from another setting is not used; a short one panics here).
+                let vmax: &mut [T] = if amsgrad { &mut vmax[..n] } else { &mut [] };
+                let c = elementwise_chunk(n);
                 let vmax = vmax.chunks_mut(c).map(Some);
                 let vmax = vmax.chain(std::iter::repeat_with(|| None));
                 let pieces = w.chunks_mut(c).zip(g.chunks(c));

@@ -126,6 +126,7 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
                         );
                     }
                     Some(b) => {
+                        assert_eq!(b.len(), w.len(), "SGD: momentum buffer of another length");
                         let pieces = w.chunks_mut(c).zip(g.chunks(c)).zip(b.chunks_mut(c));
                         for_each_init(
                             pieces,
