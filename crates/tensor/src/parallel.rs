@@ -136,8 +136,16 @@ pub fn for_each_init<I, S>(
 ) where
     I: Iterator + Send,
 {
-    // No more helpers than items beyond the caller's first.
+    // No more helpers than items beyond the caller's first; one item (a small
+    // optimizer update) runs here without asking the pool anything.
     let most = items.size_hint().1.unwrap_or(usize::MAX);
+    if most <= 1 {
+        let mut s = None;
+        for item in items {
+            f(s.get_or_insert_with(&scratch), item);
+        }
+        return;
+    }
     let helpers = threads().min(most).saturating_sub(1);
     let items = std::sync::Mutex::new(items);
     let work = || {

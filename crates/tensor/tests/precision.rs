@@ -120,3 +120,32 @@ fn erfc_is_accurate_where_erf_is_near_one() {
     }
     assert_eq!(1.0 - libm::erff(5.0), 0.0);
 }
+
+/// `x^2` is `x·x` and `x^1` is `x`, bit for bit, as PyTorch computes them
+/// (`aten/src/ATen/native/cpu/PowKernel.cpp`), at the edges too: `(-0)^2 = +0`,
+/// `(-∞)^2 = +∞`, NaN stays NaN, `(-0)^1 = -0`, and squares that overflow or underflow.
+#[test]
+fn squares_and_first_powers_are_exact() {
+    let xs = [
+        0.0f32,
+        -0.0,
+        1.5,
+        -3.25,
+        1.1,
+        0.1,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::NAN,
+        f32::MAX,
+        1e-30,
+        -f32::MIN_POSITIVE,
+    ];
+    let t = Tensor::from(xs);
+    let (sq, one) = (t.powf(2.0).to_vec(), t.powf(1.0).to_vec());
+    for (i, &x) in xs.iter().enumerate() {
+        assert_eq!(sq[i].to_bits(), (x * x).to_bits(), "{x}^2");
+        assert_eq!(one[i].to_bits(), x.to_bits(), "{x}^1");
+    }
+    assert_eq!(sq[1].to_bits(), 0.0f32.to_bits());
+    assert_eq!(sq[9], f32::INFINITY);
+}

@@ -219,7 +219,16 @@ impl<T: Float> Tensor<T> {
     /// `x^p` elementwise for a real exponent.
     #[must_use]
     pub fn powf(&self, p: T) -> Self {
-        self.map(move |x| x.powf(p))
+        // As in PyTorch (`PowKernel.cpp`): `x^1` is `x`, `x^2` is `x·x` (one rounding,
+        // where libm's `powf` may differ by an ulp, and several times faster; the rule of
+        // `x^2` needs `x^1`).
+        if p == T::ONE {
+            self.map(move |x| x)
+        } else if p == T::from_f64(2.0) {
+            self.map(move |x| x * x)
+        } else {
+            self.map(move |x| x.powf(p))
+        }
     }
 
     /// `x^n` elementwise for an integer exponent.
