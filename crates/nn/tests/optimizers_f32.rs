@@ -198,7 +198,7 @@ type MakeOptimizer = fn() -> Box<dyn Optimizer<f32>>;
 
 /// A parameter large enough to be updated in pieces on several threads
 /// (`tensor::parallel::elementwise_chunk`) gets, element by element, the bits a 5-element
-/// one gets from the same optimizer: the pieces line up with the state they update. Run
+/// one gets from the same optimizer (every optimizer, with its state buffers): the pieces line up with the state they update. Run
 /// in a 3-thread pool so that the pieces are split whatever the machine; the gradient
 /// drops after the first step so that `v` falls and AMSGrad's maximum differs from it.
 #[test]
@@ -207,13 +207,21 @@ fn a_large_parameter_updated_in_pieces_matches_a_small_one() {
     let cycle = |v: &[f64; 5], scale: f64| -> Vec<f32> {
         (0..N).map(|i| (v[i % 5] * scale) as f32).collect()
     };
-    let optimizers: [(&str, MakeOptimizer); 4] = [
+    let optimizers: [(&str, MakeOptimizer); 8] = [
         ("SGD", || Box::new(Sgd::new(0.1).weight_decay(0.01))),
         ("SGD Nesterov", || {
             Box::new(Sgd::new(0.1).momentum(0.9).nesterov(true))
         }),
         ("Adam", || Box::new(Adam::new(0.01).weight_decay(0.1))),
         ("AMSGrad", || Box::new(AdamW::new(0.01).amsgrad(true))),
+        ("RMSprop", || Box::new(RmsProp::new(0.01).momentum(0.9))),
+        ("RMSprop centered", || {
+            Box::new(RmsProp::new(0.01).centered(true).weight_decay(0.1))
+        }),
+        ("Adagrad", || Box::new(Adagrad::new(0.1).lr_decay(0.01))),
+        ("Adadelta", || {
+            Box::new(Adadelta::new(1.0).weight_decay(0.1))
+        }),
     ];
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(3)

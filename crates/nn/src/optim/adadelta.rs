@@ -10,6 +10,7 @@
 //! ```
 
 use autograd::{Grads, Param};
+use tensor::parallel::{elementwise_chunk, for_each_init};
 use tensor::simd::dispatch;
 use tensor::{Float, Tensor};
 
@@ -89,16 +90,32 @@ impl<T: Float> Optimizer<T> for Adadelta<T> {
             grads,
             |n| (vec![T::ZERO; n], vec![T::ZERO; n]),
             |w, g, (v, u)| {
-                dispatch(move || {
-                    for ((w, &g), (v, u)) in w.iter_mut().zip(g).zip(v.iter_mut().zip(u.iter_mut()))
-                    {
-                        let d = g + wd * *w;
-                        *v = (rho * *v + one_minus_rho * d * d).flush_subnormal();
-                        let delta = (*u + eps).sqrt() / (*v + eps).sqrt() * d;
-                        *u = (rho * *u + one_minus_rho * delta * delta).flush_subnormal();
-                        *w -= lr * delta;
-                    }
-                });
+                let n = w.len();
+                assert!(
+                    v.len() == n && u.len() == n,
+                    "Adadelta: state of another length"
+                );
+                // A large parameter is updated in pieces on several threads (elementwise,
+                // so the bits are the same).
+                let c = elementwise_chunk(n);
+                let pieces = w.chunks_mut(c).zip(g.chunks(c));
+                let pieces = pieces.zip(v.chunks_mut(c).zip(u.chunks_mut(c)));
+                for_each_init(
+                    pieces,
+                    || (),
+                    |(), ((w, g), (v, u))| {
+                        dispatch(|| {
+                            let rows = w.iter_mut().zip(g).zip(v.iter_mut().zip(u.iter_mut()));
+                            for ((w, &g), (v, u)) in rows {
+                                let d = g + wd * *w;
+                                *v = (rho * *v + one_minus_rho * d * d).flush_subnormal();
+                                let delta = (*u + eps).sqrt() / (*v + eps).sqrt() * d;
+                                *u = (rho * *u + one_minus_rho * delta * delta).flush_subnormal();
+                                *w -= lr * delta;
+                            }
+                        });
+                    },
+                );
             },
         );
     }

@@ -9,6 +9,7 @@
 //! ```
 
 use autograd::{Grads, Param};
+use tensor::parallel::{elementwise_chunk, for_each_init};
 use tensor::simd::dispatch;
 use tensor::{Float, Tensor};
 
@@ -100,13 +101,24 @@ impl<T: Float> Optimizer<T> for Adagrad<T> {
             |w, g, (t, sum)| {
                 *t += 1;
                 let clr = T::from_f64(lr / (1.0 + (*t - 1) as f64 * decay));
-                dispatch(move || {
-                    for ((w, &g), s) in w.iter_mut().zip(g).zip(sum.iter_mut()) {
-                        let d = g + wd * *w;
-                        *s += d * d;
-                        *w -= clr * d / (s.sqrt() + eps);
-                    }
-                });
+                assert_eq!(sum.len(), w.len(), "Adagrad: state of another length");
+                // A large parameter is updated in pieces on several threads (elementwise,
+                // so the bits are the same).
+                let c = elementwise_chunk(w.len());
+                let pieces = w.chunks_mut(c).zip(g.chunks(c)).zip(sum.chunks_mut(c));
+                for_each_init(
+                    pieces,
+                    || (),
+                    |(), ((w, g), sum)| {
+                        dispatch(|| {
+                            for ((w, &g), s) in w.iter_mut().zip(g).zip(sum.iter_mut()) {
+                                let d = g + wd * *w;
+                                *s += d * d;
+                                *w -= clr * d / (s.sqrt() + eps);
+                            }
+                        });
+                    },
+                );
             },
         );
     }
