@@ -91,7 +91,7 @@ pub(crate) fn for_each_chunk_mut<T: Send, S>(
 /// threads together: each takes the next item until none is left. Each thread makes its
 /// scratch space with `scratch` once, when it takes its first item (as long as `f`
 /// itself never waits on other pool work). Every op of this crate that splits its work
-/// goes through here, and `nn`'s SGD and Adam/AdamW updates of large parameters.
+/// goes through here, and every `nn` optimizer's update of a large parameter.
 ///
 /// Unlike rayon's `ParallelIterator::for_each_init`, it takes a plain [`Iterator`] and
 /// hands its items out one at a time under a lock, so items should be coarse (tens of
