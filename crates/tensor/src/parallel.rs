@@ -25,7 +25,7 @@ pub fn split_elementwise(n: usize) -> bool {
 }
 
 /// The length of the pieces an elementwise pass over `n` elements is cut into for
-/// [`for_each_init`]: [`PARALLEL_CHUNK`] when the pass is worth splitting
+/// [`for_each`]: [`PARALLEL_CHUNK`] when the pass is worth splitting
 /// ([`split_elementwise`], which asks the current pool for its number of threads),
 /// otherwise all `n` in one piece (at least 1, as `chunks` requires).
 #[must_use]
@@ -87,11 +87,41 @@ pub(crate) fn for_each_chunk_mut<T: Send, S>(
     }
 }
 
+/// Calls `f(item)` for every item, on the calling thread and the pool's other threads
+/// together: [`for_each_init`] without scratch space (see there for how items are handed
+/// out, and why not a rayon parallel iterator). Items should be coarse, and `f` must write
+/// disjoint outputs.
+///
+/// # Panics
+/// A panic in `f` is passed on to the caller once every thread has stopped.
+///
+/// ```
+/// use tensor::parallel::{elementwise_chunk, for_each};
+/// let mut w = vec![1.0f32; 1 << 19];
+/// let g = vec![0.5f32; 1 << 19];
+/// // Pieces of 65 536 elements when the pool has several threads (one piece of all
+/// // 524 288 otherwise), w -= 0.1·g in each.
+/// let c = elementwise_chunk(w.len());
+/// for_each(w.chunks_mut(c).zip(g.chunks(c)), |(w, g)| {
+///     for (w, g) in w.iter_mut().zip(g) {
+///         *w -= 0.1 * g;
+///     }
+/// });
+/// assert!(w.iter().all(|&x| x == 0.95));
+/// ```
+pub fn for_each<I>(items: I, f: impl Fn(I::Item) + Sync)
+where
+    I: Iterator + Send,
+{
+    for_each_init(items, || (), |(), item| f(item));
+}
+
 /// Calls `f(scratch, item)` for every item, on the calling thread and the pool's other
 /// threads together: each takes the next item until none is left. Each thread makes its
 /// scratch space with `scratch` once, when it takes its first item (as long as `f`
 /// itself never waits on other pool work). Every op of this crate that splits its work
-/// goes through here, and every `nn` optimizer's update of a large parameter.
+/// goes through here (most through [`for_each`], which needs no scratch space), and
+/// every `nn` optimizer's update of a large parameter.
 ///
 /// Unlike rayon's `ParallelIterator::for_each_init`, it takes a plain [`Iterator`] and
 /// hands its items out one at a time under a lock, so items should be coarse (tens of
@@ -105,19 +135,18 @@ pub(crate) fn for_each_chunk_mut<T: Send, S>(
 /// threads finish the items first.
 ///
 /// ```
-/// use tensor::parallel::{elementwise_chunk, for_each_init};
-/// let mut w = vec![1.0f32; 1 << 19];
-/// let g = vec![0.5f32; 1 << 19];
-/// // Pieces of 65 536 elements when the pool has several threads (one piece of all
-/// // 524 288 otherwise), w -= 0.1·g in each.
-/// let c = elementwise_chunk(w.len());
-/// for_each_init(w.chunks_mut(c).zip(g.chunks(c)), || (), |(), (w, g)| {
-///     for (w, g) in w.iter_mut().zip(g) {
-///         *w -= 0.1 * g;
-///     }
+/// use tensor::parallel::for_each_init;
+/// let rows: Vec<Vec<f32>> = (0..8).map(|r| vec![r as f32; 1000]).collect();
+/// let mut sums = vec![0.0f32; rows.len()];
+/// // One scratch buffer per thread, reused for every row that thread takes.
+/// for_each_init(sums.iter_mut().zip(&rows), Vec::new, |buf: &mut Vec<f32>, (sum, row)| {
+///     buf.clear();
+///     buf.extend(row.iter().map(|x| x * 2.0));
+///     *sum = buf.iter().sum();
 /// });
-/// assert!(w.iter().all(|&x| x == 0.95));
+/// assert_eq!(sums[3], 6000.0);
 /// ```
+///
 ///
 /// Why not a rayon parallel iterator: called from a thread outside the pool (a training
 /// loop in `main`), one hands all the work to the pool and sleeps until it is done, so
@@ -194,13 +223,9 @@ pub(crate) fn fold_chunks<A: Send>(
     // Run r covers pieces [bound(r), bound(r + 1)); in u128 so the product cannot overflow.
     let bound = |r: usize| (r as u128 * count as u128 / runs as u128) as usize;
     let mut results: Vec<Option<A>> = (0..runs).map(|_| None).collect();
-    for_each_init(
-        results.iter_mut().enumerate(),
-        || (),
-        |(), (r, slot)| {
-            *slot = Some((bound(r)..bound(r + 1)).fold(init(), &fold));
-        },
-    );
+    for_each(results.iter_mut().enumerate(), |(r, slot)| {
+        *slot = Some((bound(r)..bound(r + 1)).fold(init(), &fold));
+    });
     results
         .into_iter()
         .flatten()
@@ -235,7 +260,7 @@ pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
 
 #[cfg(test)]
 mod tests {
-    use super::{fold_chunks, for_each_init, on_pool};
+    use super::{fold_chunks, for_each, for_each_init, on_pool};
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     /// Runs `for_each_init` over 0..1000 and checks every item was handed out exactly once and
@@ -279,17 +304,13 @@ mod tests {
     }
 
     #[test]
-    fn for_each_init_passes_a_panic_on_after_the_others_stop() {
+    fn for_each_passes_a_panic_on_after_the_others_stop() {
         let done = AtomicUsize::new(0);
         let caught = std::panic::catch_unwind(|| {
-            for_each_init(
-                0..64,
-                || (),
-                |(), i| {
-                    assert!(i != 9, "item {i} failed");
-                    done.fetch_add(1, Ordering::Relaxed);
-                },
-            );
+            for_each(0..64, |i| {
+                assert!(i != 9, "item {i} failed");
+                done.fetch_add(1, Ordering::Relaxed);
+            });
         });
         let message = caught.unwrap_err();
         let text = message

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use smallvec::SmallVec;
 
 use crate::layout::Layout;
-use crate::parallel::{for_each_init, split_elementwise, PARALLEL_CHUNK};
+use crate::parallel::{for_each, split_elementwise, PARALLEL_CHUNK};
 use crate::simd::dispatch;
 
 mod walks;
@@ -195,7 +195,8 @@ fn map_transposed<T: Copy, U>(
     // source columns and 64 output rows (each on its own 4 KiB page when the matrix is
     // large) stay in the caches and the TLB: visiting them one row of blocks at a time
     // touched every column's page for each row of blocks (1024 × 1024 f32 on a 2-core
-    // Xeon VM: 1.6–2.6 → 1.0–1.1 ms; squares of 16 and 32 measured 1.1–1.2 ms).
+    // Xeon VM: 1.95–2.97 → 1.0–1.1 ms, docs/performance.md; squares of 16 and 32
+    // measured 1.1–1.2 ms).
     const SQUARE: usize = 64;
     for rs in (0..full_rows).step_by(SQUARE) {
         for cs in (0..full_cols).step_by(SQUARE) {
@@ -271,7 +272,7 @@ fn map_contiguous<T: Copy + Sync, U: Copy + Send + Sync + 'static>(
             let pieces = out
                 .chunks_mut(PARALLEL_CHUNK)
                 .zip(src.chunks(PARALLEL_CHUNK));
-            for_each_init(pieces, || (), |(), (o, s)| dispatch(|| write_map(o, s, f)));
+            for_each(pieces, |(o, s)| dispatch(|| write_map(o, s, f)));
         } else {
             dispatch(|| write_map(out, src, f));
         }
@@ -314,13 +315,9 @@ pub fn zip_map<T: Copy + Send + Sync + 'static>(
                 let pieces = out
                     .chunks_mut(PARALLEL_CHUNK)
                     .zip(sa.chunks(PARALLEL_CHUNK).zip(sb.chunks(PARALLEL_CHUNK)));
-                for_each_init(
-                    pieces,
-                    || (),
-                    |(), (o, (x, y))| {
-                        dispatch(|| write_zip(o, x, y, &f));
-                    },
-                );
+                for_each(pieces, |(o, (x, y))| {
+                    dispatch(|| write_zip(o, x, y, &f));
+                });
             } else {
                 dispatch(|| write_zip(out, sa, sb, &f));
             }

@@ -10,7 +10,7 @@
 //! ```
 
 use autograd::{Grads, Param};
-use tensor::parallel::{elementwise_chunk, for_each_init};
+use tensor::parallel::{elementwise_chunk, for_each};
 use tensor::simd::dispatch;
 use tensor::{Float, Tensor};
 
@@ -100,22 +100,18 @@ impl<T: Float> Optimizer<T> for Adadelta<T> {
                 let c = elementwise_chunk(n);
                 let pieces = w.chunks_mut(c).zip(g.chunks(c));
                 let pieces = pieces.zip(v.chunks_mut(c).zip(u.chunks_mut(c)));
-                for_each_init(
-                    pieces,
-                    || (),
-                    |(), ((w, g), (v, u))| {
-                        dispatch(|| {
-                            let rows = w.iter_mut().zip(g).zip(v.iter_mut().zip(u.iter_mut()));
-                            for ((w, &g), (v, u)) in rows {
-                                let d = g + wd * *w;
-                                *v = (rho * *v + one_minus_rho * d * d).flush_subnormal();
-                                let delta = (*u + eps).sqrt() / (*v + eps).sqrt() * d;
-                                *u = (rho * *u + one_minus_rho * delta * delta).flush_subnormal();
-                                *w -= lr * delta;
-                            }
-                        });
-                    },
-                );
+                for_each(pieces, |((w, g), (v, u))| {
+                    dispatch(|| {
+                        let rows = w.iter_mut().zip(g).zip(v.iter_mut().zip(u.iter_mut()));
+                        for ((w, &g), (v, u)) in rows {
+                            let d = g + wd * *w;
+                            *v = (rho * *v + one_minus_rho * d * d).flush_subnormal();
+                            let delta = (*u + eps).sqrt() / (*v + eps).sqrt() * d;
+                            *u = (rho * *u + one_minus_rho * delta * delta).flush_subnormal();
+                            *w -= lr * delta;
+                        }
+                    });
+                });
             },
         );
     }

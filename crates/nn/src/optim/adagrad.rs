@@ -9,7 +9,7 @@
 //! ```
 
 use autograd::{Grads, Param};
-use tensor::parallel::{elementwise_chunk, for_each_init};
+use tensor::parallel::{elementwise_chunk, for_each};
 use tensor::simd::dispatch;
 use tensor::{Float, Tensor};
 
@@ -106,19 +106,15 @@ impl<T: Float> Optimizer<T> for Adagrad<T> {
                 // so the bits are the same).
                 let c = elementwise_chunk(w.len());
                 let pieces = w.chunks_mut(c).zip(g.chunks(c)).zip(sum.chunks_mut(c));
-                for_each_init(
-                    pieces,
-                    || (),
-                    |(), ((w, g), sum)| {
-                        dispatch(|| {
-                            for ((w, &g), s) in w.iter_mut().zip(g).zip(sum.iter_mut()) {
-                                let d = g + wd * *w;
-                                *s += d * d;
-                                *w -= clr * d / (s.sqrt() + eps);
-                            }
-                        });
-                    },
-                );
+                for_each(pieces, |((w, g), sum)| {
+                    dispatch(|| {
+                        for ((w, &g), s) in w.iter_mut().zip(g).zip(sum.iter_mut()) {
+                            let d = g + wd * *w;
+                            *s += d * d;
+                            *w -= clr * d / (s.sqrt() + eps);
+                        }
+                    });
+                });
             },
         );
     }

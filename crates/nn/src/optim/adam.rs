@@ -12,7 +12,7 @@
 //! in `g` (default λ = 0.01).
 
 use autograd::{Grads, Param};
-use tensor::parallel::{elementwise_chunk, for_each_init};
+use tensor::parallel::{elementwise_chunk, for_each};
 use tensor::simd::{run, Kernel};
 use tensor::{Float, Tensor};
 
@@ -249,20 +249,16 @@ impl<T: Float> Optimizer<T> for Adam<T> {
                 let vmax = vmax.chain(std::iter::repeat_with(|| None));
                 let pieces = w.chunks_mut(c).zip(g.chunks(c));
                 let pieces = pieces.zip(m.chunks_mut(c).zip(v.chunks_mut(c))).zip(vmax);
-                for_each_init(
-                    pieces,
-                    || (),
-                    |(), (((w, g), (m, v)), vmax)| {
-                        run(AdamKernel {
-                            w,
-                            g,
-                            m,
-                            v,
-                            vmax,
-                            k,
-                        });
-                    },
-                );
+                for_each(pieces, |(((w, g), (m, v)), vmax)| {
+                    run(AdamKernel {
+                        w,
+                        g,
+                        m,
+                        v,
+                        vmax,
+                        k,
+                    });
+                });
             });
     }
 

@@ -17,7 +17,7 @@
 //! either way; it stays finite and at most `γ·|g|/ε` per step, the exact-arithmetic bound.
 
 use autograd::{Grads, Param};
-use tensor::parallel::{elementwise_chunk, for_each_init};
+use tensor::parallel::{elementwise_chunk, for_each};
 use tensor::simd::dispatch;
 use tensor::{Float, Tensor};
 
@@ -134,50 +134,45 @@ impl<T: Float> Optimizer<T> for RmsProp<T> {
                 let c = elementwise_chunk(n);
                 let pieces = w.chunks_mut(c).zip(g.chunks(c)).zip(v.chunks_mut(c));
                 let pieces = pieces.zip(gavg.chunks_mut(c).zip(buf.chunks_mut(c)));
-                for_each_init(
-                    pieces,
-                    || (),
-                    |(), (((w, g), v), (gavg, buf))| {
-                        dispatch(move || {
-                            let rows = w.iter_mut().zip(g).zip(v.iter_mut());
-                            match (centered, momentum) {
-                                (false, false) => {
-                                    for ((w, &g), v) in rows {
-                                        let d = g + wd * *w;
-                                        avg(v, d);
-                                        *w -= lr * d / (v.sqrt() + eps);
-                                    }
+                for_each(pieces, |(((w, g), v), (gavg, buf))| {
+                    dispatch(move || {
+                        let rows = w.iter_mut().zip(g).zip(v.iter_mut());
+                        match (centered, momentum) {
+                            (false, false) => {
+                                for ((w, &g), v) in rows {
+                                    let d = g + wd * *w;
+                                    avg(v, d);
+                                    *w -= lr * d / (v.sqrt() + eps);
                                 }
-                                (false, true) => {
-                                    for (((w, &g), v), b) in rows.zip(buf.iter_mut()) {
-                                        let d = g + wd * *w;
-                                        avg(v, d);
-                                        *b = (mu * *b + d / (v.sqrt() + eps)).flush_subnormal();
+                            }
+                            (false, true) => {
+                                for (((w, &g), v), b) in rows.zip(buf.iter_mut()) {
+                                    let d = g + wd * *w;
+                                    avg(v, d);
+                                    *b = (mu * *b + d / (v.sqrt() + eps)).flush_subnormal();
+                                    *w -= lr * *b;
+                                }
+                            }
+                            (true, _) => {
+                                for (((w, &g), v), (ga, b)) in
+                                    rows.zip(gavg.iter_mut().zip(buf.iter_mut()))
+                                {
+                                    let d = g + wd * *w;
+                                    avg(v, d);
+                                    *ga = (alpha * *ga + one_minus_alpha * d).flush_subnormal();
+                                    // ≥ 0 in exact arithmetic; may round below 0 (see the top).
+                                    let vt = (*v - *ga * *ga).max(T::ZERO);
+                                    if momentum {
+                                        *b = (mu * *b + d / (vt.sqrt() + eps)).flush_subnormal();
                                         *w -= lr * *b;
-                                    }
-                                }
-                                (true, _) => {
-                                    for (((w, &g), v), (ga, b)) in
-                                        rows.zip(gavg.iter_mut().zip(buf.iter_mut()))
-                                    {
-                                        let d = g + wd * *w;
-                                        avg(v, d);
-                                        *ga = (alpha * *ga + one_minus_alpha * d).flush_subnormal();
-                                        // ≥ 0 in exact arithmetic; may round below 0 (see the top).
-                                        let vt = (*v - *ga * *ga).max(T::ZERO);
-                                        if momentum {
-                                            *b =
-                                                (mu * *b + d / (vt.sqrt() + eps)).flush_subnormal();
-                                            *w -= lr * *b;
-                                        } else {
-                                            *w -= lr * d / (vt.sqrt() + eps);
-                                        }
+                                    } else {
+                                        *w -= lr * d / (vt.sqrt() + eps);
                                     }
                                 }
                             }
-                        });
-                    },
-                );
+                        }
+                    });
+                });
             });
     }
 

@@ -10,7 +10,7 @@
 //! The first momentum step does not apply dampening.
 
 use autograd::{Grads, Param};
-use tensor::parallel::{elementwise_chunk, for_each_init};
+use tensor::parallel::{elementwise_chunk, for_each};
 use tensor::simd::dispatch;
 use tensor::{Float, Tensor};
 
@@ -113,34 +113,26 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
                 match buf {
                     _ if !momentum => {
                         let pieces = w.chunks_mut(c).zip(g.chunks(c));
-                        for_each_init(
-                            pieces,
-                            || (),
-                            |(), (w, g)| {
-                                dispatch(|| {
-                                    for (w, &g) in w.iter_mut().zip(g) {
-                                        *w -= lr * (g + wd * *w);
-                                    }
-                                });
-                            },
-                        );
+                        for_each(pieces, |(w, g)| {
+                            dispatch(|| {
+                                for (w, &g) in w.iter_mut().zip(g) {
+                                    *w -= lr * (g + wd * *w);
+                                }
+                            });
+                        });
                     }
                     Some(b) => {
                         assert_eq!(b.len(), w.len(), "SGD: momentum buffer of another length");
                         let pieces = w.chunks_mut(c).zip(g.chunks(c)).zip(b.chunks_mut(c));
-                        for_each_init(
-                            pieces,
-                            || (),
-                            |(), ((w, g), b)| {
-                                dispatch(|| {
-                                    for ((w, &g), b) in w.iter_mut().zip(g).zip(b.iter_mut()) {
-                                        let d = g + wd * *w;
-                                        *b = (mu * *b + one_minus_tau * d).flush_subnormal();
-                                        *w -= lr * if nesterov { d + mu * *b } else { *b };
-                                    }
-                                });
-                            },
-                        );
+                        for_each(pieces, |((w, g), b)| {
+                            dispatch(|| {
+                                for ((w, &g), b) in w.iter_mut().zip(g).zip(b.iter_mut()) {
+                                    let d = g + wd * *w;
+                                    *b = (mu * *b + one_minus_tau * d).flush_subnormal();
+                                    *w -= lr * if nesterov { d + mu * *b } else { *b };
+                                }
+                            });
+                        });
                     }
                     None => dispatch(|| {
                         // First momentum step: the buffer is the gradient itself (no dampening).

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::element::Float;
 use crate::error::{unwrap, Result, TensorError};
-use crate::parallel::{for_each_init, split_matmul};
+use crate::parallel::{for_each, split_matmul};
 use crate::shape::{broadcast_shapes, numel, Dims};
 use crate::tensor::Tensor;
 
@@ -124,15 +124,11 @@ impl<T: Float> Tensor<T> {
                     split_matmul(flops),
                 );
             } else if split_matmul(flops.saturating_mul(count)) {
-                for_each_init(
-                    out.chunks_mut(m * n).enumerate(),
-                    || (),
-                    |(), (i, dst)| {
-                        gemm_one(
-                            dst, m, n, k, &a.storage, views_a[i], &b.storage, views_b[i], false,
-                        );
-                    },
-                );
+                for_each(out.chunks_mut(m * n).enumerate(), |(i, dst)| {
+                    gemm_one(
+                        dst, m, n, k, &a.storage, views_a[i], &b.storage, views_b[i], false,
+                    );
+                });
             } else {
                 for (i, dst) in out.chunks_mut(m * n).enumerate() {
                     gemm_one(
@@ -394,7 +390,7 @@ fn gemm_split<T: Float>(
             );
         }
     };
-    for_each_init(0..parts, || (), |(), p| run(p));
+    for_each(0..parts, run);
 }
 
 /// The output pointer shared by [`gemm_split`]'s parts (each writes its own rows or

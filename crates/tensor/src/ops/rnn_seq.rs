@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use super::matmul::{gemm_into, MatrixView};
 use super::rnn::{data, slice, writable, LstmBackwardRows, LstmRows};
-use crate::parallel::{for_each_init, split_batch, split_matmul};
+use crate::parallel::{for_each, split_batch, split_matmul};
 use crate::recycle;
 use crate::simd::run;
 use crate::{Float, Tensor};
@@ -61,7 +61,7 @@ fn per_block<'a, T>(
 /// Runs `f` on every block, on the thread pool when `parallel`.
 fn for_blocks<I: Send>(items: Vec<I>, parallel: bool, f: impl Fn(I) + Sync + Send) {
     if parallel {
-        for_each_init(items.into_iter(), || (), |(), item| f(item));
+        for_each(items.into_iter(), f);
     } else {
         items.into_iter().for_each(f);
     }
