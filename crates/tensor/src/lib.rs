@@ -40,6 +40,7 @@ pub mod parallel;
 pub mod recycle;
 pub mod shape;
 pub mod simd;
+mod storage;
 pub mod strided;
 
 pub mod display;

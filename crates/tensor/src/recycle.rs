@@ -31,7 +31,8 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::mem::size_of;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+
+use crate::storage::Storage;
 
 /// Buffers smaller than this (in bytes) are left to the allocator: below it, the pool's
 /// bookkeeping would cost about what it saves (an LSTM step's `[32, 256]` f32 gate
@@ -66,17 +67,17 @@ pub fn clear() {
 
 /// The bytes of released `T` storage this thread's pool holds.
 #[must_use]
-pub fn cached_bytes<T: 'static>() -> usize {
+pub fn cached_bytes<T: Copy + 'static>() -> usize {
     with_shelf(|s: &mut Shelf<T>| s.bytes).unwrap_or(0)
 }
 
 /// One element type's released buffers, by length (each list oldest first).
-struct Shelf<T> {
-    buffers: BTreeMap<usize, Vec<Arc<[T]>>>,
+struct Shelf<T: Copy> {
+    buffers: BTreeMap<usize, Vec<Storage<T>>>,
     bytes: usize,
 }
 
-impl<T> Shelf<T> {
+impl<T: Copy> Shelf<T> {
     /// Frees one buffer to make room for one of `len` elements: the oldest of the
     /// longest other length, or of `len` itself when no other is held. `false` if empty.
     fn evict_one(&mut self, len: usize) -> bool {
@@ -105,7 +106,7 @@ thread_local! {
 
 /// Runs `f` on this thread's `Shelf<T>`, or returns `None` while the thread is being
 /// torn down or the pool is already borrowed.
-fn with_shelf<T: 'static, R>(f: impl FnOnce(&mut Shelf<T>) -> R) -> Option<R> {
+fn with_shelf<T: Copy + 'static, R>(f: impl FnOnce(&mut Shelf<T>) -> R) -> Option<R> {
     SHELVES
         .try_with(|cell| {
             let mut shelves = cell.try_borrow_mut().ok()?;
@@ -126,16 +127,23 @@ fn with_shelf<T: 'static, R>(f: impl FnOnce(&mut Shelf<T>) -> R) -> Option<R> {
 }
 
 /// Whether a buffer of `len` elements of `T` is large enough to recycle.
+#[inline]
 pub(crate) fn worth_keeping<T>(len: usize) -> bool {
     len.saturating_mul(size_of::<T>()) >= MIN_BYTES
 }
 
 /// A released buffer of exactly `len` elements, unique (so writable) and holding stale
 /// values, or `None`.
-pub(crate) fn take<T: 'static>(len: usize) -> Option<Arc<[T]>> {
+#[inline]
+pub(crate) fn take<T: Copy + 'static>(len: usize) -> Option<Storage<T>> {
+    // Checked here, inline: most results of small ops never reach the pool.
     if !worth_keeping::<T>(len) {
         return None;
     }
+    take_pooled(len)
+}
+
+fn take_pooled<T: Copy + 'static>(len: usize) -> Option<Storage<T>> {
     let cap = capacity();
     with_shelf(|s: &mut Shelf<T>| {
         // A capacity lowered since the last visit (to 0: recycling off) applies now.
@@ -155,9 +163,9 @@ pub(crate) fn take<T: 'static>(len: usize) -> Option<Arc<[T]>> {
 /// Keeps `buffer` for reuse if it is unique and fits the capacity (freeing others to
 /// make room, longest first); otherwise it is dropped, after the pool has shrunk to the
 /// capacity (which may have been lowered since).
-pub(crate) fn give<T: 'static>(mut buffer: Arc<[T]>) {
+pub(crate) fn give<T: Copy + 'static>(mut buffer: Storage<T>) {
     let bytes = buffer.len().saturating_mul(size_of::<T>());
-    if bytes < MIN_BYTES || Arc::get_mut(&mut buffer).is_none() {
+    if bytes < MIN_BYTES || buffer.get_mut().is_none() {
         return;
     }
     let cap = capacity();
@@ -174,31 +182,20 @@ pub(crate) fn give<T: 'static>(mut buffer: Arc<[T]>) {
 }
 
 /// Storage of `len` elements, all zero: recycled if possible.
-pub(crate) fn zeroed<T: crate::Float>(len: usize) -> Arc<[T]> {
+pub(crate) fn zeroed<T: crate::Float>(len: usize) -> Storage<T> {
     filled(len, T::ZERO)
 }
 
 /// Storage of `len` elements, all `value`: recycled if possible.
-pub(crate) fn filled<T: Copy + 'static>(len: usize, value: T) -> Arc<[T]> {
-    take_filled(len, value).unwrap_or_else(|| new_filled(len, value))
-}
-
-/// New storage of `len` elements, all `value`. (Collecting `repeat_n` into an `Arc<[T]>`
-/// writes one element at a time, about 3× slower for a `[20, 64]` buffer.)
-fn new_filled<T: Copy>(len: usize, value: T) -> Arc<[T]> {
-    let mut out = Arc::<[T]>::new_uninit_slice(len);
-    let slots = Arc::get_mut(&mut out).expect("a new Arc is unique");
-    for slot in slots.iter_mut() {
-        slot.write(value);
-    }
-    // SAFETY: the loop above initialized all `len` slots.
-    unsafe { out.assume_init() }
+pub(crate) fn filled<T: Copy + 'static>(len: usize, value: T) -> Storage<T> {
+    take_filled(len, value).unwrap_or_else(|| Storage::filled(len, value))
 }
 
 /// A released buffer of `len` elements filled with `value`, or `None`.
-pub(crate) fn take_filled<T: Copy + 'static>(len: usize, value: T) -> Option<Arc<[T]>> {
+pub(crate) fn take_filled<T: Copy + 'static>(len: usize, value: T) -> Option<Storage<T>> {
     let mut buffer = take::<T>(len)?;
-    Arc::get_mut(&mut buffer)
+    buffer
+        .get_mut()
         .expect("a pooled buffer is unique")
         .fill(value);
     Some(buffer)
@@ -206,19 +203,20 @@ pub(crate) fn take_filled<T: Copy + 'static>(len: usize, value: T) -> Option<Arc
 
 /// Storage of `len` elements with unspecified (but initialized) values, for a caller
 /// that overwrites every one: a recycled buffer as it is, or new zeros.
-pub(crate) fn scratch<T: crate::Float>(len: usize) -> Arc<[T]> {
-    take::<T>(len).unwrap_or_else(|| new_filled(len, T::ZERO))
+pub(crate) fn scratch<T: crate::Float>(len: usize) -> Storage<T> {
+    take::<T>(len).unwrap_or_else(|| Storage::filled(len, T::ZERO))
 }
 
 /// Storage holding a copy of `data`: recycled if possible.
-pub(crate) fn copied<T: Copy + 'static>(data: &[T]) -> Arc<[T]> {
+pub(crate) fn copied<T: Copy + 'static>(data: &[T]) -> Storage<T> {
     match take::<T>(data.len()) {
         Some(mut buffer) => {
-            Arc::get_mut(&mut buffer)
+            buffer
+                .get_mut()
                 .expect("a pooled buffer is unique")
                 .copy_from_slice(data);
             buffer
         }
-        None => Arc::from(data),
+        None => Storage::from_slice(data),
     }
 }

@@ -17,8 +17,23 @@ pub type Dims = SmallVec<[usize; 4]>;
 pub fn numel(shape: &[usize]) -> usize {
     match try_numel("numel", shape) {
         Ok(n) => n,
-        Err(e) => panic!("{e}"),
+        Err(e) => numel_failed(&e),
     }
+}
+
+/// The panic of [`numel`], out of line so that `numel` itself inlines (every op asks it).
+#[cold]
+#[track_caller]
+#[inline(never)]
+fn numel_failed(e: &TensorError) -> ! {
+    panic!("{e}")
+}
+
+/// True if two shapes are equal, compared in registers: `a == b` on slices calls
+/// `memcmp`, a noticeable part of a small op that only compares a few lengths.
+#[inline]
+pub(crate) fn same_shape(a: &[usize], b: &[usize]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// Number of elements of a shape, with checked arithmetic: a count that overflows

@@ -9,14 +9,14 @@
 //! walk is compiled for the chosen instruction set). Large contiguous maps are split
 //! across threads (see [`crate::parallel`]).
 
-use std::mem::MaybeUninit;
-use std::sync::Arc;
+use std::mem::{size_of, MaybeUninit};
 
 use smallvec::SmallVec;
 
 use crate::layout::Layout;
 use crate::parallel::{for_each, split_elementwise, PARALLEL_CHUNK};
 use crate::simd::dispatch;
+use crate::storage::Storage;
 
 mod walks;
 
@@ -129,15 +129,15 @@ pub fn for_each_run<const N: usize>(
 
 /// Applies `f` to every element of a view, returning new contiguous storage in row-major
 /// order.
-pub fn map<T: Copy + Send + Sync, U: Copy + Send + Sync + 'static>(
+pub(crate) fn map<T: Copy + Send + Sync, U: Copy + Send + Sync + 'static>(
     data: &[T],
     layout: &Layout,
     f: impl Fn(T) -> U + Sync,
-) -> Arc<[U]> {
+) -> Storage<U> {
     let n = layout.numel();
     if n == 0 {
         // An empty view's offset may lie past the end of its storage.
-        return Arc::from(Vec::new());
+        return Storage::empty();
     }
     if layout.is_contiguous() {
         let src = &data[layout.offset()..layout.offset() + n];
@@ -233,16 +233,20 @@ fn map_transposed<T: Copy, U>(
 }
 
 /// New storage of `n` elements, every one written by `write` (which must write all `n`
-/// slots it is given). One allocation: the elements live inside the `Arc`, recycled
-/// when a released buffer of that length is pooled ([`crate::recycle`]).
+/// slots it is given). One allocation: the elements live inside the [`Storage`],
+/// recycled when a released buffer of that length is pooled ([`crate::recycle`]).
 #[inline(always)]
 #[track_caller]
-fn fill_new<U: 'static>(n: usize, write: impl FnOnce(&mut [MaybeUninit<U>])) -> Arc<[U]> {
-    if let Err(e) = crate::shape::check_alloc::<U>("elementwise op", &[n]) {
-        panic!("{e}");
+fn fill_new<U: Copy + 'static>(n: usize, write: impl FnOnce(&mut [MaybeUninit<U>])) -> Storage<U> {
+    // Below 64 MiB, `n` elements can neither overflow a size nor need the check's
+    // allocation probe: skip it (a call on every small op).
+    if n >= (1 << 26) / size_of::<U>().max(1) {
+        if let Err(e) = crate::shape::check_alloc::<U>("elementwise op", &[n]) {
+            panic!("{e}");
+        }
     }
     if let Some(mut out) = crate::recycle::take::<U>(n) {
-        let slots: &mut [U] = Arc::get_mut(&mut out).expect("a pooled buffer is unique");
+        let slots: &mut [U] = out.get_mut().expect("a pooled buffer is unique");
         // SAFETY: `MaybeUninit<U>` has the layout of `U`, and every slot already holds an
         // initialized `U`. The writers only store values (`MaybeUninit::write`), never an
         // uninitialized one, so the slice is a valid `[U]` again when `write` returns or
@@ -251,22 +255,15 @@ fn fill_new<U: 'static>(n: usize, write: impl FnOnce(&mut [MaybeUninit<U>])) -> 
         write(slots);
         return out;
     }
-    let out = Arc::<[U]>::new_uninit_slice(n);
-    // SAFETY: `out` was created just above and is neither cloned nor downgraded before
-    // it is returned, so `slots` is the only reference to its elements while it lives
-    // (what `Arc::get_mut` would check with an atomic operation: about 5 ns, a tenth of
-    // a small op).
-    let slots = unsafe { &mut *(Arc::as_ptr(&out) as *mut [MaybeUninit<U>]) };
-    write(slots);
     // SAFETY: every caller writes all `n` slots: the runs of a layout cover its `numel`
     // elements exactly once, and the contiguous paths zip over `n` inputs.
-    unsafe { out.assume_init() }
+    unsafe { Storage::new_with(n, write) }
 }
 
 fn map_contiguous<T: Copy + Sync, U: Copy + Send + Sync + 'static>(
     src: &[T],
     f: &(impl Fn(T) -> U + Sync),
-) -> Arc<[U]> {
+) -> Storage<U> {
     fill_new(src.len(), |out| {
         if split_elementwise(src.len()) {
             let pieces = out
@@ -295,17 +292,17 @@ fn write_zip<T: Copy>(out: &mut [MaybeUninit<T>], a: &[T], b: &[T], f: &impl Fn(
 
 /// Applies `f` pairwise to two views of the same shape (already broadcast, so stride-0
 /// axes are fine), returning new contiguous storage in row-major order.
-pub fn zip_map<T: Copy + Send + Sync + 'static>(
+pub(crate) fn zip_map<T: Copy + Send + Sync + 'static>(
     a: &[T],
     la: &Layout,
     b: &[T],
     lb: &Layout,
     f: impl Fn(T, T) -> T + Sync,
-) -> Arc<[T]> {
+) -> Storage<T> {
     debug_assert_eq!(la.shape(), lb.shape());
     let n = la.numel();
     if n == 0 {
-        return Arc::from(Vec::new());
+        return Storage::empty();
     }
     if la.is_contiguous() && lb.is_contiguous() {
         let sa = &a[la.offset()..la.offset() + n];

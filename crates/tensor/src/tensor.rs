@@ -1,11 +1,10 @@
 //! The `Tensor` type: shared storage plus a layout, its constructors and accessors.
 
-use std::sync::Arc;
-
 use crate::element::Float;
 use crate::error::{unwrap, Result, TensorError};
 use crate::layout::Layout;
 use crate::shape::{numel, try_numel};
+use crate::storage::Storage;
 use crate::strided;
 
 /// An n-dimensional array of `f32` (the default) or `f64`.
@@ -28,9 +27,10 @@ use crate::strided;
 /// ```
 #[derive(Clone)]
 pub struct Tensor<T: Float = f32> {
-    // Storage is an `Arc<[T]>` (one allocation holds the count and the elements): clones
-    // and views share it; `Arc::make_mut` gives copy-on-write for the in-place updates.
-    pub(crate) storage: Arc<[T]>,
+    // One allocation holds the count and the elements ([`Storage`], an `Arc<[T]>`
+    // without weak references): clones and views share it; `Storage::make_mut` gives
+    // copy-on-write for the in-place updates.
+    pub(crate) storage: Storage<T>,
     pub(crate) layout: Layout,
 }
 
@@ -38,9 +38,9 @@ impl<T: Float> Drop for Tensor<T> {
     /// The last tensor holding a large buffer hands it to [`crate::recycle`].
     fn drop(&mut self) {
         if crate::recycle::worth_keeping::<T>(self.storage.len())
-            && Arc::get_mut(&mut self.storage).is_some()
+            && self.storage.get_mut().is_some()
         {
-            let storage = std::mem::replace(&mut self.storage, Arc::from([]));
+            let storage = std::mem::replace(&mut self.storage, Storage::empty());
             crate::recycle::give(storage);
         }
     }
@@ -80,7 +80,7 @@ impl<T: Float> Tensor<T> {
     }
 
     /// A contiguous tensor over storage whose length is known to match.
-    pub(crate) fn from_storage(storage: Arc<[T]>, shape: &[usize]) -> Self {
+    pub(crate) fn from_storage(storage: Storage<T>, shape: &[usize]) -> Self {
         debug_assert_eq!(storage.len(), numel(shape));
         Tensor {
             storage,
@@ -91,7 +91,7 @@ impl<T: Float> Tensor<T> {
     /// A view of the same storage with another layout.
     pub(crate) fn with_layout(&self, layout: Layout) -> Self {
         Tensor {
-            storage: Arc::clone(&self.storage),
+            storage: self.storage.clone(),
             layout,
         }
     }
@@ -273,7 +273,7 @@ impl<T: Float> Tensor<T> {
     /// are views of a third).
     #[must_use]
     pub fn shares_storage(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.storage, &other.storage)
+        Storage::ptr_eq(&self.storage, &other.storage)
     }
 
     /// The elements as a slice, if the tensor is contiguous.
@@ -366,7 +366,7 @@ impl<T: Float> Tensor<T> {
     /// The elements in row-major order, in new storage: one pass, straight into (possibly
     /// recycled) storage. (`from_parts(self.to_vec(), …)` made two more copies: a
     /// transposed 1024 × 1024 took 1.1–3.0 ms.)
-    pub(crate) fn dense_storage(&self) -> Arc<[T]> {
+    pub(crate) fn dense_storage(&self) -> Storage<T> {
         match self.as_slice() {
             Some(s) => crate::recycle::copied(s),
             None => strided::map(&self.storage, &self.layout, |x| x),

@@ -13,7 +13,7 @@
 //! covers the chunk); a chunk's `cols` stays within [`CHUNK_ELEMENTS`]. Chunks run in
 //! parallel above the threshold in [`crate::parallel`]; each thread owns its scratch.
 
-use std::sync::Arc;
+use crate::storage::Storage;
 
 use super::im2col::{col2im, im2col, regroup, view, Geometry};
 use super::matmul::gemm_into;
@@ -160,8 +160,8 @@ impl<T: Float> Tensor<T> {
         let (x, w) = (self.contiguous(), weight.contiguous());
         let (x, w) = (x.as_slice().expect("dense"), w.as_slice().expect("dense"));
         let (l, kg, og, chunk) = (geo.l(), geo.kg(), geo.og(), geo.chunk());
-        let mut storage: Arc<[T]> = crate::recycle::zeroed(geo.n * geo.o * l);
-        let out = Arc::get_mut(&mut storage).expect("new storage is unique");
+        let mut storage: Storage<T> = crate::recycle::zeroed(geo.n * geo.o * l);
+        let out = storage.get_mut().expect("new storage is unique");
         let per_out = geo.o * l;
         let parallel = split_batch(geo.flops(), geo.n.div_ceil(chunk));
         let gemm_parallel = !parallel && split_matmul(geo.flops());

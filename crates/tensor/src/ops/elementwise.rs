@@ -3,7 +3,7 @@
 
 use crate::element::Float;
 use crate::error::{unwrap, Result, TensorError};
-use crate::shape::broadcast_shapes;
+use crate::shape::{broadcast_shapes, same_shape};
 use crate::strided;
 use crate::tensor::Tensor;
 
@@ -19,7 +19,7 @@ impl<T: Float> Tensor<T> {
         op: &'static str,
         f: impl Fn(T, T) -> T + Sync,
     ) -> Result<Self> {
-        if self.shape() == other.shape() {
+        if same_shape(self.shape(), other.shape()) {
             return Ok(self.zip_same_shape(other, f));
         }
         let shape = broadcast_shapes(self.shape(), other.shape()).map_err(|_| {
@@ -43,7 +43,7 @@ impl<T: Float> Tensor<T> {
     #[must_use]
     pub fn zip_with(&self, other: &Self, op: &'static str, f: impl Fn(T, T) -> T + Sync) -> Self {
         // The common case first, without a `Result` to build and unwrap.
-        if self.shape() == other.shape() {
+        if same_shape(self.shape(), other.shape()) {
             return self.zip_same_shape(other, f);
         }
         unwrap(self.try_zip_with(other, op, f))

@@ -58,7 +58,7 @@ impl<T: Float> Tensor<T> {
         let outer: usize = shape[..ax].iter().product();
         let parts: Vec<Tensor<T>> = tensors.iter().map(|t| t.contiguous()).collect();
         let mut storage = crate::recycle::scratch::<T>(total);
-        let out = std::sync::Arc::get_mut(&mut storage).expect("new storage is unique");
+        let out = storage.get_mut().expect("new storage is unique");
         let mut pos = 0;
         for o in 0..outer {
             for part in &parts {

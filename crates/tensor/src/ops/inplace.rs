@@ -5,8 +5,6 @@
 //! once; otherwise nothing is copied. After a training step the tape is dropped, so a
 //! parameter's storage is unique again and updates happen truly in place.
 
-use std::sync::Arc;
-
 use crate::element::Float;
 use crate::error::{unwrap, Result, TensorError};
 use crate::layout::Layout;
@@ -25,7 +23,7 @@ impl<T: Float> Tensor<T> {
     /// ```
     pub fn as_mut_slice(&mut self) -> &mut [T] {
         self.make_unique();
-        Arc::get_mut(&mut self.storage).expect("unique after make_unique")
+        self.storage.get_mut().expect("unique after make_unique")
     }
 
     fn make_unique(&mut self) {
@@ -34,7 +32,7 @@ impl<T: Float> Tensor<T> {
         if !plain {
             *self = Tensor::from_storage(self.dense_storage(), self.shape());
         } else {
-            Arc::make_mut(&mut self.storage);
+            self.storage.make_mut();
             self.layout = Layout::contiguous(self.shape());
         }
     }

@@ -2,7 +2,7 @@
 //! written into the result first and the product accumulated onto it by gemm, so there is
 //! one result buffer and one pass instead of a product, a broadcast and a sum.
 
-use std::sync::Arc;
+use crate::storage::Storage;
 
 use crate::element::Float;
 use crate::error::{unwrap, Result, TensorError};
@@ -67,14 +67,14 @@ impl<T: Float> Tensor<T> {
         let mut out_shape = lead.to_vec();
         out_shape.push(out_features);
         let len = crate::shape::check_alloc::<T>("linear", &out_shape)?;
-        let mut storage: Arc<[T]> = match bias {
+        let mut storage: Storage<T> = match bias {
             // Every element is written: the bias row by row, or gemm (which does not read
             // the buffer without `accumulate`), or zeros when the product is empty.
             Some(_) => crate::recycle::scratch(len),
             None if in_features == 0 => crate::recycle::zeroed(len),
             None => crate::recycle::scratch(len),
         };
-        let out = Arc::get_mut(&mut storage).expect("new storage is unique");
+        let out = storage.get_mut().expect("new storage is unique");
         if len > 0 {
             // The input as a [rows, in] matrix (a view when the leading axes merge; rows ≤
             // len fits an isize) and the weight read as its transpose; broadcast

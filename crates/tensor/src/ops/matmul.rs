@@ -6,7 +6,7 @@
 //! batch instead (each product on one thread). Both only above the thresholds in
 //! [`crate::parallel`].
 
-use std::sync::Arc;
+use crate::storage::Storage;
 
 use crate::element::Float;
 use crate::error::{unwrap, Result, TensorError};
@@ -99,12 +99,12 @@ impl<T: Float> Tensor<T> {
         let len = crate::shape::check_alloc::<T>("matmul", &out_shape)?;
         // Every path below writes all of it (gemm does not read it), or k = 0 and it
         // must be zero.
-        let mut storage: Arc<[T]> = if k == 0 {
+        let mut storage: Storage<T> = if k == 0 {
             crate::recycle::zeroed(len)
         } else {
             crate::recycle::scratch(len)
         };
-        let out = Arc::get_mut(&mut storage).expect("new storage is unique");
+        let out = storage.get_mut().expect("new storage is unique");
         if len > 0 && k > 0 {
             let views_a = batch_views(&a, &batch);
             let views_b = batch_views(&b, &batch);
@@ -167,12 +167,12 @@ impl<T: Float> Tensor<T> {
         };
         let (a, b) = (real(a)?, real(b)?);
         let len = crate::shape::check_alloc::<T>("matmul", &[m, n])?;
-        let mut storage: Arc<[T]> = if k == 0 {
+        let mut storage: Storage<T> = if k == 0 {
             crate::recycle::zeroed(len)
         } else {
             crate::recycle::scratch(len)
         };
-        let out = Arc::get_mut(&mut storage).expect("new storage is unique");
+        let out = storage.get_mut().expect("new storage is unique");
         if len > 0 && k > 0 {
             let flops = 2usize.saturating_mul(m).saturating_mul(n).saturating_mul(k);
             gemm_one(

@@ -1,7 +1,7 @@
 //! Reductions along axes or over everything, `keepdim`, and `sum_to` (the inverse of
 //! broadcasting, used by backward passes).
 
-use std::sync::Arc;
+use crate::storage::Storage;
 
 use smallvec::SmallVec;
 
@@ -57,12 +57,12 @@ impl<T: Float> Tensor<T> {
     ) -> Self {
         let kept_shape = self.kept_shape(reduced);
         debug_assert_eq!(numel(&kept_shape), numel(result_shape));
-        let mut out: Arc<[T]> = crate::recycle::filled(numel(&kept_shape), identity);
+        let mut out: Storage<T> = crate::recycle::filled(numel(&kept_shape), identity);
         let out_layout = Layout::contiguous(&kept_shape)
             .broadcast_to(self.shape())
             .expect("a kept shape always broadcasts back to its source");
         strided::reduce_into(
-            Arc::get_mut(&mut out).expect("new storage is unique"),
+            out.get_mut().expect("new storage is unique"),
             &out_layout,
             &self.storage,
             &self.layout,

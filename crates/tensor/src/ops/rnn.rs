@@ -6,7 +6,7 @@
 //! The gate pre-activations come in PyTorch's stacking order: LSTM `[a_i, a_f, a_g, a_o]`,
 //! GRU `[r, z, n]`, each block `hidden` wide.
 
-use std::sync::Arc;
+use crate::storage::Storage;
 
 use crate::recycle;
 use crate::simd::{run, Kernel};
@@ -34,8 +34,8 @@ pub(super) fn data<T: Float>(t: &Tensor<T>) -> Tensor<T> {
 }
 
 /// The storage's elements, writable (it was just made, so it is unique).
-pub(super) fn writable<T>(a: &mut Arc<[T]>) -> &mut [T] {
-    Arc::get_mut(a).expect("new storage is unique")
+pub(super) fn writable<T: Copy>(a: &mut Storage<T>) -> &mut [T] {
+    a.get_mut().expect("new storage is unique")
 }
 
 pub(super) fn slice<T: Float>(t: &Tensor<T>) -> &[T] {

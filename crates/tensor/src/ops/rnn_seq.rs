@@ -9,8 +9,8 @@
 //! block per task on the thread pool: no synchronization per step. The blocks depend on
 //! `N` only (not on the number of threads), so results do too.
 
+use crate::storage::Storage;
 use std::ops::Range;
-use std::sync::Arc;
 
 use super::matmul::{gemm_into, MatrixView};
 use super::rnn::{data, slice, writable, LstmBackwardRows, LstmRows};
@@ -318,7 +318,7 @@ impl<T: Float> Tensor<T> {
         // gates and each step copies its rows out before overwriting them.
         let saved = gates.map(data);
         let saved: Option<&[T]> = saved.as_ref().map(slice);
-        let mut da: Arc<[T]> = match saved {
+        let mut da: Storage<T> = match saved {
             Some(_) => recycle::scratch(steps * n4),
             None => {
                 let mut da = recycle::copied(xw);
@@ -434,7 +434,7 @@ impl<T: Float> Tensor<T> {
         );
         recycle::give(hp);
         recycle::give(cp);
-        let state = |v: Arc<[T]>| Tensor::from_storage(v, &[n, h]);
+        let state = |v: Storage<T>| Tensor::from_storage(v, &[n, h]);
         (
             Tensor::from_storage(da, &[steps, n, 4 * h]),
             Tensor::from_storage(dw, &[4 * h, h]),
