@@ -314,3 +314,37 @@ impl Layout {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::contiguous_strides;
+
+    /// Row-major strides by the definition: each the product of the lengths after it (a
+    /// 0-length axis counted as 1, saturating), computed one axis at a time.
+    fn by_definition(shape: &[usize]) -> Vec<usize> {
+        (0..shape.len())
+            .map(|k| {
+                shape[k + 1..]
+                    .iter()
+                    .fold(1usize, |acc, &d| acc.saturating_mul(d.max(1)))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn contiguous_strides_match_the_definition_for_every_rank_up_to_five() {
+        let lengths = [0, 1, 2, 3, 1 << 32, usize::MAX];
+        for rank in 0..=5u32 {
+            for code in 0..lengths.len().pow(rank) {
+                let shape: Vec<usize> = (0..rank)
+                    .map(|i| lengths[code / lengths.len().pow(i) % lengths.len()])
+                    .collect();
+                assert_eq!(
+                    contiguous_strides(&shape).as_slice(),
+                    by_definition(&shape).as_slice(),
+                    "{shape:?}"
+                );
+            }
+        }
+    }
+}

@@ -174,6 +174,10 @@ pub fn sum_to_axes(from: &[usize], to: &[usize]) -> Result<Vec<usize>, TensorErr
     Ok(axes)
 }
 
+/// Buffers of at least this many bytes (64 MiB) are probed with a fallible allocation
+/// before use ([`check_alloc`]); below it, an allocation failure aborts, as for `Vec`.
+pub(crate) const PROBED_BYTES: usize = 1 << 26;
+
 /// Checks that a buffer for `shape` with elements of `T` can be allocated: a checked
 /// byte count, and for large buffers (64 MiB or more) a probe with `try_reserve`, so an
 /// impossible allocation (a `[2^40, 1]` matmul output, say) is an error naming the op,
@@ -189,7 +193,7 @@ pub fn check_alloc<T>(op: &'static str, shape: &[usize]) -> Result<usize, Tensor
         0 => try_numel(op, shape)?,
         size => bytes / size,
     };
-    if bytes >= 1 << 26 {
+    if bytes >= PROBED_BYTES {
         let mut probe: Vec<T> = Vec::new();
         probe.try_reserve_exact(n).map_err(|_| TensorError::Alloc {
             op,

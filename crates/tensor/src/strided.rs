@@ -240,7 +240,7 @@ fn map_transposed<T: Copy, U>(
 fn fill_new<U: Copy + 'static>(n: usize, write: impl FnOnce(&mut [MaybeUninit<U>])) -> Storage<U> {
     // Below 64 MiB, `n` elements can neither overflow a size nor need the check's
     // allocation probe: skip it (a call on every small op).
-    if n >= (1 << 26) / size_of::<U>().max(1) {
+    if n >= crate::shape::PROBED_BYTES / size_of::<U>().max(1) {
         if let Err(e) = crate::shape::check_alloc::<U>("elementwise op", &[n]) {
             panic!("{e}");
         }

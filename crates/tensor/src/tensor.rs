@@ -270,7 +270,19 @@ impl<T: Float> Tensor<T> {
     }
 
     /// True if `self` and `other` share storage (one is a view of the other, or both
-    /// are views of a third).
+    /// are views of a third). A tensor created with no elements has no storage to
+    /// share, so it shares none, even with its own clones (as NumPy's `shares_memory`
+    /// finds no overlap between empty arrays); an empty view of a tensor with elements
+    /// shares that tensor's.
+    ///
+    /// ```
+    /// use tensor::Tensor;
+    /// let a = Tensor::<f32>::zeros(&[2, 3]);
+    /// assert!(a.t().shares_storage(&a));
+    /// assert!(a.narrow(0, 0, 0).shares_storage(&a));
+    /// let e = Tensor::<f32>::zeros(&[0, 3]);
+    /// assert!(!e.clone().shares_storage(&e));
+    /// ```
     #[must_use]
     pub fn shares_storage(&self, other: &Self) -> bool {
         Storage::ptr_eq(&self.storage, &other.storage)
