@@ -13,7 +13,7 @@ pub type Dims = SmallVec<[usize; 4]>;
 /// If the count overflows `usize` (a shape no machine can hold), naming the shape.
 #[must_use]
 #[track_caller]
-#[inline]
+#[inline(always)]
 pub fn numel(shape: &[usize]) -> usize {
     match try_numel("numel", shape) {
         Ok(n) => n,
