@@ -1,6 +1,6 @@
 //! The one place that decides between the contiguous fast path and the strided path.
 //!
-//! Kernels hand a plain per-element closure to [`map`], [`zip_map`] or [`reduce_into`]; this
+//! Kernels hand a plain per-element closure to `map`, `zip_map` or [`reduce_into`]; this
 //! file walks the operands' layouts and calls it. It first *coalesces* axes (merges
 //! neighbours that are contiguous with each other in every operand), so a contiguous
 //! tensor becomes one run and `x + bias` becomes one run per row. Each run is a plain
