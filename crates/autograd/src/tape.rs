@@ -207,6 +207,7 @@ impl<T: Float> Tape<T> {
     /// Appends a node computed from `inputs` by `op`. The node needs a gradient if any
     /// input does; when not recording it is stored as a constant without inputs.
     #[track_caller]
+    #[inline(always)]
     pub(crate) fn record(&self, op: Op, inputs: Inputs, value: Tensor<T>) -> Var<'_, T> {
         self.record_saved(op, inputs, value, None)
     }
@@ -223,6 +224,7 @@ impl<T: Float> Tape<T> {
     /// [`Tape::record`], keeping `saved` on the node for the op's rule
     /// ([`Node::saved`]) when it is recorded with a gradient.
     #[track_caller]
+    #[inline(always)]
     pub(crate) fn record_saved(
         &self,
         op: Op,
@@ -257,6 +259,7 @@ impl<T: Float> Tape<T> {
         self.push_node(op, inputs, value, requires_grad, None)
     }
 
+    #[inline(always)]
     fn push_node(
         &self,
         op: Op,

@@ -147,7 +147,6 @@ where
 /// assert_eq!(sums[3], 6000.0);
 /// ```
 ///
-///
 /// Why not a rayon parallel iterator: called from a thread outside the pool (a training
 /// loop in `main`), one hands all the work to the pool and sleeps until it is done, so
 /// every parallel op pays for waking a pool thread, then the second one, then the

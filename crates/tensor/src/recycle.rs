@@ -143,6 +143,7 @@ pub(crate) fn take<T: Copy + 'static>(len: usize) -> Option<Storage<T>> {
     take_pooled(len)
 }
 
+/// [`take`] for a length worth pooling: the most recently released buffer of `len`.
 fn take_pooled<T: Copy + 'static>(len: usize) -> Option<Storage<T>> {
     let cap = capacity();
     with_shelf(|s: &mut Shelf<T>| {

@@ -13,13 +13,12 @@
 //! covers the chunk); a chunk's `cols` stays within [`CHUNK_ELEMENTS`]. Chunks run in
 //! parallel above the threshold in [`crate::parallel`]; each thread owns its scratch.
 
-use crate::storage::Storage;
-
 use super::im2col::{col2im, im2col, regroup, view, Geometry};
 use super::matmul::gemm_into;
 use crate::element::Float;
 use crate::error::{unwrap, Result, TensorError};
 use crate::parallel::{fold_chunks, for_each_chunk_mut, split_batch, split_matmul};
+use crate::storage::Storage;
 use crate::tensor::Tensor;
 
 /// The largest `cols` buffer (in elements) one chunk of samples may fill: 256 KiB of

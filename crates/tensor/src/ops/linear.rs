@@ -2,13 +2,12 @@
 //! written into the result first and the product accumulated onto it by gemm, so there is
 //! one result buffer and one pass instead of a product, a broadcast and a sum.
 
-use crate::storage::Storage;
-
 use crate::element::Float;
 use crate::error::{unwrap, Result, TensorError};
 use crate::ops::matmul::{gemm_into, MatrixView};
 use crate::parallel::split_matmul;
 use crate::shape::try_numel;
+use crate::storage::Storage;
 use crate::tensor::Tensor;
 
 impl<T: Float> Tensor<T> {

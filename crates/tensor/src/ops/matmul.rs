@@ -6,12 +6,11 @@
 //! batch instead (each product on one thread). Both only above the thresholds in
 //! [`crate::parallel`].
 
-use crate::storage::Storage;
-
 use crate::element::Float;
 use crate::error::{unwrap, Result, TensorError};
 use crate::parallel::{for_each, split_matmul};
 use crate::shape::{broadcast_shapes, numel, Dims};
+use crate::storage::Storage;
 use crate::tensor::Tensor;
 
 /// Where one operand matrix lives: offset of element `[0, 0]`, row stride, column stride.

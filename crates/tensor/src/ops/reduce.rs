@@ -1,14 +1,13 @@
 //! Reductions along axes or over everything, `keepdim`, and `sum_to` (the inverse of
 //! broadcasting, used by backward passes).
 
-use crate::storage::Storage;
-
 use smallvec::SmallVec;
 
 use crate::element::Float;
 use crate::error::{unwrap, Result, TensorError};
 use crate::layout::Layout;
 use crate::shape::{normalize_axis, numel, sum_to_axes, Dims};
+use crate::storage::Storage;
 use crate::strided;
 use crate::tensor::Tensor;
 

@@ -6,10 +6,9 @@
 //! The gate pre-activations come in PyTorch's stacking order: LSTM `[a_i, a_f, a_g, a_o]`,
 //! GRU `[r, z, n]`, each block `hidden` wide.
 
-use crate::storage::Storage;
-
 use crate::recycle;
 use crate::simd::{run, Kernel};
+use crate::storage::Storage;
 use crate::{Float, Tensor};
 
 /// Checks `[N, k·H]` against `[N, H]` and returns `(N, H)`.

@@ -9,7 +9,6 @@
 //! block per task on the thread pool: no synchronization per step. The blocks depend on
 //! `N` only (not on the number of threads), so results do too.
 
-use crate::storage::Storage;
 use std::ops::Range;
 
 use super::matmul::{gemm_into, MatrixView};
@@ -17,6 +16,7 @@ use super::rnn::{data, slice, writable, LstmBackwardRows, LstmRows};
 use crate::parallel::{for_each, split_batch, split_matmul};
 use crate::recycle;
 use crate::simd::run;
+use crate::storage::Storage;
 use crate::{Float, Tensor};
 
 /// The fewest rows a block of the time loop gets: fewer would leave the per-step
