@@ -301,7 +301,7 @@ mod tests {
     }
 
     #[test]
-    fn empty_storage_allocates_nothing_and_shares_nothing() {
+    fn empty_storage_is_writable_and_shares_nothing() {
         let mut e = Storage::<f32>::empty();
         assert!(e.is_empty());
         assert_eq!(e.get_mut().map(|s| s.len()), Some(0));

@@ -37,11 +37,10 @@ pub struct Tensor<T: Float = f32> {
 impl<T: Float> Drop for Tensor<T> {
     /// The last tensor holding a large buffer hands it to [`crate::recycle`].
     fn drop(&mut self) {
-        if crate::recycle::worth_keeping::<T>(self.storage.len())
-            && self.storage.get_mut().is_some()
-        {
-            let storage = std::mem::replace(&mut self.storage, Storage::empty());
-            crate::recycle::give(storage);
+        // `give` keeps it only if no other tensor shares it; a shared one is released
+        // there as it would be here.
+        if crate::recycle::worth_keeping::<T>(self.storage.len()) {
+            crate::recycle::give(std::mem::replace(&mut self.storage, Storage::empty()));
         }
     }
 }
