@@ -19,6 +19,9 @@ use std::time::{Duration, Instant};
 
 use wengert::prelude::*;
 
+#[path = "step/peers.rs"]
+mod peers;
+
 fn median_secs(budget: Duration, mut f: impl FnMut()) -> f64 {
     f();
     let t = Instant::now();
@@ -316,9 +319,10 @@ fn roofline(sizes: &[usize], batch: usize, transposes: bool) -> f64 {
 }
 
 /// Prints the step's products alone (both rooflines) beside the SGD step's time.
-fn print_roofline(sizes: &[usize], batch: usize, sgd: f64) {
+fn print_roofline(sizes: &[usize], batch: usize, sgd: f64) -> peers::LargeProducts {
     let same = roofline(sizes, batch, true);
     let row_major = roofline(sizes, batch, false);
+    // Forward and weight gradient per layer; input gradient for all but the first.
     let flops: f64 = sizes
         .windows(2)
         .enumerate()
@@ -335,6 +339,7 @@ fn print_roofline(sizes: &[usize], batch: usize, sgd: f64) {
         sgd / same,
         100.0 * same / sgd
     );
+    peers::LargeProducts { flops, row_major }
 }
 
 /// `PROFILE=small|digits|large`: run only that model's SGD steps, for a profiler.
@@ -380,87 +385,6 @@ fn profile(which: &str) {
         body();
     }
     println!("{which}: {steps} SGD steps in 10 s");
-}
-
-/// The three `shared/perf` models as the peers name them.
-const PEER_MODELS: [&str; 3] = [
-    "13-64-64-1_mse_adam_b20",
-    "64-128-64-10_ce_adam_b32",
-    "784-1024-1024-10_ce_sgd_b256",
-];
-
-/// Runs a peer's benchmark program from `shared/perf/rust-peers` if it has been built there
-/// (`cargo build --release -p burn-bench --no-default-features --features flex,v4`, and
-/// `-p candle-bench`; or set `WENGERT_PEERS` to the folder holding the binaries), and reads
-/// its median step times in µs, per model of [`PEER_MODELS`].
-fn rust_peer(binary: &str, env: &[(&str, &str)]) -> Option<[Option<f64>; 3]> {
-    let dir = std::env::var("WENGERT_PEERS")
-        .unwrap_or_else(|_| "../shared/perf/rust-peers/target/release".into());
-    let path = std::path::Path::new(&dir).join(binary);
-    if !path.exists() {
-        println!("  ({binary} not built in {dir}: no same-run figures for it)");
-        return None;
-    }
-    let out = std::process::Command::new(&path)
-        .env("WHAT", "mlp")
-        .envs(env.iter().copied())
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    Some(PEER_MODELS.map(|model| {
-        text.lines()
-            .find(|l| l.contains(&format!("step_mlp_{model}")))
-            .and_then(|l| l.split_whitespace().nth(2)?.parse().ok())
-    }))
-}
-
-/// JAX's jitted steps from `shared/perf/python/mlp_step.py`, when Python has `jax`.
-fn jax_peer() -> Option<[Option<f64>; 3]> {
-    let script = "../shared/perf/python/mlp_step.py";
-    if !std::path::Path::new(script).exists() {
-        return None;
-    }
-    let out = std::process::Command::new("python3")
-        .args([script, "--libs", "jax", "--configs", "seed,digits,large"])
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    if !out.status.success() || !text.contains("mlp_step.jax") {
-        println!("  (JAX not available to python3: no same-run figures for it)");
-        return None;
-    }
-    Some(["seed", "digits", "large"].map(|config| {
-        text.lines()
-            .find(|l| l.starts_with(&format!("mlp_step.jax.{config}.median ")))
-            .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-    }))
-}
-
-/// Prints wengert's steps beside the peers measured in this run, as ratios.
-fn peers_table(ours: [Option<f64>; 3]) {
-    println!("same-run peers (µs per step; ratio = wengert / peer):");
-    let peers = [
-        (
-            "burn (flex, x86-v4)",
-            rust_peer("burn-bench", &[("BACKEND", "flex")]),
-        ),
-        ("candle", rust_peer("candle-bench", &[])),
-        ("JAX jit", jax_peer()),
-    ];
-    for (i, model) in PEER_MODELS.iter().enumerate() {
-        let Some(us) = ours[i] else { continue };
-        let mut line = format!("  {model:<30} wengert {us:>9.1}");
-        for (name, figures) in &peers {
-            if let Some(p) = figures.as_ref().and_then(|f| f[i]) {
-                line += &format!("  | {name} {p:>9.1} ({:.2}x)", us / p);
-            }
-        }
-        println!("{line}");
-    }
-    println!(
-        "  reference, issue #14's run (not this one): PyTorch eager 526 / 556 / 10 800 µs, \
-         JAX 139 / 182 / 10 900 µs"
-    );
 }
 
 /// The study guide's whole workflow: diabetes (standardized, 80/20 split), Dense 64 → 64 → 1,
@@ -568,11 +492,11 @@ fn main() {
             Some(10),
             "PyTorch eager 16 046 µs, JAX 7 222, candle 19 520, burn 12 243 / 8 330 (SGD)",
         );
-        large = Some(sgd * 1e6);
-        print_roofline(&sizes, 256, sgd);
+        large = Some((sgd * 1e6, print_roofline(&sizes, 256, sgd)));
     }
     if std::env::var_os("PEERS").is_some() {
-        peers_table([Some(small * 1e6), Some(digits * 1e6), large]);
+        let (large_us, products) = large.unzip();
+        peers::peers_table([Some(small * 1e6), Some(digits * 1e6), large_us], products);
     } else {
         println!(
             "(PEERS=1 also runs the peers built in shared/perf, in this run, and prints ratios)"

@@ -78,6 +78,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// `x·Wᵀ + b` over the last axis (PyTorch's `torch.nn.functional.linear`), recorded
     /// as one op ([`crate::Op::Linear`]) with one derivative rule: `self` is `[*, in]`,
     /// `weight` `[out, in]` (PyTorch's layout), `bias` `[out]`; the result is `[*, out]`.
+    /// A 1-D weight `[in]` gives `[*]`, with a 0-D bias, as in PyTorch.
     /// The same values, up to rounding, as `self.matmul(weight.t()) + bias`, in one node
     /// instead of four (see [`Tensor::linear`]).
     ///
@@ -101,6 +102,20 @@ impl<'t, T: Float> Var<'t, T> {
     #[must_use]
     pub fn linear(self, weight: Self, bias: Option<Self>) -> Self {
         self.same_tape(weight, "linear");
+        if weight.ndim() == 1 {
+            // PyTorch's 1-D weight `[in]`: the one row of a `[1, in]` weight (0-D bias),
+            // the length-1 output axis then dropped; recorded as those three ops.
+            let bias_shape = bias.map(Var::shape);
+            let shapes = (self.shape(), weight.shape());
+            if let Err(e) = tensor::linear_shape(&shapes.0, &shapes.1, bias_shape.as_deref()) {
+                panic!("{e}");
+            }
+            let mut row_bias = None;
+            if let Some(b) = bias {
+                row_bias = Some(b.unsqueeze(0));
+            }
+            return self.linear(weight.unsqueeze(0), row_bias).squeeze(-1);
+        }
         let mut inputs: Inputs = smallvec![self.id, weight.id];
         let mut bias_value = None;
         // An `if let`, not `map`: a closure would lose the caller's location.

@@ -53,6 +53,6 @@ pub use display::{EDGE_ITEMS, SUMMARY_THRESHOLD};
 pub use element::Float;
 pub use error::{Result, TensorError};
 pub use layout::Layout;
-pub use ops::{AvgPool, Conv2dParams, Pool2d, CHUNK_ELEMENTS};
+pub use ops::{linear_shape, AvgPool, Conv2dParams, Pool2d, CHUNK_ELEMENTS};
 pub use shape::{broadcast_shapes, Dims};
 pub use tensor::Tensor;

@@ -85,11 +85,43 @@ fn linear_with_empty_axes() {
     assert_eq!(y.shape(), &[3, 0]);
 }
 
+/// PyTorch's `F.linear` also takes a 1-D weight `[in]`: each row's dot product with it,
+/// the output axis dropped, plus a 0-D bias.
+#[test]
+fn linear_with_a_one_dimensional_weight() {
+    let x = Tensor::from([[1.0f64, 2.0, 3.0], [-1.0, 0.5, 4.0]]);
+    let w = Tensor::from([0.5f64, -1.0, 2.0]);
+    let y = x.linear(&w, Some(&Tensor::scalar(0.25)));
+    assert_eq!(y.shape(), &[2]);
+    // 0.5 − 2 + 6 + 0.25 and −0.5 − 0.5 + 8 + 0.25.
+    assert_eq!(y.to_vec(), vec![4.75, 7.25]);
+    // A 1-D input gives a 0-D result; leading axes are kept.
+    let v = Tensor::from([1.0f64, 1.0, 1.0]).linear(&w, None);
+    assert_eq!((v.shape(), v.item()), (&[][..], 1.5));
+    let batched = x.reshape(&[1, 2, 3]).linear(&w, None);
+    assert_eq!(batched.shape(), &[1, 2]);
+    assert_eq!(batched.to_vec(), vec![4.5, 7.0]);
+}
+
 #[test]
 fn linear_names_the_shapes_it_refuses() {
     let x = Tensor::<f32>::ones(&[2, 3]);
     let cases = [
-        (Tensor::ones(&[3]), None, "the weight must be 2-D"),
+        (
+            Tensor::ones(&[2, 3, 1]),
+            None,
+            "the weight must be [out, in] or [in]",
+        ),
+        (
+            Tensor::ones(&[2]),
+            None,
+            "must have the weight's 2 features",
+        ),
+        (
+            Tensor::ones(&[3]),
+            Some(Tensor::ones(&[1])),
+            "the bias must be []",
+        ),
         (
             Tensor::ones(&[4, 2]),
             None,

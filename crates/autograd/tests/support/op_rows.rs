@@ -174,6 +174,10 @@ pub(crate) fn rows(kind: OpKind) -> Vec<Row> {
             row(&[&[1, 4], &[2, 4], &[2]], Any, |v| {
                 v[0].broadcast_to(&[3, 4]).linear(v[1], Some(v[2]))
             }),
+            // PyTorch's 1-D weight `[in]` (output axis dropped) with a 0-D bias.
+            row(&[&[3, 4], &[4], &[]], Any, |v| {
+                v[0].linear(v[1], Some(v[2])).tanh()
+            }),
         ],
         OpKind::Transpose => vec![
             row(&[&[3, 4]], Any, |v| v[0].t().tanh()),

@@ -16,6 +16,9 @@ impl<T: Float> Tensor<T> {
     /// layout), `bias` is `[out]`; the result is `[*, out]`. Equal, up to rounding, to
     /// `self.matmul(&weight.t()) + bias`, without the intermediate product.
     ///
+    /// As in PyTorch, the weight may also be 1-D, `[in]`: the result is then `[*]` (the
+    /// dot product of each row with the weight) and the bias, if any, 0-D.
+    ///
     /// # Panics
     /// If the shapes do not fit; see [`Tensor::try_linear`].
     ///
@@ -34,37 +37,26 @@ impl<T: Float> Tensor<T> {
         unwrap(self.try_linear(weight, bias))
     }
 
-    /// [`Tensor::linear`], or an error naming the shapes: the weight must be 2-D, the
-    /// input's last axis as long as the weight's second, and the bias 1-D as long as the
-    /// weight's first.
+    /// [`Tensor::linear`], or an error naming the shapes (see [`linear_shape`]).
+    ///
+    /// ```
+    /// use tensor::Tensor;
+    /// let x = Tensor::from([[1.0f32, 2.0], [3.0, 4.0]]);
+    /// let w = Tensor::from([0.5f32, -1.0]); // 1-D: one output, the axis dropped
+    /// assert_eq!(x.try_linear(&w, Some(&Tensor::scalar(1.0))).unwrap().to_vec(), vec![-0.5, -1.5]);
+    /// assert!(x.try_linear(&w, Some(&Tensor::from([1.0f32]))).is_err()); // bias must be 0-D
+    /// ```
     pub fn try_linear(&self, weight: &Self, bias: Option<&Self>) -> Result<Self> {
-        let fail = |reason: String| TensorError::Invalid {
-            op: "linear",
-            reason: format!(
-                "input {:?}, weight {:?}, bias {:?}: {reason}",
-                self.shape(),
-                weight.shape(),
-                bias.map(Tensor::shape)
-            ),
-        };
-        if weight.ndim() != 2 {
-            return Err(fail("the weight must be 2-D [out, in]".into()));
+        let out_shape = linear_shape(self.shape(), weight.shape(), bias.map(Tensor::shape))?;
+        if weight.ndim() == 1 {
+            // `[in]` is the one row of a `[1, in]` weight; the length-1 axis then goes.
+            let bias = bias.map(|b| b.unsqueeze(0));
+            let y = self.try_linear(&weight.unsqueeze(0), bias.as_ref())?;
+            return Ok(y.squeeze(-1));
         }
         let (out_features, in_features) = (weight.shape()[0], weight.shape()[1]);
-        if self.ndim() == 0 || self.shape()[self.ndim() - 1] != in_features {
-            return Err(fail(format!(
-                "the input's last axis must have the weight's {in_features} features"
-            )));
-        }
-        if let Some(b) = bias {
-            if b.shape() != [out_features] {
-                return Err(fail(format!("the bias must be [{out_features}]")));
-            }
-        }
         let lead = &self.shape()[..self.ndim() - 1];
         let rows = try_numel("linear", lead)?;
-        let mut out_shape = lead.to_vec();
-        out_shape.push(out_features);
         let len = crate::shape::check_alloc::<T>("linear", &out_shape)?;
         let mut storage: Storage<T> = match bias {
             // Every element is written: the bias row by row, or gemm (which does not read
@@ -127,4 +119,40 @@ impl<T: Float> Tensor<T> {
         }
         Ok(Tensor::from_storage(storage, &out_shape))
     }
+}
+
+/// The shape of `linear(x, weight, bias)` (PyTorch's `torch.nn.functional.linear`), or an
+/// error naming all three shapes: `x` is `[*, in]` with at least one axis; `weight` is
+/// `[out, in]`, giving `[*, out]` with a `[out]` bias, or `[in]`, giving `[*]` with a 0-D
+/// bias.
+///
+/// ```
+/// use tensor::linear_shape;
+/// assert_eq!(linear_shape(&[8, 3], &[5, 3], Some(&[5])).unwrap(), vec![8, 5]);
+/// assert_eq!(linear_shape(&[8, 3], &[3], Some(&[])).unwrap(), vec![8]);
+/// let e = linear_shape(&[8, 3], &[5, 4], None).unwrap_err();
+/// assert!(e.to_string().contains("weight [5, 4]"));
+/// ```
+pub fn linear_shape(x: &[usize], weight: &[usize], bias: Option<&[usize]>) -> Result<Vec<usize>> {
+    let fail = |reason: String| TensorError::Invalid {
+        op: "linear",
+        reason: format!("input {x:?}, weight {weight:?}, bias {bias:?}: {reason}"),
+    };
+    let (out, in_features, bias_shape) = match *weight {
+        [out, in_features] => (Some(out), in_features, vec![out]),
+        [in_features] => (None, in_features, vec![]),
+        _ => return Err(fail("the weight must be [out, in] or [in]".into())),
+    };
+    let Some((&last, lead)) = x.split_last() else {
+        return Err(fail("the input needs at least one axis, [*, in]".into()));
+    };
+    if last != in_features {
+        return Err(fail(format!(
+            "the input's last axis must have the weight's {in_features} features"
+        )));
+    }
+    if bias.is_some_and(|b| b != bias_shape.as_slice()) {
+        return Err(fail(format!("the bias must be {bias_shape:?}")));
+    }
+    Ok(lead.iter().copied().chain(out).collect())
 }

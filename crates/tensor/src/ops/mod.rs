@@ -16,4 +16,5 @@ mod rnn_seq;
 mod softmax;
 
 pub use conv::{Conv2dParams, CHUNK_ELEMENTS};
+pub use linear::linear_shape;
 pub use pool::{AvgPool, Pool2d};
