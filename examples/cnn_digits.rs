@@ -123,7 +123,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let seeds: Vec<u64> = if quick { vec![0] } else { (0..5).collect() };
     let (cnn_epochs, mlp_epochs) = if quick { (3, 3) } else { (60, 30) };
     let (mut cnn_acc, mut mlp_acc) = (Vec::new(), Vec::new());
-    println!("{}", cnn(0).summary_for(&[1, 1, 8, 8]));
+    println!("{}", cnn(0).summary_for(&[1, 8, 8]));
     println!("seed  CNN test acc  epochs  s     MLP test acc");
     for &seed in &seeds {
         let started = std::time::Instant::now();

@@ -10,7 +10,6 @@
 //!
 //! Run: `cargo run --release --example custom_model` (`WENGERT_QUICK=1`: 5 epochs).
 
-use wengert::nn::Named;
 use wengert::prelude::*;
 
 /// Swish / SiLU: `f(x) = x·σ(x)`, `f'(x) = σ(x)·(1 + x·(1 − σ(x)))`.
@@ -55,13 +54,13 @@ impl<T: Float> Module<T> for Residual<T> {
         let h = x.tape().apply(Swish, &[h]);
         x + self.outer.forward(h)
     }
-    fn parameters(&self) -> Vec<Named<'_, T>> {
-        let mut p = wengert::nn::module::prefixed("inner", self.inner.parameters());
-        p.extend(wengert::nn::module::prefixed(
-            "outer",
-            self.outer.parameters(),
-        ));
-        p
+    // The layers it is built from: parameters, saving, mode switches and the summary's
+    // rows follow from this list (PyTorch's `named_children`).
+    fn children(&self) -> Vec<(String, &dyn Module<T>)> {
+        vec![("inner".into(), &self.inner), ("outer".into(), &self.outer)]
+    }
+    fn children_mut(&mut self) -> Vec<&mut dyn Module<T>> {
+        vec![&mut self.inner, &mut self.outer]
     }
     fn input_features(&self) -> Option<usize> {
         self.inner.input_features()

@@ -105,7 +105,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .add(Lstm::builder(8, 32).batch_first(true).build(&mut rng))
         .add(LastStep)
         .add(Linear::new(32, 2, &mut rng));
-    println!("{}", lstm.summary_for(&[1, STEPS]));
+    println!("{}", lstm.summary_for(&[STEPS]));
     println!("MLP on the flattened sequence:");
     let mlp_acc = accuracy(mlp, (&x, &y), (&x_test, &y_test), epochs)?;
     println!("LSTM:");

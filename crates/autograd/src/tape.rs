@@ -180,6 +180,32 @@ impl<T: Float> Tape<T> {
         var
     }
 
+    /// The parameters bound to this tape with [`Tape::param`], each once, in the order
+    /// they were first bound, with the `Var` holding each one's value (on any tape,
+    /// recording or not). `fit` compares them with the model's `parameters()` to find a
+    /// layer the model uses but does not list.
+    ///
+    /// ```
+    /// use autograd::{Param, Tape};
+    /// use tensor::Tensor;
+    /// let (w, b) = (Param::new("w", Tensor::<f32>::ones(&[2, 3])), Param::new("b", Tensor::zeros(&[2])));
+    /// let tape = Tape::inference();
+    /// let _ = tape.param(&w) * 2.0 + tape.param(&w);
+    /// let _ = tape.param(&b);
+    /// let bound = tape.bound_params();
+    /// assert_eq!(bound.len(), 2);
+    /// assert_eq!((bound[0].0, bound[0].1.shape()), (w.id(), vec![2, 3]));
+    /// assert_eq!(bound[1].0, b.id());
+    /// ```
+    #[must_use]
+    pub fn bound_params(&self) -> Vec<(ParamId, Var<'_, T>)> {
+        let params = self.params.borrow();
+        params
+            .iter()
+            .map(|&(p, id)| (p, Var { id, tape: self }))
+            .collect()
+    }
+
     /// Runs `f` without recording a graph: every value it computes is stored as a
     /// constant, so nothing it does gets a gradient.
     ///

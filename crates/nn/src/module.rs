@@ -19,43 +19,98 @@ pub type Named<'a, T> = (String, &'a Param<T>);
 
 /// A layer or model: a differentiable function with parameters.
 ///
-/// Implement it for your own struct in a few lines:
+/// A model of your own is a struct holding its layers. Implement [`Module::forward`] and
+/// list the layers in [`Module::children`] (PyTorch's `named_children`) and
+/// [`Module::children_mut`]; everything else follows from them, as PyTorch's module
+/// registry does it:
+///
+/// | method | default, from the children |
+/// |---|---|
+/// | [`parameters`](Module::parameters), [`buffers`](Module::buffers), [`rngs`](Module::rngs) | each child's, named `child.name` (`fc1.weight`, `bn.running_mean`) |
+/// | [`set_training`](Module::set_training) | passed to every child (Dropout, BatchNorm) |
+/// | [`penalty`](Module::penalty) | the sum of the children's (regularizers) |
+/// | [`uses_batch_statistics`](Module::uses_batch_statistics) | true if a child's is |
+/// | state dict, saving, loading, [`freeze`](Module::freeze), summaries | through the above |
+///
+/// A layer the forward pass uses but `children` leaves out is neither trained nor saved
+/// (`fit` warns when it sees one). Override [`Module::input_shape`] (or
+/// [`Module::input_features`]) to have `fit`, `evaluate` and `predict` check the data's
+/// shape before they run, and [`Module::output_kind`] to have `fit` check the loss
+/// against the output: the children cannot tell which of them comes first or last.
 ///
 /// ```
-/// use nn::{Linear, Module, Named};
 /// use autograd::Var;
+/// use nn::{BatchNorm1d, Dropout, Linear, Module};
 /// use rand::SeedableRng;
 ///
-/// /// y = x + W₂·relu(W₁·x): a residual block.
+/// /// y = x + W₂·dropout(relu(bn(W₁·x))): a residual block.
 /// struct Residual {
 ///     inner: Linear,
+///     bn: BatchNorm1d,
+///     drop: Dropout,
 ///     outer: Linear,
 /// }
 ///
 /// impl Module for Residual {
 ///     fn forward<'t>(&self, x: Var<'t>) -> Var<'t> {
-///         x + self.outer.forward(self.inner.forward(x).relu())
+///         let h = self.bn.forward(self.inner.forward(x)).relu();
+///         x + self.outer.forward(self.drop.forward(h))
 ///     }
-///     fn parameters(&self) -> Vec<Named<'_, f32>> {
-///         nn::module::prefixed("inner", self.inner.parameters())
-///             .into_iter()
-///             .chain(nn::module::prefixed("outer", self.outer.parameters()))
-///             .collect()
+///     fn children(&self) -> Vec<(String, &dyn Module)> {
+///         vec![
+///             ("inner".into(), &self.inner),
+///             ("bn".into(), &self.bn),
+///             ("drop".into(), &self.drop),
+///             ("outer".into(), &self.outer),
+///         ]
+///     }
+///     fn children_mut(&mut self) -> Vec<&mut dyn Module> {
+///         vec![&mut self.inner, &mut self.bn, &mut self.drop, &mut self.outer]
+///     }
+///     fn input_features(&self) -> Option<usize> {
+///         Some(4)
 ///     }
 /// }
 ///
 /// let mut rng = rand::rngs::StdRng::seed_from_u64(0);
-/// let block = Residual { inner: Linear::new(4, 8, &mut rng), outer: Linear::new(8, 4, &mut rng) };
-/// let names: Vec<String> = block.parameters().into_iter().map(|(n, _)| n).collect();
-/// assert_eq!(names, ["inner.weight", "inner.bias", "outer.weight", "outer.bias"]);
+/// let mut block = Residual {
+///     inner: Linear::new(4, 8, &mut rng),
+///     bn: BatchNorm1d::new(8),
+///     drop: Dropout::new(0.1, 0),
+///     outer: Linear::new(8, 4, &mut rng),
+/// };
+/// let names: Vec<String> = block.state_dict().into_iter().map(|(n, _)| n).collect();
+/// assert_eq!(names, ["inner.weight", "inner.bias", "bn.weight", "bn.bias",
+///                    "bn.running_mean", "bn.running_var", "bn.num_batches_tracked",
+///                    "outer.weight", "outer.bias"]); // PyTorch's names and order
+/// block.set_training(false); // BatchNorm and Dropout switch too
+/// assert!(block.uses_batch_statistics());
 /// ```
 pub trait Module<T: Float = f32>: Send + Sync {
     /// Computes the output, recording onto `x`'s tape.
     fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T>;
 
-    /// Trainable parameters with their state-dict names (none by default).
-    fn parameters(&self) -> Vec<Named<'_, T>> {
+    /// The modules this one is built from, by name (PyTorch's `named_children`): the
+    /// defaults of the other methods come from them (see the table above). None by
+    /// default, for a layer that owns its parameters directly.
+    fn children(&self) -> Vec<(String, &dyn Module<T>)> {
         Vec::new()
+    }
+
+    /// The same modules as [`Module::children`], in the same order, mutably: what
+    /// [`Module::set_training`] reaches by default.
+    fn children_mut(&mut self) -> Vec<&mut dyn Module<T>> {
+        Vec::new()
+    }
+
+    /// Trainable parameters with their state-dict names: by default, each child's
+    /// ([`Module::children`]) named `child.name`.
+    fn parameters(&self) -> Vec<Named<'_, T>> {
+        let mut out = Vec::new();
+        for (name, child) in self.children() {
+            out.extend(prefixed(&name, child.parameters()));
+        }
+        out
     }
 
     /// The parameters of [`Module::parameters`], in the same order, without their names
@@ -66,19 +121,33 @@ pub trait Module<T: Float = f32>: Send + Sync {
         self.parameters().into_iter().map(|(_, p)| p).collect()
     }
 
-    /// Non-trainable state saved with the weights (BatchNorm's running statistics).
+    /// Non-trainable state saved with the weights (BatchNorm's running statistics): by
+    /// default, each child's named `child.name`.
     fn buffers(&self) -> Vec<Named<'_, T>> {
-        Vec::new()
+        let mut out = Vec::new();
+        for (name, child) in self.children() {
+            out.extend(prefixed(&name, child.buffers()));
+        }
+        out
     }
 
     /// Switches between training (`true`) and evaluation mode (Dropout off, BatchNorm
-    /// uses running statistics).
-    fn set_training(&mut self, _training: bool) {}
+    /// uses running statistics): by default, switches every child
+    /// ([`Module::children_mut`]).
+    fn set_training(&mut self, training: bool) {
+        for child in self.children_mut() {
+            child.set_training(training);
+        }
+    }
 
     /// The regularization penalty to add to the loss (Keras `kernel_regularizer`
-    /// semantics), recorded on `tape`; `None` when the module has none.
-    fn penalty<'t>(&self, _tape: &'t Tape<T>) -> Option<Var<'t, T>> {
-        None
+    /// semantics), recorded on `tape`; `None` when the module has none. By default, the
+    /// sum of the children's.
+    fn penalty<'t>(&self, tape: &'t Tape<T>) -> Option<Var<'t, T>> {
+        self.children()
+            .into_iter()
+            .filter_map(|(_, child)| child.penalty(tape))
+            .reduce(|a, b| a + b)
     }
 
     /// The number of input features the module expects (`[N, features]` inputs), if it
@@ -164,18 +233,27 @@ pub trait Module<T: Float = f32>: Send + Sync {
 
     /// True if the module normalizes with batch statistics in training mode (BatchNorm),
     /// so a batch of one row cannot train it. `fit` checks this before the first epoch.
-    /// Containers answer for their children; a custom module holding a BatchNorm layer
-    /// should forward the question.
+    /// By default, true if a child's is.
     fn uses_batch_statistics(&self) -> bool {
-        false
+        self.children()
+            .iter()
+            .any(|(_, child)| child.uses_batch_statistics())
     }
 
     /// The random generators the module draws from in training (Dropout's masks), by
     /// state-dict-style name (`2.rng`), so a checkpoint can save their positions and a
-    /// resumed run draws the same masks. Containers list their children's with the
-    /// child's prefix; a custom module holding a Dropout should forward them too.
+    /// resumed run draws the same masks. By default, the children's, named `child.name`.
     fn rngs(&self) -> Vec<(String, &Mutex<Rng>)> {
-        Vec::new()
+        let mut out = Vec::new();
+        for (name, child) in self.children() {
+            out.extend(
+                child
+                    .rngs()
+                    .into_iter()
+                    .map(|(n, r)| (format!("{name}.{n}"), r)),
+            );
+        }
+        out
     }
 
     /// Checks the values of an input before `fit`, `evaluate` or `predict` run it (an
@@ -199,7 +277,8 @@ pub trait Module<T: Float = f32>: Send + Sync {
     }
 
     /// This module as a [`Sequential`], if it is one: summaries list its layers one by one
-    /// (a custom module is one row).
+    /// with each one's output shape (a custom module's rows are its children, whose
+    /// output shapes its own `forward` decides).
     fn as_sequential(&self) -> Option<&Sequential<T>> {
         None
     }
@@ -280,9 +359,17 @@ pub fn prefixed<'a, T: Float>(prefix: &str, named: Vec<Named<'a, T>>) -> Vec<Nam
 /// assert_eq!(net.num_parameters(), 10 * 64 + 64 + 64 + 1);
 /// assert_eq!(net.parameters()[2].0, "2.weight");
 /// ```
-#[derive(Default)]
 pub struct Sequential<T: Float = f32> {
     layers: Vec<Box<dyn Module<T>>>,
+    /// The mode of the last `set_training` (true at first, as a new PyTorch module),
+    /// which a summary puts back after its pass in evaluation mode.
+    training: bool,
+}
+
+impl<T: Float> Default for Sequential<T> {
+    fn default() -> Self {
+        Sequential::new()
+    }
 }
 
 impl<T: Float> std::fmt::Debug for Sequential<T> {
@@ -299,7 +386,10 @@ impl<T: Float> Sequential<T> {
     /// An empty stack.
     #[must_use]
     pub fn new() -> Self {
-        Sequential { layers: Vec::new() }
+        Sequential {
+            layers: Vec::new(),
+            training: true,
+        }
     }
 
     /// Appends a module (builder style).
@@ -338,8 +428,9 @@ impl<T: Float> Sequential<T> {
     /// sequence length shows as `None`, an unknown shape as `?`) and parameter count,
     /// then the total, trainable and non-trainable counts (frozen parameters,
     /// [`Module::freeze`], and BatchNorm's running statistics, as Keras counts them).
-    /// It runs a forward pass on zeros in evaluation mode, recording nothing, and leaves
-    /// the stack in training mode. See [`Model::summary`](crate::Model::summary).
+    /// It runs a forward pass on zeros in evaluation mode, recording nothing, then puts
+    /// the stack back in the mode its last [`Module::set_training`] chose (training mode
+    /// for a new stack, as in PyTorch). See [`Model::summary`](crate::Model::summary).
     ///
     /// # Panics
     /// If a layer rejects the shape its predecessor produces (with that layer's message).
@@ -357,17 +448,20 @@ impl<T: Float> Sequential<T> {
     /// assert!(table.contains("Total params: 961 (3.75 KB)")); // 13·64 + 64 + 64 + 1
     /// ```
     pub fn summary(&mut self) -> String {
+        let mode = self.training;
         let table = crate::summary::table(self, "sequential", None);
-        self.set_training(true);
+        self.set_training(mode);
         table
     }
 
-    /// [`Sequential::summary`] for inputs shaped `input_shape` (batch axis included, e.g.
-    /// `[1, 1, 8, 8]` for one 8×8 image; the table shows the batch axis as `None`), so a
-    /// convolutional stack shows how it shrinks an image whose size the layers do not fix.
+    /// [`Sequential::summary`] for samples shaped `sample_shape` (one sample, without the
+    /// batch axis, as Keras' `Input(shape=…)` and [`Model::summary_for`](crate::Model::summary_for):
+    /// `[1, 8, 8]` for 8×8 one-channel images; the table shows the batch axis as `None`),
+    /// so a convolutional stack shows how it shrinks an image whose size the layers do
+    /// not fix.
     ///
     /// # Panics
-    /// If `input_shape` is empty, or a layer rejects the shape (with that layer's message).
+    /// If a layer rejects the shape (with that layer's message).
     ///
     /// ```
     /// use nn::{Conv2d, Flatten, MaxPool2d, Sequential};
@@ -377,18 +471,15 @@ impl<T: Float> Sequential<T> {
     ///     .add(Conv2d::builder(1, 8, 3).padding(1).build2d(&mut rng))
     ///     .add(MaxPool2d::new(2))
     ///     .add(Flatten);
-    /// let table = net.summary_for(&[1, 1, 8, 8]);
+    /// let table = net.summary_for(&[1, 8, 8]);
     /// assert!(table.contains("(None, 8, 4, 4)") && table.contains("(None, 128)"));
     /// ```
     #[track_caller]
-    pub fn summary_for(&mut self, input_shape: &[usize]) -> String {
-        assert!(
-            !input_shape.is_empty(),
-            "summary_for: the input shape needs a batch axis, got []"
-        );
-        let sample = input_shape[1..].iter().map(|&n| Some(n)).collect();
+    pub fn summary_for(&mut self, sample_shape: &[usize]) -> String {
+        let sample = sample_shape.iter().map(|&n| Some(n)).collect();
+        let mode = self.training;
         let table = crate::summary::table(self, "sequential", Some(sample));
-        self.set_training(true);
+        self.set_training(mode);
         table
     }
 }
@@ -396,6 +487,21 @@ impl<T: Float> Sequential<T> {
 impl<T: Float> Module<T> for Sequential<T> {
     fn forward<'t>(&self, x: Var<'t, T>) -> Var<'t, T> {
         self.layers.iter().fold(x, |h, layer| layer.forward(h))
+    }
+
+    fn children(&self) -> Vec<(String, &dyn Module<T>)> {
+        let layers = self.layers.iter().enumerate();
+        layers.map(|(i, l)| (i.to_string(), &**l)).collect()
+    }
+
+    fn children_mut(&mut self) -> Vec<&mut dyn Module<T>> {
+        let mut out: Vec<&mut dyn Module<T>> = Vec::new();
+        for layer in &mut self.layers {
+            // Pushed one by one: the push is where `dyn Module + 'static` shortens to
+            // the borrow's lifetime (a `map` closure's return type would not).
+            out.push(layer.as_mut());
+        }
+        out
     }
 
     fn parameters(&self) -> Vec<Named<'_, T>> {
@@ -460,6 +566,7 @@ impl<T: Float> Module<T> for Sequential<T> {
     }
 
     fn set_training(&mut self, training: bool) {
+        self.training = training;
         for layer in &mut self.layers {
             layer.set_training(training);
         }

@@ -88,15 +88,30 @@ impl StateDictError {
     }
 }
 
-/// The state dict of `module`'s parameters then buffers (the default of
-/// [`Module::state_dict`]).
+/// The state dict of `module` in PyTorch's order (the default of
+/// [`Module::state_dict`]): its own parameters, then its own buffers, then each child's
+/// state dict ([`Module::children`]) under the child's name. A module without children
+/// lists its parameters then its buffers.
 pub fn collect<T: Float>(module: &(impl Module<T> + ?Sized)) -> StateDict<T> {
-    module
+    let children = module.children();
+    let prefixes: Vec<String> = children.iter().map(|(n, _)| format!("{n}.")).collect();
+    let own = |name: &String| !prefixes.iter().any(|p| name.starts_with(p.as_str()));
+    let mut out: StateDict<T> = module
         .parameters()
         .into_iter()
         .chain(module.buffers())
+        .filter(|(name, _)| own(name))
         .map(|(name, p)| (name, p.value()))
-        .collect()
+        .collect();
+    for (name, child) in children {
+        out.extend(
+            child
+                .state_dict()
+                .into_iter()
+                .map(|(n, t)| (format!("{name}.{n}"), t)),
+        );
+    }
+    out
 }
 
 /// Loads `state` into `module` (the default of [`Module::load_state_dict`]).

@@ -56,25 +56,48 @@ pub(crate) fn table<T: Float>(
         Some(s) => probe(&layers, s),
         None => vec![None; layers.len()],
     };
-    let rows: Vec<[String; 3]> = layers
-        .iter()
-        .zip(&shapes)
-        .map(|((name, layer), shape)| {
-            let (trainable, frozen) = counts(*layer);
-            [
-                name.clone(),
-                show_shape(shape),
-                with_commas(trainable + frozen),
-            ]
-        })
-        .collect();
+    let mut rows: Vec<[String; 3]> = Vec::new();
+    for ((name, layer), shape) in layers.iter().zip(&shapes) {
+        let (trainable, frozen) = counts(*layer);
+        rows.push([
+            name.clone(),
+            show_shape(shape),
+            with_commas(trainable + frozen),
+        ]);
+        inner_rows(*layer, 1, &mut rows);
+    }
+    let nested = rows.iter().any(|r| r[1] == INNER);
     let (trainable, frozen) = counts(module);
     render(title, &rows, trainable, frozen, std::mem::size_of::<T>())
         + if shapes.iter().any(Option::is_none) {
-            " (? = unknown output shape: give the input shape with summary_for)\n"
+            " (? = unknown output shape: give one sample's shape, without the batch axis, \
+             with summary_for)\n"
         } else {
             ""
         }
+        + if nested {
+            " (indented rows: the layers inside the one above, whose own forward decides \
+             their output shapes)\n"
+        } else {
+            ""
+        }
+}
+
+/// The Output Shape of a row inside another layer (its shapes are not traced).
+const INNER: &str = "--";
+
+/// A row per module inside `module` ([`Module::children`]), at every depth, indented two
+/// spaces per level under the layer holding it, as torchinfo nests them.
+fn inner_rows<T: Float>(module: &dyn Module<T>, depth: usize, rows: &mut Vec<[String; 3]>) {
+    for (name, child) in module.children() {
+        let (trainable, frozen) = counts(child);
+        rows.push([
+            format!("{}{name} ({})", "  ".repeat(depth), child.describe()),
+            INNER.to_string(),
+            with_commas(trainable + frozen),
+        ]);
+        inner_rows(child, depth + 1, rows);
+    }
 }
 
 /// (trainable, non-trainable) scalars of a module, as Keras counts them.

@@ -1,6 +1,6 @@
 //! `Model::evaluate` and `Model::predict`, and the input checks `fit` shares with them.
 
-use autograd::Tape;
+use autograd::{ParamId, Tape};
 use tensor::{Float, Tensor};
 
 use super::metrics::Metric;
@@ -92,6 +92,41 @@ impl<T: Float> Model<T> {
                 .map_err(|error| TrainError::Metric { what, error })?;
         }
         Ok(())
+    }
+
+    /// A warning when the forward pass uses parameters that the module's `parameters()`
+    /// does not list (a layer left out of [`Module::children`](crate::Module::children)):
+    /// `fit` would never update them, and saving would leave them out. Found with one
+    /// row of `x` in evaluation mode, on a tape that records nothing.
+    pub(crate) fn unlisted_parameters_warning(&self, x: &Tensor<T>) -> Option<String> {
+        if rows(x) == 0 {
+            return None;
+        }
+        let tape = Tape::inference();
+        let _ = self
+            .module
+            .forward(tape.constant(x.narrow(0, 0, 1).contiguous()));
+        let listed: Vec<ParamId> = self
+            .module
+            .parameter_refs()
+            .iter()
+            .map(|p| p.id())
+            .collect();
+        let unlisted: Vec<String> = tape
+            .bound_params()
+            .into_iter()
+            .filter(|(id, _)| !listed.contains(id))
+            .map(|(_, v)| format!("{:?}", v.shape()))
+            .collect();
+        (!unlisted.is_empty()).then(|| {
+            format!(
+                "the model's forward pass uses {} parameter(s) that its parameters() does not \
+                 list (shapes {}): fit will not train them and saving will leave them out; \
+                 list the layers holding them in Module::children (or in parameters())",
+                unlisted.len(),
+                unlisted.join(", ")
+            )
+        })
     }
 
     pub(crate) fn evaluate_logs(

@@ -62,15 +62,17 @@ impl<T: Float> Model<T> {
         let data = self.prepare(x, y, &mut config)?;
         let log_names = self.log_names(data.validation.is_some());
         let resume = self.resume.take();
-        let warning = self.prediction_warning();
-        if let Some(w) = &warning {
-            if !self.warned {
-                eprintln!("warning: {w}");
-                self.warned = true;
-            }
+        let warnings: Vec<String> = self
+            .prediction_warning()
+            .into_iter()
+            .chain(self.unlisted_parameters_warning(&data.x))
+            .collect();
+        if !self.warned && !warnings.is_empty() {
+            warnings.iter().for_each(|w| eprintln!("warning: {w}"));
+            self.warned = true;
         }
         let mut run = Run::new(self, &mut config, log_names, rows(&data.x), resume);
-        run.ctx.history.warnings.extend(warning);
+        run.ctx.history.warnings.extend(warnings);
         run.ctx.module.set_training(true);
         // A panic inside (a callback's, say) still passes through the cleanup below
         // before it goes on unwinding, so the model is never left in training mode.
