@@ -353,3 +353,23 @@ fn fit_leaves_the_model_in_evaluation_mode_after_an_error_or_a_panic() {
     assert!(caught.is_err());
     assert!(in_evaluation_mode(&model), "after a panicking callback");
 }
+
+/// The checks before training run the model on one row; an `Embedding` with `max_norm`
+/// rescales the rows it looks up in place (as PyTorch's does), and a `fit` those checks
+/// refuse must still leave its weights as they were.
+#[test]
+fn a_refused_fit_leaves_max_norm_embeddings_unchanged() {
+    let mut rng = StdRng::seed_from_u64(0);
+    let net = Sequential::<f32>::new()
+        .add(nn::Embedding::new(5, 8, &mut rng).with_max_norm(0.5))
+        .add(Flatten);
+    let mut model = Model::new(net, Mse, Adam::new(1e-3));
+    let before = weights(&model);
+    let ids = Tensor::<f32>::from([[0.0], [1.0], [2.0], [3.0]]);
+    // The prediction is [4, 8]; targets [4, 3] do not fit it.
+    let err = model
+        .fit(&ids, &Tensor::zeros(&[4, 3]), FitConfig::new().verbose(0))
+        .unwrap_err();
+    assert!(matches!(err, TrainError::Targets { .. }), "{err}");
+    assert_eq!(weights(&model), before);
+}

@@ -256,6 +256,43 @@ fn a_resumed_fit_with_other_callbacks_is_an_error() {
     assert!(err.to_string().contains("callback 0"), "{err}");
 }
 
+/// A backup written by a run with two callbacks, found by a run with one: `fit` refuses
+/// to resume, and the model and optimizer are as they were before it (the backup's
+/// weights are not left behind).
+#[test]
+fn a_refused_backup_changes_nothing() {
+    let (x, y) = data();
+    let dir = tmp("refused-backup");
+    let _ = std::fs::remove_dir_all(&dir);
+    // Interrupted after its first backup, so the backup stays (a finished run deletes it).
+    let two = config(4)
+        .callback(BackupAndRestore::new(&dir))
+        .callback(LambdaCallback::new(
+            |epoch: usize, _: &nn::train::Logs, ctx: &mut nn::train::TrainContext<'_, f32>| {
+                if epoch == 1 {
+                    ctx.fail("simulated crash");
+                }
+            },
+        ));
+    model(0).fit(&x, &y, two).unwrap_err();
+    assert!(dir.join("checkpoint.safetensors").exists());
+    let mut fresh = model(7);
+    let (weights, lr) = (
+        fresh.module().state_dict(),
+        fresh.optimizer().learning_rate(),
+    );
+    let err = fresh
+        .fit(&x, &y, config(4).callback(BackupAndRestore::new(&dir)))
+        .unwrap_err();
+    assert!(err.to_string().contains("cannot resume"), "{err}");
+    assert_eq!(fresh.module().state_dict(), weights);
+    assert_eq!(fresh.optimizer().learning_rate(), lr);
+    // Adam has taken no step: no state for any parameter.
+    for (name, p) in fresh.module().parameters() {
+        assert!(fresh.optimizer().state(p).is_empty(), "{name}");
+    }
+}
+
 /// Training diverges with each of these SGD settings (a learning rate far too large; Adam
 /// and RMSprop bound their steps by the rate and do not blow up the same way); every time, the model `fit` leaves predicts finite values.
 #[test]

@@ -404,3 +404,26 @@ fn augmentations_have_their_stated_distributions() {
         "var λ {var} vs {expected_var}"
     );
 }
+
+/// Beta(α, α) needs a positive, finite α (NumPy's `beta` refuses the rest); a tiny one
+/// puts λ at 0 or 1, never NaN.
+#[test]
+fn mixup_refuses_alpha_outside_its_domain() {
+    for alpha in [0.0, -1.0, -1e8, f64::NAN, f64::INFINITY] {
+        let panic = std::panic::catch_unwind(|| Mixup::new(alpha, 0)).unwrap_err();
+        let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(
+            message.contains("Mixup: alpha must be positive and finite"),
+            "{alpha}: {message}"
+        );
+    }
+    let xs = Tensor::<f64>::from([[0.0], [10.0]]);
+    let ys = Tensor::<f64>::from([[1.0, 0.0], [0.0, 1.0]]);
+    let mut mixup = Mixup::new(1e-300, 3);
+    for _ in 0..50 {
+        let (mx, my) = mixup.apply(&xs, &ys);
+        assert!(mx.all_finite() && my.all_finite(), "{mx:?} {my:?}");
+        let lambda = my.at(&[0, 0]).max(my.at(&[0, 1]));
+        assert!((lambda - 1.0).abs() < 1e-12, "λ {lambda}");
+    }
+}

@@ -60,8 +60,22 @@ impl<T: Float> fmt::Display for Tensor<T> {
     /// let t = tensor::Tensor::from([[1.0f32, 2.0], [3.0, 4.0]]);
     /// assert_eq!(format!("{t:.1}"), "tensor([[1.0, 2.0],\n        [3.0, 4.0]])");
     /// assert_eq!(format!("{}", tensor::Tensor::scalar(0.5f64)), "tensor(0.5000)");
+    /// // Empty: PyTorch's form, the shape named unless the tensor is 1-D.
+    /// assert_eq!(format!("{}", tensor::Tensor::<f32>::zeros(&[0])), "tensor([])");
+    /// assert_eq!(format!("{}", tensor::Tensor::<f32>::zeros(&[3, 0])), "tensor([], size=(3, 0))");
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.numel() == 0 {
+            // Printing each empty row would take as long as the other axes are (a
+            // `[1 << 62, 0]` tensor has no end).
+            return match self.shape() {
+                [_] => f.write_str("tensor([])"),
+                shape => {
+                    let dims: Vec<String> = shape.iter().map(ToString::to_string).collect();
+                    write!(f, "tensor([], size=({}))", dims.join(", "))
+                }
+            };
+        }
         let data = self.to_vec();
         let format = NumberFormat::for_values(&data, f.precision().unwrap_or(4));
         let printer = Printer {

@@ -426,6 +426,14 @@ fn display_summarizes_large_tensors() {
     assert_eq!(s, "tensor([0, 0, 0, ..., 0, 0, 0])");
     let dbg = format!("{:?}", Tensor::from([1.0f64]));
     assert!(dbg.starts_with("Tensor<f64> shape=[1]"));
+    // An empty tensor prints as PyTorch's `tensor([], size=(…))` at once, however long
+    // its other axes (each empty row used to be printed).
+    let empty = Tensor::<f32>::zeros(&[1 << 62, 0]);
+    assert_eq!(
+        format!("{empty}"),
+        format!("tensor([], size=({}, 0))", 1usize << 62)
+    );
+    assert!(format!("{empty:?}").ends_with("tensor([], size=(4611686018427387904, 0))"));
 }
 
 /// Sums over leading axes fold whole blocks of columns in registers (`strided::fold_rows`);

@@ -171,20 +171,37 @@ pub struct Mixup {
 
 impl Mixup {
     /// mixup with parameter `alpha` (0.2 is common).
+    ///
+    /// # Panics
+    /// If `alpha` is not positive and finite (Beta(α, α) has no other parameters; NumPy's
+    /// `beta` refuses them too).
     #[must_use]
+    #[track_caller]
     pub fn new(alpha: f64, seed: u64) -> Self {
+        assert!(
+            alpha > 0.0 && alpha.is_finite(),
+            "Mixup: alpha must be positive and finite, got {alpha}"
+        );
         Mixup {
             alpha,
             rng: seeded(seed),
         }
     }
 
-    /// A Gamma(shape, 1) sample (Marsaglia–Tsang), for the Beta draw.
-    fn gamma(&mut self, shape: f64) -> f64 {
+    /// The logarithm of a Gamma(shape, 1) sample (Marsaglia–Tsang; for a shape below 1,
+    /// `Gamma(a) = Gamma(a + 1)·U^(1/a)`), kept as a logarithm so that a tiny `alpha`,
+    /// whose samples underflow to 0, still gives a Beta draw.
+    fn ln_gamma_sample(&mut self, shape: f64) -> f64 {
         if shape < 1.0 {
-            let u: f64 = self.rng.random();
-            return self.gamma(shape + 1.0) * u.powf(1.0 / shape);
+            // 1 − U lies in (0, 1]: its logarithm is finite.
+            let u = 1.0 - self.rng.random::<f64>();
+            return self.ln_gamma_sample(shape + 1.0) + u.ln() / shape;
         }
+        self.gamma_at_least_one(shape).ln()
+    }
+
+    /// A Gamma(shape, 1) sample for `shape ≥ 1` (Marsaglia–Tsang).
+    fn gamma_at_least_one(&mut self, shape: f64) -> f64 {
         let d = shape - 1.0 / 3.0;
         let c = 1.0 / (9.0 * d).sqrt();
         loop {
@@ -208,8 +225,12 @@ impl<T: Float> Augment<T> for Mixup {
 
     fn apply(&mut self, x: &Tensor<T>, y: &Tensor<T>) -> (Tensor<T>, Tensor<T>) {
         let n = x.shape()[0];
-        let (a, b) = (self.gamma(self.alpha), self.gamma(self.alpha));
-        let lambda = T::from_f64(a / (a + b));
+        // λ = A / (A + B) with A, B ~ Gamma(α, 1), from their logarithms.
+        let (la, lb) = (
+            self.ln_gamma_sample(self.alpha),
+            self.ln_gamma_sample(self.alpha),
+        );
+        let lambda = T::from_f64(1.0 / (1.0 + (lb - la).exp()));
         let mut partner: Vec<usize> = (0..n).collect();
         for i in (1..n).rev() {
             partner.swap(i, self.rng.random_range(0..=i));

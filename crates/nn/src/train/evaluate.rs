@@ -72,11 +72,7 @@ impl<T: Float> Model<T> {
         // The prediction's shape for all rows, from one row in evaluation mode (the
         // mode a model is in outside `fit`'s loop, checks failing or not).
         self.module.set_training(false);
-        let tape = Tape::inference();
-        let one = self
-            .module
-            .forward(tape.constant(x.narrow(0, 0, 1).contiguous()))
-            .shape();
+        let one = self.probe(x).shape().to_vec();
         let mut pred_shape = one;
         pred_shape[0] = rows(x);
         self.loss
@@ -94,6 +90,30 @@ impl<T: Float> Model<T> {
         Ok(())
     }
 
+    /// The output of a forward pass of `x`'s first row, on a tape that records nothing,
+    /// for the checks before `fit`, `evaluate` and `predict` (`x` has a row).
+    fn probe(&self, x: &Tensor<T>) -> tensor::Tensor<T> {
+        let tape = Tape::inference();
+        self.probe_on(&tape, x).value()
+    }
+
+    /// [`Model::probe`] on a given tape. A forward pass may change the weights in place
+    /// (an `Embedding` with `max_norm` rescales the rows it looks up, as PyTorch's
+    /// does); a check must not, so that a `fit` refused by it leaves the model as it
+    /// was: the values are put back afterwards (cheap: each saved value shares storage
+    /// with the parameter until the pass writes to it).
+    fn probe_on<'t>(&self, tape: &'t Tape<T>, x: &Tensor<T>) -> autograd::Var<'t, T> {
+        let params = self.module.parameter_refs();
+        let before: Vec<Tensor<T>> = params.iter().map(|p| p.value()).collect();
+        let out = self
+            .module
+            .forward(tape.constant(x.narrow(0, 0, 1).contiguous()));
+        for (p, value) in params.iter().zip(before) {
+            p.set(value);
+        }
+        out
+    }
+
     /// A warning when the forward pass uses parameters that the module's `parameters()`
     /// does not list (a layer left out of [`Module::children`](crate::Module::children)):
     /// `fit` would never update them, and saving would leave them out. Found with one
@@ -103,9 +123,7 @@ impl<T: Float> Model<T> {
             return None;
         }
         let tape = Tape::inference();
-        let _ = self
-            .module
-            .forward(tape.constant(x.narrow(0, 0, 1).contiguous()));
+        let _ = self.probe_on(&tape, x);
         let listed: Vec<ParamId> = self
             .module
             .parameter_refs()

@@ -7,6 +7,7 @@ use super::checkpoint::{Checkpoint, RunState};
 use super::context::CheckpointRequest;
 use super::fit::Run;
 use super::model::TrainError;
+use super::rollback::Snapshot;
 use crate::rng::RngState;
 
 impl<T: Float> Run<'_, T> {
@@ -79,11 +80,17 @@ impl<T: Float> Run<'_, T> {
             CheckpointRequest::Restore(path) => {
                 let checkpoint =
                     Checkpoint::read(&path).map_err(|e| TrainError::Checkpoint(e.to_string()))?;
+                // The run's own part can still refuse (another number of callbacks, say):
+                // then the model and optimizer go back to how this fit found them.
+                let before = Snapshot::take(&*self.ctx.module, &*self.ctx.optimizer);
                 checkpoint
                     .apply(&*self.ctx.module, &mut *self.ctx.optimizer, &path)
                     .map_err(|e| TrainError::Checkpoint(e.to_string()))?;
+                if let Err(e) = self.apply_run_state(&checkpoint.run) {
+                    before.restore(&*self.ctx.module, &mut *self.ctx.optimizer);
+                    return Err(e);
+                }
                 self.ctx.initial_lr = checkpoint.initial_lr;
-                self.apply_run_state(&checkpoint.run)?;
                 self.start_epoch = checkpoint.run.epoch;
                 self.completed = checkpoint.run.epoch;
                 self.progress.message(&format!(
