@@ -675,3 +675,28 @@ fn loss_functions_reject_targets_of_another_shape_naming_both() {
         "l1_loss: prediction of shape [3] and target of shape [3, 1] differ"
     );
 }
+
+/// A non-positive δ would make the loss negative (δ = −1 gave −3.5 for a gap of 3) or
+/// zero; PyTorch refuses it, and so do `huber_loss` and `Huber`'s check before `fit`.
+#[test]
+fn huber_refuses_a_non_positive_delta() {
+    use nn::loss::{Huber, Loss};
+    for delta in [0.0, -1.0, f64::NAN] {
+        let y = Tensor::from([0.0f64]);
+        let panic = std::panic::catch_unwind(|| {
+            value(
+                |v| huber_loss(v, &y, delta, Reduction::Mean),
+                Tensor::from([3.0]),
+            )
+        })
+        .unwrap_err();
+        let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(
+            message.contains("huber_loss: delta must be positive"),
+            "{delta}: {message}"
+        );
+        let refused = Loss::<f64>::check(&Huber(delta), &[1], &y).unwrap_err();
+        assert!(refused.contains("delta must be positive"), "{refused}");
+    }
+    assert!(Loss::<f64>::check(&Huber(1.0), &[1], &Tensor::from([0.0])).is_ok());
+}

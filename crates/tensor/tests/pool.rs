@@ -229,3 +229,56 @@ fn padding_above_half_the_kernel_panics() {
 fn pooling_a_matrix_panics() {
     let _ = Tensor::<f32>::zeros(&[4, 4]).avg_pool2d(Pool2d::new(2));
 }
+
+/// f32 names integers exactly only up to 2^24: a plane with more positions would send
+/// some gradients to the neighbouring pixel, so the indices are refused (f64 is exact to
+/// 2^53). A broadcast view: nothing is allocated before the check.
+#[test]
+#[should_panic(
+    expected = "max_pool2d: input [1, 1, 4097, 4097]: a plane of 4097×4097 positions is more than f32 indices name exactly"
+)]
+fn f32_pooling_indices_past_two_to_the_24_panic() {
+    let x = Tensor::<f32>::zeros(&[1, 1, 1, 1]).broadcast_to(&[1, 1, 4097, 4097]);
+    let _ = x.max_pool2d_with_indices(Pool2d::new(1));
+}
+
+/// The largest plane f32 indices name exactly, 2^24 + 1 positions (the last index is
+/// 2^24), and an empty batch of planes too large, pass the check.
+#[test]
+fn f32_pooling_indices_up_to_two_to_the_24_are_exact() {
+    let x = Tensor::<f32>::zeros(&[0, 1, 1 << 20, 1 << 20]);
+    assert_eq!(
+        x.max_pool2d_with_indices(Pool2d::new(2)).1.shape(),
+        &[0, 1, 1 << 19, 1 << 19]
+    );
+    let n = (1usize << 24) + 1;
+    let mut v = vec![0.0f32; n];
+    v[n - 1] = 1.0;
+    let x = Tensor::from_vec(v, &[1, 1, 1, n]).unwrap();
+    let (_, idx) = x.max_pool2d_with_indices(Pool2d::new(1));
+    assert_eq!(idx.to_vec().last().copied(), Some((n - 1) as f32));
+}
+
+#[test]
+#[should_panic(
+    expected = "adaptive_avg_pool2d: input [1, 1, 4, 4]: cannot pool an input [4, 4] to [0, 1]"
+)]
+fn adaptive_pooling_errors_name_the_adaptive_op() {
+    let _ = Tensor::<f32>::ones(&[1, 1, 4, 4]).adaptive_avg_pool2d([0, 1]);
+}
+
+/// `count_include_pad` divides by the whole kernel, `kh·kw`, even when that product is
+/// past `usize` (it is taken in f64): one 1 in a 2^32 × 2^32 window is 2^-64, not 1.
+#[test]
+fn a_huge_average_window_divides_by_its_whole_size() {
+    let huge = 1usize << 32;
+    let p = Pool2d {
+        kernel: [huge, huge],
+        stride: [1, 1],
+        padding: [huge / 2, huge / 2],
+    };
+    // (1 + 2·2^31 − 2^32) / 1 + 1 = 2 positions per axis, each window holding the pixel.
+    let y = Tensor::<f64>::ones(&[1, 1, 1, 1]).avg_pool2d(p);
+    assert_eq!(y.shape(), &[1, 1, 2, 2]);
+    assert_eq!(y.to_vec(), vec![2f64.powi(-64); 4]);
+}

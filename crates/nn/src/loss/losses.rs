@@ -114,6 +114,19 @@ impl<T: Float> Loss<T> for Huber {
     fn loss<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Var<'t, T> {
         huber_loss(pred, target, self.0, Reduction::Mean)
     }
+    /// Equal shapes, and a positive `delta` (so `fit` refuses `Huber(0.0)` before
+    /// training).
+    fn check(&self, pred_shape: &[usize], target: &Tensor<T>) -> Result<(), String> {
+        super::check_huber_delta(self.0)?;
+        if pred_shape == target.shape() {
+            Ok(())
+        } else {
+            Err(format!(
+                "predictions have shape {pred_shape:?} but targets have shape {:?}",
+                target.shape()
+            ))
+        }
+    }
     fn name(&self) -> &'static str {
         "huber"
     }

@@ -138,10 +138,20 @@ pub fn l1_loss<'t, T: Float>(
     )
 }
 
+/// `delta` of a Huber loss: positive (`+∞` makes it half the squared error).
+pub(crate) fn check_huber_delta(delta: f64) -> Result<(), String> {
+    if delta > 0.0 {
+        Ok(())
+    } else {
+        Err(format!("delta must be positive, got {delta}"))
+    }
+}
+
 /// Huber loss with threshold `delta` (PyTorch `HuberLoss`, Keras `Huber`).
 ///
 /// # Panics
-/// If the shapes differ.
+/// If the shapes differ, or `delta` is not positive (PyTorch refuses it too: the loss
+/// would be negative or zero).
 #[track_caller]
 #[must_use]
 pub fn huber_loss<'t, T: Float>(
@@ -150,6 +160,9 @@ pub fn huber_loss<'t, T: Float>(
     delta: f64,
     reduction: Reduction,
 ) -> Var<'t, T> {
+    if let Err(e) = check_huber_delta(delta) {
+        panic!("huber_loss: {e}");
+    }
     check_same_shape("huber_loss", &pred, target);
     let d = pred - pred.tape().constant(target.clone());
     let dl = T::from_f64(delta);

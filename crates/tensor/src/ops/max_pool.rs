@@ -51,6 +51,16 @@ impl<T: Float> Tensor<T> {
     #[must_use]
     pub fn max_pool2d_with_indices(&self, p: Pool2d) -> (Self, Self) {
         let [n, c, h, w] = unwrap(nchw("max_pool2d", self.shape()));
+        // Positions are stored as `T`, which names integers exactly only up to 2^24 (f32)
+        // or 2^53 (f64): past that, a gradient would go to a neighbouring pixel.
+        let exact = 2.0 / T::EPSILON.to_f64();
+        assert!(
+            n * c == 0 || (h.saturating_mul(w) as f64) <= exact + 1.0,
+            "max_pool2d: input {:?}: a plane of {h}×{w} positions is more than {} indices \
+             name exactly (up to {exact}); pool in f64",
+            self.shape(),
+            T::NAME
+        );
         let win =
             unwrap(Windows::fixed(&p, [h, w]).map_err(|e| named("max_pool2d", self.shape(), e)));
         let [oh, ow] = win.out();
@@ -97,14 +107,16 @@ impl<T: Float> Tensor<T> {
             self.shape(),
             indices.shape()
         );
-        let plane = output_size[0] * output_size[1];
+        let shape = [n, c, output_size[0], output_size[1]];
+        let len = unwrap(crate::shape::check_alloc::<T>("max_unpool2d", &shape));
+        let plane = output_size[0].saturating_mul(output_size[1]); // ≤ len unless len is 0
         let idx = indices.contiguous();
         let idx = idx.as_slice().expect("contiguous");
         let l = oh * ow;
         let src = self.contiguous();
         let src = src.as_slice().expect("contiguous");
-        let mut out = vec![T::ZERO; n * c * plane];
-        if plane > 0 {
+        let mut out = vec![T::ZERO; len];
+        if len > 0 {
             for (p, dst) in out.chunks_mut(plane).enumerate() {
                 for (&i, &v) in idx[p * l..(p + 1) * l].iter().zip(&src[p * l..(p + 1) * l]) {
                     let at = i.to_f64();
@@ -118,7 +130,7 @@ impl<T: Float> Tensor<T> {
                 }
             }
         }
-        Tensor::from_parts(out, &[n, c, output_size[0], output_size[1]])
+        Tensor::from_parts(out, &shape)
     }
 }
 

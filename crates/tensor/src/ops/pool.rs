@@ -65,7 +65,7 @@ impl Pool2d {
         for a in 0..2 {
             let (k, p) = (self.kernel[a], self.padding[a]);
             out[a] = conv_output_len(input[a], k, self.stride[a], p, 1)
-                .filter(|_| 2 * p <= k)
+                .filter(|_| p <= k / 2)
                 .ok_or_else(|| TensorError::Invalid {
                     op: "pool2d",
                     reason: format!(
@@ -95,7 +95,7 @@ pub enum AvgPool {
 pub(super) struct Windows {
     pub(super) rows: Vec<(usize, usize)>,
     pub(super) cols: Vec<(usize, usize)>,
-    pub(super) divisor: Option<usize>,
+    pub(super) divisor: Option<f64>,
     /// Disjoint unpadded 2×2 windows at stride 2 (max pooling's fast path).
     pub(super) pairs: bool,
 }
@@ -124,7 +124,8 @@ impl Windows {
     fn new(spec: &AvgPool, input: [usize; 2]) -> Result<Windows> {
         match spec {
             AvgPool::Window(p) => Ok(Windows {
-                divisor: Some(p.kernel[0] * p.kernel[1]),
+                // In f64: a product of two huge kernel sides must not wrap (to 0, say).
+                divisor: Some(p.kernel[0] as f64 * p.kernel[1] as f64),
                 ..Windows::fixed(p, input)?
             }),
             AvgPool::Adaptive(out) => {
@@ -160,8 +161,9 @@ impl Windows {
     ) {
         for (oy, &r) in self.rows.iter().enumerate() {
             for (ox, &c) in self.cols.iter().enumerate() {
-                let d = self.divisor.unwrap_or((r.1 - r.0) * (c.1 - c.0)).max(1);
-                f(oy * self.cols.len() + ox, r, c, T::ONE / T::from_usize(d));
+                let own = ((r.1 - r.0) * (c.1 - c.0)) as f64;
+                let d = self.divisor.unwrap_or(own).max(1.0);
+                f(oy * self.cols.len() + ox, r, c, T::ONE / T::from_f64(d));
             }
         }
     }
@@ -259,9 +261,12 @@ impl<T: Float> Tensor<T> {
     #[track_caller]
     #[must_use]
     pub fn avg_pool(&self, spec: AvgPool) -> Self {
-        let [n, c, h, w] = unwrap(nchw("avg_pool2d", self.shape()));
-        let win =
-            unwrap(Windows::new(&spec, [h, w]).map_err(|e| named("avg_pool2d", self.shape(), e)));
+        let op = match spec {
+            AvgPool::Window(_) => "avg_pool2d",
+            AvgPool::Adaptive(_) => "adaptive_avg_pool2d",
+        };
+        let [n, c, h, w] = unwrap(nchw(op, self.shape()));
+        let win = unwrap(Windows::new(&spec, [h, w]).map_err(|e| named(op, self.shape(), e)));
         let [oh, ow] = win.out();
         let out = per_plane(self, h * w, oh * ow, n * c * h * w, |src, dst| {
             win.each::<T>(|k, (r0, r1), (c0, c1), scale| {
@@ -319,11 +324,13 @@ impl<T: Float> Tensor<T> {
 
 /// Puts the op's name and the input's shape in front of a window error.
 pub(super) fn named(op: &'static str, shape: &[usize], e: TensorError) -> TensorError {
+    // The window checks' own reason, without the op name they were raised under.
+    let reason = match e {
+        TensorError::Invalid { reason, .. } => reason,
+        other => other.to_string(),
+    };
     TensorError::Invalid {
         op,
-        reason: format!(
-            "input {shape:?}: {}",
-            e.to_string().replacen("pool2d: ", "", 1)
-        ),
+        reason: format!("input {shape:?}: {reason}"),
     }
 }

@@ -51,10 +51,18 @@ impl<T: Float> Tensor<T> {
         shifted.sub(&lse)
     }
 
-    /// `ln Σ e^x` along `axis`, stable (the maximum is factored out).
+    /// `ln Σ e^x` along `axis`, stable (the maximum is factored out). As PyTorch, an
+    /// infinite maximum is not factored out, so a `+∞` entry gives `+∞` (not
+    /// `∞ − ∞ = NaN`) and a row of `−∞` gives `−∞`.
     ///
     /// # Panics
     /// If the axis is out of range.
+    ///
+    /// ```
+    /// use tensor::Tensor;
+    /// let x = Tensor::from([[f32::INFINITY, 1.0], [0.0, 0.0]]);
+    /// assert_eq!(x.logsumexp(1, false).to_vec(), vec![f32::INFINITY, 2f32.ln()]);
+    /// ```
     #[track_caller]
     #[must_use]
     pub fn logsumexp(&self, axis: isize, keepdim: bool) -> Self {
@@ -62,6 +70,8 @@ impl<T: Float> Tensor<T> {
             // The log of an empty sum: −∞ along an empty axis, as NumPy/PyTorch.
             return self.sum(axis, keepdim).map(|_| T::NEG_INFINITY);
         };
+        // PyTorch's `logsumexp` zeroes an infinite maximum (`shift_for` zeroes only −∞).
+        let m = m.map(|v| if v.is_finite() { v } else { T::ZERO });
         let lse = self.sub(&m).exp().sum(axis, true).ln().add(&m);
         if keepdim {
             lse
