@@ -1,9 +1,13 @@
 //! Seeded random tensors. Every constructor takes the generator explicitly, so the same
-//! seed always gives the same tensor and nothing hides global state.
+//! seed always gives the same tensor and nothing hides global state. A shape whose size
+//! overflows, or whose buffer cannot be allocated, panics naming the constructor (as
+//! [`Tensor::full`] does).
 
 use rand::Rng;
 
 use crate::element::Float;
+use crate::error::unwrap;
+use crate::shape::check_alloc;
 use crate::tensor::Tensor;
 
 impl<T: Float> Tensor<T> {
@@ -15,9 +19,10 @@ impl<T: Float> Tensor<T> {
     /// let t = tensor::Tensor::<f32>::rand_uniform(&[100], -1.0, 1.0, &mut rng);
     /// assert!(t.to_vec().iter().all(|&x| (-1.0..1.0).contains(&x)));
     /// ```
+    #[track_caller]
     pub fn rand_uniform(shape: &[usize], low: T, high: T, rng: &mut impl Rng) -> Self {
         let (lo, hi) = (low.to_f64(), high.to_f64());
-        let n = shape.iter().product();
+        let n = unwrap(check_alloc::<T>("rand_uniform", shape));
         let data = (0..n)
             .map(|_| T::from_f64(lo + (hi - lo) * rng.random::<f64>()))
             .collect();
@@ -33,8 +38,9 @@ impl<T: Float> Tensor<T> {
     /// assert!(t.mean_all().abs() < 0.1);
     /// assert!((t.var_all(0).sqrt() - 2.0).abs() < 0.1);
     /// ```
+    #[track_caller]
     pub fn rand_normal(shape: &[usize], mean: T, std: T, rng: &mut impl Rng) -> Self {
-        let n: usize = shape.iter().product();
+        let n = unwrap(check_alloc::<T>("rand_normal", shape));
         let (m, s) = (mean.to_f64(), std.to_f64());
         let mut data = Vec::with_capacity(n);
         while data.len() < n {
@@ -52,8 +58,9 @@ impl<T: Float> Tensor<T> {
     }
 
     /// 1 with probability `p`, else 0 (dropout masks).
+    #[track_caller]
     pub fn rand_bernoulli(shape: &[usize], p: f64, rng: &mut impl Rng) -> Self {
-        let n = shape.iter().product();
+        let n = unwrap(check_alloc::<T>("rand_bernoulli", shape));
         let data = (0..n)
             .map(|_| {
                 if rng.random::<f64>() < p {

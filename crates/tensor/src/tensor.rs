@@ -185,7 +185,9 @@ impl<T: Float> Tensor<T> {
             step != T::ZERO && step.is_finite(),
             "arange: step must be finite and non-zero, got {step}"
         );
+        // `as usize` saturates: an endless range asks for usize::MAX, refused below.
         let n = ((end - start) / step).to_f64().ceil().max(0.0) as usize;
+        unwrap(crate::shape::check_alloc::<T>("arange", &[n]));
         let data = (0..n)
             .map(|i| start + T::from_usize(i) * step)
             .collect::<Vec<_>>();
@@ -198,7 +200,9 @@ impl<T: Float> Tensor<T> {
     /// let t = tensor::Tensor::linspace(0.0f64, 1.0, 5);
     /// assert_eq!(t.to_vec(), vec![0.0, 0.25, 0.5, 0.75, 1.0]);
     /// ```
+    #[track_caller]
     pub fn linspace(start: T, end: T, n: usize) -> Self {
+        unwrap(crate::shape::check_alloc::<T>("linspace", &[n]));
         let data = match n {
             0 => vec![],
             1 => vec![start],
@@ -224,8 +228,9 @@ impl<T: Float> Tensor<T> {
     /// let i = tensor::Tensor::<f32>::eye(2);
     /// assert_eq!(i.to_vec(), vec![1.0, 0.0, 0.0, 1.0]);
     /// ```
+    #[track_caller]
     pub fn eye(n: usize) -> Self {
-        let mut data = vec![T::ZERO; numel(&[n, n])];
+        let mut data = vec![T::ZERO; unwrap(crate::shape::check_alloc::<T>("eye", &[n, n]))];
         for i in 0..n {
             data[i * n + i] = T::ONE;
         }

@@ -171,3 +171,81 @@ fn all_finite_finds_a_nan_or_infinity_at_every_position() {
     // Large finite values whose products with 0 are still 0, and signed zeros.
     assert!(Tensor::from([f64::MAX, -f64::MAX, -0.0, f64::MIN_POSITIVE]).all_finite());
 }
+
+/// Constructors and ops whose result is far larger than memory (found by an adversarial
+/// review: each used to abort the process, or to build a tensor whose shape claimed more
+/// elements than its buffer held): an error or a panic naming the op instead.
+#[test]
+fn results_larger_than_memory_name_the_op() {
+    use rand::SeedableRng;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+    type Case = Box<dyn FnOnce() + std::panic::UnwindSafe>;
+    let cases: Vec<(&str, Case)> = vec![
+        ("eye", Box::new(|| drop(Tensor::<f32>::eye(1 << 33)))),
+        (
+            "linspace",
+            Box::new(|| drop(Tensor::<f32>::linspace(0.0, 1.0, 1 << 42))),
+        ),
+        (
+            "arange",
+            Box::new(|| drop(Tensor::<f32>::arange(0.0, f32::INFINITY, 1.0))),
+        ),
+        (
+            "rand_uniform",
+            Box::new(move || {
+                drop(Tensor::<f32>::rand_uniform(
+                    &[(1 << 63) + 1, 2],
+                    0.0,
+                    1.0,
+                    &mut rng,
+                ))
+            }),
+        ),
+        (
+            "index_add",
+            Box::new(|| drop(Tensor::<f32>::ones(&[1]).index_add(0, &[0], 1 << 60))),
+        ),
+        (
+            "reduction",
+            Box::new(|| {
+                drop(
+                    Tensor::<f32>::ones(&[1])
+                        .broadcast_to(&[1 << 60, 2])
+                        .sum(1, false),
+                )
+            }),
+        ),
+        (
+            "adaptive_avg_pool2d",
+            Box::new(|| {
+                drop(Tensor::<f32>::ones(&[1, 1, 4, 4]).adaptive_avg_pool2d([1 << 31, 1 << 31]))
+            }),
+        ),
+        (
+            "max_unpool2d",
+            Box::new(|| {
+                let g = Tensor::<f32>::ones(&[1, 1, 1, 1]);
+                drop(g.max_unpool2d(&Tensor::zeros(&[1, 1, 1, 1]), [1 << 33, 1 << 33]))
+            }),
+        ),
+    ];
+    for (op, f) in cases {
+        let msg = panic_message(f);
+        assert!(msg.starts_with(op), "{op}: {msg}");
+    }
+    // The `try_` forms return the error.
+    let labels = Tensor::<f32>::from([0.0, 1.0]);
+    assert!(labels
+        .try_one_hot(1 << 62)
+        .unwrap_err()
+        .to_string()
+        .contains("one_hot"));
+    assert!(labels.try_one_hot(usize::MAX).is_err());
+    let x = Tensor::<f32>::ones(&[1, 1, 2, 2]);
+    let w = Tensor::<f32>::ones(&[1, 1, 1, 1]);
+    for padding in [1 << 20, 1 << 30] {
+        let p = tensor::Conv2dParams::default().padding(padding);
+        let err = x.try_conv2d(&w, p).unwrap_err().to_string();
+        assert!(err.contains("conv2d"), "{err}");
+    }
+}

@@ -156,6 +156,7 @@ impl<T: Float> Tensor<T> {
     /// [`Tensor::conv2d`], or an error naming the shapes.
     pub fn try_conv2d(&self, weight: &Self, p: Conv2dParams) -> Result<Self> {
         let geo = Geometry::new("conv2d", self.shape(), weight.shape(), p)?;
+        geo.check_alloc::<T>("conv2d")?;
         let (x, w) = (self.contiguous(), weight.contiguous());
         let (x, w) = (x.as_slice().expect("dense"), w.as_slice().expect("dense"));
         let (l, kg, og, chunk) = (geo.l(), geo.kg(), geo.og(), geo.chunk());
@@ -242,6 +243,7 @@ impl<T: Float> Tensor<T> {
             output_size[1],
         ];
         let geo = unwrap(Geometry::new("conv_transpose2d", &input, weight.shape(), p));
+        unwrap(crate::shape::check_alloc::<T>("conv_transpose2d", &input));
         assert!(
             s == geo.out_shape(),
             "conv_transpose2d: gradient {s:?} does not match the convolution of {input:?} by \

@@ -110,6 +110,20 @@ impl Geometry {
     pub(super) fn out_shape(&self) -> [usize; 4] {
         [self.n, self.o, self.oh, self.ow]
     }
+
+    /// Checks that the buffers of a forward convolution, its output and a chunk's
+    /// unfolded columns, can be allocated (a huge padding asks for terabytes): an error
+    /// naming `op` rather than an abort.
+    pub(super) fn check_alloc<T>(&self, op: &'static str) -> Result<()> {
+        crate::shape::check_alloc::<T>(op, &self.out_shape())?;
+        if self.n > 0 {
+            crate::shape::check_alloc::<T>(
+                op,
+                &[self.c, self.kh, self.kw, self.chunk(), self.l()],
+            )?;
+        }
+        Ok(())
+    }
 }
 
 /// The output positions `ox` whose tap at offset `off = j·d` reads inside `0..len`:

@@ -5,7 +5,7 @@
 
 use crate::element::Float;
 use crate::error::{unwrap, Result, TensorError};
-use crate::shape::{normalize_axis, numel, try_numel, Dims};
+use crate::shape::{check_alloc, normalize_axis, numel, Dims};
 use crate::tensor::Tensor;
 
 impl<T: Float> Tensor<T> {
@@ -216,7 +216,7 @@ impl<T: Float> Tensor<T> {
     /// `one_hot`, or an error naming the first invalid label.
     pub fn try_one_hot(&self, classes: usize) -> Result<Self> {
         let labels = self.to_vec();
-        let mut data = vec![T::ZERO; try_numel("one_hot", &[labels.len(), classes])?];
+        let mut data = vec![T::ZERO; check_alloc::<T>("one_hot", &[labels.len(), classes])?];
         for (row, &v) in labels.iter().enumerate() {
             data[row * classes + class_index("one_hot", v, classes)?] = T::ONE;
         }
@@ -280,6 +280,9 @@ impl<T: Float> Tensor<T> {
         if let Some(&bad) = indices.iter().find(|&&i| i >= len) {
             panic!("index_add: index {bad} is out of range for length {len}");
         }
+        let mut out_shape = self.shape().to_vec();
+        out_shape[ax] = len;
+        unwrap(check_alloc::<T>("index_add", &out_shape));
         // Move the axis first so that each entry is one contiguous row.
         let rows = self.transpose(0, ax as isize).contiguous();
         let row: usize = rows.shape()[1..].iter().product();

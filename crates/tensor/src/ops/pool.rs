@@ -135,6 +135,11 @@ impl Windows {
                         reason: format!("cannot pool an input {input:?} to {out:?}"),
                     });
                 }
+                // One window per output position and axis: a huge size is an error here,
+                // before the lists are built.
+                for len in out {
+                    crate::shape::check_alloc::<(usize, usize)>("adaptive_avg_pool2d", &[*len])?;
+                }
                 let axis = |a: usize| {
                     (0..out[a])
                         .map(|i| (i * input[a] / out[a], ((i + 1) * input[a]).div_ceil(out[a])))
@@ -268,6 +273,7 @@ impl<T: Float> Tensor<T> {
         let [n, c, h, w] = unwrap(nchw(op, self.shape()));
         let win = unwrap(Windows::new(&spec, [h, w]).map_err(|e| named(op, self.shape(), e)));
         let [oh, ow] = win.out();
+        unwrap(crate::shape::check_alloc::<T>(op, &[n, c, oh, ow]));
         let out = per_plane(self, h * w, oh * ow, n * c * h * w, |src, dst| {
             win.each::<T>(|k, (r0, r1), (c0, c1), scale| {
                 let mut sum = T::ZERO;

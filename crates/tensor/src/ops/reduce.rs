@@ -56,7 +56,9 @@ impl<T: Float> Tensor<T> {
     ) -> Self {
         let kept_shape = self.kept_shape(reduced);
         debug_assert_eq!(numel(&kept_shape), numel(result_shape));
-        let mut out: Storage<T> = crate::recycle::filled(numel(&kept_shape), identity);
+        // A reduction of a broadcast view can ask for more than memory holds.
+        let len = unwrap(crate::shape::check_alloc::<T>("reduction", &kept_shape));
+        let mut out: Storage<T> = crate::recycle::filled(len, identity);
         let out_layout = Layout::contiguous(&kept_shape)
             .broadcast_to(self.shape())
             .expect("a kept shape always broadcasts back to its source");
