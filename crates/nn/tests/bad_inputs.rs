@@ -373,3 +373,53 @@ fn a_refused_fit_leaves_max_norm_embeddings_unchanged() {
     assert!(matches!(err, TrainError::Targets { .. }), "{err}");
     assert_eq!(weights(&model), before);
 }
+
+/// Settings that cannot train are errors before the first update: a clipping bound that
+/// is not positive (NaN used to panic mid-training in `clamp`, or be ignored), and
+/// `drop_last` with fewer rows than one batch (it used to return `Ok` with no update).
+#[test]
+fn settings_that_cannot_train_are_refused() {
+    let (x, y) = data();
+    for (model, name) in [
+        (
+            Model::new(net(), Mse, Sgd::new(0.1)).clip_grad_value(f64::NAN),
+            "clip_grad_value",
+        ),
+        (
+            Model::new(net(), Mse, Sgd::new(0.1)).clip_grad_value(-1.0),
+            "clip_grad_value",
+        ),
+        (
+            Model::new(net(), Mse, Sgd::new(0.1)).clip_grad_norm(f64::NAN),
+            "clip_grad_norm",
+        ),
+        (
+            Model::new(net(), Mse, Sgd::new(0.1)).clip_grad_norm(0.0),
+            "clip_grad_norm",
+        ),
+    ] {
+        let mut model = model;
+        let before = weights(&model);
+        let err = model.fit(&x, &y, FitConfig::new().verbose(0)).unwrap_err();
+        assert!(matches!(err, TrainError::Config { .. }), "{err}");
+        assert!(
+            err.to_string()
+                .contains(&format!("{name} must be positive")),
+            "{err}"
+        );
+        assert_eq!(weights(&model), before);
+    }
+    let mut model = Model::new(net(), Mse, Sgd::new(0.1));
+    let err = model
+        .fit(
+            &x,
+            &y,
+            FitConfig::new().batch_size(32).drop_last(true).verbose(0),
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("drop_last drops all 20 training rows"),
+        "{err}"
+    );
+}

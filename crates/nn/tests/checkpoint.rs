@@ -366,3 +366,35 @@ fn an_update_that_overflows_a_weight_is_undone() {
     assert_eq!(m.module().state_dict(), before);
     assert!(optimizer_state(&m).iter().all(|s| s.is_empty()));
 }
+
+/// A checkpoint whose learning rate was edited to NaN or a negative number is refused at
+/// load, naming the key, and the model is unchanged (it used to load, and only the next
+/// `fit` complained). The edits keep the header's length.
+#[test]
+fn a_checkpoint_with_an_impossible_learning_rate_is_refused() {
+    let (x, y) = data();
+    let mut trained = model(0);
+    trained.fit(&x, &y, config(1)).unwrap();
+    let path = tmp("rate.safetensors");
+    trained.save_checkpoint(&path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let original = br#""optimizer.lr":"0.02""#;
+    let at = bytes
+        .windows(original.len())
+        .position(|w| w == original)
+        .expect("the rate in the header");
+    for edit in [br#""optimizer.lr": "NaN""#, br#""optimizer.lr":"-1.0""#] {
+        let mut edited = bytes.clone();
+        edited[at..at + original.len()].copy_from_slice(edit);
+        let bad = tmp("rate-edited.safetensors");
+        std::fs::write(&bad, &edited).unwrap();
+        let mut fresh = model(3);
+        let before = fresh.module().state_dict();
+        let err = fresh.load_checkpoint(&bad).unwrap_err().to_string();
+        assert!(
+            err.contains("optimizer.lr is") && err.contains("learning rate"),
+            "{err}"
+        );
+        assert_eq!(fresh.module().state_dict(), before);
+    }
+}

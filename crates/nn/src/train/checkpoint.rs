@@ -206,6 +206,17 @@ impl<T: Float> Checkpoint<T> {
                 .parse::<f64>()
                 .map_err(|_| bad(format!("{key} is not a number: {:?}", meta[key])))
         };
+        // A learning rate as `fit` takes one: finite and not negative.
+        let rate = |key: &str| -> Result<f64, CheckpointError> {
+            let r = number(key)?;
+            if r.is_finite() && r >= 0.0 {
+                Ok(r)
+            } else {
+                Err(bad(format!(
+                    "{key} is {r}: a learning rate is finite and not negative"
+                )))
+            }
+        };
         let count = |key: &str| -> Result<usize, CheckpointError> {
             text(key)?
                 .parse::<usize>()
@@ -282,8 +293,8 @@ impl<T: Float> Checkpoint<T> {
         Ok(Checkpoint {
             model,
             optimizer: text("optimizer")?.clone(),
-            lr: number("optimizer.lr")?,
-            initial_lr: number("optimizer.initial_lr")?,
+            lr: rate("optimizer.lr")?,
+            initial_lr: rate("optimizer.initial_lr")?,
             optimizer_state,
             rngs,
             run: RunState {

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use tensor::{Float, Tensor};
 
+use super::model::TrainError;
 use super::Callback;
 use crate::data::Augment;
 
@@ -291,4 +292,33 @@ impl<T: Float> FitConfig<T> {
         self.class_weight = Some(weights.into_iter().collect());
         self
     }
+}
+
+impl<T: Float> FitConfig<T> {
+    /// `drop_last` with fewer training rows than one batch leaves no batch to train.
+    pub(super) fn check_batches(&self, train_rows: usize) -> Result<(), TrainError> {
+        if self.drop_last && train_rows < self.batch_size {
+            return Err(TrainError::Config {
+                reason: format!(
+                    "drop_last drops all {train_rows} training rows (batch_size {}): no \
+                     batch would train",
+                    self.batch_size
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The gradient-clipping bounds of a `Model` must be positive numbers (NaN would fail
+/// mid-training, or be ignored).
+pub(super) fn check_clipping(norm: Option<f64>, value: Option<f64>) -> Result<(), TrainError> {
+    for (name, bound) in [("clip_grad_norm", norm), ("clip_grad_value", value)] {
+        if let Some(b) = bound.filter(|b| b.is_nan() || *b <= 0.0) {
+            return Err(TrainError::Config {
+                reason: format!("{name} must be positive, got {b}"),
+            });
+        }
+    }
+    Ok(())
 }

@@ -8,7 +8,7 @@ use autograd::Grads;
 use tensor::{Float, Tensor};
 
 use super::checkpoint::RunState;
-use super::config::{FitConfig, Validation};
+use super::config::{check_clipping, FitConfig, Validation};
 use super::evaluate::evaluate_logs;
 use super::metrics::Metric;
 use super::model::{check_finite_data, rows, Model, TrainError};
@@ -98,6 +98,7 @@ impl<T: Float> Model<T> {
         // Evaluation mode until the checks pass, so that every way out of `fit` leaves it.
         self.module.set_training(false);
         self.optimizer.validate()?;
+        check_clipping(self.clip_norm, self.clip_value)?;
         self.check_features("fit", x)?;
         let n = rows(x);
         if n != rows(y) {
@@ -161,6 +162,7 @@ impl<T: Float> Model<T> {
             self.check_inputs("validation data", xv, yv)?;
         }
         let train_rows = rows(&x_train);
+        config.check_batches(train_rows)?;
         if train_rows % config.batch_size == 1
             && !config.drop_last
             && self.module.uses_batch_statistics()

@@ -194,6 +194,14 @@ pub enum TrainError {
     /// or a loaded one does not fit this run's augmentations or callbacks.
     #[error("fit: {0}")]
     Checkpoint(String),
+    /// A training setting that cannot work: a gradient-clipping bound that is not a
+    /// positive number, or `drop_last` with fewer training rows than one batch (no
+    /// update would ever be made); checked before the first update.
+    #[error("fit: {reason}")]
+    Config {
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 /// A module with its loss, optimizer and metrics: the Keras `Model` workflow.
@@ -280,6 +288,7 @@ impl<T: Float> Model<T> {
     }
 
     /// Clips every gradient entry into `[-v, v]` before each update (Keras `clipvalue`).
+    /// `fit` refuses a `v` that is not positive ([`TrainError::Config`]).
     #[must_use]
     pub fn clip_grad_value(mut self, v: f64) -> Self {
         self.clip_value = Some(v);
