@@ -27,6 +27,27 @@ pub struct Logs {
     entries: Vec<(String, f64)>,
 }
 
+/// Keras' progress-line form, `loss: 0.1234 - val_loss: 0.2345` (4 decimals).
+///
+/// ```
+/// use nn::train::Logs;
+/// let mut logs = Logs::new();
+/// logs.set("loss", 0.5);
+/// logs.set("val_loss", 0.75);
+/// assert_eq!(logs.to_string(), "loss: 0.5000 - val_loss: 0.7500");
+/// ```
+impl std::fmt::Display for Logs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, (name, value)) in self.entries.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" - ")?;
+            }
+            write!(f, "{name}: {value:.4}")?;
+        }
+        Ok(())
+    }
+}
+
 impl Logs {
     /// Empty logs.
     #[must_use]
