@@ -215,3 +215,29 @@ fn a_large_numeric_file_streams_from_disk() {
     assert_eq!(y[rows / 2], value(rows / 2, cols - 1));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A quote that is never closed swallows the rest of the file into one field; the error
+/// says so and names the line the quote opens on (it used to report the header's line
+/// and "too few fields").
+#[test]
+fn an_unclosed_quote_names_its_line() {
+    let err = parse_csv::<f32>("a,b\n\"1,2\n3,4\n", "f.csv", &CsvOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("f.csv:2: a quoted field opened on this line is never closed"),
+        "{err}"
+    );
+    let err = parse_csv::<f32>("a,b\n1,2\n3\n\"4,5\n6,7\n", "f.csv", &CsvOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("f.csv:3: too few fields"), "{err}"); // a plain short line
+    let err = parse_csv::<f32>("a,b\n1,2\n\"4,5\n6,7\n", "f.csv", &CsvOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("f.csv:3: a quoted field"), "{err}");
+    // A closed quoted field with a line break inside is a field like any other (spaces
+    // and line breaks around a number are ignored).
+    let ok = parse_csv::<f32>("a,b\n\"1\n\",2\n", "f.csv", &CsvOptions::default()).unwrap();
+    assert_eq!((ok.x.to_vec(), ok.y.to_vec()), (vec![1.0], vec![2.0]));
+}

@@ -278,6 +278,24 @@ impl<R: BufRead> Source<R> {
             },
         };
         if record.len() != self.names.len() {
+            // A record that ends the file with a newline inside its last field: its quote
+            // was never closed, and the field swallowed the line ends up to the end (one
+            // more than `read_raw` assumed, which started it a line too early).
+            // (The record is refused either way, so reading on to test for the end of the
+            // file loses nothing.)
+            let last = record.iter().next_back().unwrap_or_default();
+            if last.ends_with(b"\n")
+                && !matches!(
+                    self.reader.read_byte_record(&mut ByteRecord::new()),
+                    Ok(true)
+                )
+            {
+                return Err(DataError::UnclosedQuote {
+                    file: self.file.clone(),
+                    line: line as usize + 1,
+                    lines: last.iter().filter(|&&b| b == b'\n').count(),
+                });
+            }
             return Err(DataError::Ragged {
                 file: self.file.clone(),
                 line: line as usize,

@@ -37,6 +37,20 @@ pub enum DataError {
         /// Where `expected` comes from: "as in the header" or "as on the first data line".
         reference: &'static str,
     },
+    /// A quote opened on `line` is never closed: the field runs to the end of the file
+    /// (RFC 4180 quoting; the `csv` crate reads such a field to the end without an error).
+    #[error(
+        "{file}:{line}: a quoted field opened on this line is never closed (it runs to the \
+         end of the file, {lines} lines): is a closing quote missing?"
+    )]
+    UnclosedQuote {
+        /// The file.
+        file: String,
+        /// 1-based line where the record with the open quote starts.
+        line: usize,
+        /// How many lines the unclosed field spans.
+        lines: usize,
+    },
     /// The header line has a column without a name (often a trailing delimiter: `a,b,y,`).
     #[error("{file}:{line}: column {column} of {columns} in the header has no name{}", if .column == .columns { " (a trailing delimiter?)" } else { "" })]
     EmptyColumnName {
