@@ -38,7 +38,10 @@ pub(crate) fn winner_shares<T: Float>(
     (wins, loses)
 }
 
-/// For `max` along `axis`: 1/k at each of the k entries equal to the maximum, else 0.
+/// For `max` along `axis`: 1/k at each of the k entries equal to the maximum, else 0. A
+/// NaN maximum counts every NaN entry as equal to it (PyTorch's `amax` backward, whose mask
+/// is `(x == out) | (isnan(x) & isnan(out))`): the gradient goes to the NaN, not NaN to
+/// every entry.
 pub(crate) fn max_shares<T: Float>(
     x: &Tensor<T>,
     out: &Tensor<T>,
@@ -50,7 +53,13 @@ pub(crate) fn max_shares<T: Float>(
     } else {
         out.unsqueeze(axis as isize)
     };
-    let hits = x.zip_with(&best, "max", |v, m| if v == m { T::ONE } else { T::ZERO });
+    let hits = x.zip_with(&best, "max", |v, m| {
+        if v == m || (v.is_nan() && m.is_nan()) {
+            T::ONE
+        } else {
+            T::ZERO
+        }
+    });
     hits.div(&hits.sum(axis as isize, true))
 }
 

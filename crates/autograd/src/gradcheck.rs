@@ -66,6 +66,33 @@ pub enum GradcheckError {
     /// No inputs were given.
     #[error("gradcheck: needs at least one input")]
     NoInputs,
+    /// A setting of [`GradcheckConfig`] is not usable: `eps` must be positive and finite,
+    /// `atol` and `rtol` not negative (and not NaN).
+    #[error("gradcheck: {name} must be {rule}, got {value}")]
+    Config {
+        /// `eps`, `atol` or `rtol`.
+        name: &'static str,
+        /// What it must be.
+        rule: &'static str,
+        /// The value given.
+        value: f64,
+    },
+}
+
+impl GradcheckConfig {
+    /// Checks the settings (see [`GradcheckError::Config`]).
+    fn validate(&self) -> Result<(), GradcheckError> {
+        let bad = |name, rule, value| Err(GradcheckError::Config { name, rule, value });
+        if !(self.eps.is_finite() && self.eps > 0.0) {
+            return bad("eps", "positive and finite", self.eps);
+        }
+        for (name, value) in [("atol", self.atol), ("rtol", self.rtol)] {
+            if value.is_nan() || value < 0.0 {
+                return bad(name, "at least 0", value);
+            }
+        }
+        Ok(())
+    }
 }
 
 fn unravel(mut k: usize, shape: &[usize]) -> Vec<usize> {
@@ -126,6 +153,7 @@ where
     if inputs.is_empty() {
         return Err(GradcheckError::NoInputs);
     }
+    config.validate()?;
     // Analytic Jacobian: one backward per output element, on one recorded forward pass.
     let tape = Tape::new();
     let vars: Vec<Var<'_, f64>> = inputs.iter().map(|x| tape.var(x.clone())).collect();

@@ -427,3 +427,25 @@ fn mixup_refuses_alpha_outside_its_domain() {
         assert!((lambda - 1.0).abs() < 1e-12, "λ {lambda}");
     }
 }
+
+/// Augmenters on batches with no pixels return them as they are, and a shift bound past
+/// any image size is a shift that empties the image (they used to panic with a division
+/// by zero, a zero chunk size, or an empty sampling range).
+#[test]
+fn augmenters_take_empty_images_and_any_shift_bound() {
+    use nn::data::Augment;
+    let y = Tensor::<f32>::zeros(&[2, 1]);
+    for shape in [[2usize, 3, 0], [2, 0, 3]] {
+        let x = Tensor::<f32>::zeros(&shape);
+        assert_eq!(RandomShift::new(1, 0).apply(&x, &y).0.shape(), &shape);
+        assert_eq!(RandomFlip::new(0.5, 0).apply(&x, &y).0.shape(), &shape);
+    }
+    let x = Tensor::<f32>::ones(&[2, 3, 3]);
+    let (shifted, _) = RandomShift::new(usize::MAX, 0).apply(&x, &y);
+    assert_eq!(shifted.shape(), &[2, 3, 3]);
+    // Any shift of more than 2 pixels leaves nothing; a shift of 0 leaves all 9.
+    for image in shifted.to_vec().chunks(9) {
+        let kept = image.iter().filter(|&&v| v == 1.0).count();
+        assert!(kept == 0 || kept == 9, "{image:?}");
+    }
+}

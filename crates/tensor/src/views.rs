@@ -79,7 +79,13 @@ impl<T: Float> Tensor<T> {
     #[track_caller]
     #[must_use]
     pub fn narrow(&self, axis: isize, start: usize, len: usize) -> Self {
-        self.slice(axis, start, start + len, 1)
+        let Some(end) = start.checked_add(len) else {
+            panic!(
+                "narrow: {len} entries from {start} run past any axis (shape {:?})",
+                self.shape()
+            );
+        };
+        self.slice(axis, start, end, 1)
     }
 
     /// Entries `start..end` of `axis`, every `step`-th (a view), as `x[start:end:step]`.

@@ -66,8 +66,16 @@ pub struct RandomFlip {
 
 impl RandomFlip {
     /// Horizontal flips with probability `p`.
+    ///
+    /// # Panics
+    /// If `p` is not in `[0, 1]`.
     #[must_use]
+    #[track_caller]
     pub fn new(p: f64, seed: u64) -> Self {
+        assert!(
+            (0.0..=1.0).contains(&p),
+            "RandomFlip: p must be in [0, 1], got {p}"
+        );
         RandomFlip {
             p,
             rng: seeded(seed),
@@ -84,6 +92,9 @@ impl<T: Float> Augment<T> for RandomFlip {
     /// If `x` is not shaped `[N, H, W]` or `[N, C, H, W]`.
     fn apply(&mut self, x: &Tensor<T>, y: &Tensor<T>) -> (Tensor<T>, Tensor<T>) {
         let (_, w_axis) = image_axes(x.shape(), "RandomFlip");
+        if x.numel() == 0 {
+            return (x.clone(), y.clone()); // no pixel to move
+        }
         let n = x.shape()[0];
         let width = x.shape()[w_axis];
         let per_image: usize = x.shape()[1..].iter().product();
@@ -130,12 +141,16 @@ impl<T: Float> Augment<T> for RandomShift {
     /// If `x` is not shaped `[N, H, W]` or `[N, C, H, W]`.
     fn apply(&mut self, x: &Tensor<T>, y: &Tensor<T>) -> (Tensor<T>, Tensor<T>) {
         let (h_axis, w_axis) = image_axes(x.shape(), "RandomShift");
+        if x.numel() == 0 {
+            return (x.clone(), y.clone()); // no pixel to move
+        }
         let (h, w) = (x.shape()[h_axis], x.shape()[w_axis]);
         let planes = x.numel() / (h * w);
         let per_image = x.numel() / x.shape()[0];
         let src = x.to_vec();
         let mut out = vec![T::ZERO; src.len()];
-        let m = self.max_shift as i64;
+        // A shift past the image empties it whatever its size: cap it where i64 holds it.
+        let m = self.max_shift.min(i64::MAX as usize) as i64;
         let mut shift = (0i64, 0i64);
         for p in 0..planes {
             // One shift per image, shared by its channels.

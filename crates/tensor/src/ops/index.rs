@@ -241,7 +241,7 @@ impl<T: Float> Tensor<T> {
         let ax = unwrap(normalize_axis("pad", axis, self.ndim()));
         let have = self.shape()[ax];
         assert!(
-            start + have <= len,
+            start.checked_add(have).is_some_and(|end| end <= len),
             "pad: a length-{have} axis placed at {start} does not fit in {len} (shape {:?})",
             self.shape()
         );
