@@ -39,9 +39,11 @@ pub(crate) fn winner_shares<T: Float>(
 }
 
 /// For `max` along `axis`: 1/k at each of the k entries equal to the maximum, else 0. A
-/// NaN maximum counts every NaN entry as equal to it (PyTorch's `amax` backward, whose mask
-/// is `(x == out) | (isnan(x) & isnan(out))`): the gradient goes to the NaN, not NaN to
-/// every entry.
+/// NaN maximum counts every NaN entry as equal to it, so the gradient goes to the NaN
+/// rather than NaN to every entry: PyTorch's rule for the whole-tensor `torch.max()`
+/// (`evenly_distribute_backward`, mask `(x == out) | (isnan(x) & isnan(out))`), applied
+/// along an axis too (PyTorch's `amax` gives NaN everywhere there, and `max(dim)` sends
+/// all of it to the first NaN).
 pub(crate) fn max_shares<T: Float>(
     x: &Tensor<T>,
     out: &Tensor<T>,

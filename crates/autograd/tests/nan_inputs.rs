@@ -1,7 +1,8 @@
-//! Where a NaN input sends its gradient. PyTorch's convention for reductions that pick an
-//! entry: the NaN is the pick (`amax`'s backward mask is `(x == out) | (isnan(x) &
-//! isnan(out))`), so the gradient goes to it and nowhere else, rather than NaN everywhere.
-//! Also: gradcheck's own settings must be usable numbers.
+//! Where a NaN input sends its gradient. PyTorch's rule for the whole-tensor `torch.max()`
+//! (`evenly_distribute_backward`, mask `(x == out) | (isnan(x) & isnan(out))`): the NaN is
+//! the maximum, so the gradient goes to it and nowhere else, rather than NaN everywhere;
+//! wengert applies the same rule along an axis (PyTorch's `amax` gives NaN everywhere
+//! there). Also: gradcheck's own settings must be usable numbers.
 
 use autograd::{gradcheck, GradcheckConfig, Tape};
 use tensor::Tensor;

@@ -22,6 +22,7 @@ pub mod module;
 pub mod optim;
 pub mod regularize;
 pub mod rng;
+mod sequential;
 pub mod state_dict;
 mod summary;
 pub mod train;

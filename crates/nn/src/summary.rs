@@ -1,7 +1,10 @@
 //! The layer table of [`Model::summary`](crate::Model::summary) and
 //! [`Sequential::summary`](crate::Sequential::summary), laid out as Keras'
 //! `model.summary()`: one row per layer with its output shape and parameter count, then the
-//! total, trainable and non-trainable counts with their size in memory.
+//! total, trainable and non-trainable counts with their size in memory. The modules inside
+//! a layer ([`Module::children`](crate::Module::children), at any depth) follow it as
+//! indented rows with their counts and `--` for a shape (a custom `forward` decides it), as
+//! torchinfo nests them.
 //!
 //! Output shapes come from a forward pass on zeros (one row, evaluation mode, no tape
 //! kept), layer by layer. The batch axis shows as `None` (the model takes any batch size).

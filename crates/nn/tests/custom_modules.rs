@@ -120,12 +120,32 @@ fn set_training_reaches_every_child() {
     let eval = forward(&net, &x);
     assert_eq!(eval, forward(&net, &x));
     // Evaluation mode with fresh running statistics (mean 0, variance 1) and no dropout:
-    // fc2(relu(fc1(x) / √(1 + ε))), computed here from the layers themselves.
-    let tape = Tape::new();
-    let h = net.fc1.forward(tape.constant(x.clone())) / (1.0f32 + 1e-5).sqrt();
-    let expected = net.fc2.forward(h.relu()).value().to_vec();
+    // W₂·relu((W₁·x + b₁) / √(1 + ε)) + b₂, summed out here in f64 from the weights.
+    let p: Vec<Vec<f64>> = net
+        .parameters()
+        .iter()
+        .map(|(_, p)| p.value().to_vec().iter().map(|&v| f64::from(v)).collect())
+        .collect();
+    let (w1, b1, gamma, beta, w2, b2) = (&p[0], &p[1], &p[2], &p[3], &p[4], &p[5]);
+    let xs = x.to_vec();
+    let mut expected = Vec::new();
+    for row in xs.chunks(3) {
+        let h: Vec<f64> = (0..8)
+            .map(|j| {
+                let z = (0..3)
+                    .map(|k| w1[j * 3 + k] * f64::from(row[k]))
+                    .sum::<f64>()
+                    + b1[j];
+                (gamma[j] * z / (1.0f64 + 1e-5).sqrt() + beta[j]).max(0.0)
+            })
+            .collect();
+        for o in 0..2 {
+            expected.push((0..8).map(|j| w2[o * 8 + j] * h[j]).sum::<f64>() + b2[o]);
+        }
+    }
     for (a, b) in eval.iter().zip(&expected) {
-        assert!((a - b).abs() <= 1e-6 * (1.0 + b.abs()), "{a} vs {b}");
+        let a = f64::from(*a);
+        assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
     }
     // Training mode: Dropout draws a new mask each pass, BatchNorm uses batch statistics.
     net.set_training(true);
@@ -176,6 +196,36 @@ impl Module for Forgot {
     fn children(&self) -> Vec<(String, &dyn Module)> {
         vec![("fc1".into(), &self.fc1)]
     }
+    fn children_mut(&mut self) -> Vec<&mut dyn Module> {
+        vec![&mut self.fc1]
+    }
+}
+
+/// Lists its layers in `children` only: `set_training` would never reach them.
+struct NoMut {
+    fc: Linear,
+}
+
+impl Module for NoMut {
+    fn forward<'t>(&self, x: Var<'t>) -> Var<'t> {
+        self.fc.forward(x)
+    }
+    fn children(&self) -> Vec<(String, &dyn Module)> {
+        vec![("fc".into(), &self.fc)]
+    }
+}
+
+#[test]
+#[should_panic(expected = "Model::new: NoMut: children() lists 1 modules but children_mut() 0")]
+fn children_and_children_mut_must_agree() {
+    let mut rng = StdRng::seed_from_u64(0);
+    let _ = Model::new(
+        NoMut {
+            fc: Linear::new(3, 2, &mut rng),
+        },
+        Mse,
+        Adam::new(1e-3),
+    );
 }
 
 #[test]

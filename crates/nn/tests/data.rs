@@ -419,12 +419,15 @@ fn mixup_refuses_alpha_outside_its_domain() {
     }
     let xs = Tensor::<f64>::from([[0.0], [10.0]]);
     let ys = Tensor::<f64>::from([[1.0, 0.0], [0.0, 1.0]]);
-    let mut mixup = Mixup::new(1e-300, 3);
-    for _ in 0..50 {
-        let (mx, my) = mixup.apply(&xs, &ys);
-        assert!(mx.all_finite() && my.all_finite(), "{mx:?} {my:?}");
-        let lambda = my.at(&[0, 0]).max(my.at(&[0, 1]));
-        assert!((lambda - 1.0).abs() < 1e-12, "λ {lambda}");
+    // Down to a subnormal α, where both Gamma draws underflow to 0 (a fair coin then).
+    for alpha in [1e-300, 1e-320] {
+        let mut mixup = Mixup::new(alpha, 3);
+        for _ in 0..50 {
+            let (mx, my) = mixup.apply(&xs, &ys);
+            assert!(mx.all_finite() && my.all_finite(), "{mx:?} {my:?}");
+            let lambda = my.at(&[0, 0]).max(my.at(&[0, 1]));
+            assert!((lambda - 1.0).abs() < 1e-12, "λ {lambda}");
+        }
     }
 }
 

@@ -677,11 +677,12 @@ fn loss_functions_reject_targets_of_another_shape_naming_both() {
 }
 
 /// A non-positive δ would make the loss negative (δ = −1 gave −3.5 for a gap of 3) or
-/// zero; PyTorch refuses it, and so do `huber_loss` and `Huber`'s check before `fit`.
+/// zero; PyTorch refuses it, and so do `huber_loss` and `Huber`'s check before `fit`. An
+/// infinite one is refused too: its linear branch's gradient is 0·∞ = NaN.
 #[test]
 fn huber_refuses_a_non_positive_delta() {
     use nn::loss::{Huber, Loss};
-    for delta in [0.0, -1.0, f64::NAN] {
+    for delta in [0.0, -1.0, f64::NAN, f64::INFINITY] {
         let y = Tensor::from([0.0f64]);
         let panic = std::panic::catch_unwind(|| {
             value(
@@ -692,7 +693,7 @@ fn huber_refuses_a_non_positive_delta() {
         .unwrap_err();
         let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
         assert!(
-            message.contains("huber_loss: delta must be positive"),
+            message.contains("huber_loss: delta must be positive and finite"),
             "{delta}: {message}"
         );
         let refused = Loss::<f64>::check(&Huber(delta), &[1], &y).unwrap_err();

@@ -149,8 +149,9 @@ impl<T: Float> Augment<T> for RandomShift {
         let per_image = x.numel() / x.shape()[0];
         let src = x.to_vec();
         let mut out = vec![T::ZERO; src.len()];
-        // A shift past the image empties it whatever its size: cap it where i64 holds it.
-        let m = self.max_shift.min(i64::MAX as usize) as i64;
+        // A shift past the image empties it whatever its size: cap it where `r − shift`
+        // cannot overflow an i64.
+        let m = self.max_shift.min(i64::MAX as usize / 4) as i64;
         let mut shift = (0i64, 0i64);
         for p in 0..planes {
             // One shift per image, shared by its channels.
@@ -245,7 +246,14 @@ impl<T: Float> Augment<T> for Mixup {
             self.ln_gamma_sample(self.alpha),
             self.ln_gamma_sample(self.alpha),
         );
-        let lambda = T::from_f64(1.0 / (1.0 + (lb - la).exp()));
+        let d = lb - la;
+        // Both draws −∞ (an α so small that U^(1/α) underflows twice): Beta(α, α) is then
+        // a fair coin between 0 and 1.
+        let lambda = if d.is_nan() {
+            T::from_f64(if self.rng.random::<bool>() { 1.0 } else { 0.0 })
+        } else {
+            T::from_f64(1.0 / (1.0 + d.exp()))
+        };
         let mut partner: Vec<usize> = (0..n).collect();
         for i in (1..n).rev() {
             partner.swap(i, self.rng.random_range(0..=i));

@@ -138,20 +138,21 @@ pub fn l1_loss<'t, T: Float>(
     )
 }
 
-/// `delta` of a Huber loss: positive (`+∞` makes it half the squared error).
+/// `delta` of a Huber loss: positive and finite (for an infinite one, the linear branch's
+/// gradient would be 0·∞ = NaN; use `mse_loss`, which it would equal up to ½).
 pub(crate) fn check_huber_delta(delta: f64) -> Result<(), String> {
-    if delta > 0.0 {
+    if delta > 0.0 && delta.is_finite() {
         Ok(())
     } else {
-        Err(format!("delta must be positive, got {delta}"))
+        Err(format!("delta must be positive and finite, got {delta}"))
     }
 }
 
 /// Huber loss with threshold `delta` (PyTorch `HuberLoss`, Keras `Huber`).
 ///
 /// # Panics
-/// If the shapes differ, or `delta` is not positive (PyTorch refuses it too: the loss
-/// would be negative or zero).
+/// If the shapes differ, or `delta` is not positive and finite (PyTorch refuses a
+/// non-positive one: the loss would be negative or zero).
 #[track_caller]
 #[must_use]
 pub fn huber_loss<'t, T: Float>(

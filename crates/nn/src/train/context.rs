@@ -27,14 +27,16 @@ pub struct Logs {
     entries: Vec<(String, f64)>,
 }
 
-/// Keras' progress-line form, `loss: 0.1234 - val_loss: 0.2345` (4 decimals).
+/// Keras' progress-line form, `loss: 0.1234 - val_loss: 0.2345`: 4 decimals, or
+/// scientific notation at magnitudes up to 1e-3 (Keras' `Progbar` rule, as
+/// [`format_value`](crate::train::format_value) and the progress output print them).
 ///
 /// ```
 /// use nn::train::Logs;
 /// let mut logs = Logs::new();
 /// logs.set("loss", 0.5);
-/// logs.set("val_loss", 0.75);
-/// assert_eq!(logs.to_string(), "loss: 0.5000 - val_loss: 0.7500");
+/// logs.set("val_loss", 0.00025);
+/// assert_eq!(logs.to_string(), "loss: 0.5000 - val_loss: 2.5000e-04");
 /// ```
 impl std::fmt::Display for Logs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -42,7 +44,7 @@ impl std::fmt::Display for Logs {
             if i > 0 {
                 f.write_str(" - ")?;
             }
-            write!(f, "{name}: {value:.4}")?;
+            write!(f, "{name}: {}", super::format_value(*value))?;
         }
         Ok(())
     }

@@ -253,14 +253,23 @@ impl<T: Float> std::fmt::Debug for Model<T> {
 
 impl<T: Float> Model<T> {
     /// A model from a module, a loss and an optimizer.
+    ///
+    /// # Panics
+    /// If a module in `module` lists a different number of modules in
+    /// [`Module::children_mut`] than in [`Module::children`] (naming it and both counts).
+    #[track_caller]
     pub fn new(
         module: impl Module<T> + 'static,
         loss: impl Loss<T> + 'static,
         optimizer: impl Optimizer<T> + 'static,
     ) -> Self {
         let initial_lr = optimizer.learning_rate();
+        let mut module: Box<dyn Module<T>> = Box::new(module);
+        if let Err(e) = crate::module::check_children(&mut *module) {
+            panic!("Model::new: {e}");
+        }
         Model {
-            module: Box::new(module),
+            module,
             loss: Box::new(loss),
             optimizer: Box::new(optimizer),
             initial_lr,
@@ -327,6 +336,8 @@ impl<T: Float> Model<T> {
     ///   parameters ([`Module::freeze`]) and BatchNorm's running mean and variance (Keras
     ///   counts its `moving_mean`/`moving_variance` so). BatchNorm's
     ///   `num_batches_tracked` is a counter, not a weight, and is not counted.
+    /// * A custom model's row is followed by its [`Module::children`], indented, with
+    ///   their counts and `--` for a shape (its own `forward` decides them).
     ///
     /// # Panics
     /// If a layer rejects the shape its predecessor produces (with that layer's message).

@@ -83,11 +83,22 @@ impl<T: Float> Run<'_, T> {
                 // The run's own part can still refuse (another number of callbacks, say):
                 // then the model and optimizer go back to how this fit found them.
                 let before = Snapshot::take(&*self.ctx.module, &*self.ctx.optimizer);
+                // The checkpoint also moves the model's generators (Dropout's masks).
+                let rngs: Vec<RngState> = self
+                    .ctx
+                    .module
+                    .rngs()
+                    .iter()
+                    .map(|(_, r)| RngState::of(&r.lock().unwrap_or_else(|e| e.into_inner())))
+                    .collect();
                 checkpoint
                     .apply(&*self.ctx.module, &mut *self.ctx.optimizer, &path)
                     .map_err(|e| TrainError::Checkpoint(e.to_string()))?;
                 if let Err(e) = self.apply_run_state(&checkpoint.run) {
                     before.restore(&*self.ctx.module, &mut *self.ctx.optimizer);
+                    for ((_, r), state) in self.ctx.module.rngs().iter().zip(&rngs) {
+                        *r.lock().unwrap_or_else(|e| e.into_inner()) = state.to_rng();
+                    }
                     return Err(e);
                 }
                 self.ctx.initial_lr = checkpoint.initial_lr;

@@ -17,7 +17,9 @@ impl<T: Float> Tensor<T> {
     /// `self.matmul(&weight.t()) + bias`, without the intermediate product.
     ///
     /// As in PyTorch, the weight may also be 1-D, `[in]`: the result is then `[*]` (the
-    /// dot product of each row with the weight) and the bias, if any, 0-D.
+    /// dot product of each row with the weight) and the bias, if any, 0-D. (PyTorch
+    /// also broadcasts other bias shapes; here the bias is exactly `[out]`, or 0-D with a
+    /// 1-D weight.)
     ///
     /// # Panics
     /// If the shapes do not fit; see [`Tensor::try_linear`].
