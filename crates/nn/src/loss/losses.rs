@@ -7,6 +7,18 @@ use tensor::{Float, Tensor};
 use super::*;
 use crate::loss::Prediction;
 
+/// The default [`Loss::check`]: targets shaped as the predictions.
+fn same_shape_targets<T: Float>(pred_shape: &[usize], target: &Tensor<T>) -> Result<(), String> {
+    if pred_shape == target.shape() {
+        Ok(())
+    } else {
+        Err(format!(
+            "predictions have shape {pred_shape:?} but targets have shape {:?}",
+            target.shape()
+        ))
+    }
+}
+
 /// A loss for [`crate::Model`]: prediction and target to a scalar.
 pub trait Loss<T: Float = f32>: Send + Sync {
     /// The loss value, recorded on the prediction's tape.
@@ -14,14 +26,7 @@ pub trait Loss<T: Float = f32>: Send + Sync {
 
     /// Checks that targets fit predictions of `pred_shape` before training starts.
     fn check(&self, pred_shape: &[usize], target: &Tensor<T>) -> Result<(), String> {
-        if pred_shape == target.shape() {
-            Ok(())
-        } else {
-            Err(format!(
-                "predictions have shape {pred_shape:?} but targets have shape {:?}",
-                target.shape()
-            ))
-        }
+        same_shape_targets(pred_shape, target)
     }
 
     /// The name shown in logs (`loss` always; this is for summaries).
@@ -114,18 +119,11 @@ impl<T: Float> Loss<T> for Huber {
     fn loss<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Var<'t, T> {
         huber_loss(pred, target, self.0, Reduction::Mean)
     }
-    /// Equal shapes, and a positive `delta` (so `fit` refuses `Huber(0.0)` before
-    /// training).
+    /// Equal shapes, and a positive, finite `delta` (so `fit` refuses `Huber(0.0)`
+    /// before training).
     fn check(&self, pred_shape: &[usize], target: &Tensor<T>) -> Result<(), String> {
         super::check_huber_delta(self.0)?;
-        if pred_shape == target.shape() {
-            Ok(())
-        } else {
-            Err(format!(
-                "predictions have shape {pred_shape:?} but targets have shape {:?}",
-                target.shape()
-            ))
-        }
+        same_shape_targets(pred_shape, target)
     }
     fn name(&self) -> &'static str {
         "huber"
