@@ -423,3 +423,30 @@ fn settings_that_cannot_train_are_refused() {
         "{err}"
     );
 }
+
+/// A loss whose own settings are unusable (Huber's δ = 0 makes every loss 0, a negative
+/// δ a negative loss) is [`TrainError::LossConfig`] from `fit` and `evaluate`, naming
+/// the loss and δ, before anything looks at the data or the model.
+#[test]
+fn a_loss_with_unusable_settings_is_refused() {
+    let (x, y) = data();
+    for delta in [0.0, -1.0, f64::NAN] {
+        let mut model = Model::new(net(), nn::loss::Huber(delta), Sgd::new(0.1));
+        let before = weights(&model);
+        let err = model.fit(&x, &y, FitConfig::new().verbose(0)).unwrap_err();
+        assert!(matches!(err, TrainError::LossConfig { .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "fit: the huber loss cannot be used: delta must be positive and finite, got {delta}"
+            )
+        );
+        assert_eq!(weights(&model), before);
+        let err = model.evaluate(&x, &y).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("evaluate: the huber loss cannot be used"),
+            "{err}"
+        );
+    }
+}

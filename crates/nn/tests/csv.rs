@@ -241,3 +241,38 @@ fn an_unclosed_quote_names_its_line() {
     let ok = parse_csv::<f32>("a,b\n\"1\n\",2\n", "f.csv", &CsvOptions::default()).unwrap();
     assert_eq!((ok.x.to_vec(), ok.y.to_vec()), (vec![1.0], vec![2.0]));
 }
+
+/// In the last column an unclosed quote leaves the record as wide as the header, so the
+/// width check cannot see it (it used to read as "not a number" on the wrong line, or
+/// take the rest of the file as text): the file's end tells. A quoted field that is
+/// closed, with a line end inside, at the end of the file or before more lines, is read.
+#[test]
+fn an_unclosed_quote_in_the_last_column_names_its_line() {
+    let parse = |text: &str| parse_csv::<f32>(text, "f.csv", &CsvOptions::default());
+    for text in [
+        "a,b\n1,\"2\n3,4\n",
+        "a,b\n1,\"2\n3,4",           // no final line end
+        "a,b\n1,\"2\r\n3,4\r\n\r\n", // CRLF, blank lines swallowed too
+        "a,b\n1,\"2\"\"\n",          // ends in an escaped quote, still open
+    ] {
+        let err = parse(text).unwrap_err();
+        assert!(
+            matches!(err, DataError::UnclosedQuote { line: 2, .. }),
+            "{text:?}: {err}"
+        );
+    }
+    let ok = |text: &str| {
+        let d = parse(text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+        (d.x.to_vec(), d.y.to_vec())
+    };
+    assert_eq!(ok("a,b\n1,\"2\n\"\n"), (vec![1.0], vec![2.0]));
+    assert_eq!(ok("a,b\n1,\"2\n\""), (vec![1.0], vec![2.0]));
+    assert_eq!(ok("a,b\n1,\"2\n\"\n\n\n"), (vec![1.0], vec![2.0]));
+    assert_eq!(
+        ok("a,b\n1,\"2\n\"\n3,4\n"),
+        (vec![1.0, 3.0], vec![2.0, 4.0])
+    );
+    // Closed after an escaped quote: a field like any other (here not a number).
+    let err = parse("a,b\n1,\"2\n\"\"\"\n").unwrap_err();
+    assert!(matches!(err, DataError::NotNumeric { .. }), "{err}");
+}

@@ -677,7 +677,7 @@ fn loss_functions_reject_targets_of_another_shape_naming_both() {
 }
 
 /// A non-positive δ would make the loss negative (δ = −1 gave −3.5 for a gap of 3) or
-/// zero; PyTorch refuses it, and so do `huber_loss` and `Huber`'s check before `fit`. An
+/// zero; PyTorch refuses it, and so do `huber_loss` and `Huber`'s `validate` before `fit`. An
 /// infinite one is refused too: its linear branch's gradient is 0·∞ = NaN.
 #[test]
 fn huber_refuses_a_non_positive_delta() {
@@ -696,8 +696,8 @@ fn huber_refuses_a_non_positive_delta() {
             message.contains("huber_loss: delta must be positive and finite"),
             "{delta}: {message}"
         );
-        let refused = Loss::<f64>::check(&Huber(delta), &[1], &y).unwrap_err();
+        let refused = Loss::<f64>::validate(&Huber(delta)).unwrap_err();
         assert!(refused.contains("delta must be positive"), "{refused}");
     }
-    assert!(Loss::<f64>::check(&Huber(1.0), &[1], &Tensor::from([0.0])).is_ok());
+    assert!(Loss::<f64>::validate(&Huber(1.0)).is_ok());
 }

@@ -183,3 +183,24 @@ fn a_length_past_the_sequence_panics() {
         Some(&[5, 6]),
     );
 }
+
+/// A hidden size whose stacked gates (4·h) overflow a size is refused by name, not by an
+/// arithmetic overflow (debug) or a wrapped shape (release).
+#[test]
+#[should_panic(
+    expected = "Lstm: hidden_size 4611686018427387904 is too large: 4·hidden_size overflows a size"
+)]
+fn an_overflowing_hidden_size_panics_naming_it() {
+    let mut rng = StdRng::seed_from_u64(0);
+    let _ = Lstm::<f32>::new(4, 1 << 62, &mut rng);
+}
+
+/// One that fits a size but not memory is refused by the weights' allocation check.
+#[test]
+fn a_hidden_size_too_large_for_memory_panics_naming_the_allocation() {
+    let mut rng = StdRng::seed_from_u64(0);
+    let panic =
+        std::panic::catch_unwind(move || Lstm::<f32>::new(4, 1 << 40, &mut rng)).unwrap_err();
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(message.contains("[4398046511104, 4]"), "{message}");
+}

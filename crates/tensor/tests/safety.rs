@@ -206,12 +206,22 @@ fn results_larger_than_memory_name_the_op() {
             Box::new(|| drop(Tensor::<f32>::ones(&[1]).index_add(0, &[0], 1 << 62))),
         ),
         (
-            "reduction",
+            "sum",
             Box::new(|| {
                 drop(
                     Tensor::<f32>::ones(&[1])
                         .broadcast_to(&[1 << 62, 2])
                         .sum(1, false),
+                )
+            }),
+        ),
+        (
+            "max",
+            Box::new(|| {
+                drop(
+                    Tensor::<f32>::ones(&[1])
+                        .broadcast_to(&[1 << 62, 2])
+                        .max(1, false),
                 )
             }),
         ),

@@ -163,8 +163,8 @@ pub fn read_csv<T: Float>(
 /// # Errors
 /// * [`DataError::EmptyFile`] without data rows;
 /// * [`DataError::Ragged`]: a line with too few or too many fields (line, counts);
-/// * [`DataError::UnclosedQuote`]: a quote never closed, which made a record of the rest
-///   of the file with the wrong number of fields (the line it opens on);
+/// * [`DataError::UnclosedQuote`]: a quote never closed, so that its field runs to the
+///   end of the file, in any column (the line it opens on);
 /// * [`DataError::NotNumeric`]: line, column and the text;
 /// * [`DataError::EmptyColumnName`], [`DataError::DuplicateColumnName`]: a bad header;
 /// * [`DataError::Delimiter`]: the first line uses another delimiter;

@@ -36,6 +36,47 @@ struct Lines<R> {
     /// The last byte handed out, to add a final `\n` if it was not one.
     last: Option<u8>,
     done: bool,
+    /// Bytes handed out so far (after normalizing).
+    emitted: u64,
+    /// The run of `"` that the bytes handed out end with, line ends after it not
+    /// counted: odd when the text ends in a closing quote (`…"`, or `…"""` after an
+    /// escaped one), even when a quoted field runs to the end of the file without one
+    /// (see [`Source::next_record`]).
+    tail_quotes: usize,
+    /// Line ends were handed out after the last `"` of `tail_quotes`.
+    newline_after_quotes: bool,
+}
+
+impl<R> Lines<R> {
+    fn new(inner: R) -> Self {
+        Lines {
+            inner,
+            after_cr: false,
+            last: None,
+            done: false,
+            emitted: 0,
+            tail_quotes: 0,
+            newline_after_quotes: false,
+        }
+    }
+
+    /// Records bytes handed out: their count, and the quotes they end with.
+    fn handed_out(&mut self, bytes: &[u8]) {
+        self.emitted += bytes.len() as u64;
+        let newlines = bytes.iter().rev().take_while(|&&b| b == b'\n').count();
+        let body = &bytes[..bytes.len() - newlines];
+        if body.is_empty() {
+            self.newline_after_quotes |= newlines > 0;
+            return;
+        }
+        let quotes = body.iter().rev().take_while(|&&b| b == b'"').count();
+        if quotes == body.len() && !self.newline_after_quotes {
+            self.tail_quotes += quotes; // the run goes on from the previous read
+        } else {
+            self.tail_quotes = quotes;
+        }
+        self.newline_after_quotes = newlines > 0;
+    }
 }
 
 impl<R: Read> Read for Lines<R> {
@@ -47,6 +88,7 @@ impl<R: Read> Read for Lines<R> {
                 if !matches!(self.last, None | Some(b'\n')) {
                     buf[0] = b'\n';
                     self.last = Some(b'\n');
+                    self.handed_out(b"\n");
                     return Ok(1);
                 }
                 return Ok(0);
@@ -66,6 +108,7 @@ impl<R: Read> Read for Lines<R> {
             }
             if w > 0 {
                 self.last = Some(buf[w - 1]);
+                self.handed_out(&buf[..w]);
                 return Ok(w);
             }
         }
@@ -167,12 +210,7 @@ impl<R: BufRead> Source<R> {
             .has_headers(false)
             .flexible(true)
             .delimiter(delimiter)
-            .from_reader(Lines {
-                inner: input,
-                after_cr: false,
-                last: None,
-                done: false,
-            });
+            .from_reader(Lines::new(input));
         let mut source = Source {
             reader,
             file: file.to_string(),
@@ -277,25 +315,16 @@ impl<R: BufRead> Source<R> {
                 None => return Ok(None),
             },
         };
+        if let Some(lines) = self.open_quote(record) {
+            // The field swallowed the line ends up to the end of the file: one more than
+            // `read_raw` assumed, which started the record a line too early.
+            return Err(DataError::UnclosedQuote {
+                file: self.file.clone(),
+                line: line as usize + 1,
+                lines,
+            });
+        }
         if record.len() != self.names.len() {
-            // A record that ends the file with a newline inside its last field: its quote
-            // was never closed, and the field swallowed the line ends up to the end (one
-            // more than `read_raw` assumed, which started it a line too early).
-            // (The record is refused either way, so reading on to test for the end of the
-            // file loses nothing.)
-            let last = record.iter().next_back().unwrap_or_default();
-            if last.ends_with(b"\n")
-                && !matches!(
-                    self.reader.read_byte_record(&mut ByteRecord::new()),
-                    Ok(true)
-                )
-            {
-                return Err(DataError::UnclosedQuote {
-                    file: self.file.clone(),
-                    line: line as usize + 1,
-                    lines: last.iter().filter(|&&b| b == b'\n').count(),
-                });
-            }
             return Err(DataError::Ragged {
                 file: self.file.clone(),
                 line: line as usize,
@@ -309,6 +338,20 @@ impl<R: BufRead> Source<R> {
             });
         }
         Ok(Some(line))
+    }
+
+    /// How many lines the last field of `record` spans, if it is a quoted field that was
+    /// never closed. Such a field runs to the end of the file (so `record` is the last
+    /// one, and it took every byte), ends with a line end (the csv crate keeps the one
+    /// `Lines` adds), and the file does not end in a closing quote: the text's final run
+    /// of `"` (line ends aside) is even — none, or escaped pairs inside the field. A
+    /// closed field ending in a line end (`"x⏎"`) leaves an odd run.
+    fn open_quote(&self, record: &ByteRecord) -> Option<usize> {
+        let last = record.iter().next_back()?;
+        let lines = self.reader.get_ref();
+        let took_all = lines.done && self.reader.position().byte() == lines.emitted;
+        (last.ends_with(b"\n") && took_all && lines.tail_quotes.is_multiple_of(2))
+            .then(|| last.iter().filter(|&&b| b == b'\n').count())
     }
 
     /// True if `field` spells a missing value: empty, a user-given spelling, or one of
@@ -374,12 +417,7 @@ mod tests {
 
     fn normalized(text: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
-        let mut lines = Lines {
-            inner: Trickle(text),
-            after_cr: false,
-            last: None,
-            done: false,
-        };
+        let mut lines = Lines::new(Trickle(text));
         lines.read_to_end(&mut out).unwrap();
         out
     }
@@ -389,5 +427,21 @@ mod tests {
         assert_eq!(normalized(b"a\r\nb\rc\n\r\nd"), b"a\nb\nc\n\nd\n");
         assert_eq!(normalized(b"a\r"), b"a\n");
         assert_eq!(normalized(b""), b"");
+    }
+
+    /// The run of quotes the text ends with (line ends aside), read one byte at a time.
+    #[test]
+    fn the_final_run_of_quotes_is_counted_across_reads() {
+        for (text, run) in [
+            (&b"x\"\"\"\r\n\n"[..], 3),
+            (b"\"\"\n\"", 1),
+            (b"x\"\"", 2),
+            (b"\"x", 0),
+            (b"", 0),
+        ] {
+            let mut lines = Lines::new(Trickle(text));
+            lines.read_to_end(&mut Vec::new()).unwrap();
+            assert_eq!(lines.tail_quotes, run, "{text:?}");
+        }
     }
 }

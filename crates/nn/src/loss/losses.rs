@@ -29,6 +29,19 @@ pub trait Loss<T: Float = f32>: Send + Sync {
         same_shape_targets(pred_shape, target)
     }
 
+    /// Checks the loss's own settings (Huber's `delta`), before `fit` or `evaluate`
+    /// touches the model; a refusal is [`crate::train::TrainError::LossConfig`]. The
+    /// default accepts: most losses have no settings.
+    ///
+    /// ```
+    /// use nn::loss::{Huber, Loss, Mse};
+    /// assert!(Loss::<f32>::validate(&Mse).is_ok());
+    /// assert!(Loss::<f32>::validate(&Huber(0.0)).is_err());
+    /// ```
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
+
     /// The name shown in logs (`loss` always; this is for summaries).
     fn name(&self) -> &'static str;
 
@@ -67,6 +80,9 @@ impl<T: Float> Loss<T> for Box<dyn Loss<T>> {
     }
     fn check(&self, pred_shape: &[usize], target: &Tensor<T>) -> Result<(), String> {
         (**self).check(pred_shape, target)
+    }
+    fn validate(&self) -> Result<(), String> {
+        (**self).validate()
     }
     fn name(&self) -> &'static str {
         (**self).name()
@@ -119,11 +135,9 @@ impl<T: Float> Loss<T> for Huber {
     fn loss<'t>(&self, pred: Var<'t, T>, target: &Tensor<T>) -> Var<'t, T> {
         huber_loss(pred, target, self.0, Reduction::Mean)
     }
-    /// Equal shapes, and a positive, finite `delta` (so `fit` refuses `Huber(0.0)`
-    /// before training).
-    fn check(&self, pred_shape: &[usize], target: &Tensor<T>) -> Result<(), String> {
-        super::check_huber_delta(self.0)?;
-        same_shape_targets(pred_shape, target)
+    /// A positive, finite `delta`, so that `fit` refuses `Huber(0.0)` before training.
+    fn validate(&self) -> Result<(), String> {
+        super::check_huber_delta(self.0)
     }
     fn name(&self) -> &'static str {
         "huber"

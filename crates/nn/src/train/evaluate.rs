@@ -59,6 +59,17 @@ impl<T: Float> Model<T> {
         })
     }
 
+    /// The loss's own settings ([`crate::loss::Loss::validate`]).
+    pub(crate) fn check_loss(&self, what: &'static str) -> Result<(), TrainError> {
+        self.loss
+            .validate()
+            .map_err(|reason| TrainError::LossConfig {
+                what,
+                loss: self.loss.name(),
+                reason,
+            })
+    }
+
     pub(crate) fn check_inputs(
         &mut self,
         what: &'static str,
@@ -172,6 +183,7 @@ impl<T: Float> Model<T> {
     /// If a metric cannot read the targets (see [`Metric::check`]), before any batch, with
     /// the metric and both shapes in the message.
     pub fn evaluate(&mut self, x: &Tensor<T>, y: &Tensor<T>) -> Result<Logs, TrainError> {
+        self.check_loss("evaluate")?;
         self.check_features("evaluate", x)?;
         if rows(x) != rows(y) {
             return Err(TrainError::RowMismatch {

@@ -98,6 +98,7 @@ impl<T: Float> Model<T> {
         // Evaluation mode until the checks pass, so that every way out of `fit` leaves it.
         self.module.set_training(false);
         self.optimizer.validate()?;
+        self.check_loss("fit")?;
         check_clipping(self.clip_norm, self.clip_value)?;
         self.check_features("fit", x)?;
         let n = rows(x);

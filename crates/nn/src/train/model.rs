@@ -67,6 +67,18 @@ pub enum TrainError {
         /// What is wrong.
         reason: String,
     },
+    /// The loss's own settings are unusable (Huber's `delta` not positive and finite);
+    /// see [`Loss::validate`](crate::loss::Loss::validate). Checked before anything else
+    /// looks at the model.
+    #[error("{what}: the {loss} loss cannot be used: {reason}")]
+    LossConfig {
+        /// `fit` or `evaluate`.
+        what: &'static str,
+        /// The loss's name.
+        loss: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
     /// The loss or a gradient became NaN or infinite. The model and the optimizer are put
     /// back to their state before the last update that was applied (the one whose
     /// weights led here), so `predict` on the model still gives finite values.
@@ -241,12 +253,14 @@ pub struct Model<T: Float = f32> {
     pub(crate) warned: bool,
 }
 
+/// The loss, the optimizer and the number of parameter scalars (Keras' "Total params",
+/// PyTorch's `sum(p.numel())`): `Model { loss: "mse", optimizer: "Adam", parameters: 4, .. }`.
 impl<T: Float> std::fmt::Debug for Model<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Model")
             .field("loss", &self.loss.name())
             .field("optimizer", &self.optimizer.name())
-            .field("parameters", &self.module.parameters().len())
+            .field("parameters", &self.module.num_parameters())
             .finish_non_exhaustive()
     }
 }

@@ -32,7 +32,7 @@ impl<T: Float> Tensor<T> {
                 .map(|k| self.shape()[k])
                 .collect()
         };
-        self.fold_axes(&reduced, &result_shape, identity, combine)
+        self.fold_axes(op, &reduced, &result_shape, identity, combine)
     }
 
     /// This shape with the `reduced` axes set to 1.
@@ -46,9 +46,10 @@ impl<T: Float> Tensor<T> {
 
     /// Folds the `reduced` axes (valid and distinct) into a new tensor of `result_shape`,
     /// which holds the kept axes in order, with or without length-1 axes among them (the
-    /// row-major elements are the same either way).
+    /// row-major elements are the same either way). `op` names the reduction in errors.
     fn fold_axes(
         &self,
+        op: &'static str,
         reduced: &[usize],
         result_shape: &[usize],
         identity: T,
@@ -57,7 +58,7 @@ impl<T: Float> Tensor<T> {
         let kept_shape = self.kept_shape(reduced);
         debug_assert_eq!(numel(&kept_shape), numel(result_shape));
         // A reduction of a broadcast view can ask for more than memory holds.
-        let len = unwrap(crate::shape::check_alloc::<T>("reduction", &kept_shape));
+        let len = unwrap(crate::shape::check_alloc::<T>(op, &kept_shape));
         let mut out: Storage<T> = crate::recycle::filled(len, identity);
         let out_layout = Layout::contiguous(&kept_shape)
             .broadcast_to(self.shape())
@@ -342,6 +343,6 @@ impl<T: Float> Tensor<T> {
             return Ok(self.clone());
         }
         let axes = sum_to_axes(self.shape(), shape)?;
-        Ok(self.fold_axes(&axes, shape, T::ZERO, |a, b| a + b))
+        Ok(self.fold_axes("sum_to", &axes, shape, T::ZERO, |a, b| a + b))
     }
 }

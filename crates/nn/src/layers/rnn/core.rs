@@ -67,6 +67,13 @@ impl<T: Float> Core<T> {
         );
         let (h, g) = (o.hidden_size, kind.gates());
         let dirs = if o.bidirectional { 2 } else { 1 };
+        // The stacked gates' rows (g·h) and a deeper layer's input (h·dirs) must be sizes;
+        // the weights' allocation checks the rest.
+        assert!(
+            h.checked_mul(g.max(dirs)).is_some(),
+            "{kind:?}: hidden_size {h} is too large: {}·hidden_size overflows a size",
+            g.max(dirs)
+        );
         // PyTorch: every weight and bias from U(−1/√hidden, 1/√hidden).
         let init = |shape: &[usize], rng: &mut dyn rand::RngCore| {
             let mut rng = rng;
