@@ -13,17 +13,45 @@ use crate::inspect::short_value;
 use crate::tape::{NodeId, Tape, Var};
 
 /// The tangents of one forward-mode pass, by node: `d node = J·v` for the seeds `v`.
-/// Holds no borrow of the tape.
+/// Holds no borrow of the tape; like [`crate::Grads`], it remembers which tape it came
+/// from and refuses a `Var` of any other.
 #[derive(Clone, Debug, Default)]
 pub struct Tangents<T: Float = f32> {
     nodes: Vec<Option<Tensor<T>>>,
+    /// The serial number of the tape (0 for empty `Tangents::default()`).
+    tape: u64,
 }
 
 impl<T: Float> Tangents<T> {
     /// The tangent of `v`, or `None` where it is zero (no seed reaches `v`, or `v` was
     /// recorded after the pass).
+    ///
+    /// # Panics
+    /// If `v` belongs to another tape than the pass (nodes are known by position, so
+    /// another tape's node of the same number is a different value).
+    ///
+    /// ```should_panic
+    /// use autograd::Tape;
+    /// use tensor::Tensor;
+    /// let first = Tape::new();
+    /// let x = first.var(Tensor::scalar(3.0f64));
+    /// let y = x * x;
+    /// let tangents = first.push_tangents(&[(x, Tensor::scalar(1.0))]);
+    /// assert_eq!(tangents[&y].item(), 6.0);
+    /// let second = Tape::new();
+    /// let z = second.var(Tensor::scalar(5.0f64)); // also node 0, but of another tape
+    /// let _ = tangents.get(&z); // panics: the variable belongs to another tape
+    /// ```
     #[must_use]
+    #[track_caller]
     pub fn get(&self, v: &Var<'_, T>) -> Option<&Tensor<T>> {
+        if self.tape != 0 && v.tape.serial != self.tape {
+            panic!(
+                "Tangents: node %{} belongs to another tape than the one these tangents came \
+                 from (nodes are known by position, so this tape's node %{} is a different value)",
+                v.id, v.id
+            );
+        }
         self.nodes.get(v.id).and_then(Option::as_ref)
     }
 
@@ -34,7 +62,11 @@ impl<T: Float> Tangents<T> {
     }
 
     /// The tangent of `v` as a tensor, zeros where no seed reaches it.
+    ///
+    /// # Panics
+    /// As [`Tangents::get`].
     #[must_use]
+    #[track_caller]
     pub fn get_or_zeros(&self, v: &Var<'_, T>) -> Tensor<T> {
         self.get(v)
             .cloned()
@@ -212,7 +244,10 @@ impl<T: Float> Tape<T> {
             self.check_seed(*x, v.shape());
         }
         if self.is_empty() {
-            return Tangents::default();
+            return Tangents {
+                nodes: Vec::new(),
+                tape: self.serial,
+            };
         }
         let last = self.len() - 1;
         let value = |j: NodeId| self.nodes.borrow()[j].value.clone();
@@ -231,6 +266,7 @@ impl<T: Float> Tape<T> {
         let seeds = seeds.iter().map(|(x, v)| (x.id, v.clone())).collect();
         Tangents {
             nodes: push_tangents(self, seeds, last, value, observe),
+            tape: self.serial,
         }
     }
 

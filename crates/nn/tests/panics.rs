@@ -69,3 +69,19 @@ fn layer_shape_panics_name_the_expected_shape() {
             .contains("LayerNorm: input of shape [4, 2], expected last axis 3")
     );
 }
+
+#[test]
+fn flatten_names_rows_too_long_to_exist() {
+    // An empty batch can have any shape; its rows cannot (2^80 elements).
+    let tape = Tape::new();
+    let x = tape.constant(Tensor::<f32>::zeros(&[0, 1 << 40, 1 << 40]));
+    let msg = panic_message(|| nn::Flatten.forward(x));
+    assert_eq!(
+        msg,
+        "Flatten: input [0, 1099511627776, 1099511627776]: its rows would hold more than \
+         isize::MAX elements"
+    );
+    // Rows that do fit an empty batch flatten as usual.
+    let x = tape.constant(Tensor::<f32>::zeros(&[0, 1 << 20, 1 << 20]));
+    assert_eq!(nn::Flatten.forward(x).shape(), [0, 1 << 40]);
+}

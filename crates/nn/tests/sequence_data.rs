@@ -115,6 +115,25 @@ fn masked_mean_counts_only_real_steps() {
 }
 
 #[test]
+fn masked_mean_weighs_by_the_mask_and_counts_features_of_real_steps() {
+    // Weights: Σ loss·w / Σ w = (1·1 + 4·0.5) / 1.5 = 2 (Keras divides by Σ mask).
+    let tape = Tape::new();
+    let losses = tape.var(Tensor::from([1.0f64, 4.0, 9.0]));
+    let mean = masked_mean(losses, &Tensor::from([1.0, 0.5, 0.0]));
+    assert_eq!(mean.item(), 2.0);
+    let g = mean.backward()[&losses].to_vec();
+    for (got, want) in g.iter().zip([1.0 / 1.5, 0.5 / 1.5, 0.0]) {
+        assert!((got - want).abs() < 1e-15, "{g:?}");
+    }
+    // Losses [N, T, F] = [1, 2, 2] with a [1, 2, 1] mask: the real step's two features
+    // both count, (1 + 3) / 2, Keras' mean over F then over the real steps.
+    let tape = Tape::new();
+    let losses = tape.var(Tensor::from_vec(vec![1.0f64, 3.0, 100.0, 200.0], &[1, 2, 2]).unwrap());
+    let mask = sequence_mask(&[1], 2).unsqueeze(2);
+    assert_eq!(masked_mean(losses, &mask).item(), 2.0);
+}
+
+#[test]
 fn embedding_gradient_is_an_index_add_and_skips_the_padding_row() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
     let emb = Embedding::<f64>::new(5, 3, &mut rng).with_padding_idx(4);

@@ -42,11 +42,15 @@ fn padding_changes_neither_outputs_gradients_nor_final_state() {
             )
         };
         let (o1, h1, gx1, gp1) = run(0.0);
-        let (o2, h2, gx2, gp2) = run(123.0);
-        assert_eq!(o1, o2);
-        assert_eq!(h1, h2);
-        assert_eq!(gx1, gx2);
-        assert_eq!(gp1, gp2);
+        // Not even a NaN or an infinity in the padding reaches anything (`==` on the
+        // vectors: a NaN anywhere would fail it).
+        for pad in [123.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let (o2, h2, gx2, gp2) = run(pad);
+            assert_eq!(o1, o2, "{kind:?}, padding {pad}");
+            assert_eq!(h1, h2, "{kind:?}, padding {pad}");
+            assert_eq!(gx1, gx2, "{kind:?}, padding {pad}");
+            assert_eq!(gp1, gp2, "{kind:?}, padding {pad}");
+        }
         // Padded steps: zero output and no gradient into the padding.
         for t in 2..4 {
             assert!(o1[(4 + t) * 6..(4 + t + 1) * 6].iter().all(|&v| v == 0.0));

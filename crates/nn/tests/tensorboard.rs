@@ -122,3 +122,15 @@ fn tensorboard_reads_what_the_callback_writes() {
     assert_eq!(json["train"]["histograms"]["2.bias"][0][1], 2.0);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn two_writers_in_the_same_second_get_their_own_files() {
+    let dir = std::env::temp_dir().join(format!("wengert-tb-two-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let first = nn::io::EventWriter::create(&dir).unwrap();
+    let second = nn::io::EventWriter::create(&dir).unwrap();
+    assert_ne!(first.path(), second.path());
+    drop((first, second));
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -282,3 +282,36 @@ fn a_huge_average_window_divides_by_its_whole_size() {
     assert_eq!(y.shape(), &[1, 1, 2, 2]);
     assert_eq!(y.to_vec(), vec![2f64.powi(-64); 4]);
 }
+
+/// PyTorch refuses to pool an empty image even when padding would make room for a
+/// window: there is nothing to take the maximum or the average of.
+#[test]
+fn an_empty_image_is_refused_by_name_even_with_padding() {
+    let x = Tensor::<f32>::zeros(&[1, 1, 0, 4]);
+    let p = Pool2d::new(2).padding(1);
+    let msg = |f: Box<dyn Fn()>| {
+        let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_err();
+        err.downcast_ref::<String>().cloned().unwrap_or_default()
+    };
+    let max = msg(Box::new(|| drop(x.max_pool2d(p))));
+    assert!(max.starts_with("max_pool2d: input [1, 1, 0, 4]"), "{max}");
+    assert!(max.contains("cannot pool an empty image [0, 4]"), "{max}");
+    let with_indices = msg(Box::new(|| drop(x.max_pool2d_with_indices(p))));
+    assert!(
+        with_indices.contains("cannot pool an empty image"),
+        "{with_indices}"
+    );
+    let avg = msg(Box::new(|| drop(x.avg_pool2d(p))));
+    assert!(avg.starts_with("avg_pool2d: input [1, 1, 0, 4]"), "{avg}");
+}
+
+/// A kernel of 2^33 taps per side padded by 2^32 sees the one pixel of a 1×1 image once;
+/// counting its work (taps × outputs) must not overflow.
+#[test]
+fn a_huge_window_over_a_small_image_counts_its_work_without_overflow() {
+    let x = Tensor::from_vec(vec![-3.0f64], &[1, 1, 1, 1]).unwrap();
+    let p = Pool2d::new(1 << 33).padding(1 << 32);
+    assert_eq!(x.max_pool2d(p).to_vec(), [-3.0]);
+    let (v, i) = x.max_pool2d_with_indices(p);
+    assert_eq!((v.to_vec(), i.to_vec()), (vec![-3.0], vec![0.0]));
+}

@@ -238,6 +238,27 @@ fn results_larger_than_memory_name_the_op() {
                 drop(g.max_unpool2d(&Tensor::zeros(&[1, 1, 1, 1]), [1 << 33, 1 << 33]))
             }),
         ),
+        // A kernel of (2^31 + 1)² taps padded by 2^30 fits a 1×1 image once (output 1×1):
+        // the weight's gradient and the unfolded columns need more than 2^64 bytes.
+        (
+            "conv2d_weight",
+            Box::new(|| {
+                let one = Tensor::<f32>::ones(&[1, 1, 1, 1]);
+                let p = tensor::Conv2dParams::default().padding(1 << 30);
+                let k = (1 << 31) + 1;
+                drop(one.conv2d_weight(&one, p, [k, k]))
+            }),
+        ),
+        (
+            "conv_transpose2d",
+            Box::new(|| {
+                let g = Tensor::<f32>::ones(&[1, 1, 1, 1]);
+                let k = (1 << 31) + 1;
+                let w = Tensor::<f32>::ones(&[1, 1, 1, 1]).broadcast_to(&[1, 1, k, k]);
+                let p = tensor::Conv2dParams::default().padding(1 << 30);
+                drop(g.conv_transpose2d(&w, p, [1, 1]))
+            }),
+        ),
     ];
     for (op, f) in cases {
         let msg = panic_message(f);

@@ -16,6 +16,7 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), bitwise.
 fn crc32c(data: &[u8]) -> u32 {
@@ -132,11 +133,13 @@ pub struct EventWriter {
 }
 
 impl EventWriter {
-    /// A new file `events.out.tfevents.{seconds}.{host}` in `dir`, starting with the
-    /// file-version event.
+    /// A new file `events.out.tfevents.{seconds}.{host}.{pid}.{n}` in `dir` (PyTorch's
+    /// `SummaryWriter` names, `n` counting the writers this process opened, so two runs
+    /// in the same second never share a file), starting with the file-version event.
     ///
     /// # Errors
-    /// If the directory or the file cannot be created or written.
+    /// If the directory or the file cannot be created or written, or the file exists
+    /// already (it is never truncated).
     pub fn create(dir: impl AsRef<Path>) -> std::io::Result<Self> {
         let dir = dir.as_ref();
         std::fs::create_dir_all(dir)?;
@@ -148,13 +151,15 @@ impl EventWriter {
             .ok()
             .filter(|h| !h.is_empty())
             .unwrap_or_else(|| "localhost".to_string());
+        static WRITERS: AtomicU64 = AtomicU64::new(0);
         let path = dir.join(format!(
-            "events.out.tfevents.{}.{host}.{}",
+            "events.out.tfevents.{}.{host}.{}.{}",
             now as u64,
-            std::process::id()
+            std::process::id(),
+            WRITERS.fetch_add(1, Ordering::Relaxed)
         ));
         let mut writer = EventWriter {
-            out: BufWriter::new(File::create(&path)?),
+            out: BufWriter::new(File::create_new(&path)?),
             path,
         };
         let mut event = Vec::new();

@@ -116,7 +116,11 @@ impl ConvBuilder {
             "Conv: padding \"same\" needs stride 1, got {:?} (as PyTorch)",
             self.stride
         );
-        let fan_in = self.in_channels / g * self.kernel[0] * self.kernel[1];
+        // Saturating: it only sets the initial range, and a kernel this large is refused
+        // by the weight's allocation check.
+        let fan_in = (self.in_channels / g)
+            .saturating_mul(self.kernel[0])
+            .saturating_mul(self.kernel[1]);
         let weight = Init::UniformFanIn.tensor(weight_shape, fan_in, self.out_channels, rng);
         let bias = self.bias.then(|| {
             let b = Init::UniformFanIn.tensor(&[self.out_channels], fan_in, self.out_channels, rng);

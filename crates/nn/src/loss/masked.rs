@@ -4,14 +4,16 @@ use autograd::Var;
 use tensor::{Float, Tensor};
 
 /// The mean of per-element losses over the positions where `mask` is non-zero (Keras'
-/// masked losses): `Σ loss·mask / Σ mask`. The mask broadcasts against the losses, so a
-/// `[N, T]` [`sequence_mask`](crate::data::sequence_mask) works for losses `[N, T]`
-/// (and for `[N, T, F]` once unsqueezed to `[N, T, 1]`, then it counts steps, not
-/// elements). Padded positions get zero gradient, and a padded position's loss is left
+/// masked losses): `Σ loss·mask / Σ mask`, both sums over the losses' shape (the mask
+/// broadcast to it), so a mask of weights weighs the mean. A
+/// `[N, T]` [`sequence_mask`](crate::data::sequence_mask) works for losses `[N, T]`,
+/// and for `[N, T, F]` once unsqueezed to `[N, T, 1]`: each real step then counts its `F`
+/// elements, which is Keras' mean over the features and then over the real steps.
+/// Padded positions get zero gradient, and a padded position's loss is left
 /// out rather than multiplied by 0, so an infinite or NaN loss there does not reach the
 /// mean. (Its gradient can still be NaN upstream, where the loss was computed: `ln 0`
 /// sends 0·∞. Keep padded values harmless, as PyTorch's `ignore_index` does by never
-/// computing them.) A mask with no ones gives 0.
+/// computing them.) A mask of zeros gives 0.
 ///
 /// # Panics
 /// If the shapes do not broadcast.
@@ -41,9 +43,10 @@ pub fn masked_mean<'t, T: Float>(losses: Var<'t, T>, mask: &Tensor<T>) -> Var<'t
         ),
     };
     let mask = mask.broadcast_to(&full).contiguous();
-    let count = mask.to_vec().iter().filter(|v| **v != T::ZERO).count();
+    let total = mask.sum_all();
     // Padded positions are left out, not multiplied by 0: a padded step's loss may be
     // infinite or NaN (a masked class, a log of 0), and ∞·0 would poison the mean.
     let masked = super::weighted(&mask, losses);
-    masked.sum_all().div_scalar(T::from_usize(count.max(1)))
+    let total = if total == T::ZERO { T::ONE } else { total };
+    masked.sum_all().div_scalar(total)
 }

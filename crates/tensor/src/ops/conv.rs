@@ -218,7 +218,7 @@ impl<T: Float> Tensor<T> {
     ///
     /// # Panics
     /// If a convolution of an `output_size` image with this weight does not give `self`'s
-    /// shape.
+    /// shape, or its buffers cannot be allocated (the message names the op and the size).
     ///
     /// ```
     /// use tensor::{Conv2dParams, Tensor};
@@ -244,6 +244,8 @@ impl<T: Float> Tensor<T> {
         ];
         let geo = unwrap(Geometry::new("conv_transpose2d", &input, weight.shape(), p));
         unwrap(crate::shape::check_alloc::<T>("conv_transpose2d", &input));
+        // The unfolded columns of a chunk (a huge kernel or padding asks for terabytes).
+        unwrap(geo.check_alloc::<T>("conv_transpose2d"));
         assert!(
             s == geo.out_shape(),
             "conv_transpose2d: gradient {s:?} does not match the convolution of {input:?} by \
@@ -320,7 +322,9 @@ impl<T: Float> Tensor<T> {
     /// with `[kh, kw] = kernel_size`.
     ///
     /// # Panics
-    /// If a convolution of `self` with such a kernel does not give `grad`'s shape.
+    /// If a convolution of `self` with such a kernel does not give `grad`'s shape, or the
+    /// weight's gradient or the unfolded columns cannot be allocated (the message names
+    /// the op and the size).
     ///
     /// ```
     /// use tensor::{Conv2dParams, Tensor};
@@ -341,6 +345,10 @@ impl<T: Float> Tensor<T> {
             kernel_size[1],
         ];
         let geo = unwrap(Geometry::new("conv2d_weight", s, &weight, p));
+        // The weight's gradient and a chunk's unfolded columns (a huge kernel or padding
+        // asks for terabytes): an error naming the op, not an abort.
+        unwrap(crate::shape::check_alloc::<T>("conv2d_weight", &weight));
+        unwrap(geo.check_alloc::<T>("conv2d_weight"));
         assert!(
             grad.shape() == geo.out_shape(),
             "conv2d_weight: gradient {:?} does not match the convolution of {s:?} by a \

@@ -26,8 +26,10 @@ impl<T: Float> Tensor<T> {
         let win =
             unwrap(Windows::fixed(&p, [h, w]).map_err(|e| named("max_pool2d", self.shape(), e)));
         let [oh, ow] = win.out();
-        let work = n * c * oh * ow * p.kernel[0] * p.kernel[1];
-        let vals = per_plane(self, h * w, oh * ow, work, |src, dst| {
+        let work = [c, oh, ow, p.kernel[0], p.kernel[1]]
+            .iter()
+            .fold(n, |a, &b| a.saturating_mul(b));
+        let vals = per_plane(self, [n * c, h * w], oh * ow, work, |src, dst| {
             max_plane(src, w, &p, &win, dst)
         });
         Tensor::from_parts(vals, &[n, c, oh, ow])
@@ -65,9 +67,11 @@ impl<T: Float> Tensor<T> {
             unwrap(Windows::fixed(&p, [h, w]).map_err(|e| named("max_pool2d", self.shape(), e)));
         let [oh, ow] = win.out();
         let l = oh * ow;
-        let work = n * c * l * p.kernel[0] * p.kernel[1];
+        let work = [c, l, p.kernel[0], p.kernel[1]]
+            .iter()
+            .fold(n, |a, &b| a.saturating_mul(b));
         // Each plane's output holds its maxima, then their positions; split apart below.
-        let both = per_plane(self, h * w, 2 * l, work, |src, dst| {
+        let both = per_plane(self, [n * c, h * w], 2 * l, work, |src, dst| {
             let (vals, idx) = dst.split_at_mut(l);
             max_argmax_plane(src, w, &win, vals, idx);
         });
@@ -146,12 +150,16 @@ fn max_plane<T: Float>(src: &[T], w: usize, p: &Pool2d, win: &Windows, vals: &mu
     for (j, r) in ranges.iter_mut().enumerate().take(kw) {
         *r = valid_range(ow, sw, j, pw, w);
     }
+    // Only the kernel columns that land on the image for some output: `ox·sw + j − pw` in
+    // `0..w` for an `ox < ow` (a kernel far wider than the image, padded, has only a few).
+    let j_first = pw.saturating_sub((ow.saturating_sub(1)).saturating_mul(sw));
+    let j_end = kw.min(w.saturating_add(pw));
     for (oy, &(r0, r1)) in win.rows.iter().enumerate() {
         let best = &mut vals[oy * ow..(oy + 1) * ow];
         best.fill(T::NEG_INFINITY);
         for iy in r0..r1 {
             let row = &src[iy * w..(iy + 1) * w];
-            for j in 0..kw {
+            for j in j_first..j_end {
                 let (lo, hi) = if j < 8 {
                     ranges[j]
                 } else {

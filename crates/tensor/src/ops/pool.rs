@@ -102,6 +102,16 @@ pub(super) struct Windows {
 
 impl Windows {
     pub(super) fn fixed(p: &Pool2d, input: [usize; 2]) -> Result<Windows> {
+        // PyTorch refuses an empty image whatever the padding: a padded window over no
+        // input has nothing to take the maximum or the average of.
+        if input.contains(&0) {
+            return Err(TensorError::Invalid {
+                op: "pool2d",
+                reason: format!(
+                    "cannot pool an empty image {input:?} (H and W must be at least 1)"
+                ),
+            });
+        }
         let out = p.output_size(input)?;
         let axis = |a: usize| {
             (0..out[a])
@@ -185,18 +195,26 @@ pub(super) fn nchw(op: &'static str, shape: &[usize]) -> Result<[usize; 4]> {
     }
 }
 
-/// Runs `f(src_plane, dst_plane)` for every plane of a contiguous `src` (planes of
-/// `src_len`) into a new `[planes, dst_len]` buffer, split across threads for big inputs.
+/// Runs `f(src_plane, dst_plane)` for every one of the `planes` planes of a contiguous
+/// `src` (planes of `src_len`) into a new `[planes, dst_len]` buffer, split across threads
+/// for big inputs. The callers have checked that `[planes, dst_len]` can be allocated.
+///
+/// # Panics
+/// If `src` does not hold `planes · src_len` elements (a bug in the caller).
 pub(super) fn per_plane<T: Float>(
     src: &Tensor<T>,
-    src_len: usize,
+    [planes, src_len]: [usize; 2],
     dst_len: usize,
     work: usize,
     f: impl Fn(&[T], &mut [T]) + Sync + Send,
 ) -> Vec<T> {
     let src = src.contiguous();
     let src = src.as_slice().expect("contiguous");
-    let planes = src.len().checked_div(src_len).unwrap_or(0);
+    assert!(
+        planes.checked_mul(src_len) == Some(src.len()),
+        "pooling: {planes} planes of {src_len} do not make the input's {} elements",
+        src.len()
+    );
     let mut out = vec![T::ZERO; planes * dst_len];
     if dst_len > 0 {
         let parallel = split_batch(work, planes);
@@ -274,7 +292,7 @@ impl<T: Float> Tensor<T> {
         let win = unwrap(Windows::new(&spec, [h, w]).map_err(|e| named(op, self.shape(), e)));
         let [oh, ow] = win.out();
         unwrap(crate::shape::check_alloc::<T>(op, &[n, c, oh, ow]));
-        let out = per_plane(self, h * w, oh * ow, n * c * h * w, |src, dst| {
+        let out = per_plane(self, [n * c, h * w], oh * ow, n * c * h * w, |src, dst| {
             win.each::<T>(|k, (r0, r1), (c0, c1), scale| {
                 let mut sum = T::ZERO;
                 for iy in r0..r1 {
@@ -314,7 +332,7 @@ impl<T: Float> Tensor<T> {
             self.shape(),
             win.out()
         );
-        let out = per_plane(self, oh * ow, h * w, n * c * h * w, |g, dst| {
+        let out = per_plane(self, [n * c, oh * ow], h * w, n * c * h * w, |g, dst| {
             win.each::<T>(|k, (r0, r1), (c0, c1), scale| {
                 let v = g[k] * scale;
                 for iy in r0..r1 {

@@ -109,8 +109,11 @@ pub(super) struct Carry<'t, T: Float> {
 ///
 /// With `masks` (one `[N, 1]` tensor per step, 1 where the step is inside the sequence),
 /// a padded step keeps the carry unchanged and outputs zeros, so neither the outputs nor
-/// the gradients nor the final state depend on what the padding holds. In reverse, each
-/// sequence then starts at its own last real step, as in PyTorch's packed sequences.
+/// the gradients nor the final state depend on what the padding holds — not even a NaN or
+/// an infinity there: the cell sees zeros in place of a padded input, and every choice is
+/// a `where_`, which passes exact zeros back (a product with the mask would send 0·NaN).
+/// In reverse, each sequence then starts at its own last real step, as in PyTorch's
+/// packed sequences, which never read the padding.
 pub(super) fn scan<'t, T: Float>(
     kind: RnnKind,
     p: &CellVars<'t, T>,
@@ -122,19 +125,29 @@ pub(super) fn scan<'t, T: Float>(
     let steps = xs.len();
     let mut carry = start;
     let mut outputs: Vec<Option<Var<'t, T>>> = vec![None; steps];
+    // The zeros that stand in for a padded step's input and output.
+    let zeros = match (masks, xs.first()) {
+        (Some(_), Some(x)) => {
+            let tape = x.tape();
+            Some((
+                tape.constant(Tensor::zeros(&x.shape())),
+                tape.constant(Tensor::zeros(&carry.h.shape())),
+            ))
+        }
+        _ => None,
+    };
     let order: Vec<usize> = if reverse {
         (0..steps).rev().collect()
     } else {
         (0..steps).collect()
     };
     for t in order {
-        let next = step(kind, p, xs[t], carry);
-        let (out, next) = match masks {
-            None => (next.h, next),
-            Some(m) => {
+        let (out, next) = match (masks, zeros) {
+            (Some(m), Some((no_input, no_output))) => {
                 let mask = &m[t];
                 let keep = |new: Var<'t, T>, old: Var<'t, T>| Var::where_(mask, new, old);
-                let out = next.h * xs[t].tape().constant(mask.clone());
+                let next = step(kind, p, keep(xs[t], no_input), carry);
+                let out = keep(next.h, no_output);
                 let c = match (next.c, carry.c) {
                     (Some(new), Some(old)) => Some(keep(new, old)),
                     _ => None,
@@ -146,6 +159,10 @@ pub(super) fn scan<'t, T: Float>(
                         c,
                     },
                 )
+            }
+            _ => {
+                let next = step(kind, p, xs[t], carry);
+                (next.h, next)
             }
         };
         outputs[t] = Some(out);
