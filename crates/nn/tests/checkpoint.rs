@@ -398,3 +398,122 @@ fn a_checkpoint_with_an_impossible_learning_rate_is_refused() {
         assert_eq!(fresh.module().state_dict(), before);
     }
 }
+
+/// A fit refused before its first update (here: other callbacks than the checkpoint's)
+/// keeps the loaded checkpoint for the next fit, which resumes exactly where a model that
+/// was never refused does.
+#[test]
+fn a_refused_fit_keeps_the_checkpoint_to_resume() {
+    let (x, y) = data();
+    let mut trained = model(0);
+    trained.fit(&x, &y, config(2)).unwrap();
+    let path = tmp("kept.safetensors");
+    trained.save_checkpoint(&path).unwrap();
+    let mut direct = model(0);
+    direct.load_checkpoint(&path).unwrap();
+    let h_direct = direct.fit(&x, &y, config(4)).unwrap();
+    let mut refused = model(0);
+    refused.load_checkpoint(&path).unwrap();
+    let wrong = FitConfig::new()
+        .epochs(4)
+        .verbose(0)
+        .callback(EarlyStopping::new("loss"));
+    refused.fit(&x, &y, wrong).unwrap_err();
+    let h = refused.fit(&x, &y, config(4)).unwrap();
+    assert_eq!(h.epoch, [2, 3]);
+    assert_eq!(series(&h), series(&h_direct));
+    assert_eq!(refused.module().state_dict(), direct.module().state_dict());
+}
+
+/// A first batch whose loss overflows: nothing is applied, and the model is as it was
+/// before fit — its weights and the position of its Dropout generator, which the batch
+/// drew from.
+#[test]
+fn a_fit_refused_at_its_first_batch_leaves_the_generators_where_they_were() {
+    let (x, y) = data();
+    let mut m = model(0);
+    for (_, p) in m.module().parameters() {
+        p.set(p.value().map(|v| v * 1e18));
+    }
+    let positions = |m: &Model<f32>| -> Vec<String> {
+        m.module()
+            .rngs()
+            .iter()
+            .map(|(_, r)| nn::rng::RngState::of(&r.lock().unwrap()).to_string())
+            .collect()
+    };
+    let (weights, before) = (m.module().state_dict(), positions(&m));
+    assert_eq!(before.len(), 1);
+    let err = m.fit(&x, &y, config(2)).unwrap_err();
+    assert!(matches!(err, TrainError::NonFinite { .. }), "{err}");
+    assert_eq!(m.module().state_dict(), weights);
+    assert_eq!(positions(&m), before);
+}
+
+/// A callback that sets an unusable learning rate fails the fit, and the last usable
+/// rate is put back, so the model can train again (`prepare` would refuse it otherwise).
+#[test]
+fn an_unusable_learning_rate_from_a_callback_is_put_back() {
+    let (x, y) = data();
+    for (set_at, epochs, reported) in [(0, 3, 1), (1, 2, 2)] {
+        let mut m = model(0);
+        let lr = m.optimizer().learning_rate();
+        let nan_at = LambdaCallback::new(
+            move |epoch: usize, _: &nn::train::Logs, ctx: &mut nn::train::TrainContext<'_, f32>| {
+                if epoch == set_at {
+                    ctx.set_learning_rate(f64::NAN);
+                }
+            },
+        );
+        let config = FitConfig::new().epochs(epochs).verbose(0).callback(nan_at);
+        let err = m.fit(&x, &y, config).unwrap_err();
+        assert!(
+            matches!(err, TrainError::LearningRate { epoch, .. } if epoch == reported),
+            "{err}"
+        );
+        assert_eq!(m.optimizer().learning_rate(), lr);
+        m.fit(&x, &y, FitConfig::new().epochs(1).verbose(0))
+            .unwrap();
+    }
+}
+
+/// A checkpoint whose EarlyStopping best weights were damaged (one tensor dropped): the
+/// resumed fit fails before it trains, naming the tensor, instead of panicking at its end.
+#[test]
+fn damaged_best_weights_in_a_checkpoint_fail_the_fit_before_it_trains() {
+    use safetensors::SafeTensors;
+    let (x, y) = data();
+    let config = |epochs| {
+        FitConfig::new()
+            .epochs(epochs)
+            .verbose(0)
+            .validation_split(0.2)
+            .callback(EarlyStopping::new("val_loss").restore_best_weights(true))
+    };
+    let mut trained = model(0);
+    trained.fit(&x, &y, config(2)).unwrap();
+    let path = tmp("damaged-best.safetensors");
+    trained.save_checkpoint(&path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let (_, meta) = SafeTensors::read_metadata(&bytes).unwrap();
+    let file = SafeTensors::deserialize(&bytes).unwrap();
+    let dropped = "callbacks.0.best_weights.0.weight";
+    let kept: Vec<_> = file
+        .tensors()
+        .into_iter()
+        .filter(|(n, _)| n != dropped)
+        .collect();
+    assert_eq!(kept.len() + 1, file.len(), "{dropped} was in the file");
+    let damaged = safetensors::serialize(kept, meta.metadata().clone()).unwrap();
+    std::fs::write(&path, damaged).unwrap();
+    let mut resumed = model(0);
+    resumed.load_checkpoint(&path).unwrap();
+    let weights = resumed.module().state_dict();
+    let err = resumed.fit(&x, &y, config(4)).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("EarlyStopping: the best weights in the checkpoint do not fit this model: 0.weight is missing"),
+        "{err}"
+    );
+    assert_eq!(resumed.module().state_dict(), weights);
+}

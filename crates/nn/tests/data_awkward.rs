@@ -311,3 +311,46 @@ fn scalers_name_the_column_they_cannot_fit() {
         "{text}"
     );
 }
+
+#[test]
+fn infinities_are_left_out_of_outlier_bounds_and_fall_outside_them() {
+    // Fitted on the finite values 1, 2, 3, 4 (IQR: Q1 = 1.75, Q3 = 3.25, fences −0.5 and
+    // 5.5; z-score: mean 2.5, population std √1.25), so ±∞ is clipped and its row flagged.
+    let x = column(&[1.0, 2.0, f64::INFINITY, 3.0, 4.0, f64::NEG_INFINITY]);
+    let z = 1.25f64.sqrt();
+    for (method, bounds) in [
+        (OutlierMethod::Iqr(1.5), (-0.5, 5.5)),
+        (OutlierMethod::ZScore(1.0), (2.5 - z, 2.5 + z)),
+    ] {
+        let o = Outliers::fit(&x, method);
+        assert_eq!(o.bounds()[0], bounds, "{method:?}");
+        let (clipped, counts) = o.clip(&x);
+        assert_eq!(clipped.to_vec()[2], bounds.1);
+        assert_eq!(clipped.to_vec()[5], bounds.0);
+        assert!(counts[0] >= 2);
+        let rows = o.outlier_rows(&x);
+        assert!(rows.contains(&2) && rows.contains(&5), "{rows:?}");
+    }
+}
+
+#[test]
+fn most_frequent_counts_negative_zero_as_zero() {
+    // scikit-learn: 0 twice against 1 twice, a tie broken towards the smaller value.
+    let x = column(&[0.0, -0.0, 1.0, 1.0, f64::NAN]);
+    let imputer = nn::data::SimpleImputer::fit(&x, nn::data::ImputeStrategy::MostFrequent);
+    assert_eq!(imputer.statistics()[0], 0.0);
+}
+
+#[test]
+fn a_stratified_split_with_a_large_class_index_takes_one_pass() {
+    // Classes 0 and 9 999 999 (below the 2^24 bound): the split groups rows by class in
+    // one sort, instead of one pass over the rows for every index up to the largest.
+    let n = 10_000;
+    let y: Vec<f32> = (0..n).map(|i| if i % 2 == 0 { 0.0 } else { 9_999_999.0 }).collect();
+    let x = Tensor::from_vec((0..n).map(|i| i as f32).collect(), &[n, 1]).unwrap();
+    let data = Dataset::new(x, Tensor::from_vec(y, &[n]).unwrap()).unwrap();
+    let (train, test) = data.train_test_split_with(stratified(0.25, 1)).unwrap();
+    assert_eq!((train.len(), test.len()), (7_500, 2_500));
+    let zeros = test.y.to_vec().iter().filter(|&&v| v == 0.0).count();
+    assert_eq!(zeros, 1_250);
+}

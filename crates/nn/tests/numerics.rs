@@ -149,6 +149,20 @@ fn batchnorm_refuses_one_value_per_channel_in_training_and_fit_says_so_first() {
         )
         .unwrap();
     assert_eq!(h.steps, 2);
+    // A batch size of 1 gives only one-row batches, drop_last or not.
+    for drop_last in [false, true] {
+        let config = FitConfig::new()
+            .batch_size(1)
+            .drop_last(drop_last)
+            .verbose(0);
+        assert_eq!(
+            model.fit(&x, &y, config).unwrap_err(),
+            TrainError::SingleRowBatch {
+                rows: 41,
+                batch_size: 1
+            }
+        );
+    }
 }
 
 #[test]

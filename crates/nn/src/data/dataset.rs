@@ -233,8 +233,13 @@ impl<T: Float> Dataset<T> {
             .map_err(|e| stratify_error(e.to_string()))?;
         let per_class = stratified_test_counts(&labels, n_test, &mut rng)?;
         let (mut train, mut test) = (Vec::new(), Vec::new());
-        for (c, &k) in per_class.iter().enumerate() {
-            let mut rows: Vec<usize> = (0..n).filter(|&i| labels[i] == c).collect();
+        // The rows of each class in ascending order, classes in ascending order (one sort,
+        // not one pass over the rows per possible class index).
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by_key(|&i| labels[i]);
+        for group in order.chunk_by(|&a, &b| labels[a] == labels[b]) {
+            let k = per_class[labels[group[0]]];
+            let mut rows = group.to_vec();
             if opts.shuffle {
                 rows.shuffle(&mut rng);
             }

@@ -87,7 +87,8 @@ impl SimpleImputer {
 fn most_frequent(values: &[f64]) -> f64 {
     let mut counts: HashMap<u64, usize> = HashMap::new();
     for v in values {
-        *counts.entry(v.to_bits()).or_default() += 1;
+        // `+ 0.0` makes −0 and 0 one value, as scikit-learn counts them.
+        *counts.entry((v + 0.0).to_bits()).or_default() += 1;
     }
     counts
         .into_iter()

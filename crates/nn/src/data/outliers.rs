@@ -41,7 +41,8 @@ pub struct Outliers {
 }
 
 impl Outliers {
-    /// Fits bounds on the columns of `x` (NaN ignored).
+    /// Fits bounds on the columns of `x` (NaN and ±∞ ignored, so an infinity is always
+    /// outside the bounds: clipped to them, and its row an outlier).
     ///
     /// A column that is constant up to rounding (the rule described at
     /// [`StandardScaler`](super::StandardScaler)) has no spread: its bounds are its own
@@ -55,7 +56,11 @@ impl Outliers {
     #[track_caller]
     #[must_use]
     pub fn fit<T: Float>(x: &Tensor<T>, method: OutlierMethod) -> Self {
-        let bounds = columns(x)
+        let mut columns = columns(x);
+        // Infinities are left out of the statistics (they would make the mean infinite
+        // and the std NaN, bounds that flag nothing), so they always fall outside.
+        columns.iter_mut().for_each(|c| c.retain(|v| v.is_finite()));
+        let bounds = columns
             .iter()
             .map(|c| match method {
                 _ if is_constant(c) => min_max(c),

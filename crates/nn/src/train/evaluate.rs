@@ -108,21 +108,10 @@ impl<T: Float> Model<T> {
         self.probe_on(&tape, x).value()
     }
 
-    /// [`Model::probe`] on a given tape. A forward pass may change the weights in place
-    /// (an `Embedding` with `max_norm` rescales the rows it looks up, as PyTorch's
-    /// does); a check must not, so that a `fit` refused by it leaves the model as it
-    /// was: the values are put back afterwards (cheap: each saved value shares storage
-    /// with the parameter until the pass writes to it).
+    /// [`Model::probe`] on a given tape, through [`probe`], which puts back any weight
+    /// the pass changed.
     fn probe_on<'t>(&self, tape: &'t Tape<T>, x: &Tensor<T>) -> autograd::Var<'t, T> {
-        let params = self.module.parameter_refs();
-        let before: Vec<Tensor<T>> = params.iter().map(|p| p.value()).collect();
-        let out = self
-            .module
-            .forward(tape.constant(x.narrow(0, 0, 1).contiguous()));
-        for (p, value) in params.iter().zip(before) {
-            p.set(value);
-        }
-        out
+        probe(&*self.module, tape, x)
     }
 
     /// A warning when the forward pass uses parameters that the module's `parameters()`
@@ -318,4 +307,23 @@ pub(crate) fn evaluate_logs<T: Float>(
         logs.set(m.name(), m.compute());
     }
     logs
+}
+
+/// The forward pass of `x`'s first row on `tape`, with the module's weights put back
+/// afterwards: a forward pass may change them in place (an `Embedding` with `max_norm`
+/// rescales the rows it looks up, as PyTorch's does), and a check must not, so that a
+/// `fit` refused by it leaves the model as it was (cheap: each saved value shares storage
+/// with the parameter until the pass writes to it).
+pub(super) fn probe<'t, T: Float>(
+    module: &dyn Module<T>,
+    tape: &'t Tape<T>,
+    x: &Tensor<T>,
+) -> autograd::Var<'t, T> {
+    let params = module.parameter_refs();
+    let before: Vec<Tensor<T>> = params.iter().map(|p| p.value()).collect();
+    let out = module.forward(tape.constant(x.narrow(0, 0, 1).contiguous()));
+    for (p, value) in params.iter().zip(before) {
+        p.set(value);
+    }
+    out
 }

@@ -13,7 +13,7 @@ use super::evaluate::evaluate_logs;
 use super::metrics::Metric;
 use super::model::{check_finite_data, rows, Model, TrainError};
 use super::progress::Progress;
-use super::rollback::{first_non_finite_param, Snapshot};
+use super::rollback::{first_non_finite_param, rng_states, set_rng_states, Snapshot};
 use super::step::{non_finite, train_step};
 use super::weights::{self, RowWeights};
 use super::{Callback, History, Logs, TrainContext};
@@ -52,7 +52,11 @@ impl<T: Float> Model<T> {
     /// count the first layer does not accept, targets the loss rejects, a bad split, a
     /// callback monitoring a quantity that will never be logged) — all checked before the
     /// first update — and for a NaN or infinite loss or gradient, naming the epoch and
-    /// batch; the update that would have applied it is not applied.
+    /// batch; the update that would have applied it is not applied. A run that fails
+    /// before its first update leaves the model as it found it: weights, optimizer state,
+    /// learning rate, the position of Dropout's generators, and a checkpoint loaded with
+    /// [`Model::load_checkpoint`] still waiting to be resumed. A schedule or callback that
+    /// sets an unusable learning rate fails the run, and the last usable rate is put back.
     pub fn fit(
         &mut self,
         x: &Tensor<T>,
@@ -62,6 +66,11 @@ impl<T: Float> Model<T> {
         let data = self.prepare(x, y, &mut config)?;
         let log_names = self.log_names(data.validation.is_some());
         let resume = self.resume.take();
+        // What a run that fails before its first update must leave as it found it: a
+        // loaded checkpoint still to resume, and the position of the model's generators
+        // (Dropout's, which the failed batch drew from).
+        let kept_resume = resume.clone();
+        let rngs_before = rng_states(&*self.module);
         let warnings: Vec<String> = self
             .prediction_warning()
             .into_iter()
@@ -81,10 +90,15 @@ impl<T: Float> Model<T> {
         // The one cleanup, whatever happened above.
         run.ctx.module.set_training(false);
         let result = result.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        let (state, initial_lr) = (run.run_state(), run.ctx.initial_lr);
+        let (state, initial_lr, updated) = (run.run_state(), run.ctx.initial_lr, run.updated);
         let history = run.ctx.history;
-        self.run_state = state;
-        self.initial_lr = initial_lr;
+        if result.is_err() && !updated {
+            self.resume = kept_resume;
+            set_rng_states(&*self.module, &rngs_before);
+        } else {
+            self.run_state = state;
+            self.initial_lr = initial_lr;
+        }
         result.map(|()| history)
     }
 
@@ -164,10 +178,9 @@ impl<T: Float> Model<T> {
         }
         let train_rows = rows(&x_train);
         config.check_batches(train_rows)?;
-        if train_rows % config.batch_size == 1
-            && !config.drop_last
-            && self.module.uses_batch_statistics()
-        {
+        let single_row =
+            config.batch_size == 1 || (train_rows % config.batch_size == 1 && !config.drop_last);
+        if single_row && self.module.uses_batch_statistics() {
             return Err(TrainError::SingleRowBatch {
                 rows: train_rows,
                 batch_size: config.batch_size,
@@ -253,6 +266,8 @@ pub(super) struct Run<'m, T: Float> {
     resume: Option<RunState<T>>,
     /// The state before the last applied update, with its epoch and batch.
     last_update: Option<(Snapshot<T>, usize, usize)>,
+    /// Whether any update was applied in this run.
+    updated: bool,
     /// Storage for the next batch's snapshot (the one before `last_update`).
     spare: Snapshot<T>,
 }
@@ -299,6 +314,7 @@ impl<'m, T: Float> Run<'m, T> {
             batches,
             detect_anomaly: config.detect_anomaly,
             last_update: None,
+            updated: false,
             spare: Snapshot::default(),
             start_epoch,
             completed: start_epoch,
@@ -311,13 +327,12 @@ impl<'m, T: Float> Run<'m, T> {
         if let Some(state) = self.resume.take() {
             self.apply_run_state(&state)?;
         }
+        // The last rate known to be usable (`prepare` checked the optimizer's).
+        let mut usable = self.ctx.learning_rate();
         for epoch in self.start_epoch..config.epochs {
             let started = Instant::now();
             self.hook(|cb, ctx| cb.on_epoch_begin(epoch, ctx))?;
-            let lr = self.ctx.learning_rate();
-            if !(lr.is_finite() && lr >= 0.0) {
-                return Err(TrainError::LearningRate { epoch, value: lr });
-            }
+            usable = self.check_learning_rate(epoch, usable)?;
             let Some(mut logs) = self.train_epoch(epoch, data)? else {
                 self.ctx.history.stopped_epoch = Some(epoch);
                 break;
@@ -336,7 +351,22 @@ impl<'m, T: Float> Run<'m, T> {
                 break;
             }
         }
+        // A rate set at the end of the last epoch would be the next fit's.
+        self.check_learning_rate(self.completed, usable)?;
         self.hook(|cb, ctx| cb.on_train_end(ctx))
+    }
+
+    /// The rate a schedule or callback has left, if it is usable (a finite number ≥ 0);
+    /// otherwise puts `usable` back, so that the model can still train, and returns the
+    /// error naming the epoch that would have used it.
+    fn check_learning_rate(&mut self, epoch: usize, usable: f64) -> Result<f64, TrainError> {
+        let lr = self.ctx.learning_rate();
+        if lr.is_finite() && lr >= 0.0 {
+            Ok(lr)
+        } else {
+            self.ctx.set_learning_rate(usable);
+            Err(TrainError::LearningRate { epoch, value: lr })
+        }
     }
 
     /// One pass over the shuffled batches: the epoch's training logs, or `None` when a
@@ -428,6 +458,7 @@ impl<'m, T: Float> Run<'m, T> {
 
     /// Clips the gradients as configured and takes one optimizer step.
     fn apply(&mut self, mut grads: Grads<T>) {
+        self.updated = true;
         if let Some(c) = self.clip_value {
             clip_grad_value(&mut grads, c);
         }

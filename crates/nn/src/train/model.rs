@@ -136,13 +136,15 @@ pub enum TrainError {
         /// The metric's error, naming it and both shapes.
         error: super::MetricError,
     },
-    /// The last batch of every epoch would hold one row, and the model normalizes with
-    /// batch statistics (BatchNorm), which one row cannot give.
+    /// A batch would hold one row (a batch size of 1, or one row left over at the end of
+    /// every epoch), and the model normalizes with batch statistics (BatchNorm), which
+    /// one row cannot give. (Checked by rows: a one-row batch is refused even where the
+    /// layer would see more than one value per channel, as a `BatchNorm2d` on images.)
     #[error(
-        "fit: {rows} training rows in batches of {batch_size} leave a last batch of 1 row, \
+        "fit: {rows} training rows in batches of {batch_size} give a batch of 1 row, \
          and the model has a BatchNorm layer, which needs more than 1 value per channel \
-         when training; choose a batch size that does not leave 1 row over, or set \
-         FitConfig::drop_last(true)"
+         when training; choose a batch size of at least 2 that does not leave 1 row over, \
+         or set FitConfig::drop_last(true)"
     )]
     SingleRowBatch {
         /// Training rows (after any validation split).

@@ -7,7 +7,7 @@ use super::checkpoint::{Checkpoint, RunState};
 use super::context::CheckpointRequest;
 use super::fit::Run;
 use super::model::TrainError;
-use super::rollback::Snapshot;
+use super::rollback::{rng_states, set_rng_states, Snapshot};
 use crate::rng::RngState;
 
 impl<T: Float> Run<'_, T> {
@@ -81,24 +81,19 @@ impl<T: Float> Run<'_, T> {
                 let checkpoint =
                     Checkpoint::read(&path).map_err(|e| TrainError::Checkpoint(e.to_string()))?;
                 // The run's own part can still refuse (another number of callbacks, say):
-                // then the model and optimizer go back to how this fit found them.
+                // then the model and optimizer go back to how this fit found them — the
+                // weights and state, the learning rate and the model's generators
+                // (Dropout's masks), all of which the checkpoint sets.
                 let before = Snapshot::take(&*self.ctx.module, &*self.ctx.optimizer);
-                // The checkpoint also moves the model's generators (Dropout's masks).
-                let rngs: Vec<RngState> = self
-                    .ctx
-                    .module
-                    .rngs()
-                    .iter()
-                    .map(|(_, r)| RngState::of(&r.lock().unwrap_or_else(|e| e.into_inner())))
-                    .collect();
+                let lr = self.ctx.learning_rate();
+                let rngs = rng_states(&*self.ctx.module);
                 checkpoint
                     .apply(&*self.ctx.module, &mut *self.ctx.optimizer, &path)
                     .map_err(|e| TrainError::Checkpoint(e.to_string()))?;
                 if let Err(e) = self.apply_run_state(&checkpoint.run) {
                     before.restore(&*self.ctx.module, &mut *self.ctx.optimizer);
-                    for ((_, r), state) in self.ctx.module.rngs().iter().zip(&rngs) {
-                        *r.lock().unwrap_or_else(|e| e.into_inner()) = state.to_rng();
-                    }
+                    self.ctx.set_learning_rate(lr);
+                    set_rng_states(&*self.ctx.module, &rngs);
                     return Err(e);
                 }
                 self.ctx.initial_lr = checkpoint.initial_lr;

@@ -13,6 +13,7 @@ use tensor::{Float, Tensor};
 
 use crate::module::{Module, Named};
 use crate::optim::{Optimizer, SavedState};
+use crate::rng::RngState;
 
 /// The model and optimizer state at one point of training.
 pub(crate) struct Snapshot<T: Float> {
@@ -89,6 +90,22 @@ impl<T: Float> Snapshot<T> {
                 let _ = optimizer.set_state(p, state);
             }
         }
+    }
+}
+
+/// The positions of the module's generators (Dropout's), in [`Module::rngs`] order.
+pub(crate) fn rng_states<T: Float>(module: &dyn Module<T>) -> Vec<RngState> {
+    module
+        .rngs()
+        .iter()
+        .map(|(_, r)| RngState::of(&r.lock().unwrap_or_else(|e| e.into_inner())))
+        .collect()
+}
+
+/// Puts the module's generators back where [`rng_states`] found them.
+pub(crate) fn set_rng_states<T: Float>(module: &dyn Module<T>, states: &[RngState]) {
+    for ((_, r), state) in module.rngs().iter().zip(states) {
+        *r.lock().unwrap_or_else(|e| e.into_inner()) = state.to_rng();
     }
 }
 

@@ -46,6 +46,8 @@ pub struct EarlyStopping<T: Float = f32> {
     stopped_epoch: Option<usize>,
     history: Vec<f64>,
     best_weights: Option<Weights<T>>,
+    /// Best weights came from a checkpoint and are not yet checked against the model.
+    unchecked: bool,
 }
 
 impl<T: Float> std::fmt::Debug for EarlyStopping<T> {
@@ -81,6 +83,7 @@ impl<T: Float> EarlyStopping<T> {
             stopped_epoch: None,
             history: Vec::new(),
             best_weights: None,
+            unchecked: false,
         }
     }
 
@@ -189,6 +192,46 @@ pub(crate) fn slope(ys: &[f64]) -> f64 {
     num / den
 }
 
+impl<T: Float> EarlyStopping<T> {
+    /// Checks best weights restored from a checkpoint against the model, once (at the
+    /// first epoch, or at the end of a run that had none left): a damaged or foreign
+    /// checkpoint fails the run before it trains, rather than restoring into the wrong
+    /// model at its end.
+    fn check_restored(&mut self, ctx: &mut TrainContext<'_, T>) {
+        if !std::mem::take(&mut self.unchecked) {
+            return;
+        }
+        let Some(saved) = &self.best_weights else {
+            return;
+        };
+        let model = ctx.module().state_dict();
+        let problem = model
+            .iter()
+            .find_map(|(name, t)| match saved.iter().find(|(n, _)| n == name) {
+                None => Some(format!("{name} is missing")),
+                Some((_, s)) if s.shape() != t.shape() => Some(format!(
+                    "{name} is {:?}, the model's {:?}",
+                    s.shape(),
+                    t.shape()
+                )),
+                Some(_) => None,
+            })
+            .or_else(|| {
+                saved
+                    .iter()
+                    .find(|(n, _)| !model.iter().any(|(m, _)| m == n))
+                    .map(|(n, _)| format!("the model has no {n}"))
+            });
+        if let Some(problem) = problem {
+            self.best_weights = None;
+            ctx.fail(format!(
+                "EarlyStopping: the best weights in the checkpoint do not fit this model: \
+                 {problem}"
+            ));
+        }
+    }
+}
+
 impl<T: Float> Callback<T> for EarlyStopping<T> {
     fn on_train_begin(&mut self, ctx: &mut TrainContext<'_, T>) {
         self.wait = 0;
@@ -278,10 +321,16 @@ impl<T: Float> Callback<T> for EarlyStopping<T> {
             .collect();
         let weights = state.tensors_under("best_weights");
         self.best_weights = (!weights.is_empty()).then_some(weights);
+        self.unchecked = self.best_weights.is_some();
         Ok(())
     }
 
+    fn on_epoch_begin(&mut self, _epoch: usize, ctx: &mut TrainContext<'_, T>) {
+        self.check_restored(ctx);
+    }
+
     fn on_train_end(&mut self, ctx: &mut TrainContext<'_, T>) {
+        self.check_restored(ctx);
         if let Some(e) = self.stopped_epoch {
             ctx.print(format!("Epoch {}: early stopping", e + 1));
         }
