@@ -19,9 +19,9 @@ use smallvec::{smallvec, SmallVec};
 use tensor::{AvgPool, Conv2dParams, Float, Tensor};
 
 use crate::derivatives::{
-    bce_denominator, concat_grads, gelu_derivative, gelu_tanh_derivative, inverse_permutation,
-    linear_weight_grad, mask, matmul_rhs_grad, max_shares, pow_derivatives, restore_axes, sign,
-    winner_shares,
+    bce_denominator, concat_grads, elu_derivative, gelu_derivative, gelu_tanh_derivative,
+    inverse_permutation, linear_weight_grad, mask, matmul_rhs_grad, max_shares, pow_derivatives,
+    relu_slope, restore_axes, sign, winner_shares,
 };
 use crate::op::Op;
 
@@ -39,6 +39,18 @@ pub trait BackwardOps<T: Float>: Clone {
     /// differentiated).
     #[must_use]
     fn lift(&self, t: Tensor<T>) -> Self;
+    /// A custom op's gradient `t` for one of its `inputs`, computed from tensors by the
+    /// op's own backward. Plain tensors take it as it is; a recorded gradient
+    /// (`grad_graph`) records it as a node that refuses to be differentiated again, as
+    /// PyTorch's `once_differentiable` does, since its dependence on `inputs` is not on
+    /// the tape (a silent constant would drop the op's terms from every second
+    /// derivative).
+    #[must_use]
+    fn lift_custom_grad(&self, t: Tensor<T>, op: &str, inputs: &[Self]) -> Self;
+    /// `self` where `mask` is non-zero, `o` elsewhere (a choice, never a product: an
+    /// infinity on the side not taken does not turn into `∞·0 = NaN`).
+    #[must_use]
+    fn select(&self, mask: &Tensor<T>, o: &Self) -> Self;
     /// `self + o`, broadcasting.
     #[must_use]
     fn add(&self, o: &Self) -> Self;
@@ -284,21 +296,16 @@ pub fn vjp<T: Float, D: BackwardOps<T>>(
             let (p, y) = (&x[0], &x[1]);
             smallvec![Some(g.mul(&p.sub(y)).div(&bce_denominator(p))), None]
         }
-        Op::Relu => smallvec![Some(g.mul(&g.lift(mask(&x[0].value(), |v| v > T::ZERO))))],
+        // 1 for x > 0 and at a NaN (which relu passes on, as PyTorch's threshold_backward)
+        Op::Relu => smallvec![Some(g.mul(&g.lift(relu_slope(&x[0].value()))))],
         Op::LeakyRelu(slope) => {
             let s = T::from_f64(*slope);
             let d = x[0].value().map(|v| if v > T::ZERO { T::ONE } else { s });
             smallvec![Some(g.mul(&g.lift(d)))]
         }
-        // x > 0: 1;  x ≤ 0: α·e^x (from x: `out + α` cancels for very negative x)
-        Op::Elu(alpha) => {
-            let pos = mask(&x[0].value(), |v| v > T::ZERO);
-            let d = x[0]
-                .exp()
-                .scale(*alpha)
-                .mul(&g.lift(pos.rsub_scalar(T::ONE)));
-            smallvec![Some(g.mul(&d.add(&g.lift(pos))))]
-        }
+        // x > 0: 1;  x ≤ 0: α·e^x (from x: `out + α` cancels for very negative x). A
+        // choice, not a sum of masked terms: e^x is ∞ for large x, and ∞·0 is NaN.
+        Op::Elu(alpha) => smallvec![Some(g.mul(&elu_derivative(&x[0], *alpha)))],
         // d/dx x·Φ(x) = Φ(x) + x·φ(x)
         Op::Gelu => smallvec![Some(g.mul(&gelu_derivative(&x[0])))],
         // d/dx ½x(1 + tanh u) = ½(1 + t) + ½x(1 − t²)·u',  u = k(x + c·x³)
@@ -373,8 +380,11 @@ pub fn vjp<T: Float, D: BackwardOps<T>>(
         Op::IndexAdd { axis, indices, .. } => smallvec![Some(g.index_select(*axis, indices))],
         Op::Gather(axis) => smallvec![Some(g.scatter_add(*axis, &x[1], &x[0].shape())), None],
         Op::ScatterAdd(axis) => smallvec![Some(g.gather(*axis, &x[1])), None],
+        // The choice, as 0/1 (a mask value of 2, −1 or NaN picks `a` and must not scale
+        // its gradient).
         Op::Where => {
-            let (m, not_m) = (x[0].value(), mask(&x[0].value(), |v| v == T::ZERO));
+            let m = x[0].value();
+            let (m, not_m) = (mask(&m, |v| v != T::ZERO), mask(&m, |v| v == T::ZERO));
             smallvec![
                 None,
                 n(1).then(|| g.mul(&g.lift(m))),

@@ -6,17 +6,39 @@ use tensor::{Float, Tensor};
 
 use crate::backward::{BackwardOps, InputGrads};
 
-/// `sign(x)` elementwise, with 0 at 0.
+/// `sign(x)` elementwise, with 0 at 0 and NaN at NaN (`torch.sgn`: the gradient of
+/// `|x|` at a NaN is NaN, not 0).
 pub(crate) fn sign<T: Float>(x: &Tensor<T>) -> Tensor<T> {
     x.map(|v| {
         if v > T::ZERO {
             T::ONE
         } else if v < T::ZERO {
             -T::ONE
+        } else if v.is_nan() {
+            v
         } else {
             T::ZERO
         }
     })
+}
+
+/// relu's slope: 1 for `x > 0` and at a NaN (relu passes a NaN on, and PyTorch's
+/// `threshold_backward` zeroes only where the output is `≤ 0`), 0 elsewhere.
+pub(crate) fn relu_slope<T: Float>(x: &Tensor<T>) -> Tensor<T> {
+    mask(x, |v| v > T::ZERO || v.is_nan())
+}
+
+/// ELU's derivative, `1` for `x > 0` and `α·e^x` elsewhere, as a choice between the two
+/// (PyTorch's `elu_backward`): a masked sum would form `e^x·0 = ∞·0 = NaN` where `x` is
+/// large (above 88.7 in f32). The exponential is taken of `x` where it is not positive
+/// and of 0 elsewhere, so that the branch not taken stays finite for the derivative of
+/// this derivative too.
+pub(crate) fn elu_derivative<T: Float, V: BackwardOps<T>>(x: &V, alpha: f64) -> V {
+    let value = x.value();
+    let pos = mask(&value, |v| v > T::ZERO);
+    let not_pos = mask(&value, |v| v <= T::ZERO || v.is_nan());
+    let x_neg = x.select(&not_pos, &x.lift(Tensor::zeros(value.shape())));
+    x.lift(pos.clone()).select(&pos, &x_neg.exp().scale(alpha))
 }
 
 /// For `maximum(a, b)` (or `minimum` with `max = false`): the share of the gradient

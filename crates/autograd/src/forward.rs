@@ -24,8 +24,8 @@ use tensor::{Float, Tensor};
 
 use crate::backward::BackwardOps;
 use crate::derivatives::{
-    bce_denominator, gelu_derivative, gelu_tanh_derivative, mask, max_shares, pow_derivatives,
-    sign, winner_shares,
+    bce_denominator, elu_derivative, gelu_derivative, gelu_tanh_derivative, mask, max_shares,
+    pow_derivatives, relu_slope, sign, winner_shares,
 };
 use crate::derivatives_rnn::{gru_cell_tangent, lstm_cell_tangent, lstm_sequence_tangent};
 use crate::op::Op;
@@ -117,21 +117,14 @@ pub fn jvp<T: Float, D: BackwardOps<T>>(
             let (p, y) = (&x[0], &x[1]);
             linear(&|d| p.sub(y).div(&bce_denominator(p)).mul(d))
         }
-        Op::Relu => linear(&|d| d.mul(&d.lift(mask(&x[0].value(), |v| v > T::ZERO)))),
+        Op::Relu => linear(&|d| d.mul(&d.lift(relu_slope(&x[0].value())))),
         Op::LeakyRelu(slope) => {
             let s = T::from_f64(*slope);
             let slopes = x[0].value().map(|v| if v > T::ZERO { T::ONE } else { s });
             linear(&|d| d.mul(&d.lift(slopes.clone())))
         }
         // x > 0: dx;  x ≤ 0: α·e^x·dx
-        Op::Elu(alpha) => linear(&|d| {
-            let pos = mask(&x[0].value(), |v| v > T::ZERO);
-            let neg_part = x[0]
-                .exp()
-                .scale(*alpha)
-                .mul(&d.lift(pos.rsub_scalar(T::ONE)));
-            neg_part.add(&d.lift(pos)).mul(d)
-        }),
+        Op::Elu(alpha) => linear(&|d| elu_derivative(&x[0], *alpha).mul(d)),
         Op::Gelu => linear(&|d| gelu_derivative(&x[0]).mul(d)),
         Op::GeluTanh => linear(&|d| gelu_tanh_derivative(&x[0]).mul(d)),
         Op::Softplus => linear(&|d| x[0].sigmoid().mul(d)),
@@ -190,7 +183,7 @@ pub fn jvp<T: Float, D: BackwardOps<T>>(
         // The mask (input 0) is a constant: each side's tangent where it was picked.
         Op::Where => {
             let m = x[0].value();
-            let not_m = mask(&m, |v| v == T::ZERO);
+            let (m, not_m) = (mask(&m, |v| v != T::ZERO), mask(&m, |v| v == T::ZERO));
             plus(
                 t(1).map(|d| d.mul(&d.lift(m.clone()))),
                 t(2).map(|d| d.mul(&d.lift(not_m.clone()))),

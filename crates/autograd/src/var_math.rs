@@ -201,6 +201,11 @@ impl<'t, T: Float> Var<'t, T> {
     #[must_use]
     pub fn logsumexp(self, axis: isize, keepdim: bool) -> Self {
         let ax = axis_of(axis, self.ndim(), "logsumexp") as isize;
+        if self.shape()[ax as usize] == 0 {
+            // The log of an empty sum, ln 0 = −∞, as `torch.logsumexp` (and no max to
+            // take out of an empty axis).
+            return self.sum(ax, keepdim).add_scalar(T::NEG_INFINITY);
+        }
         let m = self
             .value()
             .max(ax, true)
@@ -236,8 +241,9 @@ impl<'t, T: Float> Var<'t, T> {
     }
 
     /// Standard deviation along one axis, `√(Σ(x − mean)² / (n − ddof))` (PyTorch's
-    /// `std`, default `ddof` 1 there). Its gradient is infinite where the deviation is 0
-    /// (the square root's kink), as PyTorch's.
+    /// `std`, default `ddof` 1 there). Where the std is exactly 0 (a constant slice) its
+    /// gradient is 0, as PyTorch's `std_backward` (`masked_fill_(result == 0, 0)`), not
+    /// the `∞·0 = NaN` of the square root's kink.
     ///
     /// # Panics
     /// If the axis is out of range.
@@ -254,6 +260,16 @@ impl<'t, T: Float> Var<'t, T> {
     #[track_caller]
     #[must_use]
     pub fn std(self, axis: isize, ddof: usize, keepdim: bool) -> Self {
-        self.var(axis, ddof, keepdim).sqrt()
+        let v = self.var(axis, ddof, keepdim);
+        let zeros = v
+            .value()
+            .map(|s| if s == T::ZERO { T::ONE } else { T::ZERO });
+        if zeros.to_vec().iter().all(|&z| z == T::ZERO) {
+            return v.sqrt();
+        }
+        // √(v + 1) − 1 where v = 0: the same value, 0, with a finite slope (½) that the
+        // variance's rule then multiplies by x − mean = 0.
+        let z = self.tape.constant(zeros);
+        (v + z).sqrt() - z
     }
 }

@@ -257,7 +257,10 @@ impl<'t, T: Float> Var<'t, T> {
         self.add_scalar(-s)
     }
 
-    /// `x / s` (recorded as a multiplication by `1/s`).
+    /// `x / s`, divided as PyTorch divides: recorded as a multiplication by `1/s` only
+    /// when `s` is a power of two (then the two are the same to the bit), otherwise as a
+    /// division by a constant — `x·(1/s)` can be 1 ulp off, and `1/s` overflows for a
+    /// subnormal `s` (`1e-5 / 1e-40` is `1e35` in f32, not ∞).
     ///
     /// ```
     /// # use autograd::Tape;
@@ -270,7 +273,14 @@ impl<'t, T: Float> Var<'t, T> {
     #[must_use]
     #[track_caller]
     pub fn div_scalar(self, s: T) -> Self {
-        self.mul_scalar(T::ONE / s)
+        let r = T::ONE / s;
+        let magnitude = s.to_f64().abs();
+        let power_of_two = magnitude.is_normal() && magnitude.to_bits() & ((1u64 << 52) - 1) == 0;
+        if power_of_two && r.is_finite() {
+            self.mul_scalar(r)
+        } else {
+            self / self.tape.constant(Tensor::scalar(s))
+        }
     }
 
     /// `s - x` (recorded as `neg` then `add`).

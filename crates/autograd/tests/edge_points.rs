@@ -314,12 +314,13 @@ fn edges<T: Float>(kind: OpKind) -> Vec<Edge<T>> {
             Some(&[0.0; 3]),
         )],
         // x ≤ 0: α·e^x (1 at 0 from both sides), 0 at −∞
+        // x = 100 has e^x = ∞ in f32: the slope is still 1 (PyTorch's choice, not ∞·0)
         OpKind::Elu => vec![e(
-            &[&[NINF, 0.0, 2.0]],
+            &[&[NINF, 0.0, 2.0, 100.0, INF]],
             |v| v[0].elu(T::ONE),
-            &[-1.0, 0.0, 2.0],
-            &[&[0.0, 1.0, 1.0]],
-            Some(&[0.0, 1.0, 0.0]),
+            &[-1.0, 0.0, 2.0, 100.0, INF],
+            &[&[0.0, 1.0, 1.0, 1.0, 1.0]],
+            Some(&[0.0, 1.0, 0.0, 0.0, 0.0]),
         )],
         // Φ(0) = ½; second derivative 2φ(0) = √(2/π)
         OpKind::Gelu => vec![e(&[&[0.0]], |v| v[0].gelu(), &[0.0], &[&[0.5]], Some(&[k]))],
@@ -517,15 +518,18 @@ fn edges<T: Float>(kind: OpKind) -> Vec<Edge<T>> {
             Some(&[0.0; 2]),
         )],
         // the branch not taken gets gradient 0 even where it is ±∞
+        // Any non-zero mask value picks (2, −1 and NaN too), and the gradient is the
+        // choice, never scaled by the mask's value.
         OpKind::Where => vec![e(
-            &[&[1.0, NINF], &[INF, 2.0]],
+            &[&[1.0, NINF, 3.0, 4.0, 5.0], &[INF, 2.0, 6.0, 7.0, 8.0]],
             |v| {
-                let mask = Tensor::from_vec(vec![T::ONE, T::ZERO], &[2]).unwrap();
+                let m = [T::ONE, T::ZERO, T::from_f64(2.0), -T::ONE, T::NAN];
+                let mask = Tensor::from_vec(m.to_vec(), &[5]).unwrap();
                 Var::where_(&mask, v[0], v[1])
             },
-            &[1.0, 2.0],
-            &[&[1.0, 0.0], &[0.0, 1.0]],
-            Some(&[0.0; 2]),
+            &[1.0, 2.0, 3.0, 4.0, 5.0],
+            &[&[1.0, 0.0, 1.0, 1.0, 1.0], &[0.0, 1.0, 0.0, 0.0, 0.0]],
+            Some(&[0.0; 5]),
         )],
         // Convolution and pooling are linear (max pooling piecewise): infinities pass
         // through; max pooling sends a tie to the first maximum (PyTorch).

@@ -65,3 +65,15 @@ fn gradcheck_refuses_settings_that_are_not_usable_numbers() {
     }
     assert!(gradcheck(square_sum, &x, GradcheckConfig::default()).is_ok());
 }
+
+/// relu passes a NaN on, and so does its gradient (PyTorch's `threshold_backward` zeroes
+/// only where the output is ≤ 0); `|x|`'s gradient at a NaN is `sgn(NaN)·g = NaN`.
+#[test]
+fn relu_and_abs_propagate_a_nan_to_the_gradient() {
+    let tape = autograd::Tape::new();
+    let x = tape.var(tensor::Tensor::from([f64::NAN, -1.0, 2.0]));
+    let g = x.relu().sum_all().backward()[&x].to_vec();
+    assert!(g[0] == 1.0 && g[1] == 0.0 && g[2] == 1.0, "{g:?}");
+    let g = x.abs().sum_all().backward()[&x].to_vec();
+    assert!(g[0].is_nan() && g[1] == -1.0 && g[2] == 1.0, "{g:?}");
+}

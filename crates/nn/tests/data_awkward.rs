@@ -346,7 +346,9 @@ fn a_stratified_split_with_a_large_class_index_takes_one_pass() {
     // Classes 0 and 9 999 999 (below the 2^24 bound): the split groups rows by class in
     // one sort, instead of one pass over the rows for every index up to the largest.
     let n = 10_000;
-    let y: Vec<f32> = (0..n).map(|i| if i % 2 == 0 { 0.0 } else { 9_999_999.0 }).collect();
+    let y: Vec<f32> = (0..n)
+        .map(|i| if i % 2 == 0 { 0.0 } else { 9_999_999.0 })
+        .collect();
     let x = Tensor::from_vec((0..n).map(|i| i as f32).collect(), &[n, 1]).unwrap();
     let data = Dataset::new(x, Tensor::from_vec(y, &[n]).unwrap()).unwrap();
     let (train, test) = data.train_test_split_with(stratified(0.25, 1)).unwrap();

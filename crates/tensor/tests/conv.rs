@@ -197,3 +197,19 @@ fn a_transposed_convolution_to_the_wrong_size_panics() {
         [6, 6],
     );
 }
+
+/// No input channels: the convolution is zeros, and its two adjoints (the backward
+/// products) have nothing to transpose or sum — empty results, not a panic in a
+/// zero-sized chunking.
+#[test]
+fn a_convolution_without_input_channels_has_empty_adjoints() {
+    let p = tensor::Conv2dParams::default();
+    let x = Tensor::<f64>::zeros(&[1, 0, 4, 4]);
+    let w = Tensor::<f64>::zeros(&[2, 0, 3, 3]);
+    let y = x.conv2d(&w, p);
+    assert_eq!(y.shape(), [1, 2, 2, 2]);
+    assert_eq!(y.to_vec(), [0.0; 8]);
+    let g = Tensor::<f64>::ones(&[1, 2, 2, 2]);
+    assert_eq!(g.conv_transpose2d(&w, p, [4, 4]).shape(), [1, 0, 4, 4]);
+    assert_eq!(x.conv2d_weight(&g, p, [3, 3]).shape(), [2, 0, 3, 3]);
+}

@@ -281,3 +281,12 @@ fn results_larger_than_memory_name_the_op() {
         assert!(err.contains("conv2d"), "{err}");
     }
 }
+
+/// The adjoint of average pooling allocates the input's size, which its caller gives:
+/// a size whose elements overflow is refused by name, not wrapped.
+#[test]
+#[should_panic(expected = "avg_pool2d_adjoint")]
+fn the_average_pooling_adjoint_checks_the_size_it_is_given() {
+    let g = Tensor::<f32>::ones(&[1, 1, 1, 1]);
+    let _ = g.avg_pool_adjoint(tensor::AvgPool::Adaptive([1, 1]), [1 << 33, 1 << 33]);
+}

@@ -37,7 +37,8 @@ pub fn masked_mean<'t, T: Float>(losses: Var<'t, T>, mask: &Tensor<T>) -> Var<'t
     let full = match tensor::shape::broadcast_shapes(&losses.shape(), mask.shape()) {
         Ok(full) => full,
         Err(_) => panic!(
-            "masked_mean: losses of shape {:?} and a mask of shape {:?} do not broadcast",
+            "masked_mean: losses of shape {:?} and a mask of shape {:?} do not broadcast \
+             (for per-feature losses [N, T, F], unsqueeze an [N, T] mask to [N, T, 1])",
             losses.shape(),
             mask.shape()
         ),

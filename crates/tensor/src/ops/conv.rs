@@ -259,7 +259,8 @@ impl<T: Float> Tensor<T> {
         // Wᵀ per group, [kg, og] row-major: a small copy that lets gemm read both operands
         // row by row (faster than through a transposed view).
         let mut wt = vec![T::ZERO; w.len()];
-        for grp in 0..geo.p.groups {
+        // (No input channels: no taps, kg = 0, and nothing to transpose.)
+        for grp in (0..geo.p.groups).filter(|_| kg > 0) {
             let block = &mut wt[grp * og * kg..(grp + 1) * og * kg];
             for (o, row) in w[grp * og * kg..(grp + 1) * og * kg].chunks(kg).enumerate() {
                 for (r, &v) in row.iter().enumerate() {
@@ -418,7 +419,8 @@ impl<T: Float> Tensor<T> {
         };
         // Each group's block is [kg, og]; the weight wants [og, kg] rows.
         let mut dw = vec![T::ZERO; size];
-        for grp in 0..geo.p.groups {
+        // (No input channels: no taps, kg = 0, and nothing to transpose.)
+        for grp in (0..geo.p.groups).filter(|_| kg > 0) {
             let block = &dwt[grp * og * kg..(grp + 1) * og * kg];
             for (o, row) in dw[grp * og * kg..(grp + 1) * og * kg]
                 .chunks_mut(kg)

@@ -332,6 +332,11 @@ impl<T: Float> Tensor<T> {
             self.shape(),
             win.out()
         );
+        // The input's size comes from the caller: it must exist before it is filled.
+        unwrap(crate::shape::check_alloc::<T>(
+            "avg_pool2d_adjoint",
+            &[n, c, h, w],
+        ));
         let out = per_plane(self, [n * c, oh * ow], h * w, n * c * h * w, |g, dst| {
             win.each::<T>(|k, (r0, r1), (c0, c1), scale| {
                 let v = g[k] * scale;

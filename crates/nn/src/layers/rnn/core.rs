@@ -217,11 +217,16 @@ impl<T: Float> Core<T> {
         assert!(
             state.h.shape() == state_shape
                 && state.c.map_or(!is_lstm, |c| is_lstm && c.shape() == state_shape),
-            "{name}: the initial state must be h{} [{}, {n}, {h}] (layers · directions, N, hidden), got h {:?}, c {:?}",
+            "{name}: the initial state must be h{} [{}, {n}, {h}] (layers · directions, N, hidden), got h {:?}, c {:?}{}",
             if is_lstm { " and c" } else { "" },
             state_shape[0],
             state.h.shape(),
-            state.c.map(|c| c.shape())
+            state.c.map(|c| c.shape()),
+            if is_lstm {
+                " (an LSTM needs c: Some(..))"
+            } else {
+                " (only an LSTM has a cell state: pass c: None)"
+            }
         );
         // An LSTM without lengths runs each layer and direction as one sequence op
         // (`fused.rs`); lengths need the per-step masks of the graph below.
@@ -292,7 +297,8 @@ impl<T: Float> Core<T> {
 fn step_masks<T: Float>(name: &str, lengths: &[usize], n: usize, steps: usize) -> Vec<Tensor<T>> {
     assert!(
         lengths.len() == n,
-        "{name}: {} lengths for a batch of {n}",
+        "{name}: {} lengths for a batch of {n} (N is the input's second axis unless the \
+         layer is batch_first(true): [T, N, F] by default, as PyTorch)",
         lengths.len()
     );
     if let Some((b, &l)) = lengths
