@@ -39,14 +39,6 @@ pub trait BackwardOps<T: Float>: Clone {
     /// differentiated).
     #[must_use]
     fn lift(&self, t: Tensor<T>) -> Self;
-    /// A custom op's gradient `t` for one of its `inputs`, computed from tensors by the
-    /// op's own backward. Plain tensors take it as it is; a recorded gradient
-    /// (`grad_graph`) records it as a node that refuses to be differentiated again, as
-    /// PyTorch's `once_differentiable` does, since its dependence on `inputs` is not on
-    /// the tape (a silent constant would drop the op's terms from every second
-    /// derivative).
-    #[must_use]
-    fn lift_custom_grad(&self, t: Tensor<T>, op: &str, inputs: &[Self]) -> Self;
     /// `self` where `mask` is non-zero, `o` elsewhere (a choice, never a product: an
     /// infinity on the side not taken does not turn into `∞·0 = NaN`).
     #[must_use]

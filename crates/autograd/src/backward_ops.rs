@@ -5,7 +5,6 @@
 use tensor::{AvgPool, Conv2dParams, Float, Tensor};
 
 use crate::backward::BackwardOps;
-use crate::custom::{CustomOp, Residuals};
 use crate::tape::Var;
 
 fn signed(axes: &[usize]) -> Vec<isize> {
@@ -27,9 +26,6 @@ impl<T: Float> BackwardOps<T> for Tensor<T> {
     }
     fn select(&self, mask: &Tensor<T>, o: &Self) -> Self {
         Tensor::where_(mask, self, o)
-    }
-    fn lift_custom_grad(&self, t: Tensor<T>, _op: &str, _inputs: &[Self]) -> Self {
-        t
     }
     fn lstm_cell_backward(&self, gates: &Self, c_prev: &Self, out: &Self) -> (Self, Self) {
         Tensor::lstm_cell_backward(self, gates, c_prev, out)
@@ -181,13 +177,6 @@ impl<'t, T: Float> BackwardOps<T> for Var<'t, T> {
     fn select(&self, mask: &Tensor<T>, o: &Self) -> Self {
         Var::where_(mask, *self, *o)
     }
-    fn lift_custom_grad(&self, t: Tensor<T>, op: &str, inputs: &[Self]) -> Self {
-        let op = OnceDifferentiable {
-            name: format!("grad of {op}"),
-            value: t,
-        };
-        self.tape.apply(op, inputs)
-    }
     fn add(&self, o: &Self) -> Self {
         Var::add(*self, *o)
     }
@@ -303,34 +292,5 @@ impl<'t, T: Float> BackwardOps<T> for Var<'t, T> {
     }
     fn avg_pool_adjoint(&self, p: AvgPool, size: [usize; 2]) -> Self {
         Var::avg_pool_adjoint(*self, p, size)
-    }
-}
-
-/// A custom op's gradient recorded by `grad_graph`: its value was computed by the op's
-/// backward from tensors, so it has no derivative on the tape. Differentiating it again
-/// panics, naming the op (PyTorch's `once_differentiable`).
-struct OnceDifferentiable<T: Float> {
-    name: String,
-    value: Tensor<T>,
-}
-
-impl<T: Float> CustomOp<T> for OnceDifferentiable<T> {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn forward(&self, _inputs: &[Tensor<T>], _saved: &mut Residuals<T>) -> Tensor<T> {
-        self.value.clone()
-    }
-    fn backward(&self, _g: &Tensor<T>, _saved: &Residuals<T>) -> Vec<Tensor<T>> {
-        panic!(
-            "{}: a custom op's gradient is computed by its backward from tensors, not \
-             recorded, so it cannot be differentiated again (as PyTorch's \
-             once_differentiable); write the op from recorded Var ops to take higher \
-             derivatives through it",
-            self.name
-        )
-    }
-    fn jvp(&self, _tangents: &[Tensor<T>], _out: &Tensor<T>, saved: &Residuals<T>) -> Tensor<T> {
-        self.backward(&self.value, saved).remove(0)
     }
 }

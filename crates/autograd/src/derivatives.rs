@@ -6,16 +6,13 @@ use tensor::{Float, Tensor};
 
 use crate::backward::{BackwardOps, InputGrads};
 
-/// `sign(x)` elementwise, with 0 at 0 and NaN at NaN (`torch.sgn`: the gradient of
-/// `|x|` at a NaN is NaN, not 0).
+/// `sign(x)` elementwise, with 0 at 0 (and at NaN, as `torch.sgn` gives there).
 pub(crate) fn sign<T: Float>(x: &Tensor<T>) -> Tensor<T> {
     x.map(|v| {
         if v > T::ZERO {
             T::ONE
         } else if v < T::ZERO {
             -T::ONE
-        } else if v.is_nan() {
-            v
         } else {
             T::ZERO
         }
@@ -28,15 +25,15 @@ pub(crate) fn relu_slope<T: Float>(x: &Tensor<T>) -> Tensor<T> {
     mask(x, |v| v > T::ZERO || v.is_nan())
 }
 
-/// ELU's derivative, `1` for `x > 0` and `α·e^x` elsewhere, as a choice between the two
-/// (PyTorch's `elu_backward`): a masked sum would form `e^x·0 = ∞·0 = NaN` where `x` is
-/// large (above 88.7 in f32). The exponential is taken of `x` where it is not positive
-/// and of 0 elsewhere, so that the branch not taken stays finite for the derivative of
-/// this derivative too.
+/// ELU's derivative, `α·e^x` for `x ≤ 0` and `1` elsewhere (also at a NaN), as a choice
+/// between the two, as PyTorch's `elu_backward` tests `x <= 0`: a masked sum would form
+/// `e^x·0 = ∞·0 = NaN` where `x` is large (above 88.7 in f32). The exponential is taken
+/// of `x` where it is ≤ 0 and of 0 elsewhere, so that the branch not taken stays finite
+/// for the derivative of this derivative too.
 pub(crate) fn elu_derivative<T: Float, V: BackwardOps<T>>(x: &V, alpha: f64) -> V {
     let value = x.value();
-    let pos = mask(&value, |v| v > T::ZERO);
-    let not_pos = mask(&value, |v| v <= T::ZERO || v.is_nan());
+    let pos = mask(&value, |v| v > T::ZERO || v.is_nan());
+    let not_pos = mask(&value, |v| v <= T::ZERO);
     let x_neg = x.select(&not_pos, &x.lift(Tensor::zeros(value.shape())));
     x.lift(pos.clone()).select(&pos, &x_neg.exp().scale(alpha))
 }

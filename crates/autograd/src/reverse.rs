@@ -58,11 +58,7 @@ pub(crate) fn reverse<T: Float, D: BackwardOps<T>>(
             let custom = |index| {
                 let values: Vec<Tensor<T>> = x.iter().map(D::value).collect();
                 let grads = custom_vjp(tape, index, &g.value(), &values, &need);
-                let name = tape.custom_name(index);
-                grads
-                    .into_iter()
-                    .map(|c| c.map(|t| g.lift_custom_grad(t, &name, &x)))
-                    .collect()
+                grads.into_iter().map(|c| c.map(|t| g.lift(t))).collect()
             };
             let contributions = vjp(&op, &g, &x, &handle(i), saved.as_deref(), &need, custom);
             if tape.detects_anomaly() {

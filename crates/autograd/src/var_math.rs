@@ -267,9 +267,11 @@ impl<'t, T: Float> Var<'t, T> {
         if zeros.to_vec().iter().all(|&z| z == T::ZERO) {
             return v.sqrt();
         }
-        // √(v + 1) − 1 where v = 0: the same value, 0, with a finite slope (½) that the
-        // variance's rule then multiplies by x − mean = 0.
-        let z = self.tape.constant(zeros);
-        (v + z).sqrt() - z
+        // Two choices, as PyTorch's masked_fill: 0 where v = 0, √v elsewhere, with the root
+        // taken of 1 at those places so that no ∞·0 forms, in this derivative or the next.
+        let ones = self.tape.constant(zeros.clone());
+        let no_std = self.tape.constant(Tensor::zeros(zeros.shape()));
+        let safe = Var::where_(&zeros, ones, v);
+        Var::where_(&zeros, no_std, safe.sqrt())
     }
 }

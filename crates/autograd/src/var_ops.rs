@@ -257,10 +257,11 @@ impl<'t, T: Float> Var<'t, T> {
         self.add_scalar(-s)
     }
 
-    /// `x / s`, divided as PyTorch divides: recorded as a multiplication by `1/s` only
-    /// when `s` is a power of two (then the two are the same to the bit), otherwise as a
-    /// division by a constant — `x·(1/s)` can be 1 ulp off, and `1/s` overflows for a
-    /// subnormal `s` (`1e-5 / 1e-40` is `1e35` in f32, not ∞).
+    /// `x / s`, recorded as a multiplication by `1/s` (one node, the vectorized scalar
+    /// loop; it can differ from `x / s` by 1 ulp where `s` is not a power of two). Where
+    /// `1/s` is not finite — `s` is 0 or so small that its reciprocal overflows, as a
+    /// subnormal `s` in f32 — it is recorded as a division instead, so that `1e-5 / 1e-40`
+    /// is `1e35` in f32, not ∞, and `0 / 0` is NaN.
     ///
     /// ```
     /// # use autograd::Tape;
@@ -274,9 +275,7 @@ impl<'t, T: Float> Var<'t, T> {
     #[track_caller]
     pub fn div_scalar(self, s: T) -> Self {
         let r = T::ONE / s;
-        let magnitude = s.to_f64().abs();
-        let power_of_two = magnitude.is_normal() && magnitude.to_bits() & ((1u64 << 52) - 1) == 0;
-        if power_of_two && r.is_finite() {
+        if r.is_finite() {
             self.mul_scalar(r)
         } else {
             self / self.tape.constant(Tensor::scalar(s))

@@ -67,13 +67,19 @@ fn gradcheck_refuses_settings_that_are_not_usable_numbers() {
 }
 
 /// relu passes a NaN on, and so does its gradient (PyTorch's `threshold_backward` zeroes
-/// only where the output is ≤ 0); `|x|`'s gradient at a NaN is `sgn(NaN)·g = NaN`.
+/// only where the output is ≤ 0); ELU's slope at a NaN is 1 (`elu_backward` tests
+/// `x <= 0`); `|x|`'s is `sgn(NaN) = 0`, as `torch.sgn` gives.
 #[test]
-fn relu_and_abs_propagate_a_nan_to_the_gradient() {
+fn relu_elu_and_abs_at_a_nan_take_pytorchs_slopes() {
     let tape = autograd::Tape::new();
     let x = tape.var(tensor::Tensor::from([f64::NAN, -1.0, 2.0]));
     let g = x.relu().sum_all().backward()[&x].to_vec();
     assert!(g[0] == 1.0 && g[1] == 0.0 && g[2] == 1.0, "{g:?}");
+    let g = x.elu(1.0).sum_all().backward()[&x].to_vec();
+    assert!(
+        g[0] == 1.0 && (g[1] - (-1.0f64).exp()).abs() < 1e-15 && g[2] == 1.0,
+        "{g:?}"
+    );
     let g = x.abs().sum_all().backward()[&x].to_vec();
-    assert!(g[0].is_nan() && g[1] == -1.0 && g[2] == 1.0, "{g:?}");
+    assert_eq!(g, [0.0, -1.0, 1.0]);
 }

@@ -425,9 +425,18 @@ fn a_refused_fit_keeps_the_checkpoint_to_resume() {
     assert_eq!(refused.module().state_dict(), direct.module().state_dict());
 }
 
+/// Sets the learning rate as each epoch begins (as a schedule does).
+struct SetLr(f64);
+
+impl nn::train::Callback<f32> for SetLr {
+    fn on_epoch_begin(&mut self, _epoch: usize, ctx: &mut nn::train::TrainContext<'_, f32>) {
+        ctx.set_learning_rate(self.0);
+    }
+}
+
 /// A first batch whose loss overflows: nothing is applied, and the model is as it was
-/// before fit — its weights and the position of its Dropout generator, which the batch
-/// drew from.
+/// before fit — its weights, the position of its Dropout generator, which the batch
+/// drew from, and the learning rate a callback set as the epoch began.
 #[test]
 fn a_fit_refused_at_its_first_batch_leaves_the_generators_where_they_were() {
     let (x, y) = data();
@@ -443,11 +452,13 @@ fn a_fit_refused_at_its_first_batch_leaves_the_generators_where_they_were() {
             .collect()
     };
     let (weights, before) = (m.module().state_dict(), positions(&m));
+    let lr = m.optimizer().learning_rate();
     assert_eq!(before.len(), 1);
-    let err = m.fit(&x, &y, config(2)).unwrap_err();
+    let err = m.fit(&x, &y, config(2).callback(SetLr(0.5))).unwrap_err();
     assert!(matches!(err, TrainError::NonFinite { .. }), "{err}");
     assert_eq!(m.module().state_dict(), weights);
     assert_eq!(positions(&m), before);
+    assert_eq!(m.optimizer().learning_rate(), lr);
 }
 
 /// A callback that sets an unusable learning rate fails the fit, and the last usable

@@ -41,8 +41,9 @@ pub struct Outliers {
 }
 
 impl Outliers {
-    /// Fits bounds on the columns of `x` (NaN and ±∞ ignored, so an infinity is always
-    /// outside the bounds: clipped to them, and its row an outlier).
+    /// Fits bounds on the columns of `x` (NaN and ±∞ ignored, so an infinity is outside
+    /// the bounds — clipped to them, its row an outlier — unless its column has no finite
+    /// value at all: then, as for a column with no values, the bounds are NaN).
     ///
     /// A column that is constant up to rounding (the rule described at
     /// [`StandardScaler`](super::StandardScaler)) has no spread: its bounds are its own

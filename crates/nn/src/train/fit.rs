@@ -71,6 +71,10 @@ impl<T: Float> Model<T> {
         // (Dropout's, which the failed batch drew from).
         let kept_resume = resume.clone();
         let rngs_before = rng_states(&*self.module);
+        // And the weights, optimizer state and learning rate, which a BackupAndRestore or
+        // a schedule may set before the first update.
+        let state_before = Snapshot::take(&*self.module, &*self.optimizer);
+        let lr_before = self.optimizer.learning_rate();
         let warnings: Vec<String> = self
             .prediction_warning()
             .into_iter()
@@ -95,6 +99,8 @@ impl<T: Float> Model<T> {
         if result.is_err() && !updated {
             self.resume = kept_resume;
             set_rng_states(&*self.module, &rngs_before);
+            state_before.restore(&*self.module, &mut *self.optimizer);
+            self.optimizer.set_learning_rate(lr_before);
         } else {
             self.run_state = state;
             self.initial_lr = initial_lr;
@@ -424,6 +430,8 @@ impl<'m, T: Float> Run<'m, T> {
                     batch: b,
                 });
             }
+            // Applied and kept.
+            self.updated = true;
             if let Some((old, ..)) = self.last_update.replace((before, epoch, b)) {
                 self.spare = old;
             }
@@ -458,7 +466,6 @@ impl<'m, T: Float> Run<'m, T> {
 
     /// Clips the gradients as configured and takes one optimizer step.
     fn apply(&mut self, mut grads: Grads<T>) {
-        self.updated = true;
         if let Some(c) = self.clip_value {
             clip_grad_value(&mut grads, c);
         }
