@@ -19,9 +19,9 @@ use smallvec::{smallvec, SmallVec};
 use tensor::{AvgPool, Conv2dParams, Float, Tensor};
 
 use crate::derivatives::{
-    bce_denominator, concat_grads, elu_derivative, gelu_derivative, gelu_tanh_derivative,
-    inverse_permutation, linear_weight_grad, mask, matmul_rhs_grad, max_shares, pow_derivatives,
-    relu_slope, restore_axes, sign, winner_shares,
+    bce_denominator, choice_masks, concat_grads, elu_derivative, gelu_derivative,
+    gelu_tanh_derivative, inverse_permutation, linear_weight_grad, mask, matmul_rhs_grad,
+    max_shares, pow_derivatives, relu_slope, restore_axes, sign, winner_shares,
 };
 use crate::op::Op;
 
@@ -375,8 +375,7 @@ pub fn vjp<T: Float, D: BackwardOps<T>>(
         // The choice, as 0/1 (a mask value of 2, −1 or NaN picks `a` and must not scale
         // its gradient).
         Op::Where => {
-            let m = x[0].value();
-            let (m, not_m) = (mask(&m, |v| v != T::ZERO), mask(&m, |v| v == T::ZERO));
+            let (m, not_m) = choice_masks(&x[0].value());
             smallvec![
                 None,
                 n(1).then(|| g.mul(&g.lift(m))),

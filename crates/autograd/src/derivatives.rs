@@ -19,6 +19,14 @@ pub(crate) fn sign<T: Float>(x: &Tensor<T>) -> Tensor<T> {
     })
 }
 
+/// `where`'s choice as two 0/1 masks, (taken, not taken): any non-zero mask value (2,
+/// −1, NaN) picks the first branch, and the gradient is the choice, never scaled by it.
+pub(crate) fn choice_masks<T: Float>(m: &Tensor<T>) -> (Tensor<T>, Tensor<T>) {
+    let taken = mask(m, |v| v != T::ZERO);
+    let other = taken.rsub_scalar(T::ONE);
+    (taken, other)
+}
+
 /// relu's slope: 1 for `x > 0` and at a NaN (relu passes a NaN on, and PyTorch's
 /// `threshold_backward` zeroes only where the output is `≤ 0`), 0 elsewhere.
 pub(crate) fn relu_slope<T: Float>(x: &Tensor<T>) -> Tensor<T> {
@@ -33,7 +41,7 @@ pub(crate) fn relu_slope<T: Float>(x: &Tensor<T>) -> Tensor<T> {
 pub(crate) fn elu_derivative<T: Float, V: BackwardOps<T>>(x: &V, alpha: f64) -> V {
     let value = x.value();
     let pos = mask(&value, |v| v > T::ZERO || v.is_nan());
-    let not_pos = mask(&value, |v| v <= T::ZERO);
+    let not_pos = pos.rsub_scalar(T::ONE);
     let x_neg = x.select(&not_pos, &x.lift(Tensor::zeros(value.shape())));
     x.lift(pos.clone()).select(&pos, &x_neg.exp().scale(alpha))
 }

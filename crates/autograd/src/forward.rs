@@ -24,8 +24,8 @@ use tensor::{Float, Tensor};
 
 use crate::backward::BackwardOps;
 use crate::derivatives::{
-    bce_denominator, elu_derivative, gelu_derivative, gelu_tanh_derivative, mask, max_shares,
-    pow_derivatives, relu_slope, sign, winner_shares,
+    bce_denominator, choice_masks, elu_derivative, gelu_derivative, gelu_tanh_derivative, mask,
+    max_shares, pow_derivatives, relu_slope, sign, winner_shares,
 };
 use crate::derivatives_rnn::{gru_cell_tangent, lstm_cell_tangent, lstm_sequence_tangent};
 use crate::op::Op;
@@ -182,8 +182,7 @@ pub fn jvp<T: Float, D: BackwardOps<T>>(
         Op::ScatterAdd(axis) => linear(&|d| d.scatter_add(*axis, &x[1], &out.shape())),
         // The mask (input 0) is a constant: each side's tangent where it was picked.
         Op::Where => {
-            let m = x[0].value();
-            let (m, not_m) = (mask(&m, |v| v != T::ZERO), mask(&m, |v| v == T::ZERO));
+            let (m, not_m) = choice_masks(&x[0].value());
             plus(
                 t(1).map(|d| d.mul(&d.lift(m.clone()))),
                 t(2).map(|d| d.mul(&d.lift(not_m.clone()))),

@@ -261,17 +261,16 @@ impl<'t, T: Float> Var<'t, T> {
     #[must_use]
     pub fn std(self, axis: isize, ddof: usize, keepdim: bool) -> Self {
         let v = self.var(axis, ddof, keepdim);
-        let zeros = v
-            .value()
-            .map(|s| if s == T::ZERO { T::ONE } else { T::ZERO });
-        if zeros.to_vec().iter().all(|&z| z == T::ZERO) {
+        let value = v.value();
+        if !value.to_vec().contains(&T::ZERO) {
             return v.sqrt();
         }
         // Two choices, as PyTorch's masked_fill: 0 where v = 0, √v elsewhere, with the root
         // taken of 1 at those places so that no ∞·0 forms, in this derivative or the next.
-        let ones = self.tape.constant(zeros.clone());
-        let no_std = self.tape.constant(Tensor::zeros(zeros.shape()));
-        let safe = Var::where_(&zeros, ones, v);
-        Var::where_(&zeros, no_std, safe.sqrt())
+        let at_zero = value.map(|s| if s == T::ZERO { T::ONE } else { T::ZERO });
+        let ones = self.tape.constant(at_zero.clone());
+        let no_std = self.tape.constant(Tensor::zeros(at_zero.shape()));
+        let safe = Var::where_(&at_zero, ones, v);
+        Var::where_(&at_zero, no_std, safe.sqrt())
     }
 }

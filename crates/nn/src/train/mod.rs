@@ -15,6 +15,7 @@ mod model;
 mod monitor;
 mod plot;
 mod plot_axis;
+mod prepare;
 mod progress;
 mod resume;
 mod rollback;

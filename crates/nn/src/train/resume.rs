@@ -7,7 +7,6 @@ use super::checkpoint::{Checkpoint, RunState};
 use super::context::CheckpointRequest;
 use super::fit::Run;
 use super::model::TrainError;
-use super::rollback::{rng_states, set_rng_states, Snapshot};
 use crate::rng::RngState;
 
 impl<T: Float> Run<'_, T> {
@@ -80,22 +79,14 @@ impl<T: Float> Run<'_, T> {
             CheckpointRequest::Restore(path) => {
                 let checkpoint =
                     Checkpoint::read(&path).map_err(|e| TrainError::Checkpoint(e.to_string()))?;
-                // The run's own part can still refuse (another number of callbacks, say):
-                // then the model and optimizer go back to how this fit found them — the
-                // weights and state, the learning rate and the model's generators
-                // (Dropout's masks), all of which the checkpoint sets.
-                let before = Snapshot::take(&*self.ctx.module, &*self.ctx.optimizer);
-                let lr = self.ctx.learning_rate();
-                let rngs = rng_states(&*self.ctx.module);
+                // The run's own part can still refuse (another number of callbacks, say).
+                // This runs in `on_train_begin`, before any update, so `fit` then puts the
+                // weights, optimizer state, learning rate and generators the checkpoint
+                // set back to how it found them (decision 53).
                 checkpoint
                     .apply(&*self.ctx.module, &mut *self.ctx.optimizer, &path)
                     .map_err(|e| TrainError::Checkpoint(e.to_string()))?;
-                if let Err(e) = self.apply_run_state(&checkpoint.run) {
-                    before.restore(&*self.ctx.module, &mut *self.ctx.optimizer);
-                    self.ctx.set_learning_rate(lr);
-                    set_rng_states(&*self.ctx.module, &rngs);
-                    return Err(e);
-                }
+                self.apply_run_state(&checkpoint.run)?;
                 self.ctx.initial_lr = checkpoint.initial_lr;
                 self.start_epoch = checkpoint.run.epoch;
                 self.completed = checkpoint.run.epoch;
