@@ -264,6 +264,75 @@ fn x_of_the_wrong_rank_or_width_names_both_shapes() {
         .unwrap();
 }
 
+/// A layer deep inside a `Sequential` that is given the wrong shape (a `Linear` after a
+/// `Flatten` sized for another image, a second `Linear` whose input is not the first's
+/// output) is a `LayerInput` error from `fit`, `evaluate` and `predict`, naming the
+/// layer's index and both shapes, with nothing trained: not a panic inside the layer.
+#[test]
+fn a_layer_given_the_wrong_shape_is_an_error_naming_the_layer() {
+    let mut rng = StdRng::seed_from_u64(0);
+    // 1 × 6 × 6 images give 2 × 4 × 4 = 32 features after the convolution, not 8.
+    let cnn = Sequential::new()
+        .add(Conv2d::new(1, 2, 3, &mut rng))
+        .add(Flatten)
+        .add(Linear::new(2 * 2 * 2, 1, &mut rng));
+    let mlp = Sequential::new()
+        .add(Linear::new(4, 5, &mut rng))
+        .add(Linear::new(6, 1, &mut rng));
+    let cases = [
+        (
+            cnn,
+            Tensor::<f32>::zeros(&[6, 1, 6, 6]),
+            "layer 2 (Linear(8 → 1)) takes [N, …, 8], but the layers before it give [N, 32]",
+        ),
+        (
+            mlp,
+            Tensor::<f32>::zeros(&[6, 4]),
+            "layer 1 (Linear(6 → 1)) takes [N, …, 6], but the layers before it give [N, 5]",
+        ),
+    ];
+    let y = Tensor::<f32>::zeros(&[6, 1]);
+    for (net, x, message) in cases {
+        let mut model = Model::new(net, Mse, Sgd::new(0.1));
+        let before = weights(&model);
+        for (what, err) in [
+            (
+                "fit",
+                model.fit(&x, &y, FitConfig::new().verbose(0)).unwrap_err(),
+            ),
+            ("evaluate", model.evaluate(&x, &y).unwrap_err()),
+            ("predict", model.predict(&x).unwrap_err()),
+        ] {
+            assert!(matches!(err, TrainError::LayerInput { .. }), "{err}");
+            assert!(err.to_string().starts_with(what), "{err}");
+            assert!(err.to_string().contains(message), "{err}");
+        }
+        assert_eq!(weights(&model), before);
+    }
+
+    // Validation images of another size than the training ones.
+    let mut rng = StdRng::seed_from_u64(0);
+    let cnn = Sequential::new()
+        .add(Conv2d::new(1, 2, 3, &mut rng))
+        .add(Flatten)
+        .add(Linear::new(2 * 2 * 2, 1, &mut rng));
+    let mut model = Model::new(cnn, Mse, Sgd::new(0.1));
+    let before = weights(&model);
+    let (x, xv) = (
+        Tensor::<f32>::zeros(&[6, 1, 4, 4]),
+        Tensor::zeros(&[3, 1, 5, 5]),
+    );
+    let yv = Tensor::<f32>::zeros(&[3, 1]);
+    let config = FitConfig::new().verbose(0).validation_data(&xv, &yv);
+    let err = model.fit(&x, &y, config).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("validation data: layer 2 (Linear(8 → 1)) takes [N, …, 8], but the layers before it give [N, 18]"),
+        "{err}"
+    );
+    assert_eq!(weights(&model), before);
+}
+
 /// Token ids outside an Embedding's vocabulary (too large, negative, fractional) are an
 /// error from `fit`, `evaluate` and `predict` naming the id, its position and the
 /// vocabulary size — not a panic inside the forward pass — and nothing trains.

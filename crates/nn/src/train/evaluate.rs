@@ -26,23 +26,12 @@ impl<T: Float> Model<T> {
         };
         let shape = x.shape();
         let leading = self.module.takes_leading_axes();
-        let rank_fits =
-            shape.len() == expected.len() + 1 || (leading && shape.len() > expected.len() + 1);
-        let fits = rank_fits
-            && shape[shape.len() - expected.len()..]
-                .iter()
-                .zip(&expected)
-                .all(|(&n, e)| e.is_none() || *e == Some(n));
-        if fits {
+        if fits(shape, &expected, leading) {
             return self
                 .module
                 .check_input(x)
                 .map_err(|reason| TrainError::InputValues { what, reason });
         }
-        let dims: Vec<String> = expected
-            .iter()
-            .map(|e| e.map_or("any".to_string(), |n| n.to_string()))
-            .collect();
         let hint = match (shape.len(), expected.len()) {
             (1, 1) => "; a 1-D x is ambiguous: reshape it to [N, 1] for one feature per row, or to [1, F] for one sample",
             (0, _) => "; x needs a batch axis",
@@ -51,11 +40,7 @@ impl<T: Float> Model<T> {
         Err(TrainError::InputShape {
             what,
             shape: shape.to_vec(),
-            expected: format!(
-                "[N, {}{}]{hint}",
-                if leading { "…, " } else { "" },
-                dims.join(", ")
-            ),
+            expected: format!("{}{hint}", expected_text(&expected, leading)),
         })
     }
 
@@ -83,7 +68,8 @@ impl<T: Float> Model<T> {
         // The prediction's shape for all rows, from one row in evaluation mode (the
         // mode a model is in outside `fit`'s loop, checks failing or not).
         self.module.set_training(false);
-        let one = self.probe(x).shape().to_vec();
+        let tape = Tape::inference();
+        let one = self.probe_on(&tape, x, what)?.shape();
         let mut pred_shape = one;
         pred_shape[0] = rows(x);
         self.loss
@@ -101,17 +87,16 @@ impl<T: Float> Model<T> {
         Ok(())
     }
 
-    /// The output of a forward pass of `x`'s first row, on a tape that records nothing,
-    /// for the checks before `fit`, `evaluate` and `predict` (`x` has a row).
-    fn probe(&self, x: &Tensor<T>) -> tensor::Tensor<T> {
-        let tape = Tape::inference();
-        self.probe_on(&tape, x).value()
-    }
-
-    /// [`Model::probe`] on a given tape, through [`probe`], which puts back any weight
-    /// the pass changed.
-    fn probe_on<'t>(&self, tape: &'t Tape<T>, x: &Tensor<T>) -> autograd::Var<'t, T> {
-        probe(&*self.module, tape, x)
+    /// The forward pass of `x`'s first row on `tape`, for the checks before `fit`,
+    /// `evaluate` and `predict` (`x` has a row), through [`probe`], which puts back any
+    /// weight the pass changed.
+    fn probe_on<'t>(
+        &self,
+        tape: &'t Tape<T>,
+        x: &Tensor<T>,
+        what: &'static str,
+    ) -> Result<autograd::Var<'t, T>, TrainError> {
+        probe(&*self.module, tape, x, what)
     }
 
     /// A warning when the forward pass uses parameters that the module's `parameters()`
@@ -123,7 +108,8 @@ impl<T: Float> Model<T> {
             return None;
         }
         let tape = Tape::inference();
-        let _ = self.probe_on(&tape, x);
+        // A layer that does not fit is reported by the checks themselves.
+        self.probe_on(&tape, x, "fit").ok()?;
         let listed: Vec<ParamId> = self
             .module
             .parameter_refs()
@@ -240,7 +226,9 @@ impl<T: Float> Model<T> {
     /// Predictions for `x` in evaluation mode, in batches of 256, recording no tape.
     ///
     /// # Errors
-    /// [`TrainError::InputShape`] if a row of `x` is not shaped as the model takes it.
+    /// [`TrainError::InputShape`] if a row of `x` is not shaped as the model takes it,
+    /// [`TrainError::LayerInput`] if a layer of a `Sequential` is not given the shape it
+    /// takes, [`TrainError::NonFiniteData`] if `x` holds a NaN or an infinity.
     pub fn predict(&mut self, x: &Tensor<T>) -> Result<Tensor<T>, TrainError> {
         self.check_features("predict", x)?;
         check_finite_data("predict", "x", x)?;
@@ -249,18 +237,16 @@ impl<T: Float> Model<T> {
         if n == 0 {
             // No rows: the model still decides the output's other axes.
             let tape = Tape::inference();
-            return Ok(self.module.forward(tape.constant(x.contiguous())).value());
+            let x = tape.constant(x.contiguous());
+            return Ok(forward_checked(&*self.module, x, "predict")?.value());
         }
         let mut parts = Vec::new();
         let mut start = 0;
         while start < n {
             let len = 256.min(n - start);
             let tape = Tape::inference();
-            parts.push(
-                self.module
-                    .forward(tape.constant(x.narrow(0, start, len).contiguous()))
-                    .value(),
-            );
+            let xb = tape.constant(x.narrow(0, start, len).contiguous());
+            parts.push(forward_checked(&*self.module, xb, "predict")?.value());
             start += len;
         }
         let refs: Vec<&Tensor<T>> = parts.iter().collect();
@@ -314,16 +300,77 @@ pub(crate) fn evaluate_logs<T: Float>(
 /// rescales the rows it looks up, as PyTorch's does), and a check must not, so that a
 /// `fit` refused by it leaves the model as it was (cheap: each saved value shares storage
 /// with the parameter until the pass writes to it).
+///
+/// A [`Sequential`](crate::Sequential) is run layer by layer, each layer's declared
+/// [`input_shape`](Module::input_shape) checked against what the layers before it give,
+/// so that a mismatch deep inside (a `Linear` after a `Flatten`, with the wrong input
+/// size) is a [`TrainError::LayerInput`] naming the layer, rather than a panic inside it.
 pub(super) fn probe<'t, T: Float>(
     module: &dyn Module<T>,
     tape: &'t Tape<T>,
     x: &Tensor<T>,
-) -> autograd::Var<'t, T> {
+    what: &'static str,
+) -> Result<autograd::Var<'t, T>, TrainError> {
     let params = module.parameter_refs();
     let before: Vec<Tensor<T>> = params.iter().map(|p| p.value()).collect();
-    let out = module.forward(tape.constant(x.narrow(0, 0, 1).contiguous()));
+    let row = tape.constant(x.narrow(0, 0, 1).contiguous());
+    let out = forward_checked(module, row, what);
     for (p, value) in params.iter().zip(before) {
         p.set(value);
     }
     out
+}
+
+/// `module`'s forward pass; a [`Sequential`](crate::Sequential)'s layer by layer, each
+/// one's declared input shape checked first.
+fn forward_checked<'t, T: Float>(
+    module: &dyn Module<T>,
+    mut h: autograd::Var<'t, T>,
+    what: &'static str,
+) -> Result<autograd::Var<'t, T>, TrainError> {
+    let Some(seq) = module.as_sequential() else {
+        return Ok(module.forward(h));
+    };
+    for (i, layer) in seq.layers().iter().enumerate() {
+        if let Some(expected) = layer.input_shape() {
+            let leading = layer.takes_leading_axes();
+            let shape = h.shape();
+            if !fits(&shape, &expected, leading) {
+                return Err(TrainError::LayerInput {
+                    what,
+                    layer: format!("{i} ({})", layer.describe()),
+                    sample: shape.iter().skip(1).copied().collect(),
+                    expected: expected_text(&expected, leading),
+                });
+            }
+        }
+        h = layer.forward(h);
+    }
+    Ok(h)
+}
+
+/// Whether a batch shaped `shape` fits a module that takes samples shaped `expected`
+/// (`None`: any length), with extra axes after the batch axis when `leading`.
+fn fits(shape: &[usize], expected: &[Option<usize>], leading: bool) -> bool {
+    let rank_fits =
+        shape.len() == expected.len() + 1 || (leading && shape.len() > expected.len() + 1);
+    rank_fits
+        && shape[shape.len() - expected.len()..]
+            .iter()
+            .zip(expected)
+            .all(|(&n, e)| e.is_none() || *e == Some(n))
+}
+
+/// `[N, 3]`, `[N, …, 3]` or `[N, 1, any, any]`: what a module with this declared input
+/// shape takes.
+fn expected_text(expected: &[Option<usize>], leading: bool) -> String {
+    let dims: Vec<String> = expected
+        .iter()
+        .map(|e| e.map_or("any".to_string(), |n| n.to_string()))
+        .collect();
+    format!(
+        "[N, {}{}]",
+        if leading { "…, " } else { "" },
+        dims.join(", ")
+    )
 }

@@ -48,6 +48,25 @@ pub enum TrainError {
         /// leading axes) or `[N, 1, any, any]`, with a hint.
         expected: String,
     },
+    /// A layer inside a [`Sequential`](crate::Sequential) is not given the shape it
+    /// declares ([`Module::input_shape`](crate::Module::input_shape)) by the layers before
+    /// it, found with `x`'s first row before anything is trained or predicted.
+    #[error(
+        "{what}: layer {layer} takes {expected}, but the layers before it give [N, {}]; \
+         make its input size match the previous layer's output",
+        join_axes(.sample)
+    )]
+    LayerInput {
+        /// `fit`, `evaluate`, `predict` or `validation data`.
+        what: &'static str,
+        /// The layer's index in the `Sequential` and its description,
+        /// `2 (Linear(12 → 1))`.
+        layer: String,
+        /// The shape of one sample the layer is given (its input without the batch axis).
+        sample: Vec<usize>,
+        /// The shape it takes, as in [`TrainError::InputShape`].
+        expected: String,
+    },
     /// A value of `x` the model cannot take (a token id outside an `Embedding`'s
     /// vocabulary); see [`Module::check_input`](crate::Module::check_input).
     #[error("{what}: {reason}")]
@@ -472,4 +491,10 @@ pub(crate) fn check_finite_data<T: Float>(
         row,
         position,
     })
+}
+
+/// `32, 4`: axes for a shape written as `[N, …]`.
+fn join_axes(axes: &[usize]) -> String {
+    let axes: Vec<String> = axes.iter().map(ToString::to_string).collect();
+    axes.join(", ")
 }

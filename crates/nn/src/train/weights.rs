@@ -165,7 +165,7 @@ fn check_per_sample<T: Float>(
     y: &Tensor<T>,
 ) -> Result<(), TrainError> {
     let tape = Tape::inference();
-    let pred = super::evaluate::probe(module, &tape, x);
+    let pred = super::evaluate::probe(module, &tape, x, "fit")?;
     match loss.per_sample(pred, &y.narrow(0, 0, 1).contiguous()) {
         Some(_) => Ok(()),
         None => Err(error(format!(
