@@ -165,6 +165,73 @@ fn batchnorm_refuses_one_value_per_channel_in_training_and_fit_says_so_first() {
     }
 }
 
+/// PyTorch refuses a batch only when a BatchNorm would see one value per channel
+/// (`N·∏ spatial = 1`): a `BatchNorm2d` on one image of several pixels trains, on one
+/// 1 × 1 image it does not. A BatchNorm inside a custom module (whose own `forward`
+/// decides its shapes) still counts as one that would see a single value.
+#[test]
+fn one_row_batches_are_refused_only_where_a_batchnorm_sees_one_value_per_channel() {
+    use nn::{BatchNorm2d, Conv2d, Flatten};
+    let mut rng = StdRng::seed_from_u64(3);
+    let y = Tensor::<f32>::rand_normal(&[5, 1], 0.0, 1.0, &mut rng);
+    let cnn = |pixels: usize, rng: &mut StdRng| {
+        Sequential::new()
+            .add(Conv2d::new(1, 2, 1, rng))
+            .add(BatchNorm2d::new(2))
+            .add(Flatten)
+            .add(Linear::new(2 * pixels, 1, rng))
+    };
+    // 3 × 3 images: 9 values per channel in a one-row batch.
+    let x = Tensor::<f32>::rand_normal(&[5, 1, 3, 3], 0.0, 1.0, &mut rng);
+    let mut model = Model::new(cnn(9, &mut rng), Mse, Sgd::new(0.01));
+    let h = model
+        .fit(&x, &y, FitConfig::new().batch_size(1).epochs(2).verbose(0))
+        .unwrap();
+    assert_eq!(h.steps, 5); // per epoch, as Keras counts them
+    assert!(h.get("loss").unwrap().iter().all(|l| l.is_finite()));
+    // 1 × 1 images: one value per channel.
+    let x = Tensor::<f32>::rand_normal(&[5, 1, 1, 1], 0.0, 1.0, &mut rng);
+    let mut model = Model::new(cnn(1, &mut rng), Mse, Sgd::new(0.01));
+    let err = model
+        .fit(&x, &y, FitConfig::new().batch_size(2).verbose(0))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        TrainError::SingleRowBatch {
+            rows: 5,
+            batch_size: 2
+        }
+    );
+    // The same 3 × 3 BatchNorm inside a custom module.
+    struct Wrapped(BatchNorm2d, Flatten);
+    impl Module for Wrapped {
+        fn forward<'t>(&self, x: Var<'t>) -> Var<'t> {
+            self.1.forward(self.0.forward(x))
+        }
+        fn children(&self) -> Vec<(String, &dyn Module)> {
+            vec![("bn".into(), &self.0)]
+        }
+        fn children_mut(&mut self) -> Vec<&mut dyn Module> {
+            vec![&mut self.0]
+        }
+    }
+    let x = Tensor::<f32>::rand_normal(&[5, 1, 3, 3], 0.0, 1.0, &mut rng);
+    let net = Sequential::new()
+        .add(Wrapped(BatchNorm2d::new(1), Flatten))
+        .add(Linear::new(9, 1, &mut rng));
+    let mut model = Model::new(net, Mse, Sgd::new(0.01));
+    let err = model
+        .fit(&x, &y, FitConfig::new().batch_size(1).verbose(0))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        TrainError::SingleRowBatch {
+            rows: 5,
+            batch_size: 1
+        }
+    );
+}
+
 #[test]
 fn data_that_is_already_nan_is_reported_by_row_and_column() {
     let mut rng = StdRng::seed_from_u64(2);

@@ -311,14 +311,52 @@ pub(super) fn probe<'t, T: Float>(
     x: &Tensor<T>,
     what: &'static str,
 ) -> Result<autograd::Var<'t, T>, TrainError> {
+    let row = tape.constant(x.narrow(0, 0, 1).contiguous());
+    weights_kept(module, || forward_checked(module, row, what))
+}
+
+/// `f`, with the module's weights put back afterwards (see [`probe`]).
+fn weights_kept<T: Float, R>(module: &dyn Module<T>, f: impl FnOnce() -> R) -> R {
     let params = module.parameter_refs();
     let before: Vec<Tensor<T>> = params.iter().map(|p| p.value()).collect();
-    let row = tape.constant(x.narrow(0, 0, 1).contiguous());
-    let out = forward_checked(module, row, what);
+    let out = f();
     for (p, value) in params.iter().zip(before) {
         p.set(value);
     }
     out
+}
+
+/// Whether a one-row batch would give a layer that normalizes with batch statistics
+/// (BatchNorm) only one value per channel, which PyTorch refuses (`N·∏ spatial = 1`):
+/// a `BatchNorm1d` on `[1, C]`, not a `BatchNorm2d` on `[1, C, H, W]` images with more
+/// than one pixel. Found layer by layer inside a [`Sequential`](crate::Sequential) (at any
+/// depth) from `x`'s first row, on a tape that records nothing, with the weights put
+/// back; any other module using batch statistics counts as one that would (its own
+/// `forward` decides its layers' shapes). `x` has a row and fits the model.
+pub(super) fn one_value_per_channel<T: Float>(module: &dyn Module<T>, x: &Tensor<T>) -> bool {
+    fn walk<'t, T: Float>(
+        module: &dyn Module<T>,
+        h: autograd::Var<'t, T>,
+    ) -> (autograd::Var<'t, T>, bool) {
+        if let Some(seq) = module.as_sequential() {
+            let mut h = h;
+            let mut single = false;
+            for layer in seq.layers() {
+                let (out, s) = walk(&**layer, h);
+                (h, single) = (out, single || s);
+            }
+            return (h, single);
+        }
+        let single = module.uses_batch_statistics()
+            && (!module.children().is_empty() || h.shape().iter().skip(2).product::<usize>() == 1);
+        (module.forward(h), single)
+    }
+    if !module.uses_batch_statistics() {
+        return false;
+    }
+    let tape = Tape::inference();
+    let row = tape.constant(x.narrow(0, 0, 1).contiguous());
+    weights_kept(module, || walk(module, row).1)
 }
 
 /// `module`'s forward pass; a [`Sequential`](crate::Sequential)'s layer by layer, each

@@ -156,14 +156,15 @@ pub enum TrainError {
         error: super::MetricError,
     },
     /// A batch would hold one row (a batch size of 1, or one row left over at the end of
-    /// every epoch), and the model normalizes with batch statistics (BatchNorm), which
-    /// one row cannot give. (Checked by rows: a one-row batch is refused even where the
-    /// layer would see more than one value per channel, as a `BatchNorm2d` on images.)
+    /// every epoch), and a layer of the model normalizes with batch statistics
+    /// (BatchNorm) over what would be one value per channel, as PyTorch refuses. A
+    /// `BatchNorm2d` given images of more than one pixel has enough from one row; inside
+    /// a custom module (not a `Sequential`) a BatchNorm counts as one that would not.
     #[error(
         "fit: {rows} training rows in batches of {batch_size} give a batch of 1 row, \
-         and the model has a BatchNorm layer, which needs more than 1 value per channel \
-         when training; choose a batch size of at least 2 that does not leave 1 row over, \
-         or set FitConfig::drop_last(true)"
+         and the model has a BatchNorm layer that would see 1 value per channel, but \
+         needs more than 1 when training; choose a batch size of at least 2 that does not \
+         leave 1 row over, or set FitConfig::drop_last(true)"
     )]
     SingleRowBatch {
         /// Training rows (after any validation split).

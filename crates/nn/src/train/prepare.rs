@@ -96,7 +96,7 @@ impl<T: Float> Model<T> {
         config.check_batches(train_rows)?;
         let single_row =
             config.batch_size == 1 || (train_rows % config.batch_size == 1 && !config.drop_last);
-        if single_row && self.module.uses_batch_statistics() {
+        if single_row && super::evaluate::one_value_per_channel(&*self.module, &x_train) {
             return Err(TrainError::SingleRowBatch {
                 rows: train_rows,
                 batch_size: config.batch_size,
