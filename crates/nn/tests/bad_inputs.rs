@@ -310,6 +310,24 @@ fn a_layer_given_the_wrong_shape_is_an_error_naming_the_layer() {
         assert_eq!(weights(&model), before);
     }
 
+    // Inside a nested Sequential the layer is named by its path.
+    let mut rng = StdRng::seed_from_u64(0);
+    let nested = Sequential::<f32>::new()
+        .add(Conv2d::new(1, 2, 3, &mut rng))
+        .add(
+            Sequential::new()
+                .add(Flatten)
+                .add(Linear::new(2 * 2 * 2, 1, &mut rng)),
+        );
+    let mut model = Model::new(nested, Mse, Sgd::new(0.1));
+    let err = model.predict(&Tensor::zeros(&[6, 1, 6, 6])).unwrap_err();
+    assert!(
+        err.to_string().starts_with(
+            "predict: layer 1.1 (Linear(8 → 1)) takes [N, …, 8], but the layers before it give [N, 32]"
+        ),
+        "{err}"
+    );
+
     // Validation images of another size than the training ones.
     let mut rng = StdRng::seed_from_u64(0);
     let cnn = Sequential::new()
@@ -331,6 +349,43 @@ fn a_layer_given_the_wrong_shape_is_an_error_naming_the_layer() {
         "{err}"
     );
     assert_eq!(weights(&model), before);
+}
+
+/// A custom module that declares `input_features` but also takes extra axes without
+/// saying so (`takes_leading_axes` left false) still trains past the first layer: the
+/// layer check reads a declared shape as the last axes.
+#[test]
+fn a_custom_layer_declaring_its_features_takes_leading_axes_past_the_first_layer() {
+    use autograd::Var;
+    use nn::Module;
+    struct Residual(Linear);
+    impl Module for Residual {
+        fn forward<'t>(&self, x: Var<'t>) -> Var<'t> {
+            x + self.0.forward(x)
+        }
+        fn children(&self) -> Vec<(String, &dyn Module)> {
+            vec![("0".into(), &self.0)]
+        }
+        fn children_mut(&mut self) -> Vec<&mut dyn Module> {
+            vec![&mut self.0]
+        }
+        fn input_features(&self) -> Option<usize> {
+            Some(4)
+        }
+    }
+    let mut rng = StdRng::seed_from_u64(0);
+    let net = Sequential::new()
+        .add(Linear::new(3, 4, &mut rng))
+        .add(Residual(Linear::new(4, 4, &mut rng)))
+        .add(Flatten)
+        .add(Linear::new(5 * 4, 1, &mut rng));
+    let mut model = Model::new(net, Mse, Sgd::new(0.01));
+    let x = Tensor::<f32>::rand_normal(&[6, 5, 3], 0.0, 1.0, &mut rng);
+    let y = Tensor::<f32>::zeros(&[6, 1]);
+    model
+        .fit(&x, &y, FitConfig::new().epochs(1).verbose(0))
+        .unwrap();
+    assert_eq!(model.predict(&x).unwrap().shape(), &[6, 1]);
 }
 
 /// Token ids outside an Embedding's vocabulary (too large, negative, fractional) are an

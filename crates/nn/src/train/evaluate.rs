@@ -347,8 +347,13 @@ pub(super) fn one_value_per_channel<T: Float>(module: &dyn Module<T>, x: &Tensor
             }
             return (h, single);
         }
+        // PyTorch's count: the batch axis times every axis after the channels.
+        let values = |shape: Vec<usize>| -> usize {
+            let batch = shape.first().copied().unwrap_or(1);
+            batch * shape.iter().skip(2).product::<usize>()
+        };
         let single = module.uses_batch_statistics()
-            && (!module.children().is_empty() || h.shape().iter().skip(2).product::<usize>() == 1);
+            && (!module.children().is_empty() || values(h.shape()) == 1);
         (module.forward(h), single)
     }
     if !module.uses_batch_statistics() {
@@ -359,32 +364,49 @@ pub(super) fn one_value_per_channel<T: Float>(module: &dyn Module<T>, x: &Tensor
     weights_kept(module, || walk(module, row).1)
 }
 
-/// `module`'s forward pass; a [`Sequential`](crate::Sequential)'s layer by layer, each
-/// one's declared input shape checked first.
+/// `module`'s forward pass; a [`Sequential`](crate::Sequential)'s layer by layer (and a
+/// `Sequential` inside it likewise), each layer's declared input shape checked first.
+///
+/// Past the model's first layer (whose input `check_features` holds to the letter), a
+/// layer's declared shape is read as its last axes, with any number of axes before them:
+/// a custom module that declares `input_features` often takes `[N, T, F]` as well without
+/// saying so, and the check is there to name a wrong size, not to refuse a model that runs.
 fn forward_checked<'t, T: Float>(
     module: &dyn Module<T>,
-    mut h: autograd::Var<'t, T>,
+    h: autograd::Var<'t, T>,
     what: &'static str,
 ) -> Result<autograd::Var<'t, T>, TrainError> {
-    let Some(seq) = module.as_sequential() else {
-        return Ok(module.forward(h));
-    };
-    for (i, layer) in seq.layers().iter().enumerate() {
-        if let Some(expected) = layer.input_shape() {
-            let leading = layer.takes_leading_axes();
-            let shape = h.shape();
-            if !fits(&shape, &expected, leading) {
-                return Err(TrainError::LayerInput {
-                    what,
-                    layer: format!("{i} ({})", layer.describe()),
-                    sample: shape.iter().skip(1).copied().collect(),
-                    expected: expected_text(&expected, leading),
-                });
+    fn walk<'t, T: Float>(
+        seq: &crate::Sequential<T>,
+        mut h: autograd::Var<'t, T>,
+        what: &'static str,
+        path: &str,
+    ) -> Result<autograd::Var<'t, T>, TrainError> {
+        for (i, layer) in seq.layers().iter().enumerate() {
+            let path = format!("{path}{i}");
+            if let Some(inner) = layer.as_sequential() {
+                h = walk(inner, h, what, &format!("{path}."))?;
+                continue;
             }
+            if let Some(expected) = layer.input_shape() {
+                let shape = h.shape();
+                if !fits(&shape, &expected, true) {
+                    return Err(TrainError::LayerInput {
+                        what,
+                        layer: format!("{path} ({})", layer.describe()),
+                        sample: shape.iter().skip(1).copied().collect(),
+                        expected: expected_text(&expected, true),
+                    });
+                }
+            }
+            h = layer.forward(h);
         }
-        h = layer.forward(h);
+        Ok(h)
     }
-    Ok(h)
+    match module.as_sequential() {
+        Some(seq) => walk(seq, h, what, ""),
+        None => Ok(module.forward(h)),
+    }
 }
 
 /// Whether a batch shaped `shape` fits a module that takes samples shaped `expected`

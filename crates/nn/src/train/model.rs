@@ -52,9 +52,9 @@ pub enum TrainError {
     /// declares ([`Module::input_shape`](crate::Module::input_shape)) by the layers before
     /// it, found with `x`'s first row before anything is trained or predicted.
     #[error(
-        "{what}: layer {layer} takes {expected}, but the layers before it give [N, {}]; \
-         make its input size match the previous layer's output",
-        join_axes(.sample)
+        "{what}: layer {layer} takes {expected}, but the layers before it give {}; \
+         change the layer's input size, or the layers before it",
+        with_batch_axis(.sample)
     )]
     LayerInput {
         /// `fit`, `evaluate`, `predict` or `validation data`.
@@ -162,9 +162,9 @@ pub enum TrainError {
     /// a custom module (not a `Sequential`) a BatchNorm counts as one that would not.
     #[error(
         "fit: {rows} training rows in batches of {batch_size} give a batch of 1 row, \
-         and the model has a BatchNorm layer that would see 1 value per channel, but \
-         needs more than 1 when training; choose a batch size of at least 2 that does not \
-         leave 1 row over, or set FitConfig::drop_last(true)"
+         and the model has a BatchNorm layer that may see only 1 value per channel there, \
+         but needs more than 1 when training; choose a batch size of at least 2 that does \
+         not leave 1 row over, or set FitConfig::drop_last(true)"
     )]
     SingleRowBatch {
         /// Training rows (after any validation split).
@@ -494,8 +494,9 @@ pub(crate) fn check_finite_data<T: Float>(
     })
 }
 
-/// `32, 4`: axes for a shape written as `[N, …]`.
-fn join_axes(axes: &[usize]) -> String {
-    let axes: Vec<String> = axes.iter().map(ToString::to_string).collect();
-    axes.join(", ")
+/// `[N, 32, 4]`: one sample's shape with the batch axis written `N`.
+fn with_batch_axis(sample: &[usize]) -> String {
+    let mut axes = vec!["N".to_string()];
+    axes.extend(sample.iter().map(ToString::to_string));
+    format!("[{}]", axes.join(", "))
 }
