@@ -28,6 +28,29 @@ fn pad_sequences_pads_and_truncates_at_either_end() {
     );
 }
 
+/// A `maxlen` too large to allocate is a panic naming the op and the shape, not an
+/// abort of the process or a wrapped product.
+#[test]
+fn a_maxlen_too_large_to_allocate_names_the_op() {
+    for (op, maxlen) in [
+        ("pad_sequences", 1usize << 40),
+        ("pad_sequences", usize::MAX),
+    ] {
+        let seqs = vec![vec![1.0f32], vec![2.0]];
+        let err = std::panic::catch_unwind(|| {
+            pad_sequences(&seqs, Some(maxlen), Side::Post, Side::Post, 0.0)
+        })
+        .unwrap_err();
+        let msg = err.downcast_ref::<String>().unwrap();
+        assert!(msg.starts_with(op), "{msg}");
+    }
+    for maxlen in [1usize << 40, usize::MAX] {
+        let err = std::panic::catch_unwind(|| sequence_mask::<f32>(&[1, 2], maxlen)).unwrap_err();
+        let msg = err.downcast_ref::<String>().unwrap();
+        assert!(msg.starts_with("sequence_mask"), "{msg}");
+    }
+}
+
 #[test]
 fn timeseries_windows_follow_keras_documented_example() {
     // Keras docs, example 1: indices 0..=98, sequence_length=10, sampling_rate=2,

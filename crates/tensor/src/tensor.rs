@@ -379,6 +379,15 @@ impl<T: Float> Tensor<T> {
         }
     }
 
+    /// [`Tensor::contiguous`], with the copy's size checked first: an error naming `op`
+    /// for a view too large to copy (a huge broadcast) rather than a panic.
+    pub(crate) fn try_contiguous(&self, op: &'static str) -> crate::error::Result<Self> {
+        if !self.is_contiguous() {
+            crate::shape::check_alloc::<T>(op, self.shape())?;
+        }
+        Ok(self.contiguous())
+    }
+
     /// The elements in row-major order, in new storage: one pass, straight into (possibly
     /// recycled) storage. (`from_parts(self.to_vec(), …)` made two more copies: a
     /// transposed 1024 × 1024 took 1.1–3.0 ms.)

@@ -259,11 +259,63 @@ fn results_larger_than_memory_name_the_op() {
                 drop(g.conv_transpose2d(&w, p, [1, 1]))
             }),
         ),
+        (
+            "scatter_add",
+            Box::new(|| {
+                let one = Tensor::<f32>::ones(&[1]);
+                drop(one.scatter_add(0, &Tensor::zeros(&[1]), &[1 << 40]))
+            }),
+        ),
+        // The caller's image size makes a window list per output row: refused before
+        // the list is built.
+        (
+            "avg_pool2d_adjoint",
+            Box::new(|| {
+                let g = Tensor::<f32>::ones(&[1, 1, 1, 1]);
+                let p = tensor::AvgPool::Window(tensor::Pool2d::new(1));
+                drop(g.avg_pool_adjoint(p, [1 << 40, 1]))
+            }),
+        ),
+        // A group count whose channel product overflows.
+        (
+            "conv_transpose2d",
+            Box::new(|| {
+                let g = Tensor::<f32>::ones(&[1, 2, 1, 1]);
+                let w = Tensor::<f32>::ones(&[1, 2, 1, 1]);
+                drop(g.conv_transpose2d(
+                    &w,
+                    tensor::Conv2dParams::default().groups(1 << 63),
+                    [1, 1],
+                ))
+            }),
+        ),
+        // Gates of `4·H` where `4·H` wraps.
+        (
+            "lstm_cell",
+            Box::new(|| {
+                let c = Tensor::<f32>::ones(&[1]).broadcast_to(&[0, 1 << 62]);
+                drop(Tensor::<f32>::zeros(&[0, 0]).lstm_cell(&c))
+            }),
+        ),
     ];
     for (op, f) in cases {
         let msg = panic_message(f);
         assert!(msg.starts_with(op), "{op}: {msg}");
     }
+    // Rows of 2^20 picked 2^20 times: 4 TiB.
+    let rows = Tensor::<f32>::zeros(&[1, 1 << 20]);
+    let err = rows.try_index_select(0, &vec![0; 1 << 20]).unwrap_err();
+    assert!(err.to_string().starts_with("index_select"), "{err}");
+    // A broadcast operand made real for gemm, or an input made dense for the unfolding.
+    let wide = Tensor::<f32>::ones(&[1, 1]).broadcast_to(&[2, 1 << 40, 1]);
+    let err = wide.try_matmul(&Tensor::ones(&[1, 1])).unwrap_err();
+    assert!(err.to_string().starts_with("matmul"), "{err}");
+    let image = Tensor::<f32>::ones(&[1, 1, 1, 1]).broadcast_to(&[1, 1, 1 << 20, 1 << 20]);
+    let p = tensor::Conv2dParams::default().stride(1 << 20);
+    let err = image
+        .try_conv2d(&Tensor::ones(&[1, 1, 1, 1]), p)
+        .unwrap_err();
+    assert!(err.to_string().starts_with("conv2d"), "{err}");
     // The `try_` forms return the error.
     let labels = Tensor::<f32>::from([0.0, 1.0]);
     assert!(labels
@@ -289,4 +341,46 @@ fn results_larger_than_memory_name_the_op() {
 fn the_average_pooling_adjoint_checks_the_size_it_is_given() {
     let g = Tensor::<f32>::ones(&[1, 1, 1, 1]);
     let _ = g.avg_pool_adjoint(tensor::AvgPool::Adaptive([1, 1]), [1 << 33, 1 << 33]);
+}
+
+/// Empty tensors whose other lengths multiply past `usize::MAX` (or are merely huge):
+/// every op gives the empty result PyTorch gives, at once, without a wrapped product, a
+/// window list per image row, or a loop over the empty rows.
+#[test]
+fn empty_tensors_with_huge_axes_give_empty_results_at_once() {
+    use tensor::{AvgPool, Pool2d};
+    let huge = 1usize << 40;
+    let images = Tensor::<f32>::zeros(&[0, 1, 1 << 33, 1 << 33]);
+    assert_eq!(
+        images.max_pool2d(Pool2d::new(1 << 32)).shape(),
+        &[0, 1, 2, 2]
+    );
+    let (v, i) = images.max_pool2d_with_indices(Pool2d::new(1 << 32));
+    assert_eq!(
+        (v.shape(), i.shape()),
+        (&[0, 1, 2, 2][..], &[0, 1, 2, 2][..])
+    );
+    assert_eq!(
+        images.avg_pool(AvgPool::Window(Pool2d::new(1))).shape(),
+        &[0, 1, 1 << 33, 1 << 33]
+    );
+    let tall = Tensor::<f32>::zeros(&[0, 1, 1 << 62, 1]);
+    assert_eq!(tall.adaptive_avg_pool2d([4, 1]).shape(), &[0, 1, 4, 1]);
+    let g = Tensor::<f32>::zeros(&[0, 1, 4, 1]);
+    assert_eq!(
+        g.avg_pool_adjoint(AvgPool::Adaptive([4, 1]), [1 << 62, 1])
+            .shape(),
+        &[0, 1, 1 << 62, 1]
+    );
+    let idx = Tensor::<f32>::zeros(&[0, 1, 1 << 33, 1 << 33]);
+    assert_eq!(images.max_unpool2d(&idx, [1, 1]).shape(), &[0, 1, 1, 1]);
+    let e = Tensor::<f32>::zeros(&[huge, 0]);
+    assert_eq!(Tensor::concat(&[&e, &e], 1).shape(), &[huge, 0]);
+    let e3 = Tensor::<f32>::zeros(&[huge, huge, 0]);
+    assert_eq!(Tensor::concat(&[&e3, &e3], 2).shape(), &[huge, huge, 0]);
+    assert_eq!(e3.index_add(2, &[], 0).shape(), &[huge, huge, 0]);
+    assert_eq!(e3.index_select(2, &[]).shape(), &[huge, huge, 0]);
+    let e = Tensor::<f32>::zeros(&[0, huge, huge]);
+    assert_eq!(e.mean_axes(&[1, 2], false).shape(), &[0]);
+    assert_eq!(e.var_axes(&[1, 2], 1, false).shape(), &[0]);
 }

@@ -21,6 +21,9 @@ pub enum Side {
 /// `maxlen` defaults to the longest sequence; longer sequences lose steps at the
 /// `truncating` side, shorter ones get `value` at the `padding` side.
 ///
+/// # Panics
+/// If the `[N, maxlen]` result cannot be allocated (a huge `maxlen`), naming the shape.
+///
 /// ```
 /// use nn::data::{pad_sequences, Side};
 /// let seqs = vec![vec![1.0f32, 2.0, 3.0], vec![4.0], vec![5.0, 6.0, 7.0, 8.0, 9.0]];
@@ -39,7 +42,7 @@ pub fn pad_sequences<T: Float>(
     value: T,
 ) -> Tensor<T> {
     let len = maxlen.unwrap_or_else(|| sequences.iter().map(Vec::len).max().unwrap_or(0));
-    let mut out = Vec::with_capacity(sequences.len() * len);
+    let mut out = Vec::with_capacity(result_len::<T>("pad_sequences", sequences.len(), len));
     for s in sequences {
         let kept = if s.len() <= len {
             &s[..]
@@ -60,17 +63,31 @@ pub fn pad_sequences<T: Float>(
 /// TensorFlow's `sequence_mask`: `[N, maxlen]`, 1 where step `t < lengths[n]`, else 0. Use
 /// it with [`masked_mean`](crate::loss::masked_mean) so padded steps do not count.
 ///
+/// # Panics
+/// If the `[N, maxlen]` result cannot be allocated (a huge `maxlen`), naming the shape.
+///
 /// ```
 /// let m = nn::data::sequence_mask::<f32>(&[2, 0, 3], 3);
 /// assert_eq!(m.to_vec(), [1.0, 1.0, 0.0,  0.0, 0.0, 0.0,  1.0, 1.0, 1.0]);
 /// ```
 #[must_use]
 pub fn sequence_mask<T: Float>(lengths: &[usize], maxlen: usize) -> Tensor<T> {
+    result_len::<T>("sequence_mask", lengths.len(), maxlen);
     let data = lengths
         .iter()
         .flat_map(|&l| (0..maxlen).map(move |t| if t < l { T::ONE } else { T::ZERO }))
         .collect();
     Tensor::from_vec(data, &[lengths.len(), maxlen]).expect("N · maxlen values")
+}
+
+/// The element count of an `[n, maxlen]` result, checked: a panic naming `op` and the
+/// shape when it cannot be allocated, rather than an abort or an overflow.
+#[track_caller]
+fn result_len<T: Float>(op: &'static str, n: usize, maxlen: usize) -> usize {
+    match tensor::shape::check_alloc::<T>(op, &[n, maxlen]) {
+        Ok(len) => len,
+        Err(e) => panic!("{e}"),
+    }
 }
 
 /// The windows of [`timeseries_dataset_from_array`].

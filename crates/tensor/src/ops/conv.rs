@@ -157,7 +157,10 @@ impl<T: Float> Tensor<T> {
     pub fn try_conv2d(&self, weight: &Self, p: Conv2dParams) -> Result<Self> {
         let geo = Geometry::new("conv2d", self.shape(), weight.shape(), p)?;
         geo.check_alloc::<T>("conv2d")?;
-        let (x, w) = (self.contiguous(), weight.contiguous());
+        let (x, w) = (
+            self.try_contiguous("conv2d")?,
+            weight.try_contiguous("conv2d")?,
+        );
         let (x, w) = (x.as_slice().expect("dense"), w.as_slice().expect("dense"));
         let (l, kg, og, chunk) = (geo.l(), geo.kg(), geo.og(), geo.chunk());
         let mut storage: Storage<T> = crate::recycle::zeroed(geo.n * geo.o * l);
@@ -238,7 +241,8 @@ impl<T: Float> Tensor<T> {
         let s = self.shape();
         let input = [
             s.first().copied().unwrap_or(0),
-            weight.shape().get(1).copied().unwrap_or(0) * p.groups,
+            // Saturating: a huge group count then fails the channel check, not a multiply.
+            (weight.shape().get(1).copied().unwrap_or(0)).saturating_mul(p.groups),
             output_size[0],
             output_size[1],
         ];

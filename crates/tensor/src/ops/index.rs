@@ -5,7 +5,7 @@
 
 use crate::element::Float;
 use crate::error::{unwrap, Result, TensorError};
-use crate::shape::{check_alloc, normalize_axis, numel, Dims};
+use crate::shape::{check_alloc, normalize_axis, Dims};
 use crate::tensor::Tensor;
 
 impl<T: Float> Tensor<T> {
@@ -52,6 +52,11 @@ impl<T: Float> Tensor<T> {
                 shape: first.shape().to_vec(),
             })?;
         let total = crate::shape::check_alloc::<T>("concat", &shape)?;
+        if total == 0 {
+            // Nothing to copy, and no loop over the leading axes of an empty result
+            // (`[2^40, 0]` would spin through them).
+            return Ok(Tensor::zeros(&shape));
+        }
         // Copy block by block: for each index of the leading axes, each input contributes
         // one contiguous block of `len(axis) · inner` elements, written straight into the
         // result's storage (every element of it, so recycled storage needs no zeroing).
@@ -129,14 +134,15 @@ impl<T: Float> Tensor<T> {
         }
         let mut shape: Dims = self.shape().into();
         shape[ax] = indices.len();
-        if indices.is_empty() || shape.contains(&0) {
+        let total = crate::shape::check_alloc::<T>("index_select", &shape)?;
+        if total == 0 {
             // Nothing to copy (and no loop over the outer axes of an empty tensor).
             return Ok(Tensor::zeros(&shape));
         }
         // Fast path for the common case, rows of a contiguous tensor (mini-batches).
         if let (0, Some(src)) = (ax, self.as_slice()) {
             let row: usize = self.shape()[1..].iter().product();
-            let mut data = Vec::with_capacity(indices.len() * row);
+            let mut data = Vec::with_capacity(total);
             for &i in indices {
                 data.extend_from_slice(&src[i * row..(i + 1) * row]);
             }
@@ -282,7 +288,10 @@ impl<T: Float> Tensor<T> {
         }
         let mut out_shape = self.shape().to_vec();
         out_shape[ax] = len;
-        unwrap(check_alloc::<T>("index_add", &out_shape));
+        if unwrap(check_alloc::<T>("index_add", &out_shape)) == 0 {
+            // Nothing to add into (and the other lengths may multiply past `usize::MAX`).
+            return Tensor::zeros(&out_shape);
+        }
         // Move the axis first so that each entry is one contiguous row.
         let rows = self.transpose(0, ax as isize).contiguous();
         let row: usize = rows.shape()[1..].iter().product();
@@ -327,7 +336,7 @@ impl<T: Float> Tensor<T> {
             index.shape()
         );
         let strides = crate::layout::contiguous_strides(shape);
-        let mut out = vec![T::ZERO; numel(shape)];
+        let mut out = vec![T::ZERO; unwrap(check_alloc::<T>("scatter_add", shape))];
         let (src, idx) = (self.to_vec(), index.to_vec());
         let mut pos = vec![0usize; shape.len()];
         for (&x, &v) in src.iter().zip(&idx) {

@@ -84,13 +84,14 @@ impl<T: Float> Tensor<T> {
         out_shape.extend([m, n]);
         let a = a.broadcast_to(&[&batch[..], &[m, k]].concat());
         let b = b.broadcast_to(&[&batch[..], &[k, n]].concat());
+        // gemm needs distinct rows and columns: a broadcast matrix axis is made real.
         let a = if a.strides()[a.ndim() - 2..].contains(&0) {
-            a.contiguous()
+            a.try_contiguous("matmul")?
         } else {
             a
         };
         let b = if b.strides()[b.ndim() - 2..].contains(&0) {
-            b.contiguous()
+            b.try_contiguous("matmul")?
         } else {
             b
         };
@@ -158,8 +159,7 @@ impl<T: Float> Tensor<T> {
         // gemm needs distinct rows and columns; a broadcast (stride-0) axis is made real.
         let real = |t: &Tensor<T>| -> Result<Tensor<T>> {
             if t.strides().contains(&0) {
-                crate::shape::check_alloc::<T>("matmul", t.shape())?;
-                Ok(t.contiguous())
+                t.try_contiguous("matmul")
             } else {
                 Ok(t.clone())
             }

@@ -23,9 +23,16 @@ impl<T: Float> Tensor<T> {
     #[must_use]
     pub fn max_pool2d(&self, p: Pool2d) -> Self {
         let [n, c, h, w] = unwrap(nchw("max_pool2d", self.shape()));
+        if n == 0 || c == 0 {
+            return Tensor::zeros(&empty_batch_out(self.shape(), &p));
+        }
         let win =
             unwrap(Windows::fixed(&p, [h, w]).map_err(|e| named("max_pool2d", self.shape(), e)));
         let [oh, ow] = win.out();
+        unwrap(crate::shape::check_alloc::<T>(
+            "max_pool2d",
+            &[n, c, oh, ow],
+        ));
         let work = [c, oh, ow, p.kernel[0], p.kernel[1]]
             .iter()
             .fold(n, |a, &b| a.saturating_mul(b));
@@ -63,9 +70,18 @@ impl<T: Float> Tensor<T> {
             self.shape(),
             T::NAME
         );
+        if n == 0 || c == 0 {
+            let shape = empty_batch_out(self.shape(), &p);
+            return (Tensor::zeros(&shape), Tensor::zeros(&shape));
+        }
         let win =
             unwrap(Windows::fixed(&p, [h, w]).map_err(|e| named("max_pool2d", self.shape(), e)));
         let [oh, ow] = win.out();
+        // Both halves of each plane's output (values, then positions) must exist.
+        unwrap(crate::shape::check_alloc::<T>(
+            "max_pool2d",
+            &[n, c, 2, oh, ow],
+        ));
         let l = oh * ow;
         let work = [c, l, p.kernel[0], p.kernel[1]]
             .iter()
@@ -114,24 +130,27 @@ impl<T: Float> Tensor<T> {
         let shape = [n, c, output_size[0], output_size[1]];
         let len = unwrap(crate::shape::check_alloc::<T>("max_unpool2d", &shape));
         let plane = output_size[0].saturating_mul(output_size[1]); // ≤ len unless len is 0
+        if len == 0 {
+            // No plane to fill (and the values' own lengths may multiply past
+            // `usize::MAX` when they are empty too).
+            return Tensor::zeros(&shape);
+        }
         let idx = indices.contiguous();
         let idx = idx.as_slice().expect("contiguous");
-        let l = oh * ow;
+        let l = oh * ow; // n·c ≥ 1 here, so at most the values' element count
         let src = self.contiguous();
         let src = src.as_slice().expect("contiguous");
         let mut out = vec![T::ZERO; len];
-        if len > 0 {
-            for (p, dst) in out.chunks_mut(plane).enumerate() {
-                for (&i, &v) in idx[p * l..(p + 1) * l].iter().zip(&src[p * l..(p + 1) * l]) {
-                    let at = i.to_f64();
-                    // `as usize` saturates, so anything outside 0..plane (or fractional)
-                    // fails this check.
-                    assert!(
-                        at as usize as f64 == at && (at as usize) < plane,
-                        "max_unpool2d: index {i} is outside a plane of {output_size:?}"
-                    );
-                    dst[at as usize] += v;
-                }
+        for (p, dst) in out.chunks_mut(plane).enumerate() {
+            for (&i, &v) in idx[p * l..(p + 1) * l].iter().zip(&src[p * l..(p + 1) * l]) {
+                let at = i.to_f64();
+                // `as usize` saturates, so anything outside 0..plane (or fractional)
+                // fails this check.
+                assert!(
+                    at as usize as f64 == at && (at as usize) < plane,
+                    "max_unpool2d: index {i} is outside a plane of {output_size:?}"
+                );
+                dst[at as usize] += v;
             }
         }
         Tensor::from_parts(out, &shape)
@@ -237,4 +256,15 @@ fn max_argmax_plane<T: Float>(src: &[T], w: usize, win: &Windows, vals: &mut [T]
             idx[oy * ow + ox] = T::from_usize(at);
         }
     }
+}
+
+/// The output shape of max pooling an empty batch (`N` or `C` of 0), checked as a
+/// non-empty one is, without building the windows (its planes are never visited, and its
+/// image may be too large to list).
+#[track_caller]
+fn empty_batch_out(shape: &[usize], p: &Pool2d) -> [usize; 4] {
+    let [oh, ow] = unwrap(
+        Windows::fixed_size(p, [shape[2], shape[3]]).map_err(|e| named("max_pool2d", shape, e)),
+    );
+    [shape[0], shape[1], oh, ow]
 }

@@ -101,7 +101,21 @@ pub(super) struct Windows {
 }
 
 impl Windows {
-    pub(super) fn fixed(p: &Pool2d, input: [usize; 2]) -> Result<Windows> {
+    /// The output size of pooling an `input`-sized image with `spec`, checked as
+    /// [`Windows::new`] checks it, without building the windows: for an empty batch,
+    /// whose planes are never visited (and whose image may be too large to list).
+    pub(super) fn out_size(spec: &AvgPool, input: [usize; 2]) -> Result<[usize; 2]> {
+        match spec {
+            AvgPool::Window(p) => Self::fixed_size(p, input),
+            AvgPool::Adaptive(out) => {
+                check_adaptive(*out, input)?;
+                Ok(*out)
+            }
+        }
+    }
+
+    /// The output size of fixed windows `p` on an `input`-sized image.
+    pub(super) fn fixed_size(p: &Pool2d, input: [usize; 2]) -> Result<[usize; 2]> {
         // PyTorch refuses an empty image whatever the padding: a padded window over no
         // input has nothing to take the maximum or the average of.
         if input.contains(&0) {
@@ -112,7 +126,16 @@ impl Windows {
                 ),
             });
         }
-        let out = p.output_size(input)?;
+        p.output_size(input)
+    }
+
+    pub(super) fn fixed(p: &Pool2d, input: [usize; 2]) -> Result<Windows> {
+        let out = Self::fixed_size(p, input)?;
+        // One window per output position and axis: a huge output is an error here,
+        // before the lists are built.
+        for len in out {
+            crate::shape::check_alloc::<(usize, usize)>("pool2d", &[len])?;
+        }
         let axis = |a: usize| {
             (0..out[a])
                 .map(|i| {
@@ -139,12 +162,7 @@ impl Windows {
                 ..Windows::fixed(p, input)?
             }),
             AvgPool::Adaptive(out) => {
-                if out.contains(&0) || input.contains(&0) {
-                    return Err(TensorError::Invalid {
-                        op: "adaptive_avg_pool2d",
-                        reason: format!("cannot pool an input {input:?} to {out:?}"),
-                    });
-                }
+                check_adaptive(*out, input)?;
                 // One window per output position and axis: a huge size is an error here,
                 // before the lists are built.
                 for len in out {
@@ -152,7 +170,12 @@ impl Windows {
                 }
                 let axis = |a: usize| {
                     (0..out[a])
-                        .map(|i| (i * input[a] / out[a], ((i + 1) * input[a]).div_ceil(out[a])))
+                        .map(|i| {
+                            // PyTorch's ⌊i·in/out⌋ and ⌈(i+1)·in/out⌉, in u128: the
+                            // products of a huge input length must not wrap.
+                            let (i, len, n) = (i as u128, input[a] as u128, out[a] as u128);
+                            ((i * len / n) as usize, ((i + 1) * len).div_ceil(n) as usize)
+                        })
                         .collect()
                 };
                 Ok(Windows {
@@ -289,6 +312,12 @@ impl<T: Float> Tensor<T> {
             AvgPool::Adaptive(_) => "adaptive_avg_pool2d",
         };
         let [n, c, h, w] = unwrap(nchw(op, self.shape()));
+        if n == 0 || c == 0 {
+            // No plane to pool; the image's lengths may multiply past `usize::MAX`.
+            let size = Windows::out_size(&spec, [h, w]).map_err(|e| named(op, self.shape(), e));
+            let [oh, ow] = unwrap(size);
+            return Tensor::zeros(&[n, c, oh, ow]);
+        }
         let win = unwrap(Windows::new(&spec, [h, w]).map_err(|e| named(op, self.shape(), e)));
         let [oh, ow] = win.out();
         unwrap(crate::shape::check_alloc::<T>(op, &[n, c, oh, ow]));
@@ -322,6 +351,16 @@ impl<T: Float> Tensor<T> {
     pub fn avg_pool_adjoint(&self, spec: AvgPool, input_size: [usize; 2]) -> Self {
         let [n, c, oh, ow] = unwrap(nchw("avg_pool2d_adjoint", self.shape()));
         let [h, w] = input_size;
+        if n == 0 || c == 0 {
+            let size = Windows::out_size(&spec, input_size)
+                .map_err(|e| named("avg_pool2d_adjoint", self.shape(), e));
+            assert!(
+                unwrap(size) == [oh, ow],
+                "avg_pool2d_adjoint: gradient {:?} does not match pooling an input {input_size:?}",
+                self.shape(),
+            );
+            return Tensor::zeros(&[n, c, h, w]);
+        }
         let win = unwrap(
             Windows::new(&spec, input_size)
                 .map_err(|e| named("avg_pool2d_adjoint", self.shape(), e)),
@@ -352,6 +391,17 @@ impl<T: Float> Tensor<T> {
 }
 
 /// Puts the op's name and the input's shape in front of a window error.
+/// An adaptive pooling needs a non-empty input and output.
+fn check_adaptive(out: [usize; 2], input: [usize; 2]) -> Result<()> {
+    if out.contains(&0) || input.contains(&0) {
+        return Err(TensorError::Invalid {
+            op: "adaptive_avg_pool2d",
+            reason: format!("cannot pool an input {input:?} to {out:?}"),
+        });
+    }
+    Ok(())
+}
+
 pub(super) fn named(op: &'static str, shape: &[usize], e: TensorError) -> TensorError {
     // The window checks' own reason, without the op name they were raised under.
     let reason = match e {

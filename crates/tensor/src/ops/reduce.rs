@@ -91,10 +91,11 @@ impl<T: Float> Tensor<T> {
     /// Number of elements folded into each output by a reduction over `axes`.
     #[track_caller]
     fn reduced_count(&self, op: &'static str, axes: &[isize]) -> usize {
+        // Saturating: only the reduced lengths of an empty tensor can multiply past
+        // `usize::MAX`, and its result has no element to divide.
         unwrap(self.resolve_axes(op, axes))
             .iter()
-            .map(|&k| self.shape()[k])
-            .product()
+            .fold(1, |n: usize, &k| n.saturating_mul(self.shape()[k]))
     }
 
     /// Sum over several axes.

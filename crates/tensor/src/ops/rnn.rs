@@ -21,7 +21,11 @@ pub(super) fn rows_and_hidden<T: Float>(
 ) -> (usize, usize) {
     let (w, s) = (wide.shape(), narrow.shape());
     assert!(
-        w.len() == 2 && s.len() == 2 && w[0] == s[0] && w[1] == k * s[1] && s[1] > 0,
+        w.len() == 2
+            && s.len() == 2
+            && w[0] == s[0]
+            && Some(w[1]) == k.checked_mul(s[1])
+            && s[1] > 0,
         "{op}: gates {w:?} must be [N, {k}·H] for a state of shape {s:?} ([N, H], H ≥ 1)"
     );
     (s[0], s[1])

@@ -90,9 +90,9 @@ fn dims<T: Float>(
         && h.len() == 2
         && h == c
         && x[1] == h[0]
-        && x[2] == 4 * h[1]
-        && w == [4 * h[1], h[1]]
-        && h[1] > 0;
+        && h[1] > 0
+        // Checked: a huge H must fail the check, not wrap past it.
+        && h[1].checked_mul(4).is_some_and(|g| x[2] == g && w == [g, h[1]]);
     assert!(
         fits,
         "{op}: inputs {x:?} must be [T, N, 4H], weight_hh {w:?} [4H, H], h0 {h:?} and c0 {c:?} [N, H], H ≥ 1"
