@@ -488,10 +488,12 @@ fn an_unusable_learning_rate_from_a_callback_is_put_back() {
     }
 }
 
-/// A checkpoint whose EarlyStopping best weights were damaged (one tensor dropped): the
-/// resumed fit fails before it trains, naming the tensor, instead of panicking at its end.
+/// A checkpoint whose EarlyStopping best weights were damaged (one tensor dropped):
+/// `load_checkpoint` refuses it naming the file and the tensor, leaving the model as it
+/// was and able to train; `BackupAndRestore` finding it fails the fit before it trains.
+/// (Before, it loaded, and every later `fit` failed, or panicked at the end of training.)
 #[test]
-fn damaged_best_weights_in_a_checkpoint_fail_the_fit_before_it_trains() {
+fn damaged_best_weights_in_a_checkpoint_are_refused_when_loaded() {
     use safetensors::SafeTensors;
     let (x, y) = data();
     let config = |epochs| {
@@ -518,13 +520,80 @@ fn damaged_best_weights_in_a_checkpoint_fail_the_fit_before_it_trains() {
     let damaged = safetensors::serialize(kept, meta.metadata().clone()).unwrap();
     std::fs::write(&path, damaged).unwrap();
     let mut resumed = model(0);
-    resumed.load_checkpoint(&path).unwrap();
     let weights = resumed.module().state_dict();
-    let err = resumed.fit(&x, &y, config(4)).unwrap_err();
+    let err = resumed.load_checkpoint(&path).unwrap_err();
+    let expected = "callback 0: EarlyStopping's best weights do not fit this model: \
+                    0.weight is missing";
     assert!(
-        err.to_string()
-            .contains("EarlyStopping: the best weights in the checkpoint do not fit this model: 0.weight is missing"),
+        matches!(err, CheckpointError::Format { .. })
+            && err.to_string().starts_with(&path.display().to_string())
+            && err.to_string().contains(expected),
         "{err}"
     );
     assert_eq!(resumed.module().state_dict(), weights);
+    // Nothing is left waiting to resume: a fit without callbacks trains from epoch 0.
+    let h = resumed
+        .fit(&x, &y, FitConfig::new().epochs(1).verbose(0))
+        .unwrap();
+    assert_eq!(h.epoch, vec![0]);
+
+    // The same file found by BackupAndRestore.
+    let dir = tmp("damaged-best-backup");
+    std::fs::create_dir_all(&dir).unwrap();
+    let backup = BackupAndRestore::new(&dir);
+    std::fs::copy(&path, backup.path()).unwrap();
+    let mut resumed = model(0);
+    let weights = resumed.module().state_dict();
+    let err = resumed.fit(&x, &y, config(4).callback(backup)).unwrap_err();
+    assert!(
+        matches!(err, TrainError::Checkpoint(_)) && err.to_string().contains(expected),
+        "{err}"
+    );
+    assert_eq!(resumed.module().state_dict(), weights);
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_file(&path).unwrap();
+}
+
+/// A callback count that is not a count (`wait` of -1 or 0.5) is refused when the
+/// checkpoint is loaded, naming the file, the callback and the value's name.
+#[test]
+fn a_callback_state_that_is_not_a_count_is_refused_when_loaded() {
+    use safetensors::SafeTensors;
+    let (x, y) = data();
+    let mut trained = model(0);
+    let config = FitConfig::new()
+        .epochs(2)
+        .verbose(0)
+        .callback(EarlyStopping::new("loss"))
+        .callback(nn::train::ReduceLrOnPlateau::new("loss"));
+    trained.fit(&x, &y, config).unwrap();
+    let path = tmp("bad-count.safetensors");
+    trained.save_checkpoint(&path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let file = SafeTensors::deserialize(&bytes).unwrap();
+    let (_, meta) = SafeTensors::read_metadata(&bytes).unwrap();
+    for (key, value, message) in [
+        (
+            "callbacks.0.value.wait",
+            "-1",
+            "callback 0: EarlyStopping state: \"wait\" is missing or not a count",
+        ),
+        (
+            "callbacks.1.value.cooldown_counter",
+            "0.5",
+            "callback 1: ReduceLrOnPlateau state: \"cooldown_counter\" is missing or not a count",
+        ),
+    ] {
+        let mut metadata = meta.metadata().clone().unwrap();
+        assert!(metadata.contains_key(key), "{key}");
+        metadata.insert(key.to_string(), value.to_string());
+        let damaged = safetensors::serialize(file.tensors(), Some(metadata)).unwrap();
+        std::fs::write(&path, damaged).unwrap();
+        let mut m = model(0);
+        let weights = m.module().state_dict();
+        let err = m.load_checkpoint(&path).unwrap_err();
+        assert!(err.to_string().contains(message), "{err}");
+        assert_eq!(m.module().state_dict(), weights);
+    }
+    std::fs::remove_file(&path).unwrap();
 }

@@ -242,6 +242,30 @@ fn an_unclosed_quote_names_its_line() {
     assert_eq!((ok.x.to_vec(), ok.y.to_vec()), (vec![1.0], vec![2.0]));
 }
 
+/// An unclosed quote in the header is named as on a data line (it read as "no data
+/// rows"); a line `""` in a one-column file is a missing value, as pandas writes one with
+/// `QUOTE_ALL` and Python's `csv` reads it, not a blank line to skip.
+#[test]
+fn quotes_in_the_header_and_quoted_empty_lines() {
+    let err =
+        parse_csv::<f32>("a,b,\"y\n1,2,3\n4,5,6\n", "f.csv", &CsvOptions::default()).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("f.csv:1: a quoted field opened on this line is never closed"),
+        "{err}"
+    );
+    let table = parse_table(
+        "\"y\"\n\"1\"\n\"\"\n\n   \n\"3\"\n",
+        "f.csv",
+        &CsvOptions::default(),
+    )
+    .unwrap();
+    let y = table.numbers("y").unwrap();
+    assert_eq!(y.len(), 3, "{y:?}"); // the blank and the all-space lines are skipped
+    assert_eq!((y[0], y[2]), (1.0, 3.0));
+    assert!(y[1].is_nan());
+}
+
 /// In the last column an unclosed quote leaves the record as wide as the header, so the
 /// width check cannot see it (it used to read as "not a number" on the wrong line, or
 /// take the rest of the file as text): the file's end tells. A quoted field that is

@@ -310,3 +310,18 @@ fn half_precision_and_integer_entries_convert_and_odd_dtypes_are_named() {
         .ends_with("two entries are named \"w\"; a state dict needs unique names"));
     std::fs::remove_file(&path).unwrap();
 }
+
+/// A save that fails (here: the path is a directory, so the finished file cannot be moved
+/// into place) reports the path and leaves no temporary file behind.
+#[test]
+fn a_failed_save_leaves_no_temporary_file() {
+    let dir = temp("save-into-a-directory");
+    std::fs::create_dir_all(&dir).unwrap();
+    let err = save_weights(&mlp_batchnorm(0), &dir).unwrap_err();
+    assert!(matches!(err, WeightsError::Io { .. }), "{err}");
+    assert!(err.to_string().contains(&dir.display().to_string()), "{err}");
+    let mut tmp = dir.as_os_str().to_owned();
+    tmp.push(".tmp");
+    assert!(!Path::new(&tmp).exists(), "{tmp:?} was left behind");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -230,6 +230,14 @@ impl<R: BufRead> Source<R> {
             });
         };
         if options.header {
+            if let Some(lines) = source.open_quote(&first) {
+                // As in `next_record`: the header's quoted field never closed.
+                return Err(DataError::UnclosedQuote {
+                    file: file.to_string(),
+                    line: line as usize + 1,
+                    lines,
+                });
+            }
             source.names = first
                 .iter()
                 .map(|f| String::from_utf8_lossy(f.trim_ascii()).into_owned())
@@ -284,8 +292,10 @@ impl<R: BufRead> Source<R> {
             if !more {
                 return Ok(None);
             }
-            // The csv crate skips empty lines; a line of only spaces is one blank field.
-            if record.len() == 1 && record[0].trim_ascii().is_empty() {
+            // The csv crate skips empty lines; a line of only spaces is one blank field,
+            // skipped too. A line `""` is one empty field: a missing value (pandas writes
+            // one so with `QUOTE_ALL`), kept as a row.
+            if record.len() == 1 && !record[0].is_empty() && record[0].trim_ascii().is_empty() {
                 continue;
             }
             // The record ended with the `\n` before the reader's line (see `Lines`); it

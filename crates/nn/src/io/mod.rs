@@ -129,8 +129,12 @@ pub(crate) fn write_safetensors<T: Float>(
     };
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
-    std::fs::write(&tmp, bytes).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    let written = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        // Nothing of a failed save stays behind (a partly written or unmovable copy).
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.map_err(io)
 }
 
 /// Reads every tensor of a safetensors file, sorted by name (numbered parts as numbers),

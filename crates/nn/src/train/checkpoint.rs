@@ -433,11 +433,23 @@ impl<T: Float> Model<T> {
     /// position.
     ///
     /// # Errors
-    /// [`CheckpointError`] for an unreadable file or one that does not fit this model;
-    /// the model, its optimizer and its generators are then unchanged.
+    /// [`CheckpointError`] for an unreadable file or one that does not fit this model
+    /// (the built-in callbacks' saved states are checked here too: their counts, and
+    /// EarlyStopping's best weights against the model); the model, its optimizer and its
+    /// generators are then unchanged, and nothing is left waiting to resume.
     pub fn load_checkpoint(&mut self, path: impl AsRef<Path>) -> Result<usize, CheckpointError> {
         let path = path.as_ref();
         let checkpoint = Checkpoint::read(path)?;
+        for (j, state) in checkpoint.run.callbacks.iter().enumerate() {
+            if let Some(state) = state {
+                super::callbacks::check_saved_state(state, &*self.module).map_err(|reason| {
+                    CheckpointError::Format {
+                        file: path.to_path_buf(),
+                        reason: format!("callback {j}: {reason}"),
+                    }
+                })?;
+            }
+        }
         checkpoint.apply(&*self.module, &mut *self.optimizer, path)?;
         self.initial_lr = checkpoint.initial_lr;
         let epoch = checkpoint.run.epoch;

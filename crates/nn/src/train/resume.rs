@@ -37,7 +37,8 @@ impl<T: Float> Run<'_, T> {
         }
         if !state.callbacks.is_empty() && state.callbacks.len() != self.callbacks.len() {
             return Err(fail(format!(
-                "the checkpoint has {} callbacks, this fit {}",
+                "the checkpoint has {} callbacks, this fit {}; give fit the callbacks of \
+                 the run that wrote it, in the same order",
                 state.callbacks.len(),
                 self.callbacks.len()
             )));
@@ -79,6 +80,18 @@ impl<T: Float> Run<'_, T> {
             CheckpointRequest::Restore(path) => {
                 let checkpoint =
                     Checkpoint::read(&path).map_err(|e| TrainError::Checkpoint(e.to_string()))?;
+                for (j, state) in checkpoint.run.callbacks.iter().enumerate() {
+                    if let Some(state) = state {
+                        super::callbacks::check_saved_state(state, &*self.ctx.module).map_err(
+                            |reason| {
+                                TrainError::Checkpoint(format!(
+                                    "{}: callback {j}: {reason}",
+                                    path.display()
+                                ))
+                            },
+                        )?;
+                    }
+                }
                 // The run's own part can still refuse (another number of callbacks, say).
                 // This runs in `on_train_begin`, before any update, so `fit` then puts the
                 // weights, optimizer state, learning rate and generators the checkpoint

@@ -204,25 +204,7 @@ impl<T: Float> EarlyStopping<T> {
         let Some(saved) = &self.best_weights else {
             return;
         };
-        let model = ctx.module().state_dict();
-        let problem = model
-            .iter()
-            .find_map(|(name, t)| match saved.iter().find(|(n, _)| n == name) {
-                None => Some(format!("{name} is missing")),
-                Some((_, s)) if s.shape() != t.shape() => Some(format!(
-                    "{name} is {:?}, the model's {:?}",
-                    s.shape(),
-                    t.shape()
-                )),
-                Some(_) => None,
-            })
-            .or_else(|| {
-                saved
-                    .iter()
-                    .find(|(n, _)| !model.iter().any(|(m, _)| m == n))
-                    .map(|(n, _)| format!("the model has no {n}"))
-            });
-        if let Some(problem) = problem {
+        if let Some(problem) = weights_problem(ctx.module(), saved) {
             self.best_weights = None;
             ctx.fail(format!(
                 "EarlyStopping: the best weights in the checkpoint do not fit this model: \
@@ -230,6 +212,32 @@ impl<T: Float> EarlyStopping<T> {
             ));
         }
     }
+}
+
+/// The first way best weights saved in a checkpoint do not fit `module` (a missing or
+/// extra tensor, another shape), or `None`.
+pub(super) fn weights_problem<T: Float>(
+    module: &dyn crate::Module<T>,
+    saved: &Weights<T>,
+) -> Option<String> {
+    let model = module.state_dict();
+    model
+        .iter()
+        .find_map(|(name, t)| match saved.iter().find(|(n, _)| n == name) {
+            None => Some(format!("{name} is missing")),
+            Some((_, s)) if s.shape() != t.shape() => Some(format!(
+                "{name} is {:?}, the model's {:?}",
+                s.shape(),
+                t.shape()
+            )),
+            Some(_) => None,
+        })
+        .or_else(|| {
+            saved
+                .iter()
+                .find(|(n, _)| !model.iter().any(|(m, _)| m == n))
+                .map(|(n, _)| format!("the model has no {n}"))
+        })
 }
 
 impl<T: Float> Callback<T> for EarlyStopping<T> {
@@ -310,7 +318,7 @@ impl<T: Float> Callback<T> for EarlyStopping<T> {
         let count = |name| {
             state
                 .count(name)
-                .ok_or_else(|| format!("EarlyStopping state: no count {name:?}"))
+                .ok_or_else(|| format!("EarlyStopping state: {name:?} is missing or not a count"))
         };
         self.wait = count("wait")?;
         self.best_epoch = count("best_epoch")?;

@@ -33,6 +33,33 @@ pub use terminate_on_nan::TerminateOnNan;
 
 use super::{Logs, TrainContext};
 
+/// Checks a built-in callback's saved state as its `set_state` will read it when `fit`
+/// resumes, and EarlyStopping's best weights against `module`, so that a damaged
+/// checkpoint fails `load_checkpoint` (naming the file) rather than every later `fit`.
+/// States of other kinds (custom callbacks) are checked by their own `set_state` then.
+pub(crate) fn check_saved_state<T: Float>(
+    state: &CallbackState<T>,
+    module: &dyn crate::Module<T>,
+) -> Result<(), String> {
+    match state.kind.as_str() {
+        "EarlyStopping" => {
+            EarlyStopping::<T>::new("loss").set_state(state)?;
+            let saved = state.tensors_under("best_weights");
+            if saved.is_empty() {
+                return Ok(());
+            }
+            early_stopping::weights_problem(module, &saved).map_or(Ok(()), |problem| {
+                Err(format!(
+                    "EarlyStopping's best weights do not fit this model: {problem}"
+                ))
+            })
+        }
+        "ReduceLrOnPlateau" => Callback::<T>::set_state(&mut ReduceLrOnPlateau::new("loss"), state),
+        "ModelCheckpoint" => Callback::<T>::set_state(&mut ModelCheckpoint::new("unused"), state),
+        _ => Ok(()),
+    }
+}
+
 /// Hooks into `fit`. Every method has an empty default.
 pub trait Callback<T: Float = f32>: Send {
     /// Before the first epoch.

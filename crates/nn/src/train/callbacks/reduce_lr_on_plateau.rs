@@ -133,9 +133,9 @@ impl<T: Float> Callback<T> for ReduceLrOnPlateau {
     fn set_state(&mut self, state: &CallbackState<T>) -> Result<(), String> {
         state.expect_kind("ReduceLrOnPlateau")?;
         let count = |name| {
-            state
-                .count(name)
-                .ok_or_else(|| format!("ReduceLrOnPlateau state: no count {name:?}"))
+            state.count(name).ok_or_else(|| {
+                format!("ReduceLrOnPlateau state: {name:?} is missing or not a count")
+            })
         };
         self.wait = count("wait")?;
         self.cooldown_counter = count("cooldown_counter")?;
