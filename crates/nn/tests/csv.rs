@@ -266,6 +266,66 @@ fn quotes_in_the_header_and_quoted_empty_lines() {
     assert!(y[1].is_nan());
 }
 
+/// A number too large for the type read into is an error naming the line and column
+/// (it became an infinity, reported later by `fit` without the file); an infinity spelled
+/// out stays one.
+#[test]
+fn a_number_too_large_for_the_type_names_its_line_and_column() {
+    let text = "a,b\n1,2\n3,1e39\n";
+    let err = parse_csv::<f32>(text, "f.csv", &CsvOptions::default()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            DataError::OutOfRange {
+                line: 3,
+                column: 2,
+                dtype: "f32",
+                ..
+            }
+        ) && err
+            .to_string()
+            .starts_with("f.csv:3: column 2 (b): \"1e39\" is too large for f32"),
+        "{err}"
+    );
+    assert_eq!(
+        parse_csv::<f64>(text, "f.csv", &CsvOptions::default())
+            .unwrap()
+            .y
+            .to_vec(),
+        vec![2.0, 1e39]
+    );
+    let err = parse_csv::<f64>("a,b\n-1e400,2\n", "f.csv", &CsvOptions::default()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            DataError::OutOfRange {
+                line: 2,
+                column: 1,
+                dtype: "f64",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // A table holds f64: 1e39 fits there, and fails only when made an f32 tensor.
+    let table = parse_table(text, "f.csv", &CsvOptions::default()).unwrap();
+    assert_eq!(table.numbers("b").unwrap(), &[2.0, 1e39]);
+    let err = table.to_tensor::<f32>(&["a", "b"]).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("column \"b\", row 1: 1e39 is too large for f32"),
+        "{err}"
+    );
+    let d = parse_csv::<f32>(
+        "a,b\ninf,-Infinity\n+INF,3e38\n",
+        "f.csv",
+        &CsvOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(d.x.to_vec(), vec![f32::INFINITY, f32::INFINITY]);
+    assert_eq!(d.y.to_vec(), vec![f32::NEG_INFINITY, 3e38]);
+}
+
 /// In the last column an unclosed quote leaves the record as wide as the header, so the
 /// width check cannot see it (it used to read as "not a number" on the wrong line, or
 /// take the rest of the file as text): the file's end tells. A quoted field that is

@@ -319,7 +319,10 @@ fn a_failed_save_leaves_no_temporary_file() {
     std::fs::create_dir_all(&dir).unwrap();
     let err = save_weights(&mlp_batchnorm(0), &dir).unwrap_err();
     assert!(matches!(err, WeightsError::Io { .. }), "{err}");
-    assert!(err.to_string().contains(&dir.display().to_string()), "{err}");
+    assert!(
+        err.to_string().contains(&dir.display().to_string()),
+        "{err}"
+    );
     let mut tmp = dir.as_os_str().to_owned();
     tmp.push(".tmp");
     assert!(!Path::new(&tmp).exists(), "{tmp:?} was left behind");

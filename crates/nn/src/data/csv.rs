@@ -246,15 +246,15 @@ fn read_dataset<T: Float, R: BufRead>(
         .filter(|j| !targets.contains(j))
         .collect();
     let (mut x, mut y) = (Vec::<T>::new(), Vec::<T>::new());
-    let mut row = vec![0.0f64; source.names.len()];
+    let mut row = vec![T::ZERO; source.names.len()];
     let mut record = ByteRecord::new();
     let mut n = 0;
     while let Some(line) = source.next_record(&mut record)? {
         for (j, field) in record.iter().enumerate() {
-            row[j] = source.number(field, line, j)?;
+            row[j] = source.number_as::<T>(field, line, j)?;
         }
-        x.extend(features.iter().map(|&j| T::from_f64(row[j])));
-        y.extend(targets.iter().map(|&j| T::from_f64(row[j])));
+        x.extend(features.iter().map(|&j| row[j]));
+        y.extend(targets.iter().map(|&j| row[j]));
         n += 1;
     }
     if n == 0 {

@@ -11,6 +11,7 @@ use std::io::{BufRead, Read};
 use std::path::PathBuf;
 
 use ::csv::{ByteRecord, ReaderBuilder};
+use tensor::Float;
 
 use super::csv::CsvOptions;
 use super::error::DataError;
@@ -403,6 +404,41 @@ impl<R: BufRead> Source<R> {
             text: String::from_utf8_lossy(field).into_owned(),
         })
     }
+
+    /// [`Source::number`] as a `T`: a number that would become an infinity in `T`
+    /// without being spelled as one is [`DataError::OutOfRange`].
+    #[inline]
+    pub(super) fn number_as<T: Float>(
+        &self,
+        field: &[u8],
+        line: u64,
+        j: usize,
+    ) -> Result<T, DataError> {
+        let v = self.number(field, line, j)?;
+        let t = T::from_f64(v);
+        if t.is_finite() || v.is_nan() || spells_infinity(field) {
+            return Ok(t);
+        }
+        Err(DataError::OutOfRange {
+            file: self.file.clone(),
+            line: line as usize,
+            column: j + 1,
+            name: self.names[j].clone(),
+            text: String::from_utf8_lossy(field.trim_ascii()).into_owned(),
+            dtype: T::NAME,
+        })
+    }
+}
+
+/// True if `field` is an infinity by name (`inf`, `+Infinity`, `-INF`), as Rust's and
+/// pandas' parsers spell one.
+fn spells_infinity(field: &[u8]) -> bool {
+    let f = field.trim_ascii();
+    let f = f
+        .strip_prefix(b"+")
+        .or_else(|| f.strip_prefix(b"-"))
+        .unwrap_or(f);
+    f.eq_ignore_ascii_case(b"inf") || f.eq_ignore_ascii_case(b"infinity")
 }
 
 #[cfg(test)]

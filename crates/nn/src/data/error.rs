@@ -103,6 +103,24 @@ pub enum DataError {
         /// The offending text.
         text: String,
     },
+    /// A number too large for the element type being read (`1e39` into `f32`, `1e400`
+    /// into either): it would become an infinity. An infinity spelled out (`inf`,
+    /// `-Infinity`) is read as one.
+    #[error("{file}:{line}: column {column} ({name}): {text:?} is too large for {dtype} and would read as an infinity; read the file as f64, or rescale the column in the file")]
+    OutOfRange {
+        /// The file.
+        file: String,
+        /// 1-based line number.
+        line: usize,
+        /// 1-based column number.
+        column: usize,
+        /// The column's name (from the header) or its number.
+        name: String,
+        /// The offending text.
+        text: String,
+        /// The element type read into (`f32`, `f64`).
+        dtype: &'static str,
+    },
     /// A requested target column does not exist.
     #[error("{file}: target column {column} not found (columns: {available})")]
     MissingTarget {

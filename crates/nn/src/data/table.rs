@@ -138,7 +138,7 @@ fn table_from<R: BufRead>(input: R, file: &str, options: &CsvOptions) -> Result<
     while let Some(line) = source.next_record(&mut record)? {
         for (j, field) in record.iter().enumerate() {
             match &mut columns[j] {
-                Column::Numbers(v) => v.push(source.number(field, line, j)?),
+                Column::Numbers(v) => v.push(source.number_as::<f64>(field, line, j)?),
                 Column::Text(v) => v.push(String::from_utf8_lossy(field.trim_ascii()).into_owned()),
             }
         }
@@ -233,12 +233,28 @@ impl Table {
     /// The numeric columns `names` side by side, `[N, names.len()]`.
     ///
     /// # Errors
-    /// As [`Table::numbers`].
+    /// As [`Table::numbers`]; [`DataError::Invalid`] for a finite value too large for `T`
+    /// (it would become an infinity), naming the column and row.
     pub fn to_tensor<T: Float>(&self, names: &[&str]) -> Result<Tensor<T>, DataError> {
         let cols: Vec<&[f64]> = names
             .iter()
             .map(|n| self.numbers(n))
             .collect::<Result<_, _>>()?;
+        for (name, col) in names.iter().zip(&cols) {
+            if let Some(i) = col
+                .iter()
+                .position(|&v| v.is_finite() && !T::from_f64(v).is_finite())
+            {
+                return Err(DataError::Invalid {
+                    what: "to_tensor",
+                    reason: format!(
+                        "column {name:?}, row {i}: {:e} is too large for {}",
+                        col[i],
+                        T::NAME
+                    ),
+                });
+            }
+        }
         let n = self.len();
         let data = (0..n)
             .flat_map(|i| cols.iter().map(move |c| T::from_f64(c[i])))
