@@ -326,6 +326,26 @@ fn a_number_too_large_for_the_type_names_its_line_and_column() {
     assert_eq!(d.y.to_vec(), vec![f32::NEG_INFINITY, 3e38]);
 }
 
+/// A UTF-16 file (with or without its byte-order mark) is named as such, not read as
+/// text with a zero byte in every other place ("too few fields").
+#[test]
+fn a_utf16_file_is_named_as_such() {
+    let text = "a,b\n1,2\n";
+    let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    for bytes in [
+        [&[0xFF, 0xFE][..], &le].concat(),
+        [&[0xFE, 0xFF][..], &be].concat(),
+        le.clone(),
+    ] {
+        let path = std::env::temp_dir().join(format!("wengert-utf16-{}.csv", std::process::id()));
+        std::fs::write(&path, &bytes).unwrap();
+        let err = read_csv::<f32>(&path, &CsvOptions::default()).unwrap_err();
+        std::fs::remove_file(&path).unwrap();
+        assert!(err.to_string().contains("looks UTF-16 encoded"), "{err}");
+    }
+}
+
 /// In the last column an unclosed quote leaves the record as wide as the header, so the
 /// width check cannot see it (it used to read as "not a number" on the wrong line, or
 /// take the rest of the file as text): the file's end tells. A quoted field that is

@@ -182,6 +182,21 @@ impl<R: BufRead> Source<R> {
             source,
         };
         let peek = input.fill_buf().map_err(io)?;
+        // UTF-16 (Excel's "Unicode Text", PowerShell's default): a byte-order mark, or a
+        // zero byte beside every ASCII one. Said so, rather than "too few fields" later.
+        let utf16 = peek.starts_with(b"\xFF\xFE")
+            || peek.starts_with(b"\xFE\xFF")
+            || (peek.len() >= 4
+                && peek.iter().take(64).filter(|&&b| b == 0).count() * 2 >= peek.len().min(64));
+        if utf16 {
+            return Err(DataError::Invalid {
+                what: "CSV",
+                reason: format!(
+                    "{file}: the file looks UTF-16 encoded (a UTF-16 byte-order mark or zero \
+                     bytes between the characters); save it as UTF-8 (in Excel: CSV UTF-8)"
+                ),
+            });
+        }
         let bom = peek.starts_with(b"\xEF\xBB\xBF");
         let peek = if bom { &peek[3..] } else { peek };
         let line = first_line(peek);
