@@ -315,10 +315,9 @@ fn csv_edges_are_errors_naming_file_line_and_column() {
 
 #[test]
 fn csv_numbers_at_the_edges_read_as_pandas_reads_them() {
-    // pandas: "inf"/"-inf" are ±inf, 1e400 overflows to inf, "NaN"/"" are NaN; f32 rounds
-    // 1e39 to inf.
+    // pandas: "inf"/"-inf" are ±inf, "NaN"/"" are NaN, -0 keeps its sign.
     let d = parse_csv::<f32>(
-        "a,b,c,d,y\ninf,-inf,1e400,NaN,\n1e39,-0,+5,.5,1\n",
+        "a,b,c,d,y\ninf,-inf,3e38,NaN,\n1e-46,-0,+5,.5,1\n",
         "n.csv",
         &CsvOptions::default(),
     )
@@ -326,12 +325,21 @@ fn csv_numbers_at_the_edges_read_as_pandas_reads_them() {
     let x = d.x.to_vec();
     assert_eq!(x[0], f32::INFINITY);
     assert_eq!(x[1], f32::NEG_INFINITY);
-    assert_eq!(x[2], f32::INFINITY);
+    assert_eq!(x[2], 3e38);
     assert!(x[3].is_nan());
     assert!(d.y.to_vec()[0].is_nan());
-    assert_eq!(x[4], f32::INFINITY);
+    assert_eq!(x[4], 0.0); // below f32's smallest subnormal: rounds to 0, as a cast does
     assert!(x[5] == 0.0 && x[5].is_sign_negative());
     assert_eq!((x[6], x[7]), (5.0, 0.5));
+    // Where pandas gives an infinity for a number written out (1e400, or 1e39 cast to
+    // float32), the read stops naming the line and column (decision 54).
+    for (text, column) in [("a,b\n1,1e400\n", 2), ("a,b\n1e39,2\n", 1)] {
+        let err = parse_csv::<f32>(text, "n.csv", &CsvOptions::default()).unwrap_err();
+        assert!(
+            matches!(err, nn::data::DataError::OutOfRange { line: 2, column: c, .. } if c == column),
+            "{err}"
+        );
+    }
 }
 
 // ---- losses --------------------------------------------------------------------------

@@ -76,13 +76,32 @@ impl<T: Float> fmt::Display for Tensor<T> {
                 }
             };
         }
-        let data = self.to_vec();
+        let summarize = self.numel() > SUMMARY_THRESHOLD;
+        // Summarized, only the entries shown are read (a broadcast view of 2^40 elements
+        // prints at once): each long axis keeps its first and last `EDGE_ITEMS`.
+        let cut: Vec<bool> = self
+            .shape()
+            .iter()
+            .map(|&len| summarize && len > 2 * EDGE_ITEMS)
+            .collect();
+        let shape: Vec<usize> = self
+            .shape()
+            .iter()
+            .zip(&cut)
+            .map(|(&len, &c)| if c { 2 * EDGE_ITEMS } else { len })
+            .collect();
+        let data = if summarize {
+            self.shown_entries(&shape, &cut)
+        } else {
+            self.to_vec()
+        };
+        // As PyTorch, the format is chosen from the entries shown.
         let format = NumberFormat::for_values(&data, f.precision().unwrap_or(4));
         let printer = Printer {
             data,
-            shape: self.shape(),
+            shape: &shape,
+            cut: &cut,
             format,
-            summarize: self.numel() > SUMMARY_THRESHOLD,
         };
         let mut out = String::from("tensor(");
         printer.write(&mut out, 0, 0);
@@ -105,11 +124,42 @@ impl<T: Float> fmt::Debug for Tensor<T> {
     }
 }
 
+impl<T: Float> Tensor<T> {
+    /// The entries a summarized print shows, in row-major order of `shown` (the shape
+    /// with each `cut` axis shortened to its first and last [`EDGE_ITEMS`]).
+    fn shown_entries(&self, shown: &[usize], cut: &[bool]) -> Vec<T> {
+        let n: usize = shown.iter().product();
+        let mut data = Vec::with_capacity(n);
+        let mut index = vec![0usize; shown.len()];
+        let mut at = vec![0usize; shown.len()];
+        for _ in 0..n {
+            for (k, (&i, &c)) in index.iter().zip(cut).enumerate() {
+                // Past the first EDGE_ITEMS, a cut axis continues at its last ones.
+                at[k] = if c && i >= EDGE_ITEMS {
+                    self.shape()[k] - 2 * EDGE_ITEMS + i
+                } else {
+                    i
+                };
+            }
+            data.push(self.storage[self.layout.index_of(&at)]);
+            for k in (0..index.len()).rev() {
+                index[k] += 1;
+                if index[k] < shown[k] {
+                    break;
+                }
+                index[k] = 0;
+            }
+        }
+        data
+    }
+}
+
+/// Writes the entries shown, with `...` where a `cut` axis leaves entries out.
 struct Printer<'a, T> {
     data: Vec<T>,
     shape: &'a [usize],
+    cut: &'a [bool],
     format: NumberFormat,
-    summarize: bool,
 }
 
 impl<T: Float> Printer<'_, T> {
@@ -129,13 +179,9 @@ impl<T: Float> Printer<'_, T> {
         };
         out.push('[');
         for i in 0..len {
-            if self.summarize && len > 2 * EDGE_ITEMS && i == EDGE_ITEMS {
+            if self.cut[axis] && i == EDGE_ITEMS {
                 out.push_str("...");
                 out.push_str(&separator);
-            }
-            if self.summarize && len > 2 * EDGE_ITEMS && (EDGE_ITEMS..len - EDGE_ITEMS).contains(&i)
-            {
-                continue;
             }
             self.write(out, axis + 1, start + i * block);
             if i + 1 < len {

@@ -424,6 +424,25 @@ fn display_summarizes_large_tensors() {
     let big = Tensor::<f32>::zeros(&[2000]);
     let s = format!("{big:.0}");
     assert_eq!(s, "tensor([0, 0, 0, ..., 0, 0, 0])");
+    // Summarized, only the entries shown are read: a broadcast view of 2^40 elements
+    // prints at once, and each long axis shows its first and last three.
+    let view = Tensor::<f32>::from([1.5]).broadcast_to(&[1 << 20, 1 << 20]);
+    assert_eq!(
+        format!("{view:.1}"),
+        "tensor([[1.5, 1.5, 1.5, ..., 1.5, 1.5, 1.5],\n        \
+         [1.5, 1.5, 1.5, ..., 1.5, 1.5, 1.5],\n        \
+         [1.5, 1.5, 1.5, ..., 1.5, 1.5, 1.5],\n        \
+         ...,\n        \
+         [1.5, 1.5, 1.5, ..., 1.5, 1.5, 1.5],\n        \
+         [1.5, 1.5, 1.5, ..., 1.5, 1.5, 1.5],\n        \
+         [1.5, 1.5, 1.5, ..., 1.5, 1.5, 1.5]])"
+    );
+    // The edges are the right entries, on a short axis kept whole beside a long one.
+    let t = Tensor::<f32>::arange(0.0, 2000.0, 1.0).reshape(&[2, 1000]);
+    assert_eq!(
+        format!("{t:.0}"),
+        "tensor([[0, 1, 2, ..., 997, 998, 999],\n        [1000, 1001, 1002, ..., 1997, 1998, 1999]])"
+    );
     let dbg = format!("{:?}", Tensor::from([1.0f64]));
     assert!(dbg.starts_with("Tensor<f64> shape=[1]"));
     // An empty tensor prints as PyTorch's `tensor([], size=(…))` at once, however long
