@@ -4,7 +4,7 @@
 
 use crate::element::Float;
 use crate::error::{unwrap, Result, TensorError};
-use crate::shape::{normalize_axis, numel, try_numel, Dims};
+use crate::shape::{normalize_axis, try_numel, Dims};
 use crate::tensor::Tensor;
 
 impl<T: Float> Tensor<T> {
@@ -220,10 +220,15 @@ impl<T: Float> Tensor<T> {
             s <= e,
             "flatten: start axis {start} is after end axis {end}"
         );
-        let mut shape: Vec<isize> = self.shape()[..s].iter().map(|&d| d as isize).collect();
-        shape.push(numel(&self.shape()[s..=e]) as isize);
-        shape.extend(self.shape()[e + 1..].iter().map(|&d| d as isize));
-        self.reshape(&shape)
+        // The lengths stay `usize`: an empty tensor's merged length may pass `isize::MAX`
+        // (as `[0, 2^63]`), which a reshape target cannot spell.
+        let mut target: Dims = self.shape()[..s].into();
+        target.push(unwrap(try_numel("flatten", &self.shape()[s..=e])));
+        target.extend_from_slice(&self.shape()[e + 1..]);
+        match self.layout.reshape_view(&target) {
+            Some(layout) => self.with_layout(layout),
+            None => Tensor::from_storage(self.dense_storage(), &target),
+        }
     }
 
     fn infer_shape(&self, shape: &[isize]) -> Result<Dims> {

@@ -380,7 +380,11 @@ fn empty_tensors_with_huge_axes_give_empty_results_at_once() {
     assert_eq!(Tensor::concat(&[&e3, &e3], 2).shape(), &[huge, huge, 0]);
     assert_eq!(e3.index_add(2, &[], 0).shape(), &[huge, huge, 0]);
     assert_eq!(e3.index_select(2, &[]).shape(), &[huge, huge, 0]);
+    let wide = Tensor::<f32>::zeros(&[0, 1 << 63]);
+    assert_eq!(wide.flatten_axes(1, 1).shape(), &[0, 1 << 63]);
+    assert_eq!(wide.flatten_axes(0, 1).shape(), &[0]);
     let e = Tensor::<f32>::zeros(&[0, huge, huge]);
+    assert_eq!(e.flatten_axes(0, 1).shape(), &[0, huge]);
     assert_eq!(e.mean_axes(&[1, 2], false).shape(), &[0]);
     assert_eq!(e.var_axes(&[1, 2], 1, false).shape(), &[0]);
 }
