@@ -310,6 +310,18 @@ fn a_layer_given_the_wrong_shape_is_an_error_naming_the_layer() {
         assert_eq!(weights(&model), before);
     }
 
+    // A convolution is held to its exact rank: two in a row with the wrong channels.
+    let mut rng = StdRng::seed_from_u64(0);
+    let convs = Sequential::<f32>::new()
+        .add(Conv2d::new(1, 2, 3, &mut rng))
+        .add(Conv2d::new(3, 4, 3, &mut rng));
+    let mut model = Model::new(convs, Mse, Sgd::new(0.1));
+    let err = model.predict(&Tensor::zeros(&[2, 1, 8, 8])).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("takes [N, 3, any, any], but the layers before it give [N, 2, 6, 6]"),
+        "{err}"
+    );
     // Inside a nested Sequential the layer is named by its path.
     let mut rng = StdRng::seed_from_u64(0);
     let nested = Sequential::<f32>::new()

@@ -525,12 +525,25 @@ fn damaged_best_weights_in_a_checkpoint_are_refused_when_loaded() {
     let expected = "callback 0: EarlyStopping's best weights do not fit this model: \
                     0.weight is missing";
     assert!(
-        matches!(err, CheckpointError::Format { .. })
+        matches!(err, CheckpointError::Mismatch { .. })
             && err.to_string().starts_with(&path.display().to_string())
             && err.to_string().contains(expected),
         "{err}"
     );
     assert_eq!(resumed.module().state_dict(), weights);
+    // A model of another width is told about its own weights first, not the callback's.
+    let mut rng = StdRng::seed_from_u64(0);
+    let narrow = Sequential::<f32>::new()
+        .add(Linear::new(3, 8, &mut rng))
+        .add(Relu)
+        .add(Dropout::new(0.2, 11))
+        .add(Linear::new(8, 1, &mut rng));
+    let mut other = Model::new(narrow, Mse, Adam::new(0.02));
+    let err = other.load_checkpoint(&path).unwrap_err();
+    assert!(
+        matches!(err, CheckpointError::Mismatch { .. }) && !err.to_string().contains("callback"),
+        "{err}"
+    );
     // Nothing is left waiting to resume: a fit without callbacks trains from epoch 0.
     let h = resumed
         .fit(&x, &y, FitConfig::new().epochs(1).verbose(0))

@@ -264,6 +264,12 @@ fn quotes_in_the_header_and_quoted_empty_lines() {
     assert_eq!(y.len(), 3, "{y:?}"); // the blank and the all-space lines are skipped
     assert_eq!((y[0], y[2]), (1.0, 3.0));
     assert!(y[1].is_nan());
+    // In a wider file such a line is blank, skipped as before.
+    let d = parse_csv::<f32>("a,b\n1,2\n\"\"\n3,4\n", "f.csv", &CsvOptions::default()).unwrap();
+    assert_eq!(d.y.to_vec(), vec![2.0, 4.0]);
+    let first = CsvOptions::default().header(false);
+    let d = parse_csv::<f32>("\"\"\n1,2\n3,4\n", "f.csv", &first).unwrap();
+    assert_eq!(d.y.to_vec(), vec![2.0, 4.0]);
 }
 
 /// A number too large for the type read into is an error naming the line and column

@@ -77,8 +77,10 @@ impl<T: Float> fmt::Display for Tensor<T> {
             };
         }
         let summarize = self.numel() > SUMMARY_THRESHOLD;
-        // Summarized, only the entries shown are read (a broadcast view of 2^40 elements
-        // prints at once): each long axis keeps its first and last `EDGE_ITEMS`.
+        // Summarized, only the entries shown are read: each axis longer than
+        // 2·EDGE_ITEMS keeps its first and last `EDGE_ITEMS`, so a broadcast view of 2^40
+        // elements with a long axis prints at once (one of forty axes of 2 would still
+        // print every entry, as PyTorch would).
         let cut: Vec<bool> = self
             .shape()
             .iter()

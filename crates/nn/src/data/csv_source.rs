@@ -309,9 +309,14 @@ impl<R: BufRead> Source<R> {
                 return Ok(None);
             }
             // The csv crate skips empty lines; a line of only spaces is one blank field,
-            // skipped too. A line `""` is one empty field: a missing value (pandas writes
-            // one so with `QUOTE_ALL`), kept as a row.
-            if record.len() == 1 && !record[0].is_empty() && record[0].trim_ascii().is_empty() {
+            // skipped too. A line `""` is one empty field: in a one-column file a missing
+            // value (pandas writes one so with `QUOTE_ALL`), kept as a row; in a wider
+            // file (or before the width is known) a blank line, skipped as before.
+            let one_column = self.names.len() == 1;
+            if record.len() == 1
+                && record[0].trim_ascii().is_empty()
+                && !(one_column && record[0].is_empty())
+            {
                 continue;
             }
             // The record ended with the `\n` before the reader's line (see `Lines`); it

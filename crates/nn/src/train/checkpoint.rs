@@ -321,6 +321,17 @@ impl<T: Float> Checkpoint<T> {
             file: path.to_path_buf(),
             reason,
         };
+        // The callbacks' numbers, as the next `fit` will read them: a damaged file.
+        for (j, state) in self.run.callbacks.iter().enumerate() {
+            if let Some(state) = state {
+                super::callbacks::check_saved_state(state).map_err(|reason| {
+                    CheckpointError::Format {
+                        file: path.to_path_buf(),
+                        reason: format!("callback {j}: {reason}"),
+                    }
+                })?;
+            }
+        }
         if self.optimizer != optimizer.name() {
             return Err(mismatch(format!(
                 "it was written with the {} optimizer, the model uses {}",
@@ -360,6 +371,21 @@ impl<T: Float> Checkpoint<T> {
         if let Err(e) = module.load_state_dict(&self.model, true) {
             before.restore(module, optimizer);
             return Err(mismatch(e.problems("checkpoint").join("; ")));
+        }
+        // EarlyStopping's best weights, against the model they would be restored into
+        // (after the model's own weights, whose mismatch says more).
+        let problem = self
+            .run
+            .callbacks
+            .iter()
+            .enumerate()
+            .find_map(|(j, state)| {
+                let problem = super::callbacks::saved_weights_problem(state.as_ref()?, module)?;
+                Some(format!("callback {j}: {problem}"))
+            });
+        if let Some(problem) = problem {
+            before.restore(module, optimizer);
+            return Err(mismatch(problem));
         }
         optimizer.set_learning_rate(self.lr);
         for (name, rng) in rngs {
@@ -440,16 +466,6 @@ impl<T: Float> Model<T> {
     pub fn load_checkpoint(&mut self, path: impl AsRef<Path>) -> Result<usize, CheckpointError> {
         let path = path.as_ref();
         let checkpoint = Checkpoint::read(path)?;
-        for (j, state) in checkpoint.run.callbacks.iter().enumerate() {
-            if let Some(state) = state {
-                super::callbacks::check_saved_state(state, &*self.module).map_err(|reason| {
-                    CheckpointError::Format {
-                        file: path.to_path_buf(),
-                        reason: format!("callback {j}: {reason}"),
-                    }
-                })?;
-            }
-        }
         checkpoint.apply(&*self.module, &mut *self.optimizer, path)?;
         self.initial_lr = checkpoint.initial_lr;
         let epoch = checkpoint.run.epoch;

@@ -368,9 +368,11 @@ pub(super) fn one_value_per_channel<T: Float>(module: &dyn Module<T>, x: &Tensor
 /// `Sequential` inside it likewise), each layer's declared input shape checked first.
 ///
 /// Past the model's first layer (whose input `check_features` holds to the letter), a
-/// layer's declared shape is read as its last axes, with any number of axes before them:
-/// a custom module that declares `input_features` often takes `[N, T, F]` as well without
-/// saying so, and the check is there to name a wrong size, not to refuse a model that runs.
+/// declared feature count (`input_features`, one axis) is read as the last axis, with any
+/// axes before it: a custom module that declares it often takes `[N, T, F]` as well
+/// without saying so, and the check is there to name a wrong size, not to refuse a model
+/// that runs. A declared shape of more axes (`Conv2d`'s `[C, any, any]`) is read exactly,
+/// unless the layer takes leading axes.
 fn forward_checked<'t, T: Float>(
     module: &dyn Module<T>,
     h: autograd::Var<'t, T>,
@@ -390,12 +392,13 @@ fn forward_checked<'t, T: Float>(
             }
             if let Some(expected) = layer.input_shape() {
                 let shape = h.shape();
-                if !fits(&shape, &expected, true) {
+                let leading = layer.takes_leading_axes() || expected.len() == 1;
+                if !fits(&shape, &expected, leading) {
                     return Err(TrainError::LayerInput {
                         what,
                         layer: format!("{path} ({})", layer.describe()),
                         sample: shape.iter().skip(1).copied().collect(),
-                        expected: expected_text(&expected, true),
+                        expected: expected_text(&expected, leading),
                     });
                 }
             }

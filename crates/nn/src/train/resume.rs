@@ -80,18 +80,6 @@ impl<T: Float> Run<'_, T> {
             CheckpointRequest::Restore(path) => {
                 let checkpoint =
                     Checkpoint::read(&path).map_err(|e| TrainError::Checkpoint(e.to_string()))?;
-                for (j, state) in checkpoint.run.callbacks.iter().enumerate() {
-                    if let Some(state) = state {
-                        super::callbacks::check_saved_state(state, &*self.ctx.module).map_err(
-                            |reason| {
-                                TrainError::Checkpoint(format!(
-                                    "{}: callback {j}: {reason}",
-                                    path.display()
-                                ))
-                            },
-                        )?;
-                    }
-                }
                 // The run's own part can still refuse (another number of callbacks, say).
                 // This runs in `on_train_begin`, before any update, so `fit` then puts the
                 // weights, optimizer state, learning rate and generators the checkpoint

@@ -390,7 +390,6 @@ impl<T: Float> Tensor<T> {
     }
 }
 
-/// Puts the op's name and the input's shape in front of a window error.
 /// An adaptive pooling needs a non-empty input and output.
 fn check_adaptive(out: [usize; 2], input: [usize; 2]) -> Result<()> {
     if out.contains(&0) || input.contains(&0) {
@@ -402,6 +401,7 @@ fn check_adaptive(out: [usize; 2], input: [usize; 2]) -> Result<()> {
     Ok(())
 }
 
+/// Puts the op's name and the input's shape in front of a window error.
 pub(super) fn named(op: &'static str, shape: &[usize], e: TensorError) -> TensorError {
     // The window checks' own reason, without the op name they were raised under.
     let reason = match e {

@@ -33,31 +33,31 @@ pub use terminate_on_nan::TerminateOnNan;
 
 use super::{Logs, TrainContext};
 
-/// Checks a built-in callback's saved state as its `set_state` will read it when `fit`
-/// resumes, and EarlyStopping's best weights against `module`, so that a damaged
-/// checkpoint fails `load_checkpoint` (naming the file) rather than every later `fit`.
-/// States of other kinds (custom callbacks) are checked by their own `set_state` then.
-pub(crate) fn check_saved_state<T: Float>(
-    state: &CallbackState<T>,
-    module: &dyn crate::Module<T>,
-) -> Result<(), String> {
+/// Checks a built-in callback's saved numbers as its `set_state` will read them when
+/// `fit` resumes, so that a damaged checkpoint fails `load_checkpoint` (naming the file)
+/// rather than every later `fit`. States of other kinds (custom callbacks) are checked by
+/// their own `set_state` then.
+pub(crate) fn check_saved_state<T: Float>(state: &CallbackState<T>) -> Result<(), String> {
     match state.kind.as_str() {
-        "EarlyStopping" => {
-            EarlyStopping::<T>::new("loss").set_state(state)?;
-            let saved = state.tensors_under("best_weights");
-            if saved.is_empty() {
-                return Ok(());
-            }
-            early_stopping::weights_problem(module, &saved).map_or(Ok(()), |problem| {
-                Err(format!(
-                    "EarlyStopping's best weights do not fit this model: {problem}"
-                ))
-            })
-        }
+        "EarlyStopping" => EarlyStopping::<T>::new("loss").set_state(state),
         "ReduceLrOnPlateau" => Callback::<T>::set_state(&mut ReduceLrOnPlateau::new("loss"), state),
         "ModelCheckpoint" => Callback::<T>::set_state(&mut ModelCheckpoint::new("unused"), state),
         _ => Ok(()),
     }
+}
+
+/// The first way EarlyStopping's best weights saved in `state` do not fit `module`, if
+/// they are there and do not.
+pub(crate) fn saved_weights_problem<T: Float>(
+    state: &CallbackState<T>,
+    module: &dyn crate::Module<T>,
+) -> Option<String> {
+    let saved = state.tensors_under("best_weights");
+    if state.kind != "EarlyStopping" || saved.is_empty() {
+        return None;
+    }
+    early_stopping::weights_problem(module, &saved)
+        .map(|problem| format!("EarlyStopping's best weights do not fit this model: {problem}"))
 }
 
 /// Hooks into `fit`. Every method has an empty default.
