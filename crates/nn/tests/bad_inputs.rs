@@ -22,6 +22,16 @@ fn net() -> Sequential {
     Sequential::new().add(Linear::new(1, 1, &mut rng))
 }
 
+/// A convolution of 1 channel into 2 with a 3 × 3 kernel, flattened into a `Linear` sized
+/// for 4 × 4 images (2 × 2 × 2 = 8 features).
+fn small_cnn() -> Sequential {
+    let mut rng = StdRng::seed_from_u64(0);
+    Sequential::new()
+        .add(Conv2d::new(1, 2, 3, &mut rng))
+        .add(Flatten)
+        .add(Linear::new(2 * 2 * 2, 1, &mut rng))
+}
+
 fn weights(model: &Model) -> Vec<Vec<f32>> {
     model
         .module()
@@ -238,12 +248,7 @@ fn x_of_the_wrong_rank_or_width_names_both_shapes() {
         assert_eq!(weights(&model), before);
     }
 
-    let mut rng = StdRng::seed_from_u64(0);
-    let cnn = Sequential::new()
-        .add(Conv2d::new(1, 2, 3, &mut rng))
-        .add(Flatten)
-        .add(Linear::new(2 * 2 * 2, 1, &mut rng));
-    let mut model = Model::new(cnn, Mse, Sgd::new(0.1));
+    let mut model = Model::new(small_cnn(), Mse, Sgd::new(0.1));
     for (x, message) in [
         (
             Tensor::zeros(&[6, 16]),
@@ -272,10 +277,7 @@ fn x_of_the_wrong_rank_or_width_names_both_shapes() {
 fn a_layer_given_the_wrong_shape_is_an_error_naming_the_layer() {
     let mut rng = StdRng::seed_from_u64(0);
     // 1 × 6 × 6 images give 2 × 4 × 4 = 32 features after the convolution, not 8.
-    let cnn = Sequential::new()
-        .add(Conv2d::new(1, 2, 3, &mut rng))
-        .add(Flatten)
-        .add(Linear::new(2 * 2 * 2, 1, &mut rng));
+    let cnn = small_cnn();
     let mlp = Sequential::new()
         .add(Linear::new(4, 5, &mut rng))
         .add(Linear::new(6, 1, &mut rng));
@@ -341,12 +343,7 @@ fn a_layer_given_the_wrong_shape_is_an_error_naming_the_layer() {
     );
 
     // Validation images of another size than the training ones.
-    let mut rng = StdRng::seed_from_u64(0);
-    let cnn = Sequential::new()
-        .add(Conv2d::new(1, 2, 3, &mut rng))
-        .add(Flatten)
-        .add(Linear::new(2 * 2 * 2, 1, &mut rng));
-    let mut model = Model::new(cnn, Mse, Sgd::new(0.1));
+    let mut model = Model::new(small_cnn(), Mse, Sgd::new(0.1));
     let before = weights(&model);
     let (x, xv) = (
         Tensor::<f32>::zeros(&[6, 1, 4, 4]),

@@ -144,13 +144,7 @@ impl<T: Float> Tensor<T> {
                 };
             }
             data.push(self.storage[self.layout.index_of(&at)]);
-            for k in (0..index.len()).rev() {
-                index[k] += 1;
-                if index[k] < shown[k] {
-                    break;
-                }
-                index[k] = 0;
-            }
+            crate::shape::next_index(&mut index, shown);
         }
         data
     }

@@ -174,6 +174,19 @@ pub fn sum_to_axes(from: &[usize], to: &[usize]) -> Result<Vec<usize>, TensorErr
     Ok(axes)
 }
 
+/// Steps a multi-index to the next position of `shape` in row-major order (the last axis
+/// fastest), back to all zeros after the last one.
+#[inline]
+pub(crate) fn next_index(index: &mut [usize], shape: &[usize]) {
+    for k in (0..index.len()).rev() {
+        index[k] += 1;
+        if index[k] < shape[k] {
+            return;
+        }
+        index[k] = 0;
+    }
+}
+
 /// Buffers of at least this many bytes (64 MiB) are probed with a fallible allocation
 /// before use ([`check_alloc`]); below it, an allocation failure aborts, as for `Vec`.
 pub(crate) const PROBED_BYTES: usize = 1 << 26;

@@ -10,6 +10,7 @@
 mod augment;
 mod batches;
 mod csv;
+mod csv_lines;
 mod csv_source;
 mod dataset;
 pub mod datasets;

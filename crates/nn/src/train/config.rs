@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use tensor::{Float, Tensor};
 
-use super::model::TrainError;
+use super::error::TrainError;
 use super::Callback;
 use crate::data::Augment;
 

@@ -3,8 +3,9 @@
 use autograd::{ParamId, Tape};
 use tensor::{Float, Tensor};
 
+use super::error::TrainError;
 use super::metrics::Metric;
-use super::model::{check_finite_data, rows, Model, TrainError};
+use super::model::{check_finite_data, rows, Model};
 use super::weights::batch_loss;
 use super::Logs;
 use crate::loss::Loss;
@@ -334,38 +335,54 @@ fn weights_kept<T: Float, R>(module: &dyn Module<T>, f: impl FnOnce() -> R) -> R
 /// back; any other module using batch statistics counts as one that would (its own
 /// `forward` decides its layers' shapes). `x` has a row and fits the model.
 pub(super) fn one_value_per_channel<T: Float>(module: &dyn Module<T>, x: &Tensor<T>) -> bool {
-    fn walk<'t, T: Float>(
-        module: &dyn Module<T>,
-        h: autograd::Var<'t, T>,
-    ) -> (autograd::Var<'t, T>, bool) {
-        if let Some(seq) = module.as_sequential() {
-            let mut h = h;
-            let mut single = false;
-            for layer in seq.layers() {
-                let (out, s) = walk(&**layer, h);
-                (h, single) = (out, single || s);
-            }
-            return (h, single);
-        }
-        // PyTorch's count: the batch axis times every axis after the channels.
-        let values = |shape: Vec<usize>| -> usize {
-            let batch = shape.first().copied().unwrap_or(1);
-            batch * shape.iter().skip(2).product::<usize>()
-        };
-        let single = module.uses_batch_statistics()
-            && (!module.children().is_empty() || values(h.shape()) == 1);
-        (module.forward(h), single)
-    }
     if !module.uses_batch_statistics() {
         return false;
     }
     let tape = Tape::inference();
     let row = tape.constant(x.narrow(0, 0, 1).contiguous());
-    weights_kept(module, || walk(module, row).1)
+    let mut single = false;
+    let mut visit = |layer: &dyn Module<T>, _: &str, h: &autograd::Var<'_, T>| {
+        // PyTorch's count: the batch axis times every axis after the channels.
+        let values = |shape: Vec<usize>| -> usize {
+            let batch = shape.first().copied().unwrap_or(1);
+            batch * shape.iter().skip(2).product::<usize>()
+        };
+        single |= layer.uses_batch_statistics()
+            && (!layer.children().is_empty() || values(h.shape()) == 1);
+        Ok::<(), std::convert::Infallible>(())
+    };
+    let _ = weights_kept(module, || forward_layers(module, row, "", &mut visit));
+    single
 }
 
-/// `module`'s forward pass; a [`Sequential`](crate::Sequential)'s layer by layer (and a
-/// `Sequential` inside it likewise), each layer's declared input shape checked first.
+/// `module`'s forward pass on `h`; a [`Sequential`](crate::Sequential)'s layer by layer,
+/// at any depth. `visit` sees each layer that is not a `Sequential`, its path in the model
+/// (`2`, or `1.1` inside a nested `Sequential`; empty for a model that is not one) and its
+/// input, before the layer runs; an error from it stops the pass.
+fn forward_layers<'t, T: Float, E>(
+    module: &dyn Module<T>,
+    h: autograd::Var<'t, T>,
+    path: &str,
+    visit: &mut impl FnMut(&dyn Module<T>, &str, &autograd::Var<'t, T>) -> Result<(), E>,
+) -> Result<autograd::Var<'t, T>, E> {
+    let Some(seq) = module.as_sequential() else {
+        visit(module, path, &h)?;
+        return Ok(module.forward(h));
+    };
+    let mut h = h;
+    for (i, layer) in seq.layers().iter().enumerate() {
+        let path = if path.is_empty() {
+            i.to_string()
+        } else {
+            format!("{path}.{i}")
+        };
+        h = forward_layers(&**layer, h, &path, visit)?;
+    }
+    Ok(h)
+}
+
+/// `module`'s forward pass, each layer's declared input shape checked first
+/// ([`forward_layers`]).
 ///
 /// Past the model's first layer (whose input `check_features` holds to the letter), a
 /// declared feature count (`input_features`, one axis) is read as the last axis, with any
@@ -378,38 +395,23 @@ fn forward_checked<'t, T: Float>(
     h: autograd::Var<'t, T>,
     what: &'static str,
 ) -> Result<autograd::Var<'t, T>, TrainError> {
-    fn walk<'t, T: Float>(
-        seq: &crate::Sequential<T>,
-        mut h: autograd::Var<'t, T>,
-        what: &'static str,
-        path: &str,
-    ) -> Result<autograd::Var<'t, T>, TrainError> {
-        for (i, layer) in seq.layers().iter().enumerate() {
-            let path = format!("{path}{i}");
-            if let Some(inner) = layer.as_sequential() {
-                h = walk(inner, h, what, &format!("{path}."))?;
-                continue;
-            }
-            if let Some(expected) = layer.input_shape() {
-                let shape = h.shape();
-                let leading = layer.takes_leading_axes() || expected.len() == 1;
-                if !fits(&shape, &expected, leading) {
-                    return Err(TrainError::LayerInput {
-                        what,
-                        layer: format!("{path} ({})", layer.describe()),
-                        sample: shape.iter().skip(1).copied().collect(),
-                        expected: expected_text(&expected, leading),
-                    });
-                }
-            }
-            h = layer.forward(h);
+    let mut visit = |layer: &dyn Module<T>, path: &str, h: &autograd::Var<'t, T>| {
+        let Some(expected) = layer.input_shape().filter(|_| !path.is_empty()) else {
+            return Ok(()); // a model that is not a Sequential: check_features saw it
+        };
+        let shape = h.shape();
+        let leading = layer.takes_leading_axes() || expected.len() == 1;
+        if fits(&shape, &expected, leading) {
+            return Ok(());
         }
-        Ok(h)
-    }
-    match module.as_sequential() {
-        Some(seq) => walk(seq, h, what, ""),
-        None => Ok(module.forward(h)),
-    }
+        Err(TrainError::LayerInput {
+            what,
+            layer: format!("{path} ({})", layer.describe()),
+            sample: shape.iter().skip(1).copied().collect(),
+            expected: expected_text(&expected, leading),
+        })
+    };
+    forward_layers(module, h, "", &mut visit)
 }
 
 /// Whether a batch shaped `shape` fits a module that takes samples shaped `expected`

@@ -9,9 +9,10 @@ use tensor::{Float, Tensor};
 
 use super::checkpoint::RunState;
 use super::config::FitConfig;
+use super::error::TrainError;
 use super::evaluate::evaluate_logs;
 use super::metrics::Metric;
-use super::model::{rows, Model, TrainError};
+use super::model::{rows, Model};
 use super::prepare::Data;
 use super::progress::Progress;
 use super::rollback::{first_non_finite_param, rng_states, set_rng_states, Snapshot};

@@ -5,6 +5,7 @@ mod callbacks;
 mod checkpoint;
 mod config;
 mod context;
+mod error;
 mod evaluate;
 mod fit;
 mod history;
@@ -29,12 +30,13 @@ pub use callbacks::{
 pub use checkpoint::CheckpointError;
 pub use config::{FitConfig, Output, Validation};
 pub use context::{Logs, TrainContext, Weights};
+pub use error::TrainError;
 pub use history::History;
 pub use metrics::{
     Accuracy, BinaryAccuracy, MeanAbsoluteError, MeanSquaredError, Metric, MetricError,
 };
 pub use metrics_more::{metric, Auc, F1Score, Precision, Recall, TopKCategoricalAccuracy};
-pub use model::{Model, TrainError};
+pub use model::Model;
 pub use monitor::{Mode, Monitor, ThresholdMode};
 pub use plot::{line_chart, Plot};
 pub use progress::{format_value, Progress};

@@ -5,7 +5,8 @@
 use tensor::{Float, Tensor};
 
 use super::config::{check_clipping, FitConfig, Validation};
-use super::model::{check_finite_data, rows, Model, TrainError};
+use super::error::TrainError;
+use super::model::{check_finite_data, rows, Model};
 use super::weights::{self, RowWeights};
 
 /// The rows `fit` trains and validates on, checked and contiguous.

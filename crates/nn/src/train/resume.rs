@@ -5,8 +5,8 @@ use tensor::Float;
 
 use super::checkpoint::{Checkpoint, RunState};
 use super::context::CheckpointRequest;
+use super::error::TrainError;
 use super::fit::Run;
-use super::model::TrainError;
 use crate::rng::RngState;
 
 impl<T: Float> Run<'_, T> {

@@ -23,7 +23,8 @@ use std::collections::BTreeMap;
 use autograd::{Tape, Var};
 use tensor::{Float, Tensor};
 
-use super::model::{rows, TrainError};
+use super::error::TrainError;
+use super::model::rows;
 use crate::loss::{weighted, Loss, Prediction};
 use crate::module::Module;
 

@@ -192,13 +192,7 @@ impl<T: Float> Tensor<T> {
                 .map(|k| if k == ax { i } else { pos[k] } * strides[k])
                 .sum();
             out.push(self.storage[self.layout.offset() + offset]);
-            for k in (0..pos.len()).rev() {
-                pos[k] += 1;
-                if pos[k] < index.shape()[k] {
-                    break;
-                }
-                pos[k] = 0;
-            }
+            crate::shape::next_index(&mut pos, index.shape());
         }
         Tensor::from_parts(out, index.shape())
     }
@@ -345,13 +339,7 @@ impl<T: Float> Tensor<T> {
                 .map(|k| if k == ax { i } else { pos[k] } * strides[k])
                 .sum();
             out[at] += x;
-            for k in (0..pos.len()).rev() {
-                pos[k] += 1;
-                if pos[k] < self.shape()[k] {
-                    break;
-                }
-                pos[k] = 0;
-            }
+            crate::shape::next_index(&mut pos, self.shape());
         }
         Tensor::from_parts(out, shape)
     }

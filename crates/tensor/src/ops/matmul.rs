@@ -222,13 +222,7 @@ fn batch_views<T: Float>(t: &Tensor<T>, batch: &[usize]) -> Vec<MatrixView> {
             row_stride,
             col_stride,
         });
-        for axis in (0..batch.len()).rev() {
-            index[axis] += 1;
-            if index[axis] < batch[axis] {
-                break;
-            }
-            index[axis] = 0;
-        }
+        crate::shape::next_index(&mut index, batch);
     }
     views
 }
